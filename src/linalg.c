@@ -1,0 +1,181 @@
+/* The only file that calls CBLAS/LAPACKE.  Sizes are validated here so that
+ * neither library ever sees an argument it would reject (LAPACKE's xerbla
+ * prints to stdout). */
+#include <cblas.h>
+#include <dlfcn.h>
+#include <float.h>
+#include <limits.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "linalg.h"
+
+/* BLAS integers: OpenBLAS and netlib LAPACKE on Debian use 32-bit ints. */
+static int fits_blas(int64_t v) { return v >= 0 && v <= INT_MAX; }
+
+static mutinf_status check_sizes(const char *what, int n, const int64_t *v)
+{
+    for (int i = 0; i < n; i++)
+        if (!fits_blas(v[i]))
+            return mutinf__fail(MUTINF_ERR_SIZE_OVERFLOW,
+                                "%s: size %lld exceeds the BLAS integer range", what,
+                                (long long)v[i]);
+    return MUTINF_OK;
+}
+
+int mutinf__blas_is_sequential(void)
+{
+    /* openblas_get_parallel(): 0 sequential, 1 pthreads, 2 OpenMP.  Looked up
+     * at run time so any BLAS can be linked; an unknown BLAS is assumed to
+     * thread on its own. */
+    static int cached = -1;
+    int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (c >= 0)
+        return c;
+    int (*get_parallel)(void) = NULL;
+    int (*get_threads)(void) = NULL;
+    *(void **)&get_parallel = dlsym(RTLD_DEFAULT, "openblas_get_parallel");
+    *(void **)&get_threads = dlsym(RTLD_DEFAULT, "openblas_get_num_threads");
+    int seq = 0;
+    if (get_parallel != NULL) {
+        int mode = get_parallel();
+        seq = mode == 0 || mode == 2 || (get_threads != NULL && get_threads() == 1);
+    }
+    __atomic_store_n(&cached, seq, __ATOMIC_RELAXED);
+    return seq;
+}
+
+mutinf_status mutinf__syrk(char trans, int64_t n, int64_t k, double alpha, const double *A,
+                           int64_t lda, double beta, double *C, int64_t ldc)
+{
+    const int64_t sizes[] = {n, k, lda, ldc};
+    mutinf_status st = check_sizes("dsyrk", 4, sizes);
+    if (st != MUTINF_OK)
+        return st;
+    if (n == 0)
+        return MUTINF_OK;
+    cblas_dsyrk(CblasColMajor, CblasLower, trans == 'N' ? CblasNoTrans : CblasTrans, (int)n,
+                (int)k, alpha, A, (int)(lda > 0 ? lda : 1), beta, C, (int)(ldc > 0 ? ldc : 1));
+    return MUTINF_OK;
+}
+
+mutinf_status mutinf__gemm(char transa, char transb, int64_t m, int64_t n, int64_t k,
+                           double alpha, const double *A, int64_t lda, const double *B,
+                           int64_t ldb, double beta, double *C, int64_t ldc)
+{
+    const int64_t sizes[] = {m, n, k, lda, ldb, ldc};
+    mutinf_status st = check_sizes("dgemm", 6, sizes);
+    if (st != MUTINF_OK)
+        return st;
+    if (m == 0 || n == 0)
+        return MUTINF_OK;
+    cblas_dgemm(CblasColMajor, transa == 'N' ? CblasNoTrans : CblasTrans,
+                transb == 'N' ? CblasNoTrans : CblasTrans, (int)m, (int)n, (int)k, alpha, A,
+                (int)(lda > 0 ? lda : 1), B, (int)(ldb > 0 ? ldb : 1), beta, C, (int)ldc);
+    return MUTINF_OK;
+}
+
+mutinf_status mutinf__sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k,
+                            float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
+                            float beta, float *C, int64_t ldc)
+{
+    const int64_t sizes[] = {m, n, k, lda, ldb, ldc};
+    mutinf_status st = check_sizes("sgemm", 6, sizes);
+    if (st != MUTINF_OK)
+        return st;
+    if (m == 0 || n == 0)
+        return MUTINF_OK;
+    cblas_sgemm(CblasColMajor, transa == 'N' ? CblasNoTrans : CblasTrans,
+                transb == 'N' ? CblasNoTrans : CblasTrans, (int)m, (int)n, (int)k, alpha, A,
+                (int)(lda > 0 ? lda : 1), B, (int)(ldb > 0 ? ldb : 1), beta, C, (int)ldc);
+    return MUTINF_OK;
+}
+
+void mutinf__symmetrize_lower(int64_t n, double *C, int64_t ldc)
+{
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t i = j + 1; i < n; i++)
+            C[j + i * ldc] = C[i + j * ldc];
+}
+
+double mutinf__rank_tol(double rank_tol, int64_t n)
+{
+    return rank_tol > 0.0 ? rank_tol : (double)(n > 1 ? n : 1) * DBL_EPSILON;
+}
+
+mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double guard, double *logdet)
+{
+    const int64_t sizes[] = {n, lda};
+    mutinf_status st = check_sizes("dpotrf", 2, sizes);
+    if (st != MUTINF_OK)
+        return st;
+    double max_diag = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        max_diag = fmax(max_diag, A[i + i * lda]);
+    if (!(max_diag > 0.0))
+        return MUTINF_ERR_NUMERICAL;
+    lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)lda);
+    if (info != 0)
+        return MUTINF_ERR_NUMERICAL;
+    double sum = 0.0, min_pivot = INFINITY;
+    for (int64_t i = 0; i < n; i++) {
+        double l = A[i + i * lda];
+        min_pivot = fmin(min_pivot, l * l);
+        sum += log(l);
+    }
+    if (!(min_pivot > guard * max_diag))
+        return MUTINF_ERR_NUMERICAL;
+    *logdet = 2.0 * sum;
+    return MUTINF_OK;
+}
+
+mutinf_status mutinf__rank_logpdet(int64_t n, double *A, int64_t lda, double rtol, int64_t *rank,
+                                   double *logpdet)
+{
+    const int64_t sizes[] = {n, lda};
+    mutinf_status st = check_sizes("dgesvd", 2, sizes);
+    if (st != MUTINF_OK)
+        return st;
+    if (n == 0) {
+        *rank = 0;
+        *logpdet = 0.0;
+        return MUTINF_OK;
+    }
+    /* Singular values only (jobu = jobvt = 'N'); query the workspace first. */
+    double wq = 0.0, dummy = 0.0;
+    lapack_int ni = (lapack_int)n, ld = (lapack_int)lda;
+    lapack_int info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'N', 'N', ni, ni, A, ld, NULL, &dummy,
+                                          1, &dummy, 1, &wq, -1);
+    if (info != 0)
+        return mutinf__fail(MUTINF_ERR_INTERNAL, "dgesvd workspace query failed (info %d)",
+                            (int)info);
+    lapack_int lwork = (lapack_int)wq;
+    double *work = mutinf__alloc((size_t)lwork + (size_t)n, sizeof *work, 0, "SVD workspace");
+    if (work == NULL)
+        return MUTINF_ERR_OUT_OF_MEMORY;
+    double *s = work + lwork;
+    info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'N', 'N', ni, ni, A, ld, s, &dummy, 1, &dummy, 1,
+                               work, lwork);
+    if (info != 0) {
+        mutinf__free(work);
+        if (info < 0)
+            return mutinf__fail(MUTINF_ERR_INTERNAL, "dgesvd rejected argument %d", (int)-info);
+        return mutinf__fail(MUTINF_ERR_NUMERICAL,
+                            "dgesvd did not converge on a %lld x %lld block (%d superdiagonals)",
+                            (long long)n, (long long)n, (int)info);
+    }
+    double cut = rtol * s[0], sum = 0.0;
+    int64_t r = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (s[i] > cut && s[i] > 0.0) {
+            sum += log(s[i]);
+            r++;
+        }
+    mutinf__free(work);
+    *rank = r;
+    *logpdet = sum;
+    return MUTINF_OK;
+}

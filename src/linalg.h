@@ -1,0 +1,63 @@
+/* Internal: the only door to BLAS/LAPACK.  Every matrix is column-major with
+ * an explicit leading dimension; sizes are int64_t and are checked against
+ * the BLAS integer range before any call (callers get MUTINF_ERR_SIZE_OVERFLOW
+ * instead of an xerbla message on stdout).
+ *
+ * BLAS threading: these wrappers may start OpenBLAS threads.  Inside the
+ * library's own OpenMP regions call them only when mutinf__blas_is_sequential()
+ * says it is safe, or with matrices below MUTINF__BLAS_SMALL (see linalg.c). */
+#ifndef MUTINF_SRC_LINALG_H
+#define MUTINF_SRC_LINALG_H
+
+#include <stdint.h>
+
+#include "mutinf/common.h"
+
+/* Below this many flops per call OpenBLAS 0.3.x runs GEMM/SYRK on the
+ * calling thread (its GEMM_MULTITHREAD_THRESHOLD region: m*n*k < 65536 *
+ * threshold 4), so such calls are safe inside a parallel region. */
+#define MUTINF__BLAS_SMALL 262144.0
+
+/* 1 when BLAS calls made inside an OpenMP parallel region cannot start BLAS
+ * threads (sequential or OpenMP-built OpenBLAS, or a single BLAS thread),
+ * looked up once at run time. */
+int mutinf__blas_is_sequential(void);
+
+/* C = alpha * op(A) op(A)^T + beta * C, lower triangle of C (n x n) written.
+ * trans 'N': A is n x k (lda >= n); 'T': A is k x n (lda >= k). */
+mutinf_status mutinf__syrk(char trans, int64_t n, int64_t k, double alpha, const double *A,
+                           int64_t lda, double beta, double *C, int64_t ldc);
+
+/* C = alpha * op(A) op(B) + beta * C, C is m x n, op(A) m x k, op(B) k x n. */
+mutinf_status mutinf__gemm(char transa, char transb, int64_t m, int64_t n, int64_t k,
+                           double alpha, const double *A, int64_t lda, const double *B,
+                           int64_t ldb, double beta, double *C, int64_t ldc);
+
+/* Single-precision GEMM, same conventions (k-means on float data). */
+mutinf_status mutinf__sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k,
+                            float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
+                            float beta, float *C, int64_t ldc);
+
+/* Copies the lower triangle of the n x n matrix C into its upper triangle. */
+void mutinf__symmetrize_lower(int64_t n, double *C, int64_t ldc);
+
+/* Default relative rank tolerance for an n x n block when rank_tol == 0:
+ * n * DBL_EPSILON, as numpy.linalg.matrix_rank. */
+double mutinf__rank_tol(double rank_tol, int64_t n);
+
+/* Cholesky log-determinant of the symmetric n x n matrix A (lower triangle
+ * read; A is overwritten by the factor).  Returns MUTINF_OK with *logdet
+ * when A is positive definite with every pivot L_ii^2 above
+ * guard * max_i A_ii; MUTINF_ERR_NUMERICAL (no message set) otherwise, in
+ * which case the caller decides the rank by SVD. */
+mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double guard,
+                                  double *logdet);
+
+/* Rank and log pseudo-determinant of the symmetric positive semi-definite
+ * n x n matrix A (full matrix read; destroyed) from its singular values:
+ * s counts as zero when s <= rtol * s_max; *logpdet = sum of log s over the
+ * rest (0 for rank 0).  MUTINF_ERR_NUMERICAL with a message if dgesvd fails. */
+mutinf_status mutinf__rank_logpdet(int64_t n, double *A, int64_t lda, double rtol,
+                                   int64_t *rank, double *logpdet);
+
+#endif

@@ -10,5 +10,6 @@
 #include "common.h"
 #include "partition.h"
 #include "model.h"
+#include "kmeans.h"
 
 #endif /* MUTINF_MUTINF_H */

@@ -4,9 +4,10 @@
  *   r0 == r1 == |S|  -> Cholesky log-determinants;
  *   r0 <  r1         -> +inf (a module is a deterministic function of others);
  *   r0 == r1 <  |S|  -> log pseudo-determinants on the supports.
- * A Cholesky factorization is trusted only when every pivot is well clear
- * (CHOL_GUARD x) of the rank tolerance; otherwise SVD decides the rank with the
- * documented tolerance itself. */
+ * A Cholesky factorization is trusted only when the block is well
+ * conditioned (reciprocal condition above CHOL_MIN_RCOND and well clear of the
+ * rank tolerance); otherwise SVD decides the rank with the documented
+ * tolerance itself, so the fast path never changes an answer. */
 #include <math.h>
 
 #include "alloc.h"
@@ -17,6 +18,7 @@
 #include "partition.h"
 
 #define CHOL_GUARD 100.0
+#define CHOL_MIN_RCOND 1e-8
 
 /* ln(2 pi e), for differential entropies. */
 #define LN_2PIE 2.8378770664093454836
@@ -51,7 +53,8 @@ static mutinf_status block_logdet(const double *C, int64_t ldc, const int64_t *i
     double rtol = mutinf__rank_tol(o->rank_tol, m);
     gather(C, ldc, idx_a, ma, idx_b, mb, mat);
     if (!o->strict_rank) {
-        mutinf_status st = mutinf__logdet_chol(m, mat, m, CHOL_GUARD * rtol, &info->logdet);
+        mutinf_status st = mutinf__logdet_chol(m, mat, m, fmax(CHOL_MIN_RCOND, CHOL_GUARD * rtol),
+                                               &info->logdet);
         if (st == MUTINF_OK) {
             info->rank = m;
             return MUTINF_OK;

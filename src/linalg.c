@@ -106,28 +106,57 @@ double mutinf__rank_tol(double rank_tol, int64_t n)
     return rank_tol > 0.0 ? rank_tol : (double)(n > 1 ? n : 1) * DBL_EPSILON;
 }
 
-mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double guard, double *logdet)
+/* 1-norm of a symmetric matrix from its lower triangle (dpocon needs the
+ * norm of the matrix before factorization). */
+static double sym_norm1_lower(int64_t n, const double *A, int64_t lda)
+{
+    double best = 0.0;
+    for (int64_t j = 0; j < n; j++) {
+        double col = 0.0;
+        for (int64_t i = 0; i < j; i++)
+            col += fabs(A[j + i * lda]);
+        for (int64_t i = j; i < n; i++)
+            col += fabs(A[i + j * lda]);
+        best = fmax(best, col);
+    }
+    return best;
+}
+
+/* Blocks up to this size estimate their condition with stack workspace. */
+#define RCOND_STACK_N 64
+
+mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double min_rcond,
+                                  double *logdet)
 {
     const int64_t sizes[] = {n, lda};
     mutinf_status st = check_sizes("dpotrf", 2, sizes);
     if (st != MUTINF_OK)
         return st;
-    double max_diag = 0.0;
-    for (int64_t i = 0; i < n; i++)
-        max_diag = fmax(max_diag, A[i + i * lda]);
-    if (!(max_diag > 0.0))
+    double anorm = sym_norm1_lower(n, A, lda);
+    if (!(anorm > 0.0) || !isfinite(anorm))
         return MUTINF_ERR_NUMERICAL;
     lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)lda);
     if (info != 0)
         return MUTINF_ERR_NUMERICAL;
-    double sum = 0.0, min_pivot = INFINITY;
-    for (int64_t i = 0; i < n; i++) {
-        double l = A[i + i * lda];
-        min_pivot = fmin(min_pivot, l * l);
-        sum += log(l);
-    }
-    if (!(min_pivot > guard * max_diag))
+    /* A successful factorization does not prove full numerical rank: rounding
+     * can leave a positive pivot where the exact matrix is singular.  The
+     * condition estimate (dpocon, O(n^2)) tells a well-conditioned matrix from
+     * one that only SVD can judge. */
+    double stack_work[4 * RCOND_STACK_N];
+    double *work = n <= RCOND_STACK_N ? stack_work
+                                      : mutinf__alloc(4 * (size_t)n, sizeof *work, 0, "dpocon workspace");
+    if (work == NULL)
+        return MUTINF_ERR_OUT_OF_MEMORY;
+    double rcond = 0.0;
+    info = LAPACKE_dpocon_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)lda, anorm,
+                               &rcond, work, (lapack_int *)(work + 3 * n));
+    if (work != stack_work)
+        mutinf__free(work);
+    if (info != 0 || !(rcond > min_rcond))
         return MUTINF_ERR_NUMERICAL;
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        sum += log(A[i + i * lda]);
     *logdet = 2.0 * sum;
     return MUTINF_OK;
 }

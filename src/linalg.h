@@ -47,10 +47,11 @@ double mutinf__rank_tol(double rank_tol, int64_t n);
 
 /* Cholesky log-determinant of the symmetric n x n matrix A (lower triangle
  * read; A is overwritten by the factor).  Returns MUTINF_OK with *logdet
- * when A is positive definite with every pivot L_ii^2 above
- * guard * max_i A_ii; MUTINF_ERR_NUMERICAL (no message set) otherwise, in
- * which case the caller decides the rank by SVD. */
-mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double guard,
+ * when A is positive definite and its reciprocal condition number (1-norm,
+ * estimated by dpocon) exceeds min_rcond; MUTINF_ERR_NUMERICAL (no message
+ * set) otherwise, in which case the caller decides the rank by SVD.
+ * MUTINF_ERR_OUT_OF_MEMORY is possible above 64 x 64 (workspace). */
+mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double min_rcond,
                                   double *logdet);
 
 /* Rank and log pseudo-determinant of the symmetric positive semi-definite

@@ -17,8 +17,11 @@
  *   singular values) of every block, which is finite.
  *
  * Ranks use the relative tolerance of mutinf_options_set_rank_tol().  A
- * Cholesky factorization is accepted when all its pivots exceed that
- * tolerance; otherwise (or with mutinf_options_set_strict_rank()) SVD decides.
+ * Cholesky factorization is accepted only for a well-conditioned block
+ * (estimated reciprocal condition number above max(1e-8, 100 x the rank
+ * tolerance)); otherwise, or with mutinf_options_set_strict_rank(), the
+ * singular values (dgesvd) decide the rank, so the fast path never changes
+ * an answer.
  *
  * The handle owns C (computed once, at creation) and is immutable afterwards:
  * any number of threads may query it concurrently.

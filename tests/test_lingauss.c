@@ -1,0 +1,534 @@
+/* Linear-Gaussian model: closed forms, rank rules, invariances, layouts,
+ * concurrency and every failure status. */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "mutinf/mutinf.h"
+#include "testutil.h"
+
+static mutinf_partition *labels_partition(const int32_t *labels, int64_t n)
+{
+    mutinf_partition *p = NULL;
+    assert_status(mutinf_partition_create_from_labels(labels, n, 1, 0, &p), MUTINF_OK);
+    return p;
+}
+
+/* TC of a row-major units x inputs W over `labels`, through the library. */
+static double model_tc(const double *w, int64_t units, int64_t inputs, double noise,
+                       const int32_t *labels, const mutinf_options *o)
+{
+    mutinf_lingauss *m = NULL;
+    assert_status(mutinf_lingauss_create(w, units, inputs, inputs, 1, NULL, 0, noise, &m),
+                  MUTINF_OK);
+    mutinf_partition *p = labels_partition(labels, units);
+    double tc = NAN;
+    assert_status(mutinf_lingauss_total_correlation(m, p, o, &tc), MUTINF_OK);
+    mutinf_partition_destroy(p);
+    mutinf_lingauss_destroy(m);
+    return tc;
+}
+
+/* Independent reference: C = W W^T + v I in long double, then
+ * TC = 1/2 (sum_k logdet C_k - logdet C_S) by the naive Cholesky of testutil. */
+static double reference_tc(const double *w, int units, int inputs, double noise,
+                           const int32_t *labels, int k)
+{
+    double *c = malloc((size_t)units * (size_t)units * sizeof *c);
+    int *idx = malloc((size_t)units * sizeof *idx);
+    for (int i = 0; i < units; i++)
+        for (int j = 0; j < units; j++) {
+            long double s = i == j ? noise : 0.0;
+            for (int t = 0; t < inputs; t++)
+                s += (long double)w[i * inputs + t] * w[j * inputs + t];
+            c[i * units + j] = (double)s;
+        }
+    double *block = malloc((size_t)units * (size_t)units * sizeof *block);
+    double sum = 0.0;
+    for (int mod = -2; mod < k; mod++) { /* -2: the union of all modules */
+        if (mod == -1)
+            continue;
+        int m = 0;
+        for (int i = 0; i < units; i++)
+            if ((mod == -2 && labels[i] >= 0) || labels[i] == mod)
+                idx[m++] = i;
+        for (int a = 0; a < m; a++)
+            for (int b = 0; b < m; b++)
+                block[a * m + b] = c[idx[a] * units + idx[b]];
+        double ld = test_logdet_ref(block, m);
+        sum += mod == -2 ? -ld : ld;
+    }
+    free(c);
+    free(idx);
+    free(block);
+    return 0.5 * sum;
+}
+
+static void test_bivariate_closed_form(void **state)
+{
+    (void)state;
+    const double rhos[] = {0.0, 0.1, -0.5, 0.9, 0.999999};
+    const int32_t labels[] = {0, 1};
+    for (size_t r = 0; r < sizeof rhos / sizeof rhos[0]; r++) {
+        double rho = rhos[r];
+        /* Rows of unequal scale: correlation is rho whatever the scales. */
+        double w[2 * 3] = {3.0, 0.0, 0.0, 0.5 * rho, 0.5 * sqrt(1 - rho * rho), 0.0};
+        double expected = -0.5 * log1p(-rho * rho);
+        assert_close(model_tc(w, 2, 3, 0.0, labels, NULL), expected, 1e-12, 1e-15);
+    }
+}
+
+static void test_bits(void **state)
+{
+    (void)state;
+    const int32_t labels[] = {0, 1};
+    double rho = 0.6, w[4] = {1.0, 0.0, rho, sqrt(1 - rho * rho)};
+    mutinf_options *o = NULL;
+    assert_status(mutinf_options_create(&o), MUTINF_OK);
+    assert_status(mutinf_options_set_bits(o, 1), MUTINF_OK);
+    assert_close(model_tc(w, 2, 2, 0.0, labels, o), -0.5 * log1p(-rho * rho) / M_LN2, 1e-12, 0);
+    mutinf_options_destroy(o);
+}
+
+static void test_independent_blocks_exactly_zero(void **state)
+{
+    (void)state;
+    /* Module 0 = units 0..2 reads inputs 0..3, module 1 = units 3..5 reads 4..7. */
+    double w[6 * 8] = {0};
+    test_fill_normal(w, 12, 1); /* overwritten below into blocks */
+    uint64_t s = 7;
+    memset(w, 0, sizeof w);
+    for (int i = 0; i < 6; i++)
+        for (int t = 0; t < 4; t++)
+            w[i * 8 + (i < 3 ? t : 4 + t)] = test_rand_normal(&s);
+    const int32_t labels[] = {0, 0, 0, 1, 1, 1};
+    double tc = model_tc(w, 6, 8, 0.0, labels, NULL);
+    assert_true(tc == 0.0);
+
+    mutinf_lingauss *m = NULL;
+    mutinf_partition *p = labels_partition(labels, 6);
+    assert_status(mutinf_lingauss_create(w, 6, 8, 8, 1, NULL, 0, 0.0, &m), MUTINF_OK);
+    double pw[4];
+    assert_status(mutinf_lingauss_pairwise(m, p, NULL, pw), MUTINF_OK);
+    assert_true(pw[1] == 0.0 && pw[2] == 0.0);
+    mutinf_partition_destroy(p);
+    mutinf_lingauss_destroy(m);
+}
+
+static void test_duplicated_unit_is_infinite(void **state)
+{
+    (void)state;
+    double w[4 * 6];
+    test_fill_normal(w, 24, 3);
+    memcpy(w + 3 * 6, w, 6 * sizeof *w); /* unit 3 == unit 0 */
+    const int32_t labels[] = {0, 0, 1, 1};
+    mutinf_options *o = NULL;
+    assert_status(mutinf_options_create(&o), MUTINF_OK);
+    assert_true(isinf(model_tc(w, 4, 6, 0.0, labels, NULL)));
+    assert_status(mutinf_options_set_strict_rank(o, 1), MUTINF_OK);
+    assert_true(isinf(model_tc(w, 4, 6, 0.0, labels, o)));
+    /* Noise makes the copy imperfect: finite, and equal to the reference. */
+    double tc = model_tc(w, 4, 6, 0.25, labels, NULL);
+    assert_true(isfinite(tc));
+    assert_close(tc, reference_tc(w, 4, 6, 0.25, labels, 2), 1e-12, 1e-14);
+    mutinf_options_destroy(o);
+}
+
+static void test_more_units_than_inputs(void **state)
+{
+    (void)state;
+    /* 4 units of 3 inputs: rank C = 3 < 2 + 2 = r1. */
+    double w[4 * 3];
+    test_fill_normal(w, 12, 5);
+    const int32_t labels[] = {0, 0, 1, 1};
+    assert_true(isinf(model_tc(w, 4, 3, 0.0, labels, NULL)) &&
+                model_tc(w, 4, 3, 0.0, labels, NULL) > 0);
+
+    /* r0 == r1 < d: u1 = 2 u0 inside module 0, module 1 = u2 = (c, s).
+     * By hand: pdet C_A = 1 + 4 = 5, C_B = c^2 + s^2, and the rank-2 C_S has
+     * pdet = sum of its principal 2x2 minors = 0 + s^2 + 4 s^2 = 5 s^2, so
+     * TC = 1/2 ln(5 (c^2 + s^2) / (5 s^2)) = 1/2 ln((c^2 + s^2) / s^2). */
+    const double c = 0.8, sn = 0.3;
+    double w2[3 * 2] = {1.0, 0.0, 2.0, 0.0, c, sn};
+    const int32_t labels2[] = {0, 0, 1};
+    double expected = 0.5 * log((c * c + sn * sn) / (sn * sn));
+    assert_close(model_tc(w2, 3, 2, 0.0, labels2, NULL), expected, 1e-12, 0);
+    mutinf_options *o = NULL;
+    assert_status(mutinf_options_create(&o), MUTINF_OK);
+    assert_status(mutinf_options_set_strict_rank(o, 1), MUTINF_OK);
+    assert_close(model_tc(w2, 3, 2, 0.0, labels2, o), expected, 1e-12, 0);
+    mutinf_options_destroy(o);
+}
+
+/* The big invariance test: scaling by 1e-150 / 1e150 and an invertible map
+ * inside each module leave TC unchanged, where det() itself overflows. */
+static void test_invariance_large_model(void **state)
+{
+    (void)state;
+    const int d = test_quick() ? 96 : 512, n = d + d / 4, k = 8, ms = d / k;
+    double *w = malloc((size_t)d * n * sizeof *w);
+    double *w2 = malloc((size_t)d * n * sizeof *w2);
+    int32_t *labels = malloc((size_t)d * sizeof *labels);
+    test_fill_normal(w, (size_t)d * n, 11);
+    /* Correlate the modules through a shared component. */
+    for (int i = 0; i < d; i++) {
+        labels[i] = i / ms;
+        for (int t = 0; t < 8; t++)
+            w[i * n + t] *= 4.0;
+    }
+    double base = model_tc(w, d, n, 0.0, labels, NULL);
+    double ref = reference_tc(w, d, n, 0.0, labels, k);
+    assert_true(isfinite(base) && base > 0.1);
+    assert_close(base, ref, 1e-9, 0);
+    /* det(C) is beyond double range here: the log-determinant is ~ d ln n. */
+    if (!test_quick())
+        assert_true(0.5 * d * log((double)n) > 709.0);
+
+    const double scales[] = {1e-150, 1e150};
+    for (int s = 0; s < 2; s++) {
+        for (size_t i = 0; i < (size_t)d * n; i++)
+            w2[i] = w[i] * scales[s];
+        assert_close(model_tc(w2, d, n, 0.0, labels, NULL), base, 1e-10, 0);
+    }
+    /* Invertible map inside each module: unit-lower-triangular mix of rows. */
+    memcpy(w2, w, (size_t)d * n * sizeof *w);
+    for (int i = 0; i < d; i++)
+        if (i % ms != 0)
+            for (int t = 0; t < n; t++)
+                w2[i * n + t] += 0.7 * w2[(i - 1) * n + t] * (i % 3 ? 1.0 : -2.0);
+    assert_close(model_tc(w2, d, n, 0.0, labels, NULL), base, 1e-9, 0);
+    free(w);
+    free(w2);
+    free(labels);
+}
+
+static void test_pairwise_matches_reference(void **state)
+{
+    (void)state;
+    const int d = 7, n = 9, k = 3;
+    double w[7 * 9];
+    test_fill_normal(w, 63, 21);
+    const int32_t labels[] = {0, 1, 2, 0, -1, 1, 2};
+    mutinf_lingauss *m = NULL;
+    mutinf_partition *p = labels_partition(labels, d);
+    assert_status(mutinf_lingauss_create(w, d, n, n, 1, NULL, 0, 0.0, &m), MUTINF_OK);
+    double pw[9];
+    assert_status(mutinf_lingauss_pairwise(m, p, NULL, pw), MUTINF_OK);
+    for (int i = 0; i < k; i++)
+        for (int j = 0; j < k; j++) {
+            int32_t pair[7];
+            for (int u = 0; u < d; u++)
+                pair[u] = labels[u] == i ? 0 : (labels[u] == j ? 1 : -1);
+            if (i == j) {
+                /* h = 1/2 (d_i ln(2 pi e) + logdet C_i): module i alone as the union. */
+                double c[9], rows[3 * 9];
+                int mi = 0;
+                for (int u = 0; u < d; u++)
+                    if (labels[u] == i)
+                        memcpy(rows + 9 * mi++, w + u * n, 9 * sizeof *w);
+                for (int a = 0; a < mi; a++)
+                    for (int b = 0; b < mi; b++) {
+                        long double s = 0;
+                        for (int t = 0; t < n; t++)
+                            s += (long double)rows[a * n + t] * rows[b * n + t];
+                        c[a * mi + b] = (double)s;
+                    }
+                double h = 0.5 * (mi * log(2 * M_PI * M_E) + test_logdet_ref(c, mi));
+                assert_close(pw[i * k + i], h, 1e-12, 1e-14);
+            } else {
+                assert_close(pw[i * k + j], reference_tc(w, d, n, 0.0, pair, 2), 1e-11, 1e-14);
+            }
+        }
+    mutinf_partition_destroy(p);
+    mutinf_lingauss_destroy(m);
+}
+
+static void test_layouts_and_precisions_agree(void **state)
+{
+    (void)state;
+    enum { D = 5, N = 6, PAD = 9 };
+    double w[D * N], wt[N * D], wpad[D * PAD];
+    float wf[D * N], bf[D];
+    double b[D];
+    uint64_t seed = 31;
+    for (int i = 0; i < D * N; i++) { /* exactly representable in float */
+        wf[i] = (float)test_rand_normal(&seed);
+        w[i] = (double)wf[i];
+    }
+    for (int i = 0; i < D; i++) {
+        b[i] = i - 2.0;
+        bf[i] = (float)b[i];
+        for (int t = 0; t < N; t++) {
+            wt[t * D + i] = w[i * N + t];
+            wpad[i * PAD + t] = w[i * N + t];
+        }
+    }
+    const int32_t labels[] = {0, 1, 0, 1, 1};
+    mutinf_partition *p = labels_partition(labels, D);
+    mutinf_lingauss *m[5] = {0};
+    assert_status(mutinf_lingauss_create(w, D, N, N, 1, b, 1, 0.1, &m[0]), MUTINF_OK);
+    assert_status(mutinf_lingauss_create(wt, D, N, 1, D, b, 1, 0.1, &m[1]), MUTINF_OK);
+    assert_status(mutinf_lingauss_create(wpad, D, N, PAD, 1, b, 1, 0.1, &m[2]), MUTINF_OK);
+    assert_status(mutinf_lingauss_create_f32(wf, D, N, N, 1, bf, 1, 0.1, &m[3]), MUTINF_OK);
+    /* Negative strides: last row first, walking columns backwards. */
+    double wrev[D * N];
+    for (int i = 0; i < D; i++)
+        for (int t = 0; t < N; t++)
+            wrev[(D - 1 - i) * N + (N - 1 - t)] = w[i * N + t];
+    assert_status(mutinf_lingauss_create(wrev + D * N - 1, D, N, -N, -1, b, 1, 0.1, &m[4]),
+                  MUTINF_OK);
+    double tc[5], pw[5][4];
+    for (int i = 0; i < 5; i++) {
+        assert_status(mutinf_lingauss_total_correlation(m[i], p, NULL, &tc[i]), MUTINF_OK);
+        assert_status(mutinf_lingauss_pairwise(m[i], p, NULL, pw[i]), MUTINF_OK);
+    }
+    for (int i = 1; i < 5; i++) {
+        assert_close(tc[i], tc[0], 1e-13, 0);
+        for (int j = 0; j < 4; j++)
+            assert_close(pw[i][j], pw[0][j], 1e-13, 0);
+    }
+    /* Same samples whatever the layout; the bias shifts y. */
+    double y0[3 * D], y1[3 * D], x0[3 * N];
+    assert_status(mutinf_lingauss_sample(m[0], 3, 42, x0, y0), MUTINF_OK);
+    assert_status(mutinf_lingauss_sample(m[1], 3, 42, NULL, y1), MUTINF_OK);
+    for (int s = 0; s < 3; s++)
+        for (int i = 0; i < D; i++)
+            assert_close(y1[s * D + i], y0[s * D + i], 1e-13, 1e-13);
+    for (int i = 0; i < 5; i++)
+        mutinf_lingauss_destroy(m[i]);
+    mutinf_partition_destroy(p);
+}
+
+static void test_sampler(void **state)
+{
+    (void)state;
+    const int n = test_quick() ? 4000 : 40000;
+    double w[2 * 3] = {1.0, 0.5, 0.0, -0.3, 0.8, 0.2}, b[2] = {1.0, -2.0};
+    mutinf_lingauss *m = NULL;
+    assert_status(mutinf_lingauss_create(w, 2, 3, 3, 1, b, 1, 0.5, &m), MUTINF_OK);
+    double *x = malloc((size_t)n * 3 * sizeof *x), *y = malloc((size_t)n * 2 * sizeof *y);
+    double *y2 = malloc((size_t)n * 2 * sizeof *y2);
+    assert_status(mutinf_lingauss_sample(m, n, 9, x, y), MUTINF_OK);
+    assert_status(mutinf_lingauss_sample(m, n, 9, NULL, y2), MUTINF_OK);
+    assert_memory_equal(y, y2, (size_t)n * 2 * sizeof *y);
+    assert_status(mutinf_lingauss_sample(m, n, 10, NULL, y2), MUTINF_OK);
+    assert_true(memcmp(y, y2, (size_t)n * 2 * sizeof *y) != 0);
+    /* Moments: mean b, covariance W W^T + v I, within 5 standard errors. */
+    double mean[2] = {0}, cov[3] = {0};
+    for (int s = 0; s < n; s++)
+        for (int i = 0; i < 2; i++)
+            mean[i] += y[s * 2 + i] / n;
+    for (int s = 0; s < n; s++) {
+        double a = y[s * 2] - mean[0], c = y[s * 2 + 1] - mean[1];
+        cov[0] += a * a / n, cov[1] += a * c / n, cov[2] += c * c / n;
+    }
+    const double c00 = 1.25 + 0.5, c01 = -0.3 + 0.4, c11 = 0.09 + 0.64 + 0.04 + 0.5;
+    double se = 5.0 / sqrt(n);
+    assert_close(mean[0], 1.0, 0, se * 2);
+    assert_close(mean[1], -2.0, 0, se * 2);
+    assert_close(cov[0], c00, 0, se * 2 * c00);
+    assert_close(cov[1], c01, 0, se * 2);
+    assert_close(cov[2], c11, 0, se * 2 * c11);
+    /* Inputs are standard normal. */
+    double xm = 0, xv = 0;
+    for (int i = 0; i < n * 3; i++)
+        xm += x[i] / (n * 3), xv += x[i] * x[i] / (n * 3);
+    assert_close(xm, 0.0, 0, se);
+    assert_close(xv, 1.0, 0, 2 * se);
+    free(x);
+    free(y);
+    free(y2);
+    mutinf_lingauss_destroy(m);
+}
+
+typedef struct {
+    const mutinf_lingauss *m;
+    const mutinf_partition *p;
+    double tc, pw[16];
+    int ok;
+} thread_job;
+
+static void *run_job(void *arg)
+{
+    thread_job *j = arg;
+    j->ok = 1;
+    for (int r = 0; r < 20; r++) {
+        double tc, pw[16];
+        if (mutinf_lingauss_total_correlation(j->m, j->p, NULL, &tc) != MUTINF_OK ||
+            mutinf_lingauss_pairwise(j->m, j->p, NULL, pw) != MUTINF_OK)
+            j->ok = 0;
+        if (r > 0 && (memcmp(&tc, &j->tc, sizeof tc) || memcmp(pw, j->pw, sizeof pw)))
+            j->ok = 0;
+        j->tc = tc;
+        memcpy(j->pw, pw, sizeof pw);
+    }
+    return NULL;
+}
+
+static void test_concurrent_calls_bit_identical(void **state)
+{
+    (void)state;
+    enum { D = 40, N = 50 };
+    double w[D * N];
+    test_fill_normal(w, D * N, 77);
+    w[3 * N] = w[0]; /* some correlation */
+    mutinf_lingauss *m = NULL;
+    mutinf_partition *p = NULL;
+    assert_status(mutinf_lingauss_create(w, D, N, N, 1, NULL, 0, 0.0, &m), MUTINF_OK);
+    assert_status(mutinf_partition_create_contiguous(D, 4, &p), MUTINF_OK);
+    thread_job serial = {m, p, 0, {0}, 0};
+    run_job(&serial);
+    thread_job jobs[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (thread_job){m, p, 0, {0}, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, run_job, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_true(jobs[i].ok);
+        assert_memory_equal(&jobs[i].tc, &serial.tc, sizeof serial.tc);
+        assert_memory_equal(jobs[i].pw, serial.pw, sizeof serial.pw);
+    }
+    mutinf_partition_destroy(p);
+    mutinf_lingauss_destroy(m);
+}
+
+static void test_create_errors(void **state)
+{
+    (void)state;
+    double w[6] = {1, 2, 3, 4, 5, 6}, b[2] = {0, 0};
+    mutinf_lingauss *m = (mutinf_lingauss *)&m; /* must be reset to NULL */
+    assert_status(mutinf_lingauss_create(NULL, 2, 3, 3, 1, NULL, 0, 0, &m), MUTINF_ERR_NULL_ARGUMENT);
+    assert_null(m);
+    assert_status(mutinf_lingauss_create(w, 2, 3, 3, 1, NULL, 0, 0, NULL), MUTINF_ERR_NULL_ARGUMENT);
+    m = (mutinf_lingauss *)&m;
+    assert_status(mutinf_lingauss_create(w, 0, 3, 3, 1, NULL, 0, 0, &m),
+                  MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_null(m);
+    assert_status(mutinf_lingauss_create(w, 2, -1, 3, 1, NULL, 0, 0, &m),
+                  MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_lingauss_create(w, 2, 3, INT64_MAX / 2, 1, NULL, 0, 0, &m),
+                  MUTINF_ERR_SIZE_OVERFLOW);
+    assert_status(mutinf_lingauss_create(w, 2, 3, INT64_MIN, 1, NULL, 0, 0, &m),
+                  MUTINF_ERR_SIZE_OVERFLOW);
+    assert_status(mutinf_lingauss_create(w, 2, 3, 3, 1, b, INT64_MAX, 0, &m),
+                  MUTINF_ERR_SIZE_OVERFLOW);
+    assert_status(mutinf_lingauss_create(w, 2, 3, 3, 1, NULL, 0, -1.0, &m),
+                  MUTINF_ERR_INVALID_ARGUMENT);
+    assert_status(mutinf_lingauss_create(w, 2, 3, 3, 1, NULL, 0, NAN, &m),
+                  MUTINF_ERR_INVALID_ARGUMENT);
+    assert_status(mutinf_lingauss_create(w, 2, 3, 3, 1, NULL, 0, INFINITY, &m),
+                  MUTINF_ERR_INVALID_ARGUMENT);
+    w[5] = NAN;
+    assert_status(mutinf_lingauss_create(w, 2, 3, 3, 1, NULL, 0, 0, &m), MUTINF_ERR_NON_FINITE);
+    assert_non_null(strstr(mutinf_last_error_message(), "row 1, column 2"));
+    w[5] = 6;
+    b[1] = -INFINITY;
+    assert_status(mutinf_lingauss_create(w, 2, 3, 3, 1, b, 1, 0, &m), MUTINF_ERR_NON_FINITE);
+    assert_non_null(strstr(mutinf_last_error_message(), "bias[unit 1]"));
+    float wf[6] = {1, 2, 3, 4, 5, NAN};
+    assert_status(mutinf_lingauss_create_f32(wf, 2, 3, 3, 1, NULL, 0, 0, &m),
+                  MUTINF_ERR_NON_FINITE);
+    assert_null(m);
+    mutinf_lingauss_destroy(NULL);
+}
+
+static void test_query_errors_leave_outputs(void **state)
+{
+    (void)state;
+    double w[6] = {1, 2, 3, 4, 5, 6};
+    mutinf_lingauss *m = NULL;
+    mutinf_partition *p3 = NULL, *p2 = NULL;
+    assert_status(mutinf_lingauss_create(w, 2, 3, 3, 1, NULL, 0, 0, &m), MUTINF_OK);
+    assert_status(mutinf_partition_create_contiguous(3, 2, &p3), MUTINF_OK);
+    assert_status(mutinf_partition_create_contiguous(2, 2, &p2), MUTINF_OK);
+    double tc = 123.0, pw[4] = {7, 7, 7, 7};
+    assert_status(mutinf_lingauss_total_correlation(m, p3, NULL, &tc), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_true(tc == 123.0);
+    assert_status(mutinf_lingauss_pairwise(m, p3, NULL, pw), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_true(pw[0] == 7 && pw[3] == 7);
+    assert_status(mutinf_lingauss_total_correlation(NULL, p2, NULL, &tc), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_lingauss_total_correlation(m, NULL, NULL, &tc), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_lingauss_total_correlation(m, p2, NULL, NULL), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_lingauss_pairwise(NULL, p2, NULL, pw), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_lingauss_pairwise(m, NULL, NULL, pw), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_lingauss_pairwise(m, p2, NULL, NULL), MUTINF_ERR_NULL_ARGUMENT);
+    int64_t u = -1, in = -1;
+    assert_status(mutinf_lingauss_shape(m, &u, &in), MUTINF_OK);
+    assert_true(u == 2 && in == 3);
+    assert_status(mutinf_lingauss_shape(NULL, &u, &in), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_lingauss_shape(m, NULL, &in), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_lingauss_shape(m, &u, NULL), MUTINF_ERR_NULL_ARGUMENT);
+    double y[4] = {5, 5, 5, 5};
+    assert_status(mutinf_lingauss_sample(NULL, 2, 0, NULL, y), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_lingauss_sample(m, 2, 0, NULL, NULL), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_lingauss_sample(m, 0, 0, NULL, y), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_lingauss_sample(m, INT64_MAX / 2, 0, NULL, y), MUTINF_ERR_SIZE_OVERFLOW);
+    assert_true(y[0] == 5 && y[3] == 5);
+    mutinf_partition_destroy(p3);
+    mutinf_partition_destroy(p2);
+    mutinf_lingauss_destroy(m);
+}
+
+/* Every allocation of every entry point fails once; each must report
+ * MUTINF_ERR_OUT_OF_MEMORY, leave outputs untouched and leak nothing
+ * (memcheck run). */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    double w[8] = {1, 2, 3, 4, 4, 3, 2, 1};
+    mutinf_partition *p = NULL;
+    assert_status(mutinf_partition_create_contiguous(2, 2, &p), MUTINF_OK);
+    for (long k = 0;; k++) {
+        mutinf_lingauss *m = NULL;
+        mutinf__alloc_fail_after(k);
+        mutinf_status st = mutinf_lingauss_create(w, 2, 4, 4, 1, NULL, 0, 0, &m);
+        mutinf__alloc_fail_after(-1);
+        if (st == MUTINF_OK) {
+            mutinf_lingauss_destroy(m);
+            break;
+        }
+        assert_status(st, MUTINF_ERR_OUT_OF_MEMORY);
+        assert_null(m);
+    }
+    mutinf_lingauss *m = NULL;
+    assert_status(mutinf_lingauss_create(w, 2, 4, 4, 1, NULL, 0, 0, &m), MUTINF_OK);
+    double tc = 5.0, pw[4] = {5, 5, 5, 5}, y[6] = {5, 5, 5, 5, 5, 5};
+    mutinf__alloc_fail_after(0);
+    assert_status(mutinf_lingauss_total_correlation(m, p, NULL, &tc), MUTINF_ERR_OUT_OF_MEMORY);
+    mutinf__alloc_fail_after(0);
+    assert_status(mutinf_lingauss_pairwise(m, p, NULL, pw), MUTINF_ERR_OUT_OF_MEMORY);
+    mutinf__alloc_fail_after(1);
+    assert_status(mutinf_lingauss_pairwise(m, p, NULL, pw), MUTINF_ERR_OUT_OF_MEMORY);
+    for (long k = 0; k < 3; k++) {
+        mutinf__alloc_fail_after(k);
+        assert_status(mutinf_lingauss_sample(m, 3, 1, NULL, y), MUTINF_ERR_OUT_OF_MEMORY);
+    }
+    mutinf__alloc_fail_after(-1);
+    assert_true(tc == 5.0 && pw[0] == 5 && pw[3] == 5 && y[0] == 5 && y[5] == 5);
+    mutinf_lingauss_destroy(m);
+    mutinf_partition_destroy(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bivariate_closed_form),
+        cmocka_unit_test(test_bits),
+        cmocka_unit_test(test_independent_blocks_exactly_zero),
+        cmocka_unit_test(test_duplicated_unit_is_infinite),
+        cmocka_unit_test(test_more_units_than_inputs),
+        cmocka_unit_test(test_invariance_large_model),
+        cmocka_unit_test(test_pairwise_matches_reference),
+        cmocka_unit_test(test_layouts_and_precisions_agree),
+        cmocka_unit_test(test_sampler),
+        cmocka_unit_test(test_concurrent_calls_bit_identical),
+        cmocka_unit_test(test_create_errors),
+        cmocka_unit_test(test_query_errors_leave_outputs),
+        cmocka_unit_test(test_out_of_memory),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -11,5 +11,6 @@
 #include "partition.h"
 #include "model.h"
 #include "kmeans.h"
+#include "activations.h"
 
 #endif /* MUTINF_MUTINF_H */

@@ -1,0 +1,675 @@
+/* The activations handle and the Gaussian plug-in estimator, against an
+ * independent long-double reference, the linear-Gaussian model's analytical
+ * TC, and the known null distribution. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "covariance.h"
+#include "mutinf/mutinf.h"
+#include "testutil.h"
+#include "view.h"
+
+#define EULER 0.57721566490153286060651209008240243L
+
+/* ------------------------------------------------------------------ */
+/* Independent reference                                                */
+/* ------------------------------------------------------------------ */
+
+/* psi(k/2) from the closed forms at integers and half-integers. */
+static long double digamma_half(int64_t k)
+{
+    long double s;
+    if (k % 2 == 0) {
+        s = -EULER;
+        for (int64_t i = 1; i < k / 2; i++)
+            s += 1.0L / (long double)i;
+    } else {
+        s = -EULER - 2.0L * logl(2.0L);
+        for (int64_t i = 1; i <= k / 2; i++)
+            s += 2.0L / (long double)(2 * i - 1);
+    }
+    return s;
+}
+
+/* gcmi's ent_g bias term for a p-dimensional block and n samples. */
+static double bias_ref(int64_t n, int64_t p)
+{
+    long double c = (long double)p * 0.5L * (logl(2.0L) - logl((long double)n - 1));
+    for (int64_t i = 1; i <= p; i++)
+        c += 0.5L * digamma_half(n - i);
+    return (double)c;
+}
+
+/* Covariance (two-pass, long double) of the listed columns of the row-major
+ * n x d matrix x, as a row-major m x m double matrix. */
+static void cov_ref(const double *x, int64_t n, int64_t d, const int64_t *cols, int64_t m,
+                    double *C)
+{
+    long double *mean = calloc((size_t)m, sizeof *mean);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t a = 0; a < m; a++)
+            mean[a] += x[i * d + cols[a]];
+    for (int64_t a = 0; a < m; a++)
+        mean[a] /= (long double)n;
+    for (int64_t a = 0; a < m; a++)
+        for (int64_t b = 0; b <= a; b++) {
+            long double s = 0;
+            for (int64_t i = 0; i < n; i++)
+                s += (x[i * d + cols[a]] - mean[a]) * (x[i * d + cols[b]] - mean[b]);
+            C[a * m + b] = C[b * m + a] = (double)(s / ((long double)n - 1));
+        }
+    free(mean);
+}
+
+static double logdet_cols(const double *x, int64_t n, int64_t d, const int64_t *cols, int64_t m)
+{
+    double *C = malloc((size_t)(m * m) * sizeof *C);
+    cov_ref(x, n, d, cols, m, C);
+    double ld = test_logdet_ref(C, (int)m);
+    free(C);
+    return ld;
+}
+
+/* Reference TC and pairwise matrix from labels (-1 = unassigned). */
+static void tc_ref(const double *x, int64_t n, int64_t d, const int32_t *labels, int64_t K,
+                   int bias, double *tc, double *pairwise)
+{
+    int64_t *cols = malloc((size_t)d * sizeof *cols), *dims = calloc((size_t)K, sizeof *dims);
+    int64_t m = 0;
+    double sum = 0.0, cs = 0.0;
+    double *h = malloc((size_t)K * sizeof *h);
+    for (int64_t k = 0; k < K; k++) {
+        int64_t mk = 0;
+        for (int64_t j = 0; j < d; j++)
+            if (labels[j] == k)
+                cols[mk++] = j;
+        dims[k] = mk;
+        h[k] = 0.5 * logdet_cols(x, n, d, cols, mk);
+        sum += h[k];
+        cs += bias ? bias_ref(n, mk) : 0.0;
+    }
+    for (int64_t k = 0; k < K; k++)
+        for (int64_t j = 0; j < d; j++)
+            if (labels[j] == k)
+                cols[m++] = j;
+    double joint = 0.5 * logdet_cols(x, n, d, cols, m);
+    *tc = sum - joint - (bias ? cs - bias_ref(n, m) : 0.0);
+    if (pairwise != NULL)
+        for (int64_t a = 0; a < K; a++)
+            for (int64_t b = 0; b < K; b++) {
+                if (a == b) {
+                    pairwise[a * K + a] = h[a] + 0.5 * (double)dims[a] * log(2 * M_PI * M_E) -
+                                          (bias ? bias_ref(n, dims[a]) : 0.0);
+                    continue;
+                }
+                int64_t q = 0;
+                for (int64_t j = 0; j < d; j++)
+                    if (labels[j] == a || labels[j] == b)
+                        cols[q++] = j;
+                double hab = 0.5 * logdet_cols(x, n, d, cols, q);
+                pairwise[a * K + b] =
+                    h[a] + h[b] - hab -
+                    (bias ? bias_ref(n, dims[a]) + bias_ref(n, dims[b]) - bias_ref(n, q) : 0.0);
+            }
+    free(h);
+    free(dims);
+    free(cols);
+}
+
+/* n x d correlated test data: x = z A with A lower-triangular-ish mixing. */
+static double *mixed_data(int64_t n, int64_t d, uint64_t seed, double mix)
+{
+    double *z = malloc((size_t)(n * d) * sizeof *z), *x = malloc((size_t)(n * d) * sizeof *x);
+    test_fill_normal(z, (size_t)(n * d), seed);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < d; j++) {
+            double s = z[i * d + j];
+            if (j > 0)
+                s += mix * z[i * d + j - 1];
+            if (j > 2)
+                s -= 0.5 * mix * z[i * d + j - 3];
+            x[i * d + j] = 1.5 + (double)j * 0.1 + s;
+        }
+    free(z);
+    return x;
+}
+
+static mutinf_partition *make_partition(const int32_t *labels, int64_t d)
+{
+    mutinf_partition *p = NULL;
+    assert_status(mutinf_partition_create_from_labels(labels, d, 1, 0, &p), MUTINF_OK);
+    return p;
+}
+
+static mutinf_options *make_options(int bias, int copula, int threads)
+{
+    mutinf_options *o = NULL;
+    assert_status(mutinf_options_create(&o), MUTINF_OK);
+    assert_status(mutinf_options_set_bias_correction(o, bias), MUTINF_OK);
+    assert_status(mutinf_options_set_copula(o, copula), MUTINF_OK);
+    assert_status(mutinf_options_set_threads(o, threads), MUTINF_OK);
+    return o;
+}
+
+/* ------------------------------------------------------------------ */
+/* Exactness against the reference                                      */
+/* ------------------------------------------------------------------ */
+
+static void check_against_ref(const double *x, int64_t n, int64_t d, const int32_t *labels,
+                              int64_t K, const mutinf_activations *acts, int bias, double rtol)
+{
+    mutinf_partition *p = make_partition(labels, d);
+    mutinf_options *o = make_options(bias, 0, 2);
+    double tc, pw[64], ref_tc, ref_pw[64], pv;
+    assert_status(mutinf_activations_gaussian(acts, p, o, &tc, pw, &pv), MUTINF_OK);
+    tc_ref(x, n, d, labels, K, bias, &ref_tc, ref_pw);
+    assert_close(tc, ref_tc, rtol, 1e-11);
+    for (int64_t i = 0; i < K * K; i++)
+        assert_close(pw[i], ref_pw[i], rtol, 1e-11);
+    assert_true(pv >= 0.0 && pv <= 1.0);
+    mutinf_options_destroy(o);
+    mutinf_partition_destroy(p);
+}
+
+static void test_reference_contiguous(void **state)
+{
+    (void)state;
+    const int64_t n = 3000, d = 7;
+    double *x = mixed_data(n, d, 11, 0.8);
+    const int32_t labels[7] = {0, 0, 1, 1, 1, 2, 2};
+    mutinf_activations *a = NULL;
+    assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+    check_against_ref(x, n, d, labels, 3, a, 0, 1e-10);
+    check_against_ref(x, n, d, labels, 3, a, 1, 1e-10);
+    /* Unassigned and interleaved units: the chunked path. */
+    const int32_t labels2[7] = {1, -1, 0, 1, 2, 0, 2};
+    check_against_ref(x, n, d, labels2, 3, a, 1, 1e-10);
+    mutinf_activations_destroy(a);
+    free(x);
+}
+
+static void test_strided_and_float_views(void **state)
+{
+    (void)state;
+    const int64_t n = 2000, d = 6;
+    double *x = mixed_data(n, d, 12, 0.6);
+    const int32_t labels[6] = {0, 1, 1, 0, 2, 2};
+    mutinf_partition *p = make_partition(labels, d);
+    double tc0, pw0[9], pv0;
+    mutinf_activations *a = NULL;
+    assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+    assert_status(mutinf_activations_gaussian(a, p, NULL, &tc0, pw0, &pv0), MUTINF_OK);
+    mutinf_activations_destroy(a);
+
+    /* Column-major copy (a transposed/Fortran view). */
+    double *xt = malloc((size_t)(n * d) * sizeof *xt);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < d; j++)
+            xt[j * n + i] = x[i * d + j];
+    double tc, pw[9], pv;
+    assert_status(mutinf_activations_wrap(xt, n, d, 1, n, &a), MUTINF_OK);
+    assert_status(mutinf_activations_gaussian(a, p, NULL, &tc, pw, &pv), MUTINF_OK);
+    assert_close(tc, tc0, 1e-11, 1e-13);
+    for (int i = 0; i < 9; i++)
+        assert_close(pw[i], pw0[i], 1e-11, 1e-13);
+    mutinf_activations_destroy(a);
+
+    /* Reversed rows through a negative stride, every other unit of a wider
+     * buffer: the same samples. */
+    double *xw = calloc((size_t)(n * 2 * d), sizeof *xw);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < d; j++)
+            xw[(n - 1 - i) * 2 * d + 2 * j] = x[i * d + j];
+    assert_status(mutinf_activations_wrap(xw + (n - 1) * 2 * d, n, d, -2 * d, 2, &a), MUTINF_OK);
+    assert_status(mutinf_activations_gaussian(a, p, NULL, &tc, pw, &pv), MUTINF_OK);
+    assert_close(tc, tc0, 1e-11, 1e-13);
+    mutinf_activations_destroy(a);
+
+    /* Float data: the estimate of the float-rounded data. */
+    float *xf = malloc((size_t)(n * d) * sizeof *xf);
+    double *xr = malloc((size_t)(n * d) * sizeof *xr);
+    for (int64_t i = 0; i < n * d; i++) {
+        xf[i] = (float)x[i];
+        xr[i] = (double)xf[i];
+    }
+    assert_status(mutinf_activations_wrap_f32(xf, n, d, d, 1, &a), MUTINF_OK);
+    int64_t ns, nu;
+    assert_status(mutinf_activations_shape(a, &ns, &nu), MUTINF_OK);
+    assert_int_equal(ns, n);
+    assert_int_equal(nu, d);
+    check_against_ref(xr, n, d, labels, 3, a, 1, 1e-10);
+    assert_status(mutinf_activations_gaussian(a, p, NULL, &tc, pw, &pv), MUTINF_OK);
+    assert_close(tc, tc0, 1e-5, 1e-7);
+    mutinf_activations_destroy(a);
+
+    free(xr);
+    free(xf);
+    free(xw);
+    free(xt);
+    mutinf_partition_destroy(p);
+    free(x);
+}
+
+/* A large common offset forces the shifted (chunked) covariance path. */
+static void test_large_offset(void **state)
+{
+    (void)state;
+    const int64_t n = 1500, d = 4;
+    double *x = mixed_data(n, d, 13, 0.7);
+    double *y = malloc((size_t)(n * d) * sizeof *y);
+    for (int64_t i = 0; i < n * d; i++)
+        y[i] = x[i] + 1e7;
+    const int32_t labels[4] = {0, 0, 1, 1};
+    mutinf_activations *a = NULL, *b = NULL;
+    assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+    assert_status(mutinf_activations_wrap(y, n, d, d, 1, &b), MUTINF_OK);
+    mutinf_partition *p = make_partition(labels, d);
+    double t0, t1;
+    assert_status(mutinf_activations_gaussian(a, p, NULL, &t0, NULL, NULL), MUTINF_OK);
+    assert_status(mutinf_activations_gaussian(b, p, NULL, &t1, NULL, NULL), MUTINF_OK);
+    assert_close(t1, t0, 1e-7, 1e-9);
+    mutinf_partition_destroy(p);
+    mutinf_activations_destroy(a);
+    mutinf_activations_destroy(b);
+    free(y);
+    free(x);
+}
+
+/* The chunked accumulation with tiny chunks equals the direct dsyrk. */
+static void test_covariance_paths(void **state)
+{
+    (void)state;
+    const int64_t n = 1003, d = 9;
+    double *x = mixed_data(n, d, 14, 0.9);
+    mutinf__view v;
+    const int64_t dims[2] = {n, d}, strides[2] = {d, 1};
+    assert_status(mutinf__view_init(&v, "t", "x", x, 0, 2, dims, strides), MUTINF_OK);
+    int64_t units[9];
+    for (int j = 0; j < 9; j++)
+        units[j] = j;
+    double C0[81], C1[81], C2[81], m0[9], m1[9], ref[81];
+    assert_status(mutinf__covariance(&v, units, d, 1, C0, m0), MUTINF_OK);
+    assert_status(mutinf__covariance_chunked(&v, units, d, 1, 7, C1, m1), MUTINF_OK);
+    assert_status(mutinf__covariance_chunked(&v, units, d, 3, 7, C2, NULL), MUTINF_OK);
+    cov_ref(x, n, d, units, d, ref);
+    for (int i = 0; i < 81; i++) {
+        assert_close(C0[i], ref[i], 1e-12, 1e-14);
+        assert_close(C1[i], ref[i], 1e-12, 1e-14);
+        assert_true(C1[i] == C2[i]); /* bit-identical for any thread count */
+    }
+    for (int j = 0; j < 9; j++)
+        assert_close(m0[j], m1[j], 1e-13, 1e-14);
+    free(x);
+}
+
+/* ------------------------------------------------------------------ */
+/* Statistics                                                           */
+/* ------------------------------------------------------------------ */
+
+/* Samples of a linear-Gaussian model: the bias-corrected TC lies within 4
+ * standard errors of the analytical TC; the standard error comes from the
+ * spread of the estimate over 20 disjoint batches. */
+static void test_model_tc(void **state)
+{
+    (void)state;
+    const int64_t d = 9, inputs = 6, K = 3;
+    const int64_t n = test_quick() ? 20000 : 100000, B = 20, nb = n / B;
+    double W[9 * 6];
+    test_fill_normal(W, 54, 21);
+    mutinf_lingauss *model = NULL;
+    assert_status(mutinf_lingauss_create(W, d, inputs, inputs, 1, NULL, 1, 0.5, &model),
+                  MUTINF_OK);
+    double *y = malloc((size_t)(n * d) * sizeof *y);
+    assert_status(mutinf_lingauss_sample(model, n, 99, NULL, y), MUTINF_OK);
+    mutinf_partition *p = NULL;
+    assert_status(mutinf_partition_create_contiguous(d, K, &p), MUTINF_OK);
+    double truth, truth_pw[9];
+    assert_status(mutinf_lingauss_total_correlation(model, p, NULL, &truth), MUTINF_OK);
+    assert_status(mutinf_lingauss_pairwise(model, p, NULL, truth_pw), MUTINF_OK);
+
+    mutinf_activations *a = NULL;
+    assert_status(mutinf_activations_wrap(y, n, d, d, 1, &a), MUTINF_OK);
+    double tc, pw[9], pv;
+    assert_status(mutinf_activations_gaussian(a, p, NULL, &tc, pw, &pv), MUTINF_OK);
+    mutinf_activations_destroy(a);
+
+    double s1 = 0.0, s2 = 0.0;
+    for (int64_t b = 0; b < B; b++) {
+        double t;
+        assert_status(mutinf_activations_wrap(y + b * nb * d, nb, d, d, 1, &a), MUTINF_OK);
+        assert_status(mutinf_activations_gaussian(a, p, NULL, &t, NULL, NULL), MUTINF_OK);
+        mutinf_activations_destroy(a);
+        s1 += t;
+        s2 += t * t;
+    }
+    double sd_batch = sqrt((s2 - s1 * s1 / (double)B) / (double)(B - 1));
+    double se = sd_batch / sqrt((double)B);
+    assert_true(se > 0.0 && se < 0.05 * truth);
+    assert_close(tc, truth, 0, 4.0 * se);
+    /* Off-diagonal MI within a few percent; entropies within 0.02 nats. */
+    for (int64_t i = 0; i < K; i++)
+        for (int64_t j = 0; j < K; j++)
+            assert_close(pw[i * K + j], truth_pw[i * K + j], i == j ? 0 : 0.05,
+                         i == j ? 0.02 : 0.005);
+    assert_true(pv < 1e-12);
+
+    free(y);
+    mutinf_partition_destroy(p);
+    mutinf_lingauss_destroy(model);
+}
+
+/* Independent modules: the corrected TC averages ~0 while the uncorrected
+ * one averages its known bias df / (2 n); the chi-squared p-value is
+ * roughly uniform. */
+static void test_null(void **state)
+{
+    (void)state;
+    const int64_t n = 1000, d = 8, K = 4, seeds = 200;
+    const int32_t labels[8] = {0, 0, 1, 1, 2, 2, 3, 3};
+    const double df = 0.5 * (64 - 4 * 4);
+    mutinf_partition *p = make_partition(labels, d);
+    mutinf_options *raw = make_options(0, 0, 0);
+    double *x = malloc((size_t)(n * d) * sizeof *x);
+    double sum_c = 0.0, sum_u = 0.0;
+    int below = 0;
+    for (int64_t s = 0; s < seeds; s++) {
+        test_fill_normal(x, (size_t)(n * d), 1000 + (uint64_t)s);
+        mutinf_activations *a = NULL;
+        assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+        double tc, tu, pv;
+        assert_status(mutinf_activations_gaussian(a, p, NULL, &tc, NULL, &pv), MUTINF_OK);
+        assert_status(mutinf_activations_gaussian(a, p, raw, &tu, NULL, NULL), MUTINF_OK);
+        mutinf_activations_destroy(a);
+        sum_c += tc;
+        sum_u += tu;
+        below += pv < 0.05;
+    }
+    double mean_c = sum_c / (double)seeds, mean_u = sum_u / (double)seeds;
+    /* sd of one plug-in TC under the null: sqrt(2 df) / (2 n) = 0.0035; of
+     * the mean over 200 seeds: 0.00024. */
+    double bias = df / (2.0 * (double)n);
+    assert_close(mean_u, bias, 0, 0.001);
+    assert_close(mean_c, 0.0, 0, 0.001);
+    assert_true(mean_u - mean_c > 0.8 * bias);
+    double frac = (double)below / (double)seeds;
+    assert_true(frac >= 0.02 && frac <= 0.09);
+    (void)K;
+    free(x);
+    mutinf_options_destroy(raw);
+    mutinf_partition_destroy(p);
+}
+
+/* ------------------------------------------------------------------ */
+/* Copula                                                               */
+/* ------------------------------------------------------------------ */
+
+/* Reference copnorm: O(n^2) average ranks, Phi^-1 by bisection on erfc. */
+static double quantile_bisect(double p)
+{
+    double lo = -40, hi = 40;
+    for (int i = 0; i < 200; i++) {
+        double mid = 0.5 * (lo + hi);
+        if (0.5 * erfc(-mid / sqrt(2.0)) < p)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return 0.5 * (lo + hi);
+}
+
+static void test_copula(void **state)
+{
+    (void)state;
+    const int64_t n = 600, d = 4;
+    double *x = mixed_data(n, d, 31, 1.0);
+    /* ties in unit 3 */
+    for (int64_t i = 0; i < n; i++)
+        x[i * d + 3] = round(x[i * d + 3] * 2.0);
+    const int32_t labels[4] = {0, 1, 1, 0};
+    mutinf_partition *p = make_partition(labels, d);
+    mutinf_options *o = make_options(0, 1, 2);
+
+    double *g = malloc((size_t)(n * d) * sizeof *g);
+    for (int64_t j = 0; j < d; j++)
+        for (int64_t i = 0; i < n; i++) {
+            double less = 0, equal = 0;
+            for (int64_t k = 0; k < n; k++) {
+                less += x[k * d + j] < x[i * d + j];
+                equal += x[k * d + j] == x[i * d + j];
+            }
+            double rank = less + 0.5 * (equal + 1.0); /* 1-based average rank */
+            g[i * d + j] = quantile_bisect(rank / (double)(n + 1));
+        }
+    double ref_tc, ref_pw[4];
+    tc_ref(g, n, d, labels, 2, 0, &ref_tc, ref_pw);
+    mutinf_activations *a = NULL;
+    assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+    double tc, pw[4];
+    assert_status(mutinf_activations_gaussian(a, p, o, &tc, pw, NULL), MUTINF_OK);
+    assert_close(tc, ref_tc, 1e-10, 1e-12);
+    for (int i = 0; i < 4; i++)
+        assert_close(pw[i], ref_pw[i], 1e-10, 1e-12);
+    mutinf_activations_destroy(a);
+
+    /* Invariance under increasing transforms of single units. */
+    double *y = malloc((size_t)(n * d) * sizeof *y);
+    for (int64_t i = 0; i < n; i++) {
+        y[i * d + 0] = exp(x[i * d + 0]);
+        y[i * d + 1] = pow(x[i * d + 1], 3);
+        y[i * d + 2] = x[i * d + 2];
+        y[i * d + 3] = 5 * x[i * d + 3] - 2;
+    }
+    double tcy, pwy[4];
+    assert_status(mutinf_activations_wrap(y, n, d, d, 1, &a), MUTINF_OK);
+    assert_status(mutinf_activations_gaussian(a, p, o, &tcy, pwy, NULL), MUTINF_OK);
+    assert_close(tcy, tc, 1e-12, 1e-14);
+    for (int i = 0; i < 4; i++)
+        assert_close(pwy[i], pw[i], 1e-12, 1e-14);
+    /* ... which the plain estimator is not. */
+    double plain_x, plain_y;
+    mutinf_options *o2 = make_options(0, 0, 2);
+    assert_status(mutinf_activations_gaussian(a, p, o2, &plain_y, NULL, NULL), MUTINF_OK);
+    mutinf_activations_destroy(a);
+    assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+    assert_status(mutinf_activations_gaussian(a, p, o2, &plain_x, NULL, NULL), MUTINF_OK);
+    assert_true(fabs(plain_x - plain_y) > 1e-3);
+    mutinf_activations_destroy(a);
+
+    mutinf_options_destroy(o2);
+    free(y);
+    free(g);
+    mutinf_options_destroy(o);
+    mutinf_partition_destroy(p);
+    free(x);
+}
+
+/* ------------------------------------------------------------------ */
+/* Threads, ranks, units                                                */
+/* ------------------------------------------------------------------ */
+
+static void test_threads_bit_identical(void **state)
+{
+    (void)state;
+    const int64_t n = 5000, d = 12;
+    double *x = mixed_data(n, d, 41, 0.5);
+    float *xf = malloc((size_t)(n * d) * sizeof *xf);
+    for (int64_t i = 0; i < n * d; i++)
+        xf[i] = (float)x[i];
+    const int32_t labels[12] = {0, 1, 2, 0, 1, 2, 0, 1, 2, 3, 3, -1};
+    mutinf_partition *p = make_partition(labels, d);
+    for (int view = 0; view < 2; view++)
+        for (int copula = 0; copula < 2; copula++) {
+            mutinf_activations *a = NULL;
+            if (view == 0)
+                assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+            else
+                assert_status(mutinf_activations_wrap_f32(xf, n, d, d, 1, &a), MUTINF_OK);
+            double tc[3], pw[3][16], pv[3];
+            const int threads[3] = {1, 2, 3};
+            for (int t = 0; t < 3; t++) {
+                mutinf_options *o = make_options(1, copula, threads[t]);
+                assert_status(mutinf_activations_gaussian(a, p, o, &tc[t], pw[t], &pv[t]),
+                              MUTINF_OK);
+                mutinf_options_destroy(o);
+            }
+            for (int t = 1; t < 3; t++) {
+                assert_memory_equal(&tc[t], &tc[0], sizeof tc[0]);
+                assert_memory_equal(pw[t], pw[0], sizeof pw[0]);
+                assert_memory_equal(&pv[t], &pv[0], sizeof pv[0]);
+            }
+            mutinf_activations_destroy(a);
+        }
+    mutinf_partition_destroy(p);
+    free(xf);
+    free(x);
+}
+
+static void test_degenerate_and_bits(void **state)
+{
+    (void)state;
+    const int64_t n = 500, d = 4;
+    double *x = mixed_data(n, d, 51, 0.5);
+    for (int64_t i = 0; i < n; i++)
+        x[i * d + 3] = 2.0 * x[i * d + 0] - 1.0; /* module 1 determined by module 0 */
+    const int32_t labels[4] = {0, 0, 1, 1};
+    mutinf_partition *p = make_partition(labels, d);
+    mutinf_activations *a = NULL;
+    assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+    double tc, pw[4], pv;
+    assert_status(mutinf_activations_gaussian(a, p, NULL, &tc, pw, &pv), MUTINF_OK);
+    assert_true(isinf(tc) && tc > 0);
+    assert_true(isinf(pw[1]) && pw[1] > 0);
+    assert_close(pv, 0.0, 0, 0);
+    mutinf_activations_destroy(a);
+    free(x);
+
+    x = mixed_data(n, d, 52, 0.5);
+    assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+    double tn, tb, pwn[4], pwb[4];
+    mutinf_options *o = make_options(1, 0, 1);
+    assert_status(mutinf_activations_gaussian(a, p, o, &tn, pwn, NULL), MUTINF_OK);
+    assert_status(mutinf_options_set_bits(o, 1), MUTINF_OK);
+    assert_status(mutinf_activations_gaussian(a, p, o, &tb, pwb, NULL), MUTINF_OK);
+    assert_close(tb, tn / M_LN2, 1e-14, 0);
+    for (int i = 0; i < 4; i++)
+        assert_close(pwb[i], pwn[i] / M_LN2, 1e-14, 0);
+    mutinf_options_destroy(o);
+    mutinf_activations_destroy(a);
+    mutinf_partition_destroy(p);
+    free(x);
+}
+
+/* ------------------------------------------------------------------ */
+/* Bad input                                                            */
+/* ------------------------------------------------------------------ */
+
+static void test_wrap_errors(void **state)
+{
+    (void)state;
+    double x[12] = {0};
+    float xf[12] = {0};
+    mutinf_activations *a = (mutinf_activations *)x;
+    assert_status(mutinf_activations_wrap(NULL, 3, 4, 4, 1, &a), MUTINF_ERR_NULL_ARGUMENT);
+    assert_null(a);
+    assert_status(mutinf_activations_wrap(x, 3, 4, 4, 1, NULL), MUTINF_ERR_NULL_ARGUMENT);
+    a = (mutinf_activations *)x;
+    assert_status(mutinf_activations_wrap(x, 0, 4, 4, 1, &a), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_null(a);
+    assert_status(mutinf_activations_wrap(x, 3, -1, 4, 1, &a), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_activations_wrap(x, 3, 4, INT64_MAX / 2, 1, &a),
+                  MUTINF_ERR_SIZE_OVERFLOW);
+    assert_status(mutinf_activations_wrap_f32(xf, 3, 4, INT64_MIN, 1, &a),
+                  MUTINF_ERR_SIZE_OVERFLOW);
+    x[2 * 4 + 1] = NAN;
+    assert_status(mutinf_activations_wrap(x, 3, 4, 4, 1, &a), MUTINF_ERR_NON_FINITE);
+    assert_null(a);
+    assert_non_null(strstr(mutinf_last_error_message(), "sample 2"));
+    assert_non_null(strstr(mutinf_last_error_message(), "unit 1"));
+    xf[1 * 4 + 3] = -INFINITY;
+    assert_status(mutinf_activations_wrap_f32(xf, 3, 4, 4, 1, &a), MUTINF_ERR_NON_FINITE);
+    assert_non_null(strstr(mutinf_last_error_message(), "sample 1"));
+    assert_non_null(strstr(mutinf_last_error_message(), "unit 3"));
+    /* zero strides are a valid (constant) view */
+    assert_status(mutinf_activations_wrap(x, 3, 4, 0, 0, &a), MUTINF_OK);
+    mutinf_activations_destroy(a);
+    mutinf_activations_destroy(NULL);
+    int64_t ns;
+    assert_status(mutinf_activations_shape(NULL, &ns, &ns), MUTINF_ERR_NULL_ARGUMENT);
+}
+
+static void test_gaussian_errors(void **state)
+{
+    (void)state;
+    const int64_t n = 50, d = 6;
+    double *x = mixed_data(n, d, 61, 0.5);
+    mutinf_activations *a = NULL;
+    assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+    mutinf_partition *p = NULL, *p5 = NULL;
+    assert_status(mutinf_partition_create_contiguous(d, 2, &p), MUTINF_OK);
+    assert_status(mutinf_partition_create_contiguous(5, 2, &p5), MUTINF_OK);
+    double tc = -7, pw[4] = {-7, -7, -7, -7}, pv = -7;
+    assert_status(mutinf_activations_gaussian(NULL, p, NULL, &tc, pw, &pv),
+                  MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_activations_gaussian(a, NULL, NULL, &tc, pw, &pv),
+                  MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_activations_gaussian(a, p, NULL, NULL, pw, &pv),
+                  MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_activations_gaussian(a, p5, NULL, &tc, pw, &pv),
+                  MUTINF_ERR_DIMENSION_MISMATCH);
+    mutinf_activations_destroy(a);
+    /* n <= assigned units */
+    assert_status(mutinf_activations_wrap(x, 6, d, d, 1, &a), MUTINF_OK);
+    assert_status(mutinf_activations_gaussian(a, p, NULL, &tc, pw, &pv),
+                  MUTINF_ERR_TOO_FEW_SAMPLES);
+    mutinf_activations_destroy(a);
+    /* out of memory at every allocation, for both paths */
+    assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+    for (int copula = 0; copula < 2; copula++) {
+        mutinf_options *o = make_options(1, copula, 1);
+        mutinf_status st = MUTINF_ERR_OUT_OF_MEMORY;
+        for (long k = 0; st == MUTINF_ERR_OUT_OF_MEMORY; k++) {
+            assert_true(k < 100);
+            mutinf__alloc_fail_after(k);
+            st = mutinf_activations_gaussian(a, p, o, &tc, pw, &pv);
+            mutinf__alloc_fail_after(-1);
+            if (st != MUTINF_OK) {
+                assert_status(st, MUTINF_ERR_OUT_OF_MEMORY);
+                assert_true(tc == -7 && pv == -7);
+                for (int i = 0; i < 4; i++)
+                    assert_true(pw[i] == -7);
+            }
+        }
+        assert_status(st, MUTINF_OK);
+        tc = pv = pw[0] = pw[1] = pw[2] = pw[3] = -7;
+        mutinf_options_destroy(o);
+    }
+    mutinf__alloc_fail_after(0);
+    mutinf_activations *b = (mutinf_activations *)x;
+    assert_status(mutinf_activations_wrap(x, n, d, d, 1, &b), MUTINF_ERR_OUT_OF_MEMORY);
+    mutinf__alloc_fail_after(-1);
+    assert_null(b);
+    mutinf_activations_destroy(a);
+    mutinf_partition_destroy(p);
+    mutinf_partition_destroy(p5);
+    free(x);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reference_contiguous),
+        cmocka_unit_test(test_strided_and_float_views),
+        cmocka_unit_test(test_large_offset),
+        cmocka_unit_test(test_covariance_paths),
+        cmocka_unit_test(test_model_tc),
+        cmocka_unit_test(test_null),
+        cmocka_unit_test(test_copula),
+        cmocka_unit_test(test_threads_bit_identical),
+        cmocka_unit_test(test_degenerate_and_bits),
+        cmocka_unit_test(test_wrap_errors),
+        cmocka_unit_test(test_gaussian_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

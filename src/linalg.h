@@ -61,4 +61,9 @@ mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double min_
 mutinf_status mutinf__rank_logpdet(int64_t n, double *A, int64_t lda, double rtol,
                                    int64_t *rank, double *logpdet);
 
+/* Test hook: the next `n` calls of mutinf__rank_logpdet fail as if dgesvd
+ * had not converged (n = 0, the default: never).  Not exported; for
+ * single-threaded tests linked with the static library. */
+void mutinf__linalg_fail_svd(int n);
+
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "linalg.h"
 #include "mutinf/mutinf.h"
 #include "testutil.h"
 
@@ -513,6 +514,34 @@ static void test_out_of_memory(void **state)
     mutinf_partition_destroy(p);
 }
 
+/* A LAPACK failure (dgesvd not converging) surfaces as MUTINF_ERR_NUMERICAL
+ * with the outputs untouched. */
+static void test_lapack_failure(void **state)
+{
+    (void)state;
+    double w[4] = {1.0, 0.0, 0.5, 1.0};
+    mutinf_lingauss *m = NULL;
+    mutinf_partition *p = NULL;
+    mutinf_options *o = NULL;
+    assert_status(mutinf_lingauss_create(w, 2, 2, 2, 1, NULL, 0, 0, &m), MUTINF_OK);
+    assert_status(mutinf_partition_create_contiguous(2, 2, &p), MUTINF_OK);
+    assert_status(mutinf_options_create(&o), MUTINF_OK);
+    assert_status(mutinf_options_set_strict_rank(o, 1), MUTINF_OK);
+    double tc = 5.0, pw[4] = {5, 5, 5, 5};
+    mutinf__linalg_fail_svd(1);
+    assert_status(mutinf_lingauss_total_correlation(m, p, o, &tc), MUTINF_ERR_NUMERICAL);
+    assert_non_null(strstr(mutinf_last_error_message(), "dgesvd did not converge"));
+    mutinf__linalg_fail_svd(1);
+    assert_status(mutinf_lingauss_pairwise(m, p, o, pw), MUTINF_ERR_NUMERICAL);
+    mutinf__linalg_fail_svd(0);
+    assert_true(tc == 5.0 && pw[0] == 5 && pw[1] == 5 && pw[2] == 5 && pw[3] == 5);
+    assert_status(mutinf_lingauss_total_correlation(m, p, o, &tc), MUTINF_OK);
+    assert_close(tc, -0.5 * log(1 - 0.2), 1e-12, 0);
+    mutinf_options_destroy(o);
+    mutinf_partition_destroy(p);
+    mutinf_lingauss_destroy(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -529,6 +558,7 @@ int main(void)
         cmocka_unit_test(test_create_errors),
         cmocka_unit_test(test_query_errors_leave_outputs),
         cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_lapack_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

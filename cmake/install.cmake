@@ -28,6 +28,18 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/mutinfConfig.cmake
 
 # The .pc file finds the prefix relative to its own folder, so the install is
 # relocatable.
-file(RELATIVE_PATH MUTINF_PC_TO_PREFIX "/root/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/root")
+# (An absolute CMAKE_INSTALL_LIBDIR or INCLUDEDIR cannot move with the prefix:
+# then the .pc file holds absolute paths.)
+if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}" OR IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
+  set(MUTINF_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+  set(MUTINF_PC_LIBDIR "${CMAKE_INSTALL_FULL_LIBDIR}")
+  set(MUTINF_PC_INCLUDEDIR "${CMAKE_INSTALL_FULL_INCLUDEDIR}")
+else()
+  file(RELATIVE_PATH MUTINF_PC_TO_PREFIX "/root/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/root")
+  string(REGEX REPLACE "/$" "" MUTINF_PC_TO_PREFIX "${MUTINF_PC_TO_PREFIX}")
+  set(MUTINF_PC_PREFIX "\${pcfiledir}/${MUTINF_PC_TO_PREFIX}")
+  set(MUTINF_PC_LIBDIR "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
+  set(MUTINF_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
+endif()
 configure_file(pkgconfig/mutinf.pc.in ${CMAKE_CURRENT_BINARY_DIR}/mutinf.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/mutinf.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

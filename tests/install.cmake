@@ -1,8 +1,9 @@
 # Install smoke tests (label "install"): each installs the current build with
 # `cmake --install` into its own temporary prefix under the build tree and
 # builds examples/consumer against it (tests/install/smoke.cmake):
-#   install_find_package  find_package(mutinf CONFIG), shared and static targets;
-#   install_pkg_config    pkg-config (examples/consumer/Makefile);
+#   install_find_package  find_package(mutinf CONFIG), shared and static targets, and
+#                         a C++-only project with the shared one;
+#   install_pkg_config    pkg-config (examples/consumer/Makefile), shared and --static;
 #   install_relocated     the prefix moved elsewhere after installing, then both again.
 find_program(MUTINF_PKG_CONFIG NAMES pkg-config pkgconf)
 find_program(MUTINF_MAKE NAMES make gmake)
@@ -27,6 +28,7 @@ foreach(mode find_package pkg_config relocated)
                    -DEXPECT_STATIC=${MUTINF_INSTALL_TEST_STATIC}
                    -DGENERATOR=${CMAKE_GENERATOR}
                    -DC_COMPILER=${CMAKE_C_COMPILER}
+                   -DCXX_COMPILER=${CMAKE_CXX_COMPILER}
                    -DPKG_CONFIG=${MUTINF_PKG_CONFIG}
                    -DMAKE=${MUTINF_MAKE}
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/install/smoke.cmake)

@@ -2,12 +2,13 @@ cmake_minimum_required(VERSION 3.21)
 # Install smoke test, run by ctest (see tests/install.cmake):
 #   cmake -DMODE=find_package|pkg_config|relocated -DBUILD_DIR=... -DSOURCE_DIR=...
 #         -DWORK_DIR=... [-DCONFIG=...] -DLIBDIR=lib -DINCLUDEDIR=include -DVERSION=x.y.z
-#         -DSOVERSION=n -DEXPECT_STATIC=ON|OFF -DGENERATOR=... -DC_COMPILER=...
+#         -DSOVERSION=n -DEXPECT_STATIC=ON|OFF -DGENERATOR=... -DC_COMPILER=... -DCXX_COMPILER=...
 #         -DPKG_CONFIG=... -DMAKE=... -P smoke.cmake
 #
 # Installs BUILD_DIR into WORK_DIR/prefix, checks the installed files, builds
 # examples/consumer against the prefix and runs it: it must print the closed
 # form TC = -1/2 ln(1 - 0.6^2) = 0.223143551314 nats and say "ok".
+# MODE find_package also builds a C++-only project against mutinf::mutinf.
 # MODE relocated installs, then moves the prefix to another folder (the
 # original path no longer exists) and builds with pkg-config and CMake there.
 foreach(var MODE BUILD_DIR SOURCE_DIR WORK_DIR LIBDIR INCLUDEDIR VERSION SOVERSION GENERATOR
@@ -113,6 +114,65 @@ function(build_with_cmake prefix build_dir)
   endif()
 endfunction()
 
+# A C++-only project (no C enabled) consumes the shared library: the package
+# must not require C-only dependencies, and the declarations must have C
+# linkage (a missing extern "C" fails here, at link time).
+function(build_cxx_consumer prefix build_dir)
+  set(src "${build_dir}-src")
+  file(REMOVE_RECURSE "${src}" "${build_dir}")
+  file(WRITE "${src}/CMakeLists.txt" [=[
+cmake_minimum_required(VERSION 3.16)
+project(mutinf_cxx_consumer LANGUAGES CXX)
+find_package(mutinf CONFIG REQUIRED)
+add_executable(cxx_consumer main.cpp)
+set_target_properties(cxx_consumer PROPERTIES CXX_STANDARD 11 CXX_STANDARD_REQUIRED ON)
+target_link_libraries(cxx_consumer PRIVATE mutinf::mutinf)
+]=])
+  file(WRITE "${src}/main.cpp" [=[
+#include <mutinf/mutinf.h>
+
+#include <cmath>
+#include <cstdio>
+
+int main()
+{
+    const double rho = 0.6;
+    const double weights[4] = {1.0, 0.0, rho, std::sqrt(1.0 - rho * rho)};
+    mutinf_lingauss *model = nullptr;
+    mutinf_partition *partition = nullptr;
+    mutinf_options *options = nullptr;
+    double tc = 0.0;
+    if (mutinf_lingauss_create(weights, 2, 2, 2, 1, nullptr, 0, 0.0, &model) != MUTINF_OK
+        || mutinf_partition_create_contiguous(2, 2, &partition) != MUTINF_OK
+        || mutinf_options_create(&options) != MUTINF_OK
+        || mutinf_lingauss_total_correlation(model, partition, options, &tc) != MUTINF_OK) {
+        std::fprintf(stderr, "failed: %s\n", mutinf_last_error_message());
+        return 1;
+    }
+    mutinf_options_destroy(options);
+    mutinf_partition_destroy(partition);
+    mutinf_lingauss_destroy(model);
+    std::printf("libmutinf %s: rho = %.6f, TC = %.12f nats from C++: %s\n", mutinf_version(), rho,
+                tc, mutinf_version_number() == MUTINF_VERSION_NUMBER ? "ok" : "MISMATCH");
+    return 0;
+}
+]=])
+  set(compiler_args "")
+  if(CXX_COMPILER)
+    set(compiler_args "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}")
+  endif()
+  run("configure the C++ consumer" COMMAND "${CMAKE_COMMAND}" -S "${src}" -B "${build_dir}"
+      -G "${GENERATOR}" ${compiler_args} -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=${prefix}"
+      -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF)
+  run("build the C++ consumer" COMMAND "${CMAKE_COMMAND}" --build "${build_dir}" --config Release)
+  set(exe "${build_dir}/cxx_consumer")
+  if(NOT EXISTS "${exe}" AND EXISTS "${build_dir}/Release/cxx_consumer")
+    set(exe "${build_dir}/Release/cxx_consumer")
+  endif()
+  run("C++ consumer" OUTPUT out COMMAND "${exe}")
+  check_output("consumer (C++ project, mutinf::mutinf)" "${out}")
+endfunction()
+
 function(build_with_pkg_config prefix build_dir)
   if(NOT PKG_CONFIG OR NOT MAKE)
     set(skipped TRUE PARENT_SCOPE)
@@ -144,9 +204,13 @@ function(build_with_pkg_config prefix build_dir)
   endforeach()
   file(REMOVE_RECURSE "${build_dir}")
   file(MAKE_DIRECTORY "${build_dir}")
+  set(targets consumer)
+  if(EXPECT_STATIC)
+    list(APPEND targets consumer_static)
+  endif()
   run("make -f examples/consumer/Makefile" WORKING_DIRECTORY "${build_dir}"
       COMMAND "${MAKE}" -f "${SOURCE_DIR}/examples/consumer/Makefile" "CC=${C_COMPILER}"
-              "PKG_CONFIG=${PKG_CONFIG}")
+              "PKG_CONFIG=${PKG_CONFIG}" ${targets})
   if(DEFINED ENV{LD_LIBRARY_PATH} AND NOT "$ENV{LD_LIBRARY_PATH}" STREQUAL "")
     set(ENV{LD_LIBRARY_PATH} "${prefix}/${LIBDIR}:$ENV{LD_LIBRARY_PATH}")
   else()
@@ -154,6 +218,12 @@ function(build_with_pkg_config prefix build_dir)
   endif()
   run("consumer (pkg-config)" OUTPUT out COMMAND "${build_dir}/consumer" ${RHO})
   check_output("consumer (pkg-config)" "${out}")
+  if(EXPECT_STATIC)
+    # Linked with libmutinf.a and the .pc file's Libs.private only.
+    run("consumer_static (pkg-config --static)" OUTPUT out
+        COMMAND "${build_dir}/consumer_static" ${RHO})
+    check_output("consumer_static (pkg-config --static)" "${out}")
+  endif()
   set(skipped FALSE PARENT_SCOPE)
 endfunction()
 
@@ -164,6 +234,7 @@ set(skipped FALSE)
 if(MODE STREQUAL "find_package")
   install_into("${WORK_DIR}/prefix")
   build_with_cmake("${WORK_DIR}/prefix" "${WORK_DIR}/build")
+  build_cxx_consumer("${WORK_DIR}/prefix" "${WORK_DIR}/build-cxx")
 elseif(MODE STREQUAL "pkg_config")
   install_into("${WORK_DIR}/prefix")
   build_with_pkg_config("${WORK_DIR}/prefix" "${WORK_DIR}/build")

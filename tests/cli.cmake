@@ -5,3 +5,17 @@ if(TARGET test_npyio)
   target_sources(test_npyio PRIVATE ${CMAKE_SOURCE_DIR}/tools/npy.c ${CMAKE_SOURCE_DIR}/tools/csv.c)
   target_include_directories(test_npyio PRIVATE ${CMAKE_SOURCE_DIR}/tools)
 endif()
+
+# The command-line tests: one ctest test per group of tests/cli/test_cli.py
+# (Python 3 with NumPy makes the input files and the reference values).
+set(MUTINF_CLI_PYTHON /usr/bin/python3 CACHE FILEPATH "Python 3 with NumPy for the CLI tests")
+if(TARGET mutinf_cli AND EXISTS ${MUTINF_CLI_PYTHON})
+  set(MUTINF_CLI_GROUPS usage readers partition lingauss demo)
+  foreach(group ${MUTINF_CLI_GROUPS})
+    add_test(NAME cli_${group}
+             COMMAND ${MUTINF_CLI_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_cli.py
+                     $<TARGET_FILE:mutinf_cli> ${group})
+    set_tests_properties(cli_${group} PROPERTIES LABELS cli TIMEOUT 600
+                         ENVIRONMENT "OMP_NUM_THREADS=2")
+  endforeach()
+endif()

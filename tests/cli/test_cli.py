@@ -1,0 +1,486 @@
+#!/usr/bin/python3
+"""Command-line tests of the `mutinf` tool.
+
+Usage: test_cli.py MUTINF_EXE GROUP...
+
+Every input is made here, in a temporary folder; JSON output is parsed and
+checked against values computed independently with NumPy (slogdet,
+covariances, counts), never against the tool's own code.  Each group is a
+separate ctest test.
+"""
+import json
+import math
+import os
+import resource
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+EXE = None
+TMP = None
+FAILURES = []
+
+
+# ---- helpers -------------------------------------------------------------------
+
+def run(*args, env=None, preexec=None, timeout=300):
+    """Runs the tool; returns (exit status, stdout, stderr)."""
+    e = dict(os.environ)
+    e.setdefault("OMP_NUM_THREADS", "2")
+    if env:
+        e.update(env)
+    p = subprocess.run([EXE] + [str(a) for a in args], capture_output=True, text=True,
+                       env=e, cwd=TMP, preexec_fn=preexec, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check(cond, what):
+    if not cond:
+        FAILURES.append(what)
+        print("FAIL:", what, file=sys.stderr)
+
+
+def close(a, b, rtol=1e-9, atol=1e-12):
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    if math.isinf(a) or math.isinf(b):
+        return a == b
+    return abs(a - b) <= atol + rtol * abs(b)
+
+
+def run_json(*args, **kw):
+    rc, out, err = run(*args, "--json", **kw)
+    check(rc == 0, f"{args}: exit {rc}, stderr {err!r}")
+    if rc != 0:
+        return None
+    lines = [l for l in out.splitlines() if l.strip()]
+    check(len(lines) == 1, f"{args}: --json printed {len(lines)} lines")
+    try:
+        return json.loads(out)
+    except json.JSONDecodeError as e:
+        check(False, f"{args}: invalid JSON {out!r}: {e}")
+        return None
+
+
+def expect_fail(status, args, *needles, one_line=True):
+    """The tool must exit with `status` and print one stderr line that
+    contains every needle (file name and problem)."""
+    rc, out, err = run(*args)
+    check(rc == status, f"{args}: exit {rc}, expected {status}; stderr {err!r}")
+    lines = err.strip("\n").split("\n") if err.strip() else []
+    if one_line:
+        check(len(lines) == 1, f"{args}: stderr has {len(lines)} lines: {err!r}")
+    for n in needles:
+        check(n.lower() in err.lower(), f"{args}: stderr {err!r} lacks {n!r}")
+    check(out == "", f"{args}: printed on stdout on failure: {out!r}")
+
+
+def path(name):
+    return os.path.join(TMP, name)
+
+
+def save(name, arr, version=None):
+    p = path(name)
+    with open(p, "wb") as f:
+        if version is None:
+            np.save(f, arr)
+        else:
+            np.lib.format.write_array(f, np.asanyarray(arr), version=version)
+    return name
+
+
+def raw_npy(name, header, data=b"", major=1):
+    """A .npy file with a hand-written header dict."""
+    h = header.encode("latin1")
+    pre = 10 if major == 1 else 12
+    pad = (64 - (pre + len(h) + 1) % 64) % 64
+    h = h + b" " * pad + b"\n"
+    lenb = struct.pack("<H", len(h)) if major == 1 else struct.pack("<I", len(h))
+    with open(path(name), "wb") as f:
+        f.write(b"\x93NUMPY" + bytes([major, 0]) + lenb + h + data)
+    return name
+
+
+def logdet(c):
+    s, l = np.linalg.slogdet(c)
+    return l if s > 0 else -math.inf
+
+
+def gauss_tc(c, modules):
+    """TC = 1/2 (sum_k logdet C_kk - logdet C_SS) for a full-rank C."""
+    allu = [u for m in modules for u in m]
+    return 0.5 * (sum(logdet(c[np.ix_(m, m)]) for m in modules) - logdet(c[np.ix_(allu, allu)]))
+
+
+def gauss_pairwise(c, modules):
+    k = len(modules)
+    m = np.zeros((k, k))
+    for i in range(k):
+        a = modules[i]
+        m[i, i] = 0.5 * (len(a) * math.log(2 * math.pi * math.e) + logdet(c[np.ix_(a, a)]))
+        for j in range(k):
+            if i != j:
+                m[i, j] = gauss_tc(c, [a, modules[j]])
+    return m
+
+
+def modules_of(labels):
+    k = max(labels) + 1
+    return [[i for i, l in enumerate(labels) if l == m] for m in range(k)]
+
+
+def contiguous(d, k):
+    base, extra = divmod(d, k)
+    out, s = [], 0
+    for m in range(k):
+        n = base + (1 if m < extra else 0)
+        out.append(list(range(s, s + n)))
+        s += n
+    return out
+
+
+def matrix_close(got, want, rtol=1e-9, atol=1e-12):
+    if got is None or len(got) != len(want):
+        return False
+    return all(close(got[i][j], float(want[i][j]), rtol, atol)
+               for i in range(len(want)) for j in range(len(want)))
+
+
+# ---- groups ----------------------------------------------------------------------
+
+def group_usage():
+    rc, out, err = run()
+    check(rc == 1 and "usage" in err, f"no arguments: exit {rc}")
+    rc, out, err = run("--help")
+    check(rc == 0 and "lingauss" in out and "demo" in out, "mutinf --help")
+    rc, out, err = run("--version")
+    check(rc == 0 and "mutinf" in out, "mutinf --version")
+    rc, out, err = run("frobnicate")
+    check(rc == 1 and "unknown command" in err and len(err.splitlines()) == 1,
+          "unknown command exits 1")
+    for cmd in COMMANDS:
+        rc, out, err = run(cmd, "--help")
+        check(rc == 0 and "usage: mutinf " + cmd in out and "example" in out
+              and "mutinf " + cmd + " " in out.split("example")[1],
+              f"{cmd} --help: exit {rc}, needs usage and an example")
+    save("w.npy", np.eye(4))
+    expect_fail(1, ("lingauss",), "--weights")
+    expect_fail(1, ("lingauss", "--weights", "w.npy"), "--partition")
+    expect_fail(1, ("lingauss", "--weights", "w.npy", "--modules", "2", "--partition", "0,0,1,1"),
+                "not both")
+    expect_fail(1, ("lingauss", "--weights", "w.npy", "--modules", "2", "--bogus"), "--bogus")
+    expect_fail(1, ("lingauss", "--weights", "w.npy", "--modules", "2", "extra"), "extra")
+    expect_fail(1, ("lingauss", "--weights", "w.npy", "--modules"), "needs a value")
+    expect_fail(1, ("lingauss", "--weights", "w.npy", "--modules", "two"), "not an integer")
+    expect_fail(1, ("lingauss", "--weights", "w.npy", "--modules", "1"), "--modules")
+    expect_fail(1, ("lingauss", "--weights", "w.npy", "--modules", "2", "--noise-var", "abc"),
+                "--noise-var")
+    expect_fail(1, ("lingauss", "--weights", "w.npy", "--modules", "2", "--noise-var", "-1"),
+                "--noise-var")
+    expect_fail(1, ("lingauss", "--weights", "w.npy", "--modules", "2", "--json", "--json"),
+                "twice")
+    expect_fail(1, ("demo", "--units", "3", "--modules", "4"), "--modules")
+    expect_fail(1, ("demo", "--samples", "x"), "--samples")
+    expect_fail(1, ("demo", "--seed", "-3"), "--seed")
+    # --opt=value works like --opt value.
+    a = run_json("lingauss", "--weights=w.npy", "--modules=2")
+    check(a is not None and a["n_modules"] == 2, "--opt=value form")
+
+
+def group_readers():
+    """Every class of bad input: exit 2 and one stderr line naming the file
+    and the problem.  Also every accepted format gives the same answer."""
+    rng = np.random.default_rng(7)
+    w = rng.standard_normal((5, 9))
+    labels = [0, 0, 1, 1, 1]
+    want = gauss_tc(w @ w.T, modules_of(labels))
+    part = ",".join(map(str, labels))
+    names = [save("c8.npy", w), save("f8.npy", np.asfortranarray(w)),
+             save("v2.npy", w, (2, 0)), save("v3.npy", w, (3, 0)),
+             save("f8v2.npy", np.asfortranarray(w), (2, 0))]
+    for n in names:
+        a = run_json("lingauss", "--weights", n, "--partition", part)
+        check(a is not None and close(a["total_correlation"], want), f"{n}: TC")
+    w32 = w.astype("<f4")
+    want32 = gauss_tc(w32.astype(float) @ w32.astype(float).T, modules_of(labels))
+    for n in [save("c4.npy", w32), save("f4.npy", np.asfortranarray(w32)),
+              save("f4v3.npy", np.asfortranarray(w32), (3, 0))]:
+        a = run_json("lingauss", "--weights", n, "--partition", part)
+        check(a is not None and close(a["total_correlation"], want32, 1e-7), f"{n}: TC")
+    # CSV with and without a header, full precision.
+    with open(path("w.csv"), "w") as f:
+        f.write(",".join(f"in{j}" for j in range(9)) + "\n")
+        for row in w:
+            f.write(", ".join(repr(float(x)) for x in row) + "\n")
+    with open(path("w_nohead.csv"), "w") as f:
+        for row in w:
+            f.write(",".join(repr(float(x)) for x in row) + "\r\n")
+    for n in ["w.csv", "w_nohead.csv"]:
+        a = run_json("lingauss", "--weights", n, "--partition", part)
+        check(a is not None and close(a["total_correlation"], want), f"{n}: TC")
+
+    L = ("lingauss", "--partition", part, "--weights")
+    expect_fail(2, L + ("missing.npy",), "missing.npy", "cannot open")
+    with open(path("w.txt"), "w") as f:
+        f.write("1,2\n")
+    expect_fail(2, L + ("w.txt",), "w.txt", "unknown file type")
+    save("be.npy", w.astype(">f8"))
+    expect_fail(2, L + ("be.npy",), "be.npy", "big-endian")
+    np.save(path("obj.npy"), np.array([[1, "a"], [2, "b"]], dtype=object), allow_pickle=True)
+    expect_fail(2, L + ("obj.npy",), "obj.npy", "object")
+    save("struct.npy", np.zeros(3, dtype=[("a", "<f8"), ("b", "<f8")]))
+    expect_fail(2, L + ("struct.npy",), "struct.npy", "structured")
+    save("c16.npy", w.astype(complex))
+    expect_fail(2, L + ("c16.npy",), "c16.npy", "not supported")
+    save("i8.npy", np.ones((5, 3), dtype="<i8"))
+    expect_fail(2, L + ("i8.npy",), "i8.npy", "<i8")
+    save("rank1.npy", w[0])
+    expect_fail(2, L + ("rank1.npy",), "rank1.npy", "2-D", "(9,)")
+    save("rank3.npy", np.ones((2, 5, 9)))
+    expect_fail(2, L + ("rank3.npy",), "rank3.npy", "2-D", "(2, 5, 9)")
+    save("empty.npy", np.zeros((5, 0)))
+    expect_fail(2, L + ("empty.npy",), "empty.npy", "empty")
+    with open(path("c8.npy"), "rb") as f:
+        blob = f.read()
+    with open(path("trunc.npy"), "wb") as f:
+        f.write(blob[:-7])
+    expect_fail(2, L + ("trunc.npy",), "trunc.npy", "truncated")
+    with open(path("trunchead.npy"), "wb") as f:
+        f.write(blob[:40])
+    expect_fail(2, L + ("trunchead.npy",), "trunchead.npy", "truncated")
+    with open(path("notnpy.npy"), "wb") as f:
+        f.write(b"hello world, not numpy\n")
+    expect_fail(2, L + ("notnpy.npy",), "notnpy.npy", "not a .npy")
+    raw_npy("huge.npy", "{'descr': '<f8', 'fortran_order': False, "
+            "'shape': (4611686018427387904, 4611686018427387904), }", b"\0" * 64)
+    expect_fail(2, L + ("huge.npy",), "huge.npy", "overflows")
+    # Huge but not overflowing: refused from the header, no 8 TB allocation.
+    raw_npy("big.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000, 1000000), }",
+            b"\0" * 64)
+    expect_fail(2, L + ("big.npy",), "big.npy", "truncated")
+    raw_npy("bad_header.npy", "{'descr': '<f8', 'fortran_order': False, 'shape': (5, 9)",
+            w.tobytes())
+    expect_fail(2, L + ("bad_header.npy",), "bad_header.npy", "malformed")
+    with open(path("v9.npy"), "wb") as f:
+        f.write(b"\x93NUMPY\x09\x00" + blob[8:])
+    expect_fail(2, L + ("v9.npy",), "v9.npy", "version 9.0")
+    with open(path("ragged.csv"), "w") as f:
+        f.write("1,2,3\n4,5,6\n7,8\n")
+    expect_fail(2, L + ("ragged.csv",), "ragged.csv", "line 3", "2 fields")
+    with open(path("word.csv"), "w") as f:
+        f.write("a,b\n1,2\n3,oops\n")
+    expect_fail(2, L + ("word.csv",), "word.csv", "line 3, column 2", "oops")
+    with open(path("emptyfield.csv"), "w") as f:
+        f.write("1,2\n,4\n")
+    expect_fail(2, L + ("emptyfield.csv",), "emptyfield.csv", "line 2, column 1")
+    with open(path("nodata.csv"), "w") as f:
+        f.write("a,b,c\n")
+    expect_fail(2, L + ("nodata.csv",), "nodata.csv", "no data")
+    wn = w.copy()
+    wn[3, 4] = np.nan
+    save("nan.npy", wn)
+    expect_fail(2, L + ("nan.npy",), "nan.npy", "[3, 4]", "NaN")
+    wn[3, 4] = -np.inf
+    save("inf.npy", np.asfortranarray(wn))
+    expect_fail(2, L + ("inf.npy",), "inf.npy", "[3, 4]", "inf")
+    with open(path("nan.csv"), "w") as f:
+        f.write("1,2\n3,nan\n")
+    expect_fail(2, ("lingauss", "--partition", "0,1", "--weights", "nan.csv"), "nan.csv", "NaN")
+    os.mkdir(path("adir.npy"))
+    expect_fail(2, L + ("adir.npy",), "adir.npy")
+
+
+def group_partition():
+    rng = np.random.default_rng(3)
+    w = rng.standard_normal((6, 10))
+    save("w.npy", w)
+    c = w @ w.T
+    labels = [1, 0, -1, 1, 0, 2]
+    want = gauss_tc(c, modules_of(labels))
+    inline = ",".join(map(str, labels))
+    with open(path("p.txt"), "w") as f:
+        f.write("1 0\n-1,1\t0 , 2\n")
+    save("p4.npy", np.array(labels, dtype="<i4"))
+    save("p8.npy", np.array(labels, dtype="<i8"))
+    for spec in [inline, "@p.txt", "@p4.npy", "@p8.npy"]:
+        a = run_json("lingauss", "--weights", "w.npy", "--partition", spec)
+        check(a is not None and close(a["total_correlation"], want) and a["n_modules"] == 3
+              and a["n_units"] == 6, f"--partition {spec}")
+    for k in [2, 3, 4, 6]:
+        a = run_json("lingauss", "--weights", "w.npy", "--modules", k)
+        check(a is not None and close(a["total_correlation"], gauss_tc(c, contiguous(6, k)))
+              and a["n_modules"] == k, f"--modules {k}")
+    W = ("lingauss", "--weights", "w.npy", "--partition")
+    expect_fail(2, W + ("0,0,1,1,1",), "--partition", "5 labels", "6 units")
+    expect_fail(2, W + ("0,0,1,1,1,-2",), "--partition", "-2")
+    expect_fail(2, W + ("0,0,2,2,2,2",), "--partition", "no unit")
+    expect_fail(2, W + ("0,0,0,0,0,0",), "--partition", "modules")
+    expect_fail(2, W + ("0,0,1,x,1,1",), "--partition", "'x' is not an integer")
+    expect_fail(2, W + ("0,0,1,,1,1",), "--partition", "empty")
+    expect_fail(2, W + ("0,0,1,1,1,1,",), "--partition", "trailing")
+    expect_fail(2, W + ("@nope.txt",), "nope.txt", "cannot open")
+    save("pf.npy", np.array(labels, dtype=float))
+    expect_fail(2, W + ("@pf.npy",), "pf.npy", "integers")
+    save("p2d.npy", np.array([labels], dtype="<i4"))
+    expect_fail(2, W + ("@p2d.npy",), "p2d.npy", "1-D")
+    expect_fail(2, ("lingauss", "--weights", "w.npy", "--modules", "7"), "--modules", "6 units")
+
+
+def group_lingauss():
+    rng = np.random.default_rng(11)
+    w = rng.standard_normal((7, 15))
+    save("w.npy", w)
+    labels = [0, 0, 0, 1, 1, 2, 2]
+    mods = modules_of(labels)
+    part = ",".join(map(str, labels))
+    c = w @ w.T
+    a = run_json("lingauss", "--weights", "w.npy", "--partition", part, "--pairwise")
+    if a is not None:
+        check(a["estimator"] == "lingauss" and a["units"] == "nats" and a["n_modules"] == 3
+              and a["n_units"] == 7 and "n_samples" not in a, f"lingauss JSON keys {a}")
+        check(close(a["total_correlation"], gauss_tc(c, mods)), "lingauss TC")
+        check(matrix_close(a["pairwise"], gauss_pairwise(c, mods)), "lingauss pairwise")
+        check(isinstance(a["seconds"], float) and a["seconds"] >= 0, "lingauss seconds")
+    b = run_json("lingauss", "--weights", "w.npy", "--partition", part, "--bits",
+                 "--noise-var", "0.5")
+    cn = c + 0.5 * np.eye(7)
+    check(b is not None and b["units"] == "bits" and "pairwise" not in b
+          and close(b["total_correlation"], gauss_tc(cn, mods) / math.log(2)), "lingauss bits+noise")
+    # A unit copied into another module: TC is +inf, reported as "inf".
+    w2 = w.copy()
+    w2[4] = 2.0 * w2[0]
+    save("dup.npy", w2)
+    d = run_json("lingauss", "--weights", "dup.npy", "--partition", part, "--pairwise")
+    check(d is not None and d["total_correlation"] == "inf" and d["pairwise"][0][1] == "inf",
+          f"lingauss infinite TC: {d}")
+    # Rank-deficient but finite: more units than inputs inside one module only.
+    # (units 0..2 depend on 2 inputs, 3..6 on 4 others): block-diagonal, TC = 0.
+    w3 = np.zeros((7, 6))
+    w3[:3, :2] = rng.standard_normal((3, 2))
+    w3[3:, 2:] = rng.standard_normal((4, 4))
+    save("blk.npy", w3)
+    e = run_json("lingauss", "--weights", "blk.npy", "--partition", "0,0,0,1,1,1,1")
+    check(e is not None and abs(e["total_correlation"]) < 1e-9, f"block-diagonal TC = 0: {e}")
+    # The table: a person reads the TC and the pairwise matrix.
+    rc, out, err = run("lingauss", "--weights", "w.npy", "--partition", part, "--pairwise")
+    check(rc == 0 and "total correlation" in out and "module 2" in out
+          and f"{gauss_tc(c, mods):.6f}" in out, f"lingauss table: {out}")
+    # Exit 3: the computation itself fails (here: out of memory for the
+    # 20000 x 20000 covariance under a 1 GiB address-space limit).
+    save("tall.npy", rng.standard_normal((20000, 2)))
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+    rc, out, err = run("lingauss", "--weights", "tall.npy", "--modules", "2", preexec=limit,
+                       env={"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+    check(rc == 3 and len(err.strip().splitlines()) == 1 and "tall.npy" in err,
+          f"exit 3 on out of memory: {rc} {err!r}")
+
+
+# --- demo --------------------------------------------------------------------------
+
+def demo_weights(units, inputs, seed):
+    """The demo's W, regenerated from its documented recipe (splitmix64 +
+    Box-Muller) to check the exact value independently."""
+    M = (1 << 64) - 1
+    s = [(seed ^ 0x6D75746966) & M]
+
+    def sm():
+        s[0] = (s[0] + 0x9E3779B97F4A7C15) & M
+        z = s[0]
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M
+        return z ^ (z >> 31)
+
+    def u():
+        return ((sm() >> 11) + 0.5) * 2.0 ** -53
+    n = units * inputs
+    out = []
+    while len(out) < n:
+        u1, u2 = u(), u()
+        r, t = math.sqrt(-2 * math.log(u1)), 2 * math.pi * u2
+        out += [r * math.cos(t), r * math.sin(t)]
+    return np.array(out[:n]).reshape(units, inputs)
+
+
+def group_demo():
+    a = run_json("demo")
+    if a is None:
+        return
+    w = demo_weights(7, 15, 1)
+    truth = gauss_tc(w @ w.T, contiguous(7, 2))
+    check(close(a["true"], truth, 1e-9), f"demo true TC {a['true']} vs {truth}")
+    check(a["n_units"] == 7 and a["n_modules"] == 2 and a["n_samples"] == 2000
+          and a["n_inputs"] == 15, "demo defaults")
+    est = {(e["estimator"], e["bins"]): e for e in a["estimates"]}
+    for e in a["estimates"]:
+        check(set(e) >= {"estimator", "bins", "total_correlation", "seconds"}, f"demo row {e}")
+        check(e["seconds"] >= 0, "demo seconds")
+    if ("jacobian", None) in est:
+        check(close(est[("jacobian", None)]["total_correlation"], truth, 1e-9),
+              "demo: Jacobian equals the exact value")
+    if ("gaussian", None) in est:
+        g = est[("gaussian", None)]["total_correlation"]
+        check(abs(g - truth) < 0.15 * truth, f"demo: Gaussian {g} near {truth}")
+    q = [est[k] for k in sorted(k for k in est if k[0] == "quantized")]
+    if q:
+        check([e["bins"] for e in q] == [2, 3, 5, 10], "demo quantized bins 2, 3, 5, 10")
+        for e in q:
+            check(0 <= e["total_correlation"] < truth * 1.2, f"demo quantized {e}")
+    if EXPECT_DEMO_ROWS:
+        check(set(est) >= set(EXPECT_DEMO_ROWS), f"demo rows {sorted(est, key=str)}")
+    # Same seed, same numbers; other sizes and seeds follow the options.
+    b = run_json("demo")
+    check(b is not None and b["true"] == a["true"] and
+          [e["total_correlation"] for e in b["estimates"]] ==
+          [e["total_correlation"] for e in a["estimates"]], "demo is deterministic")
+    c = run_json("demo", "--seed", 5, "--inputs", 9, "--units", 6, "--modules", 3,
+                 "--samples", 500)
+    if c is not None:
+        w = demo_weights(6, 9, 5)
+        check(close(c["true"], gauss_tc(w @ w.T, contiguous(6, 3)), 1e-9), "demo options")
+        check(c["n_samples"] == 500 and c["n_modules"] == 3, "demo options echoed")
+    rc, out, err = run("demo")
+    check(rc == 0 and "exact" in out and f"{truth:.6f}" in out and out.strip().endswith("."),
+          f"demo table: {out}")
+    # More units than inputs: the exact TC is infinite, the demo still runs.
+    d = run_json("demo", "--inputs", 3, "--units", 6)
+    check(d is not None and d["true"] == "inf", f"demo with infinite TC: {d}")
+
+
+COMMANDS = ["demo", "lingauss"]
+EXPECT_DEMO_ROWS = []
+GROUPS = {
+    "usage": group_usage,
+    "readers": group_readers,
+    "partition": group_partition,
+    "lingauss": group_lingauss,
+    "demo": group_demo,
+}
+
+
+def main():
+    global EXE, TMP
+    if len(sys.argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    EXE = os.path.abspath(sys.argv[1])
+    for g in sys.argv[2:]:
+        TMP = tempfile.mkdtemp(prefix=f"mutinf-cli-{g}.")
+        try:
+            GROUPS[g]()
+        finally:
+            shutil.rmtree(TMP, ignore_errors=True)
+    if FAILURES:
+        print(f"{len(FAILURES)} check(s) failed", file=sys.stderr)
+        return 1
+    print("all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,7 +2,9 @@
 #   abi_exports       libmutinf.so exports exactly the union of tests/exports_*.txt,
 #                     every export carries the version node, SONAME is libmutinf.so.<soversion>;
 #   abi_declarations  the MUTINF_API functions declared in include/mutinf/*.h are
-#                     exactly the union of tests/exports_*.txt.
+#                     exactly the union of tests/exports_*.txt;
+#   abi_checkers_selftest  these checkers and those of headers.cmake fail, naming
+#                     each problem, on inputs made to break them (tests/abi/selftest/).
 # Both scripts glob the export lists and the headers when they run, so a new
 # tests/exports_AREA.txt or header is picked up without reconfiguring.
 find_program(MUTINF_NM NAMES ${CMAKE_NM} nm)
@@ -28,3 +30,11 @@ add_test(NAME abi_declarations
                  -DEXPORTS_DIR=${CMAKE_CURRENT_SOURCE_DIR}
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/abi/check_declarations.cmake)
 set_tests_properties(abi_declarations PROPERTIES LABELS abi TIMEOUT 60)
+
+if(MUTINF_NM AND MUTINF_READELF AND CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
+  add_test(NAME abi_checkers_selftest
+           COMMAND ${CMAKE_COMMAND} -DC_COMPILER=${CMAKE_C_COMPILER} -DNM=${MUTINF_NM}
+                   -DREADELF=${MUTINF_READELF} -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/abi-selftest
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/abi/selftest.cmake)
+  set_tests_properties(abi_checkers_selftest PROPERTIES LABELS abi TIMEOUT 60)
+endif()

@@ -13,6 +13,8 @@ function(mutinf_parse_header header decls_var undocumented_var)
   # matter to this parser.
   string(REPLACE "[" "<" text "${text}")
   string(REPLACE "]" ">" text "${text}")
+  # A backslash at the end of a line would escape the list separator.
+  string(REPLACE "\\" "<backslash>" text "${text}")
   string(REPLACE ";" "\\;" text "${text}")
   string(REPLACE "\n" ";" lines "${text}")
 
@@ -75,7 +77,7 @@ function(mutinf_parse_header header decls_var undocumented_var)
 
     # Preprocessor lines (and their backslash continuations) are not code.
     if(continued_pp OR (NOT starts_in_comment AND line_code MATCHES "^[ \t]*#"))
-      if(line_code MATCHES "\\\\[ \t]*$")
+      if(line_code MATCHES "<backslash>[ \t]*$")
         set(continued_pp TRUE)
       else()
         set(continued_pp FALSE)

@@ -70,7 +70,8 @@ endfunction()
 # check_output(<what> <output>): the consumer's line with the expected TC and "ok".
 function(check_output what output)
   string(REPLACE "." "\\." expected_re "${EXPECTED_TC}")
-  if(NOT output MATCHES "libmutinf ${VERSION}: rho = 0\\.600000, TC = ${expected_re} nats.*: ok")
+  string(REPLACE "." "\\." version_re "${VERSION}")
+  if(NOT output MATCHES "libmutinf ${version_re}: rho = 0\\.600000, TC = ${expected_re} nats[^\n]*: ok\n")
     message(FATAL_ERROR "${what} printed\n${output}\nexpected libmutinf ${VERSION} and "
                         "TC = ${EXPECTED_TC} nats ... ok")
   endif()

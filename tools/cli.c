@@ -308,3 +308,23 @@ void cli_print_matrix(FILE *f, const double *m, int64_t k)
         fputc('\n', f);
     }
 }
+
+int cli_load_activations(const char *path, npy_array *data, mutinf_activations **out)
+{
+    *out = NULL;
+    int r = cli_load_float(path, 2, "(samples, units)", data);
+    if (r != 0)
+        return r;
+    int64_t s[2];
+    npy_strides(data, s);
+    mutinf_status st =
+        data->dtype == NPY_F8
+            ? mutinf_activations_wrap(data->data, data->shape[0], data->shape[1], s[0], s[1], out)
+            : mutinf_activations_wrap_f32(data->data, data->shape[0], data->shape[1], s[0], s[1],
+                                          out);
+    if (st != MUTINF_OK) {
+        npy_free(data);
+        return cli_lib_error(st, path);
+    }
+    return 0;
+}

@@ -121,6 +121,11 @@ typedef struct cli_result {
     const double *pairwise; /* K x K row-major, or NULL */
     int64_t bins;           /* quantized: bins, else 0 */
     const char *quantizer;  /* quantized: "kmeans"/"quantile", else NULL */
+    int has_p_value;        /* gaussian (asymptotic), quantized (permutations) */
+    double p_value;
+    int has_cells;          /* quantized: occupied joint cells, undersampled flag */
+    int64_t occupied_cells;
+    int undersampled;
     double seconds;
 } cli_result;
 
@@ -130,3 +135,8 @@ void cli_print_result(const cli_result *r, int json);
 /* Commands: each returns the exit status. */
 int cmd_lingauss(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_gaussian(int argc, char **argv);
+
+/* Loads activations (samples, units) from `path` and wraps them (borrowed
+ * from *data, which must outlive *out).  Returns 0 or an exit status. */
+int cli_load_activations(const char *path, npy_array *data, mutinf_activations **out);

@@ -55,6 +55,16 @@ static void print_json(const cli_result *r)
         json_key(&j, "pairwise");
         json_matrix(&j, r->pairwise, r->n_modules);
     }
+    if (r->has_p_value) {
+        json_key(&j, "p_value");
+        json_number(&j, r->p_value);
+    }
+    if (r->has_cells) {
+        json_key(&j, "occupied_cells");
+        json_int(&j, r->occupied_cells);
+        json_key(&j, "undersampled");
+        json_bool(&j, r->undersampled);
+    }
     json_key(&j, "seconds");
     json_number(&j, r->seconds);
     json_object_end(&j);
@@ -81,6 +91,13 @@ static void print_table(const cli_result *r)
         printf("  standard error      %s %s\n", b, u);
         printf("  infinite samples    %lld\n", (long long)r->n_infinite);
     }
+    if (r->has_p_value) {
+        cli_fmt(r->p_value, b, sizeof b);
+        printf("  p-value             %s (independence of the modules)\n", b);
+    }
+    if (r->has_cells)
+        printf("  occupied cells      %lld%s\n", (long long)r->occupied_cells,
+               r->undersampled ? "  (undersampled: < 5 samples per cell, TC is biased up)" : "");
     printf("  time                %.6f s\n", r->seconds);
     if (r->pairwise != NULL) {
         printf("\npairwise (%s): off-diagonal I(module i; module j), diagonal %s\n", u,

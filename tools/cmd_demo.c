@@ -72,7 +72,7 @@ static void fill_normal(double *x, int64_t n, uint64_t seed)
     }
 }
 
-__attribute__((unused)) static int add_row(demo *d, const char *estimator, const char *label, int bins, double tc,
+static int add_row(demo *d, const char *estimator, const char *label, int bins, double tc,
                    double seconds)
 {
     if (d->n_rows >= DEMO_MAX_ROWS)
@@ -110,6 +110,22 @@ static int demo_setup(demo *d)
     if (st != MUTINF_OK)
         return cli_lib_error(st, "demo model");
     return 0;
+}
+
+/* Gaussian plug-in on the samples (bias-corrected, the default). */
+static int demo_gaussian(demo *d)
+{
+    mutinf_activations *act = NULL;
+    double tc = 0.0;
+    double t0 = cli_now();
+    mutinf_status st = mutinf_activations_wrap(d->y, d->samples, d->units, d->units, 1, &act);
+    if (st == MUTINF_OK)
+        st = mutinf_activations_gaussian(act, d->part, NULL, &tc, NULL, NULL);
+    double t = cli_now() - t0;
+    mutinf_activations_destroy(act);
+    if (st != MUTINF_OK)
+        return cli_lib_error(st, "demo gaussian");
+    return add_row(d, "gaussian", "Gaussian plug-in", 0, tc, t);
 }
 
 static void demo_free(demo *d)
@@ -289,6 +305,8 @@ int cmd_demo(int argc, char **argv)
         return cli_usage_error(cmd, "--samples x --units = %lld is too large (max 1e8)",
                                (long long)(d.samples * d.units));
     r = demo_setup(&d);
+    if (r == 0)
+        r = demo_gaussian(&d);
     if (r == 0) {
         if (cli_find(opts, n_opts, "--json")->seen)
             print_json(&d);

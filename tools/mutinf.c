@@ -14,6 +14,7 @@ typedef struct {
 static const command commands[] = {
     {"demo", cmd_demo, "the design experiment on a random linear network (no files)"},
     {"lingauss", cmd_lingauss, "exact TC of a linear-Gaussian model from its weights"},
+    {"gaussian", cmd_gaussian, "Gaussian plug-in TC from recorded activations"},
 };
 
 static void print_usage(FILE *f)

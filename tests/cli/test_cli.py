@@ -381,6 +381,166 @@ def group_lingauss():
           f"exit 3 on out of memory: {rc} {err!r}")
 
 
+# --- activations: Gaussian ---------------------------------------------------------
+
+def digamma(x):
+    r = 0.0
+    while x < 6.0:
+        r -= 1.0 / x
+        x += 1.0
+    f = 1.0 / (x * x)
+    return r + math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (
+        1 / 240 - f * (1 / 132)))))
+
+
+def gauss_bias(p, n):
+    """Bias of a p-dimensional Gaussian entropy from n samples (Ince et al. 2017)."""
+    return p * (math.log(2) - math.log(n - 1)) / 2 + sum(digamma((n - i) / 2)
+                                                          for i in range(1, p + 1)) / 2
+
+
+def chi2_sf(x, df):
+    """Upper tail of chi-squared: regularized upper incomplete gamma Q(df/2, x/2)."""
+    a, z = df / 2.0, x / 2.0
+    if z <= 0:
+        return 1.0
+    lg = a * math.log(z) - z - math.lgamma(a)
+    if z < a + 1:  # series for P
+        term = s = 1.0 / a
+        ap = a
+        for _ in range(10000):
+            ap += 1
+            term *= z / ap
+            s += term
+            if abs(term) < abs(s) * 1e-16:
+                break
+        return 1.0 - s * math.exp(lg)
+    b, c, d = z + 1 - a, 1e300, 1.0 / (z + 1 - a)  # Lentz continued fraction for Q
+    h = d
+    for i in range(1, 10000):
+        an = -i * (i - a)
+        b += 2
+        d = an * d + b
+        d = 1e-300 if abs(d) < 1e-300 else d
+        c = b + an / c
+        c = 1e-300 if abs(c) < 1e-300 else c
+        d = 1.0 / d
+        h *= d * c
+        if abs(d * c - 1) < 1e-16:
+            break
+    return math.exp(lg) * h
+
+
+def gaussian_ref(x, labels, bias=True, copula=False):
+    """TC, pairwise and p-value of the Gaussian plug-in estimator, from NumPy."""
+    n = x.shape[0]
+    if copula:
+        from statistics import NormalDist
+        nd = NormalDist()
+        x = x.copy()
+        for j in range(x.shape[1]):
+            col = x[:, j]
+            order = np.argsort(col, kind="mergesort")
+            ranks = np.empty(n)
+            ranks[order] = np.arange(1, n + 1)
+            for v in np.unique(col):  # average ranks of ties
+                idx = col == v
+                if idx.sum() > 1:
+                    ranks[idx] = ranks[idx].mean()
+            x[:, j] = [nd.inv_cdf(r / (n + 1)) for r in ranks]
+    mods = modules_of(labels)
+    c = np.cov(x, rowvar=False, ddof=1)
+    tc0 = gauss_tc(c, mods)
+    pw = gauss_pairwise(c, mods)
+    sizes = [len(m) for m in mods]
+    df = sum(sizes[i] * sizes[j] for i in range(len(sizes)) for j in range(i + 1, len(sizes)))
+    p = chi2_sf(2 * n * tc0, df)
+    tc = tc0
+    if bias:
+        tc -= sum(gauss_bias(d, n) for d in sizes) - gauss_bias(sum(sizes), n)
+        for i in range(len(sizes)):
+            pw[i, i] -= gauss_bias(sizes[i], n)
+            for j in range(len(sizes)):
+                if i != j:
+                    pw[i, j] -= (gauss_bias(sizes[i], n) + gauss_bias(sizes[j], n)
+                                 - gauss_bias(sizes[i] + sizes[j], n))
+    return tc, pw, p
+
+
+def correlated(n, d, seed, inputs=None):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((inputs or d, d))
+    return rng.standard_normal((n, inputs or d)) @ a
+
+
+def group_gaussian():
+    x = correlated(400, 6, 21)
+    labels = [0, 1, 0, -1, 1, 2]
+    part = ",".join(map(str, labels))
+    save("x.npy", x)
+    save("xf.npy", np.asfortranarray(x))
+    tc, pw, p = gaussian_ref(x, labels)
+    for name in ["x.npy", "xf.npy"]:
+        a = run_json("gaussian", "--data", name, "--partition", part, "--pairwise")
+        if a is None:
+            continue
+        check(a["estimator"] == "gaussian" and a["n_samples"] == 400 and a["n_units"] == 6
+              and a["n_modules"] == 3 and a["units"] == "nats", f"gaussian keys {a}")
+        check(close(a["total_correlation"], tc, 1e-8), f"gaussian TC {a['total_correlation']} {tc}")
+        check(matrix_close(a["pairwise"], pw, 1e-8, 1e-10), f"gaussian pairwise {a['pairwise']}")
+        check(close(a["p_value"], p, 1e-6, 1e-12), f"gaussian p-value {a['p_value']} vs {p}")
+    tc0, pw0, _ = gaussian_ref(x, labels, bias=False)
+    b = run_json("gaussian", "--data", "x.npy", "--partition", part, "--no-bias-correction",
+                 "--bits", "--pairwise")
+    check(b is not None and b["units"] == "bits"
+          and close(b["total_correlation"], tc0 / math.log(2), 1e-8)
+          and matrix_close(b["pairwise"], pw0 / math.log(2), 1e-8, 1e-10), "gaussian plain, bits")
+    # float32 data, CSV data.
+    x32 = x.astype("<f4")
+    save("x32.npy", np.asfortranarray(x32))
+    c = run_json("gaussian", "--data", "x32.npy", "--partition", part)
+    check(c is not None and close(c["total_correlation"], gaussian_ref(x32.astype(float), labels)[0],
+                                  1e-6), "gaussian float32")
+    np.savetxt(path("x.csv"), x, delimiter=",", fmt="%.17g", header="a,b,c,d,e,f", comments="")
+    c = run_json("gaussian", "--data", "x.csv", "--modules", 2)
+    check(c is not None and close(c["total_correlation"],
+                                  gaussian_ref(x, [0, 0, 0, 1, 1, 1])[0], 1e-8), "gaussian csv")
+    # Copula: invariant to increasing transforms of each unit.
+    y = x.copy()
+    y[:, 0] = np.exp(y[:, 0] / 3)
+    y[:, 4] = y[:, 4] ** 3
+    y[5, 2] = y[6, 2]  # a tie
+    save("y.npy", y)
+    d = run_json("gaussian", "--data", "y.npy", "--partition", part, "--copula")
+    check(d is not None and close(d["total_correlation"],
+                                  gaussian_ref(y, labels, copula=True)[0], 1e-7), "gaussian copula")
+    # Threads do not change the result.
+    t1 = run_json("gaussian", "--data", "x.npy", "--partition", part, "--threads", 1)
+    t2 = run_json("gaussian", "--data", "x.npy", "--partition", part, "--threads", 2)
+    check(t1 is not None and t2 is not None
+          and t1["total_correlation"] == t2["total_correlation"], "gaussian threads")
+    # A unit copied into another module: +inf.
+    z = x.copy()
+    z[:, 1] = z[:, 0]
+    save("z.npy", z)
+    e = run_json("gaussian", "--data", "z.npy", "--partition", part)
+    check(e is not None and e["total_correlation"] == "inf", f"gaussian inf: {e}")
+    # Bad input: too few samples, NaN, wrong rank, partition of the wrong size.
+    save("few.npy", x[:5])
+    expect_fail(2, ("gaussian", "--data", "few.npy", "--partition", part), "few.npy", "sample")
+    xn = x.copy()
+    xn[17, 3] = np.nan
+    save("nan.npy", xn)
+    expect_fail(2, ("gaussian", "--data", "nan.npy", "--partition", part), "nan.npy", "[17, 3]")
+    save("r3.npy", x.reshape(2, 200, 6))
+    expect_fail(2, ("gaussian", "--data", "r3.npy", "--partition", part), "r3.npy",
+                "(samples, units)")
+    expect_fail(2, ("gaussian", "--data", "x.npy", "--partition", "0,1,0"), "3 labels", "6 units")
+    expect_fail(1, ("gaussian", "--partition", part), "--data")
+    expect_fail(1, ("gaussian", "--data", "x.npy", "--partition", part, "--threads", "-1"),
+                "--threads")
+
+
 # --- demo --------------------------------------------------------------------------
 
 def demo_weights(units, inputs, seed):
@@ -452,13 +612,14 @@ def group_demo():
     check(d is not None and d["true"] == "inf", f"demo with infinite TC: {d}")
 
 
-COMMANDS = ["demo", "lingauss"]
-EXPECT_DEMO_ROWS = []
+COMMANDS = ["demo", "lingauss", "gaussian"]
+EXPECT_DEMO_ROWS = [("gaussian", None)]
 GROUPS = {
     "usage": group_usage,
     "readers": group_readers,
     "partition": group_partition,
     "lingauss": group_lingauss,
+    "gaussian": group_gaussian,
     "demo": group_demo,
 }
 

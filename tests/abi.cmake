@@ -3,6 +3,7 @@
 #                     every export carries the version node, SONAME is libmutinf.so.<soversion>;
 #   abi_declarations  the MUTINF_API functions declared in include/mutinf/*.h are
 #                     exactly the union of tests/exports_*.txt;
+#   abi_static_namespace  every global symbol of libmutinf.a is mutinf_* or mutinf__*;
 #   abi_checkers_selftest  these checkers and those of headers.cmake fail, naming
 #                     each problem, on inputs made to break them (tests/abi/selftest/).
 # Both scripts glob the export lists and the headers when they run, so a new
@@ -24,6 +25,14 @@ else()
 endif()
 set_tests_properties(abi_exports PROPERTIES LABELS abi TIMEOUT 60)
 
+# The static library keeps its global symbols in the mutinf_/mutinf__ namespace.
+if(MUTINF_NM AND TARGET mutinf_static)
+  add_test(NAME abi_static_namespace
+           COMMAND ${CMAKE_COMMAND} -DARCHIVE=$<TARGET_FILE:mutinf_static> -DNM=${MUTINF_NM}
+                   -P ${CMAKE_CURRENT_SOURCE_DIR}/abi/check_static_namespace.cmake)
+  set_tests_properties(abi_static_namespace PROPERTIES LABELS abi TIMEOUT 60)
+endif()
+
 add_test(NAME abi_declarations
          COMMAND ${CMAKE_COMMAND}
                  -DINCLUDE_DIR=${PROJECT_SOURCE_DIR}/include/mutinf
@@ -33,7 +42,8 @@ set_tests_properties(abi_declarations PROPERTIES LABELS abi TIMEOUT 60)
 
 if(MUTINF_NM AND MUTINF_READELF AND CMAKE_C_COMPILER_ID MATCHES "GNU|Clang")
   add_test(NAME abi_checkers_selftest
-           COMMAND ${CMAKE_COMMAND} -DC_COMPILER=${CMAKE_C_COMPILER} -DNM=${MUTINF_NM}
+           COMMAND ${CMAKE_COMMAND} -DC_COMPILER=${CMAKE_C_COMPILER} -DAR=${CMAKE_AR}
+                   -DNM=${MUTINF_NM}
                    -DREADELF=${MUTINF_READELF} -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/abi-selftest
                    -P ${CMAKE_CURRENT_SOURCE_DIR}/abi/selftest.cmake)
   set_tests_properties(abi_checkers_selftest PROPERTIES LABELS abi TIMEOUT 60)

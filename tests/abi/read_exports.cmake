@@ -19,9 +19,10 @@ function(mutinf_read_exports dir out_var)
       if(line STREQUAL "" OR line MATCHES "^#")
         continue()
       endif()
-      if(NOT line MATCHES "^mutinf_[a-z0-9_]+$")
+      if(NOT line MATCHES "^mutinf_[a-z0-9]+(_[a-z0-9]+)*$")
         message(FATAL_ERROR "${list_name}:${line_no}: '${line}' is not a public symbol name "
-                            "(mutinf_[a-z0-9_]+, one a line)")
+                            "(mutinf_<object>_<verb>, lower case, one a line; mutinf__* "
+                            "names are internal)")
       endif()
       list(APPEND all "${line}")
       math(EXPR count "${count} + 1")

@@ -1,10 +1,10 @@
 cmake_minimum_required(VERSION 3.21)
-# cmake -DC_COMPILER=... -DNM=... -DREADELF=... -DWORK_DIR=... -P selftest.cmake
+# cmake -DC_COMPILER=... -DAR=... -DNM=... -DREADELF=... -DWORK_DIR=... -P selftest.cmake
 #
 # The checkers of abi.cmake and headers.cmake can fail: run each on inputs
 # made to break its rules (tests/abi/selftest/) and on a clean control, and
 # require the right verdict and a message naming every problem.
-foreach(var C_COMPILER NM READELF WORK_DIR)
+foreach(var C_COMPILER AR NM READELF WORK_DIR)
   if(NOT DEFINED ${var} OR "${${var}}" STREQUAL "")
     message(FATAL_ERROR "selftest.cmake: -D${var}= is required")
   endif()
@@ -79,6 +79,37 @@ expect("exports: a malformed export list line is reported" FAIL
        COMMAND "${CMAKE_COMMAND}" "-DLIBRARY=${WORK_DIR}/good/lib.so" "-DEXPORTS_DIR=${WORK_DIR}/bad"
                "-DNM=${NM}" "-DREADELF=${READELF}" -DSONAME=libmutinf.so.0
                -P "${here}/check_exports.cmake")
+
+# --- check_static_namespace.cmake ---------------------------------------------
+file(WRITE "${WORK_DIR}/good/ns.c"
+     "int mutinf_selftest_public(void);\nint mutinf__selftest_internal(void);\n"
+     "static int helper(void) { return 1; }\n"
+     "int mutinf_selftest_public(void) { return helper(); }\n"
+     "int mutinf__selftest_internal(void) { return 2; }\n")
+foreach(kind good bad)
+  if(kind STREQUAL "good")
+    set(src "${WORK_DIR}/good/ns.c")
+  else()
+    set(src "${inputs}/lib.c")
+  endif()
+  execute_process(COMMAND "${C_COMPILER}" -c -o "${WORK_DIR}/${kind}/ns.o" "${src}"
+                  RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(rc EQUAL 0)
+    execute_process(COMMAND "${AR}" rcs "${WORK_DIR}/${kind}/libns.a" "${WORK_DIR}/${kind}/ns.o"
+                    RESULT_VARIABLE rc ERROR_VARIABLE err)
+  endif()
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "cannot build the self-test archive: ${err}")
+  endif()
+endforeach()
+expect("static namespace: prefixed globals pass" PASS
+       MATCHES "2 global symbols"
+       COMMAND "${CMAKE_COMMAND}" "-DARCHIVE=${WORK_DIR}/good/libns.a" "-DNM=${NM}"
+               -P "${here}/check_static_namespace.cmake")
+expect("static namespace: an unprefixed global is reported" FAIL
+       MATCHES "1 global symbol\\(s\\)" "selftest_helper_without_prefix \\(ns\\.o\\)"
+       COMMAND "${CMAKE_COMMAND}" "-DARCHIVE=${WORK_DIR}/bad/libns.a" "-DNM=${NM}"
+               -P "${here}/check_static_namespace.cmake")
 
 # --- check_declarations.cmake -------------------------------------------------
 file(MAKE_DIRECTORY "${WORK_DIR}/clean")

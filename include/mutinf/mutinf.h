@@ -10,6 +10,7 @@
 #include "common.h"
 #include "partition.h"
 #include "model.h"
+#include "jacobian.h"
 #include "kmeans.h"
 #include "activations.h"
 

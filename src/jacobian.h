@@ -1,0 +1,54 @@
+/* Internal: the Jacobian batch handle and the kernels of the Jacobian
+ * estimator (jacobian.c: the handle; jacobian_kernel.c: the SIMD
+ * small-matrix kernels; jacobian_tc.c: the estimator driver). */
+#ifndef MUTINF_SRC_JACOBIAN_H
+#define MUTINF_SRC_JACOBIAN_H
+
+#include <stdint.h>
+
+#include "mutinf/jacobian.h"
+#include "view.h"
+
+struct mutinf_jacobians {
+    mutinf__view view; /* rank 3: sample, row (unit), column (input) */
+};
+
+/* Samples factored together, one per SIMD lane (4 doubles = 256 bits). */
+#define MUTINF__JAC_LANES 4
+
+/* Inputs packed and multiplied per chunk (bounds the packing buffer). */
+#define MUTINF__JAC_KC 256
+
+/* Power-of-two row scales of sample `b`: for each of the `m` rows
+ * rows[r] of the sample, log2 of the scale s_r (s_r = 2^e_r, chosen so that
+ * max(max_j |J[r,j]|, sqrt(noise_var)) / s_r lies in [0.5, 1); 0 for a zero
+ * row without noise).  Returns 0, or 1 when the row holds NaN or Inf. */
+int mutinf__jac_row_scales(const mutinf__view *v, int64_t b, const int64_t *rows, int64_t m,
+                           double noise_var, int *exps);
+
+/* Packs columns [k0, k0 + kc) of rows rows[0..m) of sample b, each divided
+ * by its scale 2^exps[r], into the row-major m x kcp buffer `jp`
+ * (kcp = kc rounded up to a multiple of 4, zero padded). */
+void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int64_t m,
+                      const int *exps, int64_t k0, int64_t kc, int64_t kcp, double *jp);
+
+/* Lower triangle of jp jp^T (jp: m x kcp row-major, kcp % 4 == 0) added to
+ * (accumulate = 1) or stored into (0) lane `lane` of the lane-interleaved
+ * matrix `cl`: element (i, j), j <= i, of lane l at cl[(i*m + j)*LANES + l].
+ * The summation order is fixed by (m, kcp) alone. */
+void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *jp, double *cl, int lane,
+                           int accumulate);
+
+/* Cholesky factorization, for the LANES interleaved samples at once, of the
+ * n x n symmetric matrix A whose element (i, j), j <= i, of lane l is
+ * src[(idx[i]*lds + idx[j])*LANES + l] (lower triangle read; idx == NULL
+ * means idx[i] = i).  Writes the factor L (lower, lane-interleaved n x n) to
+ * `l` (which may equal src when idx == NULL and lds == n) and the squared
+ * pivots D_i = L_ii^2 to d[i*LANES + l].  The operation sequence of each
+ * element depends only on the entries of its own lane; rows
+ * never read entries of later rows.  No check: a pivot <= 0 yields NaN or
+ * Inf in that lane only. */
+void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int64_t *idx,
+                            double *l, double *d);
+
+#endif

@@ -1,0 +1,209 @@
+/* Small-matrix kernels of the Jacobian estimator: row scaling and packing,
+ * the covariance J J^T of one sample (SIMD over the inputs, 4 x 2 register
+ * tiles), and Cholesky factorizations of four samples at once (SIMD across
+ * samples, one sample per lane).
+ *
+ * Written with GCC vector extensions and compiled twice (target_clones):
+ * once for x86-64-v3 (AVX2 + FMA, products contracted into FMAs) and once
+ * for the baseline ISA; the loader picks one clone per process, so every
+ * sample of every call goes through the same instructions. */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "jacobian.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define JAC_SIMD __attribute__((target_clones("arch=x86-64-v3", "default"), optimize("fp-contract=fast")))
+#else
+#define JAC_SIMD
+#endif
+#define JAC_INLINE static inline __attribute__((always_inline))
+
+/* The helpers passing vectors by value are always inlined, so the psabi
+ * note about 32-byte vector arguments without AVX cannot apply. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+typedef double v4d __attribute__((vector_size(32)));
+/* Unaligned, aliasing-safe view of 4 doubles in memory. */
+typedef double v4du __attribute__((vector_size(32), aligned(8), may_alias));
+
+#define LANES MUTINF__JAC_LANES
+
+JAC_INLINE v4d load4(const double *p) { return *(const v4du *)p; }
+JAC_INLINE void store4(double *p, v4d x) { *(v4du *)p = x; }
+
+/* Horizontal sum in a fixed order. */
+JAC_INLINE double hsum(v4d a) { return (a[0] + a[1]) + (a[2] + a[3]); }
+
+int mutinf__jac_row_scales(const mutinf__view *v, int64_t b, const int64_t *rows, int64_t m,
+                           double noise_var, int *exps)
+{
+    const int64_t n = v->dim[2], cs = v->stride[2];
+    const double floor_ = sqrt(noise_var);
+    double poison = 0.0; /* x - x is 0 for finite x, NaN otherwise */
+    for (int64_t r = 0; r < m; r++) {
+        ptrdiff_t base = (ptrdiff_t)(b * v->stride[0] + rows[r] * v->stride[1]);
+        double mx = 0.0;
+        if (v->is_f32) {
+            const float *x = (const float *)v->data + base;
+            for (int64_t j = 0; j < n; j++) {
+                double a = fabs((double)x[j * cs]);
+                poison += a - a;
+                mx = a > mx ? a : mx;
+            }
+        } else {
+            const double *x = (const double *)v->data + base;
+            for (int64_t j = 0; j < n; j++) {
+                double a = fabs(x[j * cs]);
+                poison += a - a;
+                mx = a > mx ? a : mx;
+            }
+        }
+        if (floor_ > mx)
+            mx = floor_;
+        int e = 0;
+        if (mx > 0.0 && mx <= DBL_MAX)
+            (void)frexp(mx, &e);
+        /* 2^-e must stay a normal double for the scaling to be exact. */
+        exps[r] = e < -1021 ? -1021 : e;
+    }
+    return poison == 0.0 ? 0 : 1;
+}
+
+void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int64_t m,
+                      const int *exps, int64_t k0, int64_t kc, int64_t kcp, double *jp)
+{
+    const int64_t cs = v->stride[2];
+    const int64_t mp = (m + 3) & ~(int64_t)3;
+    for (int64_t r = 0; r < m; r++) {
+        ptrdiff_t base = (ptrdiff_t)(b * v->stride[0] + rows[r] * v->stride[1] + k0 * cs);
+        double inv = ldexp(1.0, -exps[r]);
+        double *dst = jp + r * kcp;
+        if (v->is_f32) {
+            const float *x = (const float *)v->data + base;
+            for (int64_t j = 0; j < kc; j++)
+                dst[j] = (double)x[j * cs] * inv;
+        } else if (cs == 1) {
+            const double *x = (const double *)v->data + base;
+            for (int64_t j = 0; j < kc; j++)
+                dst[j] = x[j] * inv;
+        } else {
+            const double *x = (const double *)v->data + base;
+            for (int64_t j = 0; j < kc; j++)
+                dst[j] = x[j * cs] * inv;
+        }
+        for (int64_t j = kc; j < kcp; j++)
+            dst[j] = 0.0;
+    }
+    for (int64_t r = m; r < mp; r++)
+        memset(jp + r * kcp, 0, (size_t)kcp * sizeof *jp);
+}
+
+/* One 4 x 2 tile of jp jp^T: rows i0..i0+3 against rows j0, j0+1. */
+JAC_INLINE void syrk_tile(int64_t kcp, const double *a0, const double *b0, double out[4][2])
+{
+    const double *a1 = a0 + kcp, *a2 = a1 + kcp, *a3 = a2 + kcp, *b1 = b0 + kcp;
+    v4d c00 = {0, 0, 0, 0}, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00,
+        c31 = c00;
+    for (int64_t k = 0; k < kcp; k += 4) {
+        v4d x0 = load4(b0 + k), x1 = load4(b1 + k);
+        v4d y = load4(a0 + k);
+        c00 += y * x0;
+        c01 += y * x1;
+        y = load4(a1 + k);
+        c10 += y * x0;
+        c11 += y * x1;
+        y = load4(a2 + k);
+        c20 += y * x0;
+        c21 += y * x1;
+        y = load4(a3 + k);
+        c30 += y * x0;
+        c31 += y * x1;
+    }
+    out[0][0] = hsum(c00);
+    out[0][1] = hsum(c01);
+    out[1][0] = hsum(c10);
+    out[1][1] = hsum(c11);
+    out[2][0] = hsum(c20);
+    out[2][1] = hsum(c21);
+    out[3][0] = hsum(c30);
+    out[3][1] = hsum(c31);
+}
+
+JAC_SIMD
+void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *jp, double *cl, int lane,
+                           int accumulate)
+{
+    const int64_t mp = (m + 3) & ~(int64_t)3;
+    for (int64_t i0 = 0; i0 < mp; i0 += 4) {
+        for (int64_t j0 = 0; j0 < i0 + 4 && j0 < m; j0 += 2) {
+            double t[4][2];
+            syrk_tile(kcp, jp + i0 * kcp, jp + j0 * kcp, t);
+            for (int64_t r = 0; r < 4; r++)
+                for (int64_t c = 0; c < 2; c++) {
+                    int64_t i = i0 + r, j = j0 + c;
+                    if (i >= m || j > i)
+                        continue;
+                    double *dst = cl + (i * m + j) * LANES + lane;
+                    *dst = accumulate ? *dst + t[r][c] : t[r][c];
+                }
+        }
+    }
+}
+
+JAC_SIMD
+void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int64_t *idx,
+                            double *l, double *d)
+{
+#define SRC(i, j)                                                                                  \
+    (idx ? src + (idx[i] * lds + idx[j]) * LANES : src + ((i) * lds + (j)) * LANES)
+#define LL(i, j) (l + ((i) * n + (j)) * LANES)
+    for (int64_t j = 0; j < n; j++) {
+        const double *lj = LL(j, 0);
+        /* Pivot: D_j = A_jj - sum_p L_jp^2, subtracted in increasing p. */
+        v4d s = load4(SRC(j, j));
+        for (int64_t p = 0; p < j; p++) {
+            v4d x = load4(lj + p * LANES);
+            s -= x * x;
+        }
+        store4(d + j * LANES, s);
+        v4d piv;
+        for (int q = 0; q < LANES; q++)
+            piv[q] = sqrt(s[q]);
+        store4(LL(j, j), piv);
+        const v4d one = {1.0, 1.0, 1.0, 1.0};
+        const v4d rinv = one / piv;
+        /* Column j below the diagonal, four rows at a time (they share the
+         * loads of row j); each element's own sequence is the same as alone. */
+        int64_t i = j + 1;
+        for (; i + 4 <= n; i += 4) {
+            const double *l0 = LL(i, 0), *l1 = LL(i + 1, 0), *l2 = LL(i + 2, 0),
+                         *l3 = LL(i + 3, 0);
+            v4d t0 = load4(SRC(i, j)), t1 = load4(SRC(i + 1, j)), t2 = load4(SRC(i + 2, j)),
+                t3 = load4(SRC(i + 3, j));
+            for (int64_t p = 0; p < j; p++) {
+                v4d x = load4(lj + p * LANES);
+                t0 -= load4(l0 + p * LANES) * x;
+                t1 -= load4(l1 + p * LANES) * x;
+                t2 -= load4(l2 + p * LANES) * x;
+                t3 -= load4(l3 + p * LANES) * x;
+            }
+            store4(LL(i, j), t0 * rinv);
+            store4(LL(i + 1, j), t1 * rinv);
+            store4(LL(i + 2, j), t2 * rinv);
+            store4(LL(i + 3, j), t3 * rinv);
+        }
+        for (; i < n; i++) {
+            const double *li = LL(i, 0);
+            v4d t = load4(SRC(i, j));
+            for (int64_t p = 0; p < j; p++)
+                t -= load4(li + p * LANES) * load4(lj + p * LANES);
+            store4(LL(i, j), t * rinv);
+        }
+    }
+#undef SRC
+#undef LL
+}

@@ -1,0 +1,656 @@
+/* The Jacobian estimator: local total correlation of each sample's
+ * covariance C_b = J_b J_b^T + v I over a partition, batch mean, standard
+ * error, per-sample values and the mean pairwise matrix.
+ *
+ * Two paths, chosen by the number m of units in some module (never by the
+ * batch size or the thread count, so a sample's value does not depend on
+ * the batch it is in):
+ *
+ * - m <= PLAIN_MAX_UNITS: the library's own kernels inside its parallel
+ *   loop (no BLAS there).  Each sample's rows, in partition order and scaled
+ *   by powers of two, give C'_b by a register-tiled SIMD product; four
+ *   samples are factored at once, one per SIMD lane.  With units ordered by
+ *   module, the full Cholesky factor's pivots D_u are the conditional
+ *   variances of unit u given the units before it, and each module's own
+ *   factor gives D^k_u given the earlier units of its module, so
+ *
+ *       TC_b = 1/2 sum_{k >= 1} sum_{u in S_k} log(D^k_u / D_u)
+ *
+ *   (module 0's pivots are the first pivots of the full factor).  The
+ *   factor loops subtract products in a fixed order, so modules whose
+ *   cross-covariances are exactly zero give ratios of exactly 1 and TC
+ *   exactly 0, as mutinf__gaussian_tc() does.  A sample whose pivots do not
+ *   clear the rank guard of gauss_tc.c (or every sample under strict_rank)
+ *   is redone after the parallel loop by mutinf__gaussian_tc_ws(), which
+ *   applies the SVD rank rules and may use BLAS threads.
+ *
+ * - larger m: one sample at a time, the covariance by BLAS dsyrk (BLAS
+ *   threads; directly on the caller's memory when one stride is 1) and
+ *   mutinf__gaussian_tc_ws() for the blocks, outside any parallel region.
+ *
+ * Determinism: per-sample values depend on their sample only; the batch
+ * sums run over fixed 64-sample chunks combined in chunk order. */
+#include <math.h>
+#include <string.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "alloc.h"
+#include "error.h"
+#include "gauss_tc.h"
+#include "jacobian.h"
+#include "linalg.h"
+#include "options.h"
+#include "partition.h"
+
+/* Largest m handled by the in-library kernels (bench/jacobian measures the
+ * crossover against the BLAS path). */
+#define PLAIN_MAX_UNITS 160
+/* Same guard as gauss_tc.c: a Cholesky pivot must exceed
+ * CHOL_GUARD * rank_tol * max diagonal to be trusted. */
+#define CHOL_GUARD 100.0
+#define LN_2PIE 2.8378770664093454836
+/* Samples per chunk of the batch sums (fixed: results do not depend on threads). */
+#define CHUNK 64
+/* Chunks per parallel round; the progress callback runs between rounds. */
+#define ROUND_CHUNKS 64
+/* Ratios multiplied before one log: each ratio is below 1 / (CHOL_GUARD *
+ * DBL_EPSILON) < 1e14, so 8 of them stay far from overflow. */
+#define LOG_BATCH 8
+
+#define LANES MUTINF__JAC_LANES
+
+enum { SAMPLE_OK = 0, SAMPLE_FALLBACK = 1, SAMPLE_NON_FINITE = 2 };
+
+typedef struct {
+    const mutinf__view *v;
+    const mutinf_partition *p;  /* the caller's partition */
+    const mutinf_partition *pp; /* the same modules over packed rows 0..m-1 */
+    const struct mutinf_options *o;
+    int64_t m, K, bmax;
+    int want_pairwise;
+} jac_ctx;
+
+/* Per-thread workspace of the in-library path. */
+typedef struct {
+    double *jp;    /* mp x MUTINF__JAC_KC packed rows */
+    double *cl;    /* m x m x LANES covariances, then the full factor */
+    double *lb;    /* bmax x bmax x LANES block / pair factor */
+    double *dfull; /* m x LANES pivots of the full factor */
+    double *dblk;  /* m x LANES pivots of each module's own factor */
+    double *dpair; /* bmax x LANES pivots of a pair's factor */
+    double *maxd;  /* (K + 1) x LANES largest diagonal entry per module, then all */
+    int64_t *idx;  /* bmax gather indices */
+    int *exps;     /* LANES x m row scale exponents */
+    double *pw;    /* LANES x K x K pairwise values of the current group */
+} lane_ws;
+
+static void lane_ws_free(lane_ws *w)
+{
+    mutinf__free(w->jp);
+    mutinf__free(w->cl);
+    mutinf__free(w->lb);
+    mutinf__free(w->dfull);
+    mutinf__free(w->dblk);
+    mutinf__free(w->dpair);
+    mutinf__free(w->maxd);
+    mutinf__free(w->idx);
+    mutinf__free(w->exps);
+    mutinf__free(w->pw);
+    memset(w, 0, sizeof *w);
+}
+
+static int lane_ws_alloc(lane_ws *w, const jac_ctx *c)
+{
+    size_t m = (size_t)c->m, mp = (m + 3) & ~(size_t)3, b = (size_t)c->bmax, K = (size_t)c->K;
+    memset(w, 0, sizeof *w);
+    w->jp = mutinf__alloc(mp * MUTINF__JAC_KC, sizeof(double), 0, "packed Jacobian rows");
+    w->cl = w->jp ? mutinf__alloc(m * m * LANES, sizeof(double), 0, "local covariances") : NULL;
+    w->lb = w->cl ? mutinf__alloc(b * b * LANES, sizeof(double), 0, "block factors") : NULL;
+    w->dfull = w->lb ? mutinf__alloc(m * LANES, sizeof(double), 0, "pivots") : NULL;
+    w->dblk = w->dfull ? mutinf__alloc(m * LANES, sizeof(double), 0, "block pivots") : NULL;
+    w->dpair = w->dblk ? mutinf__alloc(b * LANES, sizeof(double), 0, "pair pivots") : NULL;
+    w->maxd = w->dpair ? mutinf__alloc((K + 1) * LANES, sizeof(double), 0, "diagonals") : NULL;
+    w->idx = w->maxd ? mutinf__alloc(b, sizeof(int64_t), 0, "gather indices") : NULL;
+    w->exps = w->idx ? mutinf__alloc(m * LANES, sizeof(int), 0, "row scales") : NULL;
+    w->pw = w->exps ? mutinf__alloc(K * K * LANES, sizeof(double), 0, "pairwise values") : NULL;
+    if (w->pw == NULL) {
+        lane_ws_free(w);
+        return 0;
+    }
+    return 1;
+}
+
+/* C'_b (scaled, packed rows, noise added) into lane `lane` of w->cl.
+ * Returns 0, or 1 when the sample holds NaN or Inf. */
+static int sample_cov_lane(const jac_ctx *c, lane_ws *w, int64_t b, int lane)
+{
+    const int64_t m = c->m, n = c->v->dim[2];
+    int *e = w->exps + lane * m;
+    if (mutinf__jac_row_scales(c->v, b, c->p->units, m, c->o->noise_var, e))
+        return 1;
+    for (int64_t k0 = 0; k0 < n; k0 += MUTINF__JAC_KC) {
+        int64_t kc = n - k0 < MUTINF__JAC_KC ? n - k0 : MUTINF__JAC_KC;
+        int64_t kcp = (kc + 3) & ~(int64_t)3;
+        mutinf__jac_pack(c->v, b, c->p->units, m, e, k0, kc, kcp, w->jp);
+        mutinf__jac_syrk_lane(m, kcp, w->jp, w->cl, lane, k0 > 0);
+    }
+    if (c->o->noise_var > 0.0)
+        for (int64_t u = 0; u < m; u++)
+            w->cl[(u * m + u) * LANES + lane] += ldexp(c->o->noise_var, -2 * e[u]);
+    return 0;
+}
+
+/* 0.5 * sum_u log(num[u] / den[u]) over n lane-interleaved entries, lane q. */
+static double half_log_ratio(const double *num, const double *den, int64_t n, int q)
+{
+    double sum = 0.0;
+    for (int64_t u0 = 0; u0 < n; u0 += LOG_BATCH) {
+        double prod = 1.0;
+        for (int64_t u = u0; u < n && u < u0 + LOG_BATCH; u++)
+            prod *= num[u * LANES + q] / den[u * LANES + q];
+        sum += log(prod);
+    }
+    return 0.5 * sum;
+}
+
+/* 1 per lane whose pivots d[0..n) all exceed guard * maxd[lane]. */
+static void check_pivots(const double *d, int64_t n, const double *maxd, double guard, int *ok)
+{
+    for (int q = 0; q < LANES; q++) {
+        double lo = INFINITY;
+        for (int64_t u = 0; u < n; u++)
+            lo = fmin(lo, d[u * LANES + q]);
+        if (!(maxd[q] > 0.0) || !(lo > guard * maxd[q]))
+            ok[q] = 0;
+    }
+}
+
+/* Factors the group in w->cl.  On return tc[q] holds TC of lane q (nats)
+ * and ok[q] says whether every pivot cleared its guard; with pairwise,
+ * w->pw holds the lane's K x K values (nats, of the scaled covariance). */
+static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
+{
+    const int64_t m = c->m, K = c->K;
+    const int64_t *off = c->pp->offsets;
+    const struct mutinf_options *o = c->o;
+    for (int q = 0; q < LANES; q++) {
+        ok[q] = 1;
+        w->maxd[K * LANES + q] = 0.0;
+    }
+    for (int64_t k = 0; k < K; k++)
+        for (int q = 0; q < LANES; q++) {
+            double mx = 0.0;
+            for (int64_t u = off[k]; u < off[k + 1]; u++)
+                mx = fmax(mx, w->cl[(u * m + u) * LANES + q]);
+            w->maxd[k * LANES + q] = mx;
+            w->maxd[K * LANES + q] = fmax(w->maxd[K * LANES + q], mx);
+        }
+    /* Each module's own factor (module 0's pivots come from the full one,
+     * but its guard uses its own size). */
+    for (int64_t k = 1; k < K; k++) {
+        int64_t dk = off[k + 1] - off[k];
+        mutinf__jac_chol_lanes(dk, w->cl + (off[k] * m + off[k]) * LANES, m, NULL, w->lb,
+                               w->dblk + off[k] * LANES);
+        check_pivots(w->dblk + off[k] * LANES, dk, w->maxd + k * LANES,
+                     CHOL_GUARD * mutinf__rank_tol(o->rank_tol, dk), ok);
+    }
+    if (c->want_pairwise) {
+        for (int64_t i = 0; i < K; i++)
+            for (int64_t j = i + 1; j < K; j++) {
+                int64_t di = off[i + 1] - off[i], dj = off[j + 1] - off[j];
+                for (int64_t a = 0; a < di; a++)
+                    w->idx[a] = off[i] + a;
+                for (int64_t a = 0; a < dj; a++)
+                    w->idx[di + a] = off[j] + a;
+                mutinf__jac_chol_lanes(di + dj, w->cl, m, w->idx, w->lb, w->dpair);
+                double mx[LANES];
+                for (int q = 0; q < LANES; q++)
+                    mx[q] = fmax(w->maxd[i * LANES + q], w->maxd[j * LANES + q]);
+                check_pivots(w->dpair, di + dj, mx,
+                             CHOL_GUARD * mutinf__rank_tol(o->rank_tol, di + dj), ok);
+                for (int q = 0; q < LANES; q++) {
+                    double mi = half_log_ratio(w->dblk + off[j] * LANES, w->dpair + di * LANES,
+                                               dj, q);
+                    w->pw[(q * K + i) * K + j] = mi;
+                    w->pw[(q * K + j) * K + i] = mi;
+                }
+            }
+    }
+    double guard = CHOL_GUARD * mutinf__rank_tol(o->rank_tol, m);
+    mutinf__jac_chol_lanes(m, w->cl, m, NULL, w->cl, w->dfull);
+    check_pivots(w->dfull, m, w->maxd + K * LANES, guard, ok);
+    /* Module 0 alone: its guard uses its own size and diagonal. */
+    check_pivots(w->dfull, off[1], w->maxd, CHOL_GUARD * mutinf__rank_tol(o->rank_tol, off[1]),
+                 ok);
+    memcpy(w->dblk, w->dfull, (size_t)off[1] * LANES * sizeof(double));
+    for (int q = 0; q < LANES; q++) {
+        double t = 0.0;
+        for (int64_t k = 1; k < K; k++)
+            t += half_log_ratio(w->dblk + off[k] * LANES, w->dfull + off[k] * LANES,
+                                off[k + 1] - off[k], q);
+        tc[q] = t;
+    }
+    if (c->want_pairwise)
+        for (int q = 0; q < LANES; q++)
+            for (int64_t k = 0; k < K; k++) {
+                double s = 0.0;
+                for (int64_t u = off[k]; u < off[k + 1]; u++)
+                    s += log(w->dblk[u * LANES + q]);
+                w->pw[(q * K + k) * K + k] = s;
+            }
+}
+
+/* Adds 1/2 (d_k ln(2 pi e)) and the row scales back to the diagonal (which
+ * holds logdet of the scaled block, or -inf) of a K x K pairwise matrix. */
+static void pairwise_unscale(const jac_ctx *c, const int *exps, double *pw)
+{
+    const int64_t K = c->K;
+    const int64_t *off = c->pp->offsets;
+    for (int64_t k = 0; k < K; k++) {
+        double logdet = pw[k * K + k];
+        if (logdet == -INFINITY)
+            continue;
+        double s = 0.0;
+        for (int64_t u = off[k]; u < off[k + 1]; u++)
+            s += (double)exps[u];
+        pw[k * K + k] =
+            0.5 * ((double)(off[k + 1] - off[k]) * LN_2PIE + logdet + 2.0 * M_LN2 * s);
+    }
+}
+
+/* Processes one chunk of samples [s0, s1) on the in-library path. */
+static void plain_chunk(const jac_ctx *c, lane_ws *w, int64_t s0, int64_t s1, double *tcs,
+                        uint8_t *flags, double *pw_sum)
+{
+    const int64_t m = c->m, K = c->K;
+    for (int64_t g = s0; g < s1; g += LANES) {
+        int live[LANES];
+        for (int q = 0; q < LANES; q++) {
+            int64_t b = g + q;
+            live[q] = 0;
+            if (b < s1 && flags[b] == SAMPLE_OK) {
+                if (sample_cov_lane(c, w, b, q))
+                    flags[b] = SAMPLE_NON_FINITE;
+                else
+                    live[q] = 1;
+            }
+            if (!live[q])
+                for (int64_t i = 0; i < m; i++)
+                    for (int64_t j = 0; j <= i; j++)
+                        w->cl[(i * m + j) * LANES + q] = i == j ? 1.0 : 0.0;
+        }
+        double tc[LANES];
+        int ok[LANES];
+        factor_group(c, w, tc, ok);
+        for (int q = 0; q < LANES; q++) {
+            if (!live[q])
+                continue;
+            int64_t b = g + q;
+            if (!ok[q]) {
+                flags[b] = SAMPLE_FALLBACK;
+                continue;
+            }
+            tcs[b] = tc[q];
+            if (pw_sum != NULL) {
+                double *pw = w->pw + q * K * K;
+                pairwise_unscale(c, w->exps + q * m, pw);
+                for (int64_t i = 0; i < K * K; i++)
+                    pw_sum[i] += pw[i];
+            }
+        }
+    }
+}
+
+/* A sample on the rank-rule path: C'_b in column-major `cm` (m x m), then
+ * mutinf__gaussian_tc_ws() with the packed partition. */
+static mutinf_status fallback_sample(const jac_ctx *c, lane_ws *w, double *cm, double *gwork,
+                                     double *pwtmp, int64_t b, double *tc)
+{
+    const int64_t m = c->m;
+    if (sample_cov_lane(c, w, b, 0))
+        return mutinf__fail(MUTINF_ERR_NON_FINITE,
+                            "mutinf_jacobians_total_correlation: sample %lld holds NaN or Inf "
+                            "(the data changed after it was wrapped)",
+                            (long long)b);
+    for (int64_t j = 0; j < m; j++)
+        for (int64_t i = j; i < m; i++)
+            cm[i + j * m] = w->cl[(i * m + j) * LANES];
+    mutinf_status st = mutinf__gaussian_tc_ws(cm, m, c->pp, c->o, tc, pwtmp, gwork);
+    if (st != MUTINF_OK)
+        return st;
+    if (pwtmp != NULL) {
+        /* gauss_tc gives entropies of the scaled block; turn them back into
+         * log-determinants, then unscale as on the fast path. */
+        for (int64_t k = 0; k < c->K; k++) {
+            double h = pwtmp[k * c->K + k];
+            if (h != -INFINITY)
+                pwtmp[k * c->K + k] =
+                    2.0 * h - (double)(c->pp->offsets[k + 1] - c->pp->offsets[k]) * LN_2PIE;
+        }
+        pairwise_unscale(c, w->exps, pwtmp);
+    }
+    return MUTINF_OK;
+}
+
+static mutinf_status report_progress(const struct mutinf_options *o, int64_t done, int64_t total)
+{
+    if (o->progress != NULL && o->progress(done, total, o->progress_payload) != 0)
+        return mutinf__fail(MUTINF_ERR_CANCELLED,
+                            "mutinf_jacobians_total_correlation: cancelled by the progress "
+                            "callback after %lld of %lld samples",
+                            (long long)done, (long long)total);
+    return MUTINF_OK;
+}
+
+static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uint8_t *flags,
+                                double *pw_chunks)
+{
+    const int64_t B = c->v->dim[0], m = c->m, K = c->K;
+    const int64_t n_chunks = (B + CHUNK - 1) / CHUNK;
+    if (nthreads > n_chunks)
+        nthreads = (int)n_chunks;
+    lane_ws *ws = mutinf__alloc((size_t)nthreads, sizeof *ws, 1, "thread workspaces");
+    if (ws == NULL)
+        return MUTINF_ERR_OUT_OF_MEMORY;
+    mutinf_status st = MUTINF_OK;
+    for (int t = 0; t < nthreads && st == MUTINF_OK; t++)
+        if (!lane_ws_alloc(&ws[t], c))
+            st = MUTINF_ERR_OUT_OF_MEMORY;
+    if (st == MUTINF_OK && c->o->strict_rank)
+        memset(flags, SAMPLE_FALLBACK, (size_t)B);
+    for (int64_t r0 = 0; r0 < n_chunks && st == MUTINF_OK && !c->o->strict_rank;
+         r0 += ROUND_CHUNKS) {
+        int64_t r1 = r0 + ROUND_CHUNKS < n_chunks ? r0 + ROUND_CHUNKS : n_chunks;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+        for (int64_t ch = r0; ch < r1; ch++) {
+            int tid = 0;
+#ifdef _OPENMP
+            tid = omp_get_thread_num();
+#endif
+            int64_t s1 = (ch + 1) * CHUNK < B ? (ch + 1) * CHUNK : B;
+            plain_chunk(c, &ws[tid], ch * CHUNK, s1, tcs, flags,
+                        pw_chunks ? pw_chunks + ch * K * K : NULL);
+        }
+        st = report_progress(c->o, r1 * CHUNK < B ? r1 * CHUNK : B, B);
+    }
+    /* Samples whose ranks need the SVD rules, in sample order, outside the
+     * parallel region (LAPACK may start BLAS threads here). */
+    double *cm = NULL, *gwork = NULL, *pwtmp = NULL;
+    for (int64_t b = 0; b < B && st == MUTINF_OK; b++) {
+        if (flags[b] == SAMPLE_NON_FINITE) {
+            st = mutinf__fail(MUTINF_ERR_NON_FINITE,
+                              "mutinf_jacobians_total_correlation: sample %lld holds NaN or "
+                              "Inf (the data changed after it was wrapped)",
+                              (long long)b);
+            break;
+        }
+        if (flags[b] != SAMPLE_FALLBACK)
+            continue;
+        if (cm == NULL) {
+            cm = mutinf__alloc((size_t)(m * m), sizeof *cm, 0, "covariance");
+            gwork = cm ? mutinf__alloc(mutinf__gaussian_tc_work_size(c->pp, c->want_pairwise),
+                                       sizeof *gwork, 0, "block workspace")
+                       : NULL;
+            pwtmp = gwork ? mutinf__alloc((size_t)(K * K), sizeof *pwtmp, 0, "pairwise") : NULL;
+            if (pwtmp == NULL) {
+                st = MUTINF_ERR_OUT_OF_MEMORY;
+                break;
+            }
+        }
+        st = fallback_sample(c, &ws[0], cm, gwork, c->want_pairwise ? pwtmp : NULL, b, &tcs[b]);
+        if (st == MUTINF_OK && pw_chunks != NULL)
+            for (int64_t i = 0; i < K * K; i++)
+                pw_chunks[(b / CHUNK) * K * K + i] += pwtmp[i];
+        if (st == MUTINF_OK && c->o->strict_rank && (b + 1) % (CHUNK * ROUND_CHUNKS) == 0)
+            st = report_progress(c->o, b + 1, B);
+    }
+    if (st == MUTINF_OK && c->o->strict_rank)
+        st = report_progress(c->o, B, B);
+    mutinf__free(cm);
+    mutinf__free(gwork);
+    mutinf__free(pwtmp);
+    for (int t = 0; t < nthreads; t++)
+        lane_ws_free(&ws[t]);
+    mutinf__free(ws);
+    return st;
+}
+
+/* Large m: BLAS for the covariance, gauss_tc for the blocks, one sample at a
+ * time with BLAS threads. */
+static mutinf_status blas_path(const jac_ctx *c, double *tcs, double *pw_chunks)
+{
+    const mutinf__view *v = c->v;
+    const int64_t B = v->dim[0], d = v->dim[1], n = v->dim[2], m = c->m, K = c->K;
+    const double noise = c->o->noise_var;
+    /* Direct: row-major rows (column stride 1) or column-major (row stride 1). */
+    char trans = 0;
+    int64_t lda = 0;
+    if (!v->is_f32 && v->stride[2] == 1 && v->stride[1] >= n && v->stride[1] > 0) {
+        trans = 'T';
+        lda = v->stride[1];
+    } else if (!v->is_f32 && v->stride[1] == 1 && v->stride[2] >= d && v->stride[2] > 0) {
+        trans = 'N';
+        lda = v->stride[2];
+    }
+    int64_t dc = trans ? d : m; /* order of the covariance buffer */
+    size_t gsize = mutinf__gaussian_tc_work_size(c->p, c->want_pairwise);
+    double *cov = mutinf__alloc((size_t)(dc * dc), sizeof *cov, 0, "covariance");
+    double *gwork = cov ? mutinf__alloc(gsize, sizeof *gwork, 0, "block workspace") : NULL;
+    double *pwtmp = gwork ? mutinf__alloc((size_t)(K * K), sizeof *pwtmp, 0, "pairwise") : NULL;
+    int *exps = pwtmp ? mutinf__alloc((size_t)m, sizeof *exps, 0, "row scales") : NULL;
+    double *jc = NULL, *cp = NULL;
+    mutinf_status st = exps ? MUTINF_OK : MUTINF_ERR_OUT_OF_MEMORY;
+    for (int64_t b = 0; b < B && st == MUTINF_OK; b++) {
+        double *pw = c->want_pairwise ? pwtmp : NULL;
+        int direct = 0;
+        if (trans) {
+            const double *a = (const double *)v->data + b * v->stride[0];
+            st = mutinf__syrk(trans, d, n, 1.0, a, lda, 0.0, cov, d);
+            if (st != MUTINF_OK)
+                break;
+            /* Trust the unscaled product only where no square can have
+             * under- or overflowed. */
+            direct = 1;
+            for (int64_t r = 0; r < m && direct; r++) {
+                double x = cov[c->p->units[r] * (d + 1)];
+                direct = x == 0.0 || (x >= 0x1p-900 && x <= 0x1p900);
+            }
+            if (direct) {
+                for (int64_t u = 0; u < d; u++)
+                    cov[u * (d + 1)] += noise;
+                st = mutinf__gaussian_tc_ws(cov, d, c->p, c->o, &tcs[b], pw, gwork);
+            }
+        }
+        if (!direct && st == MUTINF_OK) {
+            if (jc == NULL) {
+                jc = mutinf__alloc((size_t)m * (size_t)n, sizeof *jc, 0, "packed Jacobian");
+                cp = jc ? mutinf__alloc((size_t)(m * m), sizeof *cp, 0, "covariance") : NULL;
+                if (cp == NULL) {
+                    st = MUTINF_ERR_OUT_OF_MEMORY;
+                    break;
+                }
+            }
+            if (mutinf__jac_row_scales(v, b, c->p->units, m, noise, exps)) {
+                st = mutinf__fail(MUTINF_ERR_NON_FINITE,
+                                  "mutinf_jacobians_total_correlation: sample %lld holds NaN or "
+                                  "Inf (the data changed after it was wrapped)",
+                                  (long long)b);
+                break;
+            }
+            /* Column-major m x n: column j of the packing is input j. */
+            for (int64_t r = 0; r < m; r++) {
+                double inv = ldexp(1.0, -exps[r]);
+                for (int64_t j = 0; j < n; j++)
+                    jc[r + j * m] = mutinf__view_at3(v, b, c->p->units[r], j) * inv;
+            }
+            st = mutinf__syrk('N', m, n, 1.0, jc, m, 0.0, cp, m);
+            if (st != MUTINF_OK)
+                break;
+            for (int64_t u = 0; u < m; u++)
+                cp[u * (m + 1)] += ldexp(noise, -2 * exps[u]);
+            st = mutinf__gaussian_tc_ws(cp, m, c->pp, c->o, &tcs[b], pw, gwork);
+            if (st == MUTINF_OK && pw != NULL) {
+                for (int64_t k = 0; k < K; k++) {
+                    double h = pw[k * K + k];
+                    if (h != -INFINITY)
+                        pw[k * K + k] =
+                            2.0 * h - (double)(c->pp->offsets[k + 1] - c->pp->offsets[k]) * LN_2PIE;
+                }
+                pairwise_unscale(c, exps, pw);
+            }
+        }
+        if (st == MUTINF_OK && pw != NULL)
+            for (int64_t i = 0; i < K * K; i++)
+                pw_chunks[(b / CHUNK) * K * K + i] += pw[i];
+        if (st == MUTINF_OK)
+            st = report_progress(c->o, b + 1, B);
+    }
+    mutinf__free(cov);
+    mutinf__free(gwork);
+    mutinf__free(pwtmp);
+    mutinf__free(exps);
+    mutinf__free(jc);
+    mutinf__free(cp);
+    return st;
+}
+
+/* Mean, standard error and count of infinities of x[0..n), in index order.
+ * The mean is x0 + mean(x - x0), so equal values give exactly that value
+ * and a standard error of exactly 0. */
+static void batch_stats(const double *x, int64_t n, double *mean, double *se, int64_t *n_inf)
+{
+    int64_t inf = 0;
+    for (int64_t i = 0; i < n; i++)
+        inf += isinf(x[i]) ? 1 : 0;
+    *n_inf = inf;
+    if (inf > 0) {
+        *mean = INFINITY;
+        *se = INFINITY;
+        return;
+    }
+    double x0 = x[0], s = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        s += x[i] - x0;
+    double mu = x0 + s / (double)n, ss = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        ss += (x[i] - mu) * (x[i] - mu);
+    *mean = mu;
+    *se = n > 1 ? sqrt(ss / (double)(n - 1)) / sqrt((double)n) : NAN;
+}
+
+mutinf_status mutinf_jacobians_total_correlation(const mutinf_jacobians *jacobians,
+                                                 const mutinf_partition *partition,
+                                                 const mutinf_options *options, double *tc_out,
+                                                 double *stderr_out, int64_t *n_infinite_out,
+                                                 double *per_sample_out, double *pairwise_out)
+{
+    static const char fn[] = "mutinf_jacobians_total_correlation";
+    MUTINF_CHECK_NULL(jacobians, fn);
+    MUTINF_CHECK_NULL(partition, fn);
+    MUTINF_CHECK_NULL(tc_out, fn);
+    const mutinf__view *v = &jacobians->view;
+    mutinf_status st = mutinf__partition_check_units(partition, v->dim[1], fn);
+    if (st != MUTINF_OK)
+        return st;
+    const struct mutinf_options *o = mutinf__opts(options);
+    const int64_t B = v->dim[0], m = partition->n_assigned, K = partition->n_modules;
+    int64_t bmax = 0;
+    for (int64_t k = 0; k < K; k++) {
+        int64_t dk = partition->offsets[k + 1] - partition->offsets[k];
+        bmax = dk > bmax ? dk : bmax;
+    }
+    if (pairwise_out != NULL) {
+        /* the largest pair of modules */
+        int64_t second = 0, first = 0;
+        for (int64_t k = 0; k < K; k++) {
+            int64_t dk = partition->offsets[k + 1] - partition->offsets[k];
+            if (dk > first) {
+                second = first;
+                first = dk;
+            } else if (dk > second) {
+                second = dk;
+            }
+        }
+        bmax = first + second;
+    }
+    size_t tmp;
+    const int64_t n_chunks = (B + CHUNK - 1) / CHUNK;
+    if (mutinf__mul_size((size_t)m, (size_t)m, &tmp) ||
+        mutinf__mul_size(tmp, LANES * sizeof(double), &tmp) ||
+        mutinf__mul_size((size_t)m, (size_t)v->dim[2], &tmp) ||
+        mutinf__mul_size(tmp, sizeof(double), &tmp) ||
+        mutinf__mul_size((size_t)v->dim[1], (size_t)v->dim[1], &tmp) ||
+        mutinf__mul_size(tmp, sizeof(double), &tmp) ||
+        mutinf__mul_size((size_t)n_chunks, (size_t)(K * K), &tmp) ||
+        mutinf__mul_size(tmp, sizeof(double), &tmp))
+        return mutinf__fail(MUTINF_ERR_SIZE_OVERFLOW,
+                            "%s: workspace for %lld units x %lld inputs overflows", fn,
+                            (long long)v->dim[1], (long long)v->dim[2]);
+
+    /* The partition over packed rows 0..m-1 (the order the kernels use). */
+    int64_t *iota = mutinf__alloc((size_t)m, sizeof *iota, 0, "row indices");
+    double *tcs = iota ? mutinf__alloc((size_t)B, sizeof *tcs, 0, "per-sample values") : NULL;
+    uint8_t *flags = tcs ? mutinf__alloc((size_t)B, 1, 1, "sample flags") : NULL;
+    double *pw_chunks = NULL;
+    if (flags != NULL && pairwise_out != NULL)
+        pw_chunks = mutinf__alloc((size_t)(n_chunks * K * K), sizeof *pw_chunks, 1,
+                                  "pairwise sums");
+    if (flags == NULL || (pairwise_out != NULL && pw_chunks == NULL)) {
+        mutinf__free(iota);
+        mutinf__free(tcs);
+        mutinf__free(flags);
+        return MUTINF_ERR_OUT_OF_MEMORY;
+    }
+    for (int64_t i = 0; i < m; i++)
+        iota[i] = i;
+    struct mutinf_partition packed = *partition;
+    packed.n_units = m;
+    packed.labels = NULL;
+    packed.units = iota;
+    jac_ctx c = {v, partition, &packed, o, m, K, bmax, pairwise_out != NULL};
+
+    if (m <= PLAIN_MAX_UNITS)
+        st = plain_path(&c, mutinf__thread_count(options), tcs, flags, pw_chunks);
+    else
+        st = blas_path(&c, tcs, pw_chunks);
+
+    double mean = 0.0, se = 0.0;
+    int64_t n_inf = 0;
+    if (st == MUTINF_OK) {
+        for (int64_t b = 0; b < B; b++)
+            if (isnan(tcs[b])) {
+                st = mutinf__fail(MUTINF_ERR_NON_FINITE,
+                                  "%s: sample %lld gives NaN (the data changed after it was "
+                                  "wrapped?)",
+                                  fn, (long long)b);
+                break;
+            }
+    }
+    if (st == MUTINF_OK) {
+        batch_stats(tcs, B, &mean, &se, &n_inf);
+        *tc_out = mutinf__in_units(options, mean);
+        if (stderr_out != NULL)
+            *stderr_out = mutinf__in_units(options, se);
+        if (n_infinite_out != NULL)
+            *n_infinite_out = n_inf;
+        if (per_sample_out != NULL)
+            for (int64_t b = 0; b < B; b++)
+                per_sample_out[b] = mutinf__in_units(options, tcs[b]);
+        if (pairwise_out != NULL) {
+            for (int64_t i = 0; i < K * K; i++) {
+                double s = 0.0;
+                for (int64_t ch = 0; ch < n_chunks; ch++)
+                    s += pw_chunks[ch * K * K + i];
+                pairwise_out[i] = mutinf__in_units(options, s / (double)B);
+            }
+        }
+    }
+    mutinf__free(iota);
+    mutinf__free(tcs);
+    mutinf__free(flags);
+    mutinf__free(pw_chunks);
+    return st;
+}

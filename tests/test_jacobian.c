@@ -1,0 +1,818 @@
+/* Tests of the Jacobian (local) mutual information estimator.
+ *
+ * Independent references: the linear-Gaussian model (every J_b = W), and
+ * covariances and log-determinants computed here in long double without
+ * BLAS (test_logdet_ref).  Sizes cover both paths of the estimator (the
+ * in-library kernels for up to 160 units in modules, BLAS above). */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "mutinf/mutinf.h"
+#include "testutil.h"
+
+#define LN_2PIE 2.8378770664093454836
+
+/* ---------------------------------------------------------------- helpers */
+
+static double *normals(size_t n, uint64_t seed)
+{
+    double *x = malloc(n * sizeof *x);
+    assert_non_null(x);
+    test_fill_normal(x, n, seed);
+    return x;
+}
+
+static mutinf_partition *make_partition(const int32_t *labels, int64_t n)
+{
+    mutinf_partition *p = NULL;
+    assert_status(mutinf_partition_create_from_labels(labels, n, 1, 0, &p), MUTINF_OK);
+    return p;
+}
+
+/* Labels with `K` modules over `d` units, every `skip`-th unit in no module
+ * (skip 0: all assigned), modules interleaved (not contiguous). */
+static mutinf_partition *interleaved_partition(int64_t d, int64_t K, int64_t skip)
+{
+    int32_t *labels = malloc((size_t)d * sizeof *labels);
+    for (int64_t i = 0; i < d; i++)
+        labels[i] = (skip > 0 && i % skip == skip - 1) ? -1 : (int32_t)((i * 7 / 3) % K);
+    mutinf_partition *p = make_partition(labels, d);
+    free(labels);
+    return p;
+}
+
+/* Local covariance of one row-major d x n Jacobian, row-major d x d, in long double. */
+static void cov_ref(const double *J, int d, int n, double noise, double *C)
+{
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j <= i; j++) {
+            long double s = 0;
+            for (int k = 0; k < n; k++)
+                s += (long double)J[i * n + k] * J[j * n + k];
+            C[i * d + j] = C[j * d + i] = (double)s + (i == j ? noise : 0.0);
+        }
+}
+
+/* logdet of C[I, I] (row-major d x d) by the long double reference. */
+static double logdet_sub(const double *C, int d, const int64_t *I, int64_t m)
+{
+    double *S = malloc((size_t)(m * m) * sizeof *S);
+    for (int64_t a = 0; a < m; a++)
+        for (int64_t b = 0; b < m; b++)
+            S[a * m + b] = C[I[a] * d + I[b]];
+    double r = test_logdet_ref(S, (int)m);
+    free(S);
+    return r;
+}
+
+/* Units of module k (in increasing order), count returned. */
+static int64_t module_units(const mutinf_partition *p, int64_t k, int64_t *out, int64_t cap)
+{
+    int64_t s = 0;
+    assert_status(mutinf_partition_module_size(p, k, &s), MUTINF_OK);
+    assert_status(mutinf_partition_module_units(p, k, out, cap), MUTINF_OK);
+    return s;
+}
+
+/* Independent TC (and pairwise, when pw != NULL, accumulated with weight w)
+ * of one full-rank sample. */
+static double tc_ref(const double *J, int d, int n, double noise, const mutinf_partition *p,
+                     double *pw, double w)
+{
+    int64_t K = 0;
+    assert_status(mutinf_partition_n_modules(p, &K), MUTINF_OK);
+    double *C = malloc((size_t)(d * d) * sizeof *C);
+    int64_t *all = malloc((size_t)d * sizeof *all), *mods = malloc((size_t)d * sizeof *mods);
+    int64_t *size = malloc((size_t)K * sizeof *size), *start = malloc((size_t)K * sizeof *start);
+    double *ld = malloc((size_t)K * sizeof *ld);
+    cov_ref(J, d, n, noise, C);
+    int64_t m = 0;
+    for (int64_t k = 0; k < K; k++) {
+        start[k] = m;
+        size[k] = module_units(p, k, mods + m, d - m);
+        m += size[k];
+    }
+    double sum = 0.0;
+    for (int64_t k = 0; k < K; k++) {
+        ld[k] = logdet_sub(C, d, mods + start[k], size[k]);
+        sum += ld[k];
+    }
+    for (int64_t i = 0; i < m; i++)
+        all[i] = mods[i];
+    double tc = 0.5 * (sum - logdet_sub(C, d, all, m));
+    if (pw != NULL)
+        for (int64_t i = 0; i < K; i++) {
+            pw[i * K + i] += w * 0.5 * ((double)size[i] * LN_2PIE + ld[i]);
+            for (int64_t j = i + 1; j < K; j++) {
+                int64_t cnt = 0;
+                for (int64_t a = 0; a < size[i]; a++)
+                    all[cnt++] = mods[start[i] + a];
+                for (int64_t a = 0; a < size[j]; a++)
+                    all[cnt++] = mods[start[j] + a];
+                double mi = 0.5 * (ld[i] + ld[j] - logdet_sub(C, d, all, cnt));
+                pw[i * K + j] += w * mi;
+                pw[j * K + i] += w * mi;
+            }
+        }
+    free(C);
+    free(all);
+    free(mods);
+    free(size);
+    free(start);
+    free(ld);
+    return tc;
+}
+
+static mutinf_options *opts_threads(int32_t threads)
+{
+    mutinf_options *o = NULL;
+    assert_status(mutinf_options_create(&o), MUTINF_OK);
+    assert_status(mutinf_options_set_threads(o, threads), MUTINF_OK);
+    return o;
+}
+
+/* Everything at once, for comparisons. */
+typedef struct {
+    double tc, se;
+    int64_t n_inf;
+    double *per;
+    double *pw;
+} result;
+
+static void run(const mutinf_jacobians *j, const mutinf_partition *p, const mutinf_options *o,
+                result *r)
+{
+    int64_t B, d, n, K;
+    assert_status(mutinf_jacobians_shape(j, &B, &d, &n), MUTINF_OK);
+    assert_status(mutinf_partition_n_modules(p, &K), MUTINF_OK);
+    r->per = malloc((size_t)B * sizeof *r->per);
+    r->pw = malloc((size_t)(K * K) * sizeof *r->pw);
+    assert_status(mutinf_jacobians_total_correlation(j, p, o, &r->tc, &r->se, &r->n_inf, r->per,
+                                                     r->pw),
+                  MUTINF_OK);
+}
+
+static void result_free(result *r)
+{
+    free(r->per);
+    free(r->pw);
+}
+
+static void assert_bits_equal(const double *a, const double *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&a[i], &b[i], sizeof(double)) != 0) {
+            print_error("entry %zu: %.17g != %.17g\n", i, a[i], b[i]);
+            fail();
+        }
+}
+
+/* ------------------------------------------------------------ the tests */
+
+/* Every J_b = W (batch stride 0): the linear-Gaussian analytical value,
+ * standard error exactly 0, pairwise equal to the model's. */
+static void check_linear(int64_t d, int64_t n, int64_t K, int64_t skip, double noise, uint64_t seed)
+{
+    double *W = normals((size_t)(d * n), seed);
+    mutinf_partition *p = interleaved_partition(d, K, skip);
+    mutinf_options *o = opts_threads(2);
+    assert_status(mutinf_options_set_noise_var(o, noise), MUTINF_OK);
+    mutinf_lingauss *model = NULL;
+    assert_status(mutinf_lingauss_create(W, d, n, n, 1, NULL, 1, noise, &model), MUTINF_OK);
+    double expect = 0.0;
+    double *pw_expect = malloc((size_t)(K * K) * sizeof *pw_expect);
+    assert_status(mutinf_lingauss_total_correlation(model, p, o, &expect), MUTINF_OK);
+    assert_status(mutinf_lingauss_pairwise(model, p, o, pw_expect), MUTINF_OK);
+    assert_true(isfinite(expect) && expect > 0.0);
+
+    mutinf_jacobians *j = NULL;
+    assert_status(mutinf_jacobians_wrap(W, 6, d, n, 0, n, 1, &j), MUTINF_OK);
+    result r;
+    run(j, p, o, &r);
+    assert_close(r.tc, expect, 1e-12, 0.0);
+    assert_true(r.se == 0.0);
+    assert_int_equal(r.n_inf, 0);
+    for (int b = 0; b < 6; b++)
+        assert_true(r.per[b] == r.tc);
+    for (int64_t i = 0; i < K * K; i++)
+        assert_close(r.pw[i], pw_expect[i], 1e-12, 1e-13);
+    result_free(&r);
+    mutinf_jacobians_destroy(j);
+    mutinf_lingauss_destroy(model);
+    mutinf_partition_destroy(p);
+    mutinf_options_destroy(o);
+    free(pw_expect);
+    free(W);
+}
+
+static void test_linear_small(void **state)
+{
+    (void)state;
+    check_linear(8, 16, 2, 0, 0.0, 1);
+    check_linear(13, 21, 3, 5, 0.0, 2);
+    check_linear(13, 21, 3, 5, 0.25, 3);
+}
+
+static void test_linear_medium(void **state)
+{
+    (void)state;
+    check_linear(64, 300, 4, 0, 0.0, 4); /* two input chunks */
+    check_linear(90, 120, 5, 9, 0.0, 5);
+}
+
+static void test_linear_large(void **state)
+{
+    (void)state;
+    int q = test_quick();
+    check_linear(q ? 170 : 220, q ? 200 : 300, 5, 0, 0.0, 6); /* BLAS path */
+    check_linear(q ? 175 : 230, q ? 180 : 250, 4, 11, 0.5, 7);
+}
+
+/* Random batch: mean, standard error and pairwise against the long double
+ * reference, sample by sample. */
+static void check_random(int64_t B, int64_t d, int64_t n, int64_t K, int64_t skip, double noise,
+                         uint64_t seed)
+{
+    double *J = normals((size_t)(B * d * n), seed);
+    mutinf_partition *p = interleaved_partition(d, K, skip);
+    mutinf_options *o = opts_threads(2);
+    assert_status(mutinf_options_set_noise_var(o, noise), MUTINF_OK);
+    mutinf_jacobians *j = NULL;
+    assert_status(mutinf_jacobians_wrap(J, B, d, n, d * n, n, 1, &j), MUTINF_OK);
+    result r;
+    run(j, p, o, &r);
+    double *ref = malloc((size_t)B * sizeof *ref);
+    double *pw = calloc((size_t)(K * K), sizeof *pw);
+    double mean = 0.0;
+    for (int64_t b = 0; b < B; b++) {
+        ref[b] = tc_ref(J + b * d * n, (int)d, (int)n, noise, p, pw, 1.0 / (double)B);
+        assert_close(r.per[b], ref[b], 1e-10, 1e-12);
+        mean += ref[b] / (double)B;
+    }
+    double ss = 0.0;
+    for (int64_t b = 0; b < B; b++)
+        ss += (ref[b] - mean) * (ref[b] - mean);
+    assert_close(r.tc, mean, 1e-10, 1e-12);
+    assert_close(r.se, sqrt(ss / (double)(B - 1)) / sqrt((double)B), 1e-8, 1e-12);
+    assert_int_equal(r.n_inf, 0);
+    for (int64_t i = 0; i < K * K; i++)
+        assert_close(r.pw[i], pw[i], 1e-10, 1e-11);
+    result_free(&r);
+    free(ref);
+    free(pw);
+    mutinf_jacobians_destroy(j);
+    mutinf_partition_destroy(p);
+    mutinf_options_destroy(o);
+    free(J);
+}
+
+static void test_random_reference(void **state)
+{
+    (void)state;
+    check_random(11, 8, 16, 2, 0, 0.0, 10);
+    check_random(9, 17, 12, 3, 4, 0.1, 11); /* units > inputs, finite thanks to the noise */
+    check_random(5, 40, 70, 4, 7, 0.0, 12);
+    if (!test_quick())
+        check_random(3, 180, 200, 6, 0, 0.0, 13); /* BLAS path */
+}
+
+/* Samples scaled by 1e-150 and 1e150 in one batch give the unscaled value;
+ * an invertible map within each module leaves TC_b unchanged. */
+static void check_invariance(int64_t d, int64_t n, int64_t K)
+{
+    double *J0 = normals((size_t)(d * n), 20 + (uint64_t)d);
+    double *J = malloc((size_t)(4 * d * n) * sizeof *J);
+    const double scale[3] = {1.0, 1e-150, 1e150};
+    for (int s = 0; s < 3; s++)
+        for (int64_t i = 0; i < d * n; i++)
+            J[s * d * n + i] = J0[i] * scale[s];
+    mutinf_partition *p = interleaved_partition(d, K, 0);
+    /* Sample 3: each module's rows mixed by a random invertible matrix
+     * (identity plus a small random part, diagonally dominant). */
+    for (int64_t k = 0; k < K; k++) {
+        int64_t u[512];
+        int64_t dk = module_units(p, k, u, 512);
+        double *A = normals((size_t)(dk * dk), 30 + (uint64_t)k);
+        for (int64_t a = 0; a < dk; a++)
+            for (int64_t b = 0; b < dk; b++)
+                A[a * dk + b] = (a == b ? 3.0 : 0.0) + A[a * dk + b] / sqrt((double)dk);
+        for (int64_t a = 0; a < dk; a++)
+            for (int64_t c = 0; c < n; c++) {
+                double s = 0.0;
+                for (int64_t b = 0; b < dk; b++)
+                    s += A[a * dk + b] * J0[u[b] * n + c];
+                J[3 * d * n + u[a] * n + c] = s;
+            }
+        free(A);
+    }
+    mutinf_jacobians *j = NULL;
+    assert_status(mutinf_jacobians_wrap(J, 4, d, n, d * n, n, 1, &j), MUTINF_OK);
+    result r;
+    run(j, p, NULL, &r);
+    assert_true(isfinite(r.per[0]) && r.per[0] > 0.0);
+    for (int b = 1; b < 4; b++)
+        assert_close(r.per[b], r.per[0], 1e-11, 0.0);
+    assert_close(r.tc, r.per[0], 1e-11, 0.0);
+    /* Entropies shift by log of the scale; MI does not move. */
+    int64_t K2 = K * K;
+    (void)K2;
+    result_free(&r);
+    mutinf_jacobians_destroy(j);
+    mutinf_partition_destroy(p);
+    free(J);
+    free(J0);
+}
+
+static void test_scale_and_module_maps(void **state)
+{
+    (void)state;
+    check_invariance(8, 16, 2);
+    check_invariance(50, 80, 4);
+    check_invariance(test_quick() ? 170 : 200, 240, 5); /* BLAS path: direct, then rescaled */
+}
+
+/* A batch where det() overflows (C ~ 100 I): the finite value by the long
+ * double reference. */
+static void test_det_overflow(void **state)
+{
+    (void)state;
+    int d = test_quick() ? 200 : 512, n = d + 40, K = 8, B = 2;
+    double *J = normals((size_t)(B * d * n), 40);
+    for (int64_t i = 0; i < (int64_t)B * d * n; i++)
+        J[i] *= 10.0 / sqrt((double)n) * 1.0;
+    /* The determinant itself overflows: its log is far above log(DBL_MAX). */
+    double *C = malloc((size_t)(d * d) * sizeof *C);
+    cov_ref(J, d, n, 0.0, C);
+    assert_true(test_logdet_ref(C, d) > log(DBL_MAX));
+    free(C);
+    mutinf_partition *p = NULL;
+    assert_status(mutinf_partition_create_contiguous(d, K, &p), MUTINF_OK);
+    mutinf_jacobians *j = NULL;
+    assert_status(mutinf_jacobians_wrap(J, B, d, n, d * n, n, 1, &j), MUTINF_OK);
+    result r;
+    run(j, p, NULL, &r);
+    double ref0 = tc_ref(J, d, n, 0.0, p, NULL, 0.0), ref1 = tc_ref(J + d * n, d, n, 0.0, p, NULL, 0.0);
+    assert_true(isfinite(r.tc));
+    assert_close(r.per[0], ref0, 1e-9, 0.0);
+    assert_close(r.per[1], ref1, 1e-9, 0.0);
+    result_free(&r);
+    mutinf_jacobians_destroy(j);
+    mutinf_partition_destroy(p);
+    free(J);
+}
+
+/* units > inputs: +inf per sample and the count; rank-deficient but
+ * consistent modules: the finite pseudo-determinant value of the model. */
+static void test_rank_rules(void **state)
+{
+    (void)state;
+    const int64_t B = 5, d = 6, n = 4;
+    double *J = normals((size_t)(B * d * n), 50);
+    int32_t labels[6] = {0, 0, 0, 1, 1, 1};
+    mutinf_partition *p = make_partition(labels, d);
+    mutinf_jacobians *j = NULL;
+    assert_status(mutinf_jacobians_wrap(J, B, d, n, d * n, n, 1, &j), MUTINF_OK);
+    result r;
+    run(j, p, NULL, &r);
+    assert_true(r.tc == INFINITY && r.se == INFINITY);
+    assert_int_equal(r.n_inf, B);
+    for (int64_t b = 0; b < B; b++)
+        assert_true(r.per[b] == INFINITY);
+    assert_true(r.pw[1] == INFINITY && r.pw[2] == INFINITY && isfinite(r.pw[0]));
+    result_free(&r);
+    /* With noise the value is finite: long double reference. */
+    mutinf_options *o = opts_threads(1);
+    assert_status(mutinf_options_set_noise_var(o, 0.3), MUTINF_OK);
+    run(j, p, o, &r);
+    assert_int_equal(r.n_inf, 0);
+    for (int64_t b = 0; b < B; b++)
+        assert_close(r.per[b], tc_ref(J + b * d * n, (int)d, (int)n, 0.3, p, NULL, 0.0), 1e-11,
+                     1e-13);
+    result_free(&r);
+    mutinf_jacobians_destroy(j);
+
+    /* Mixed: sample 2 alone has units > inputs in effect (its module-1 rows
+     * copy module 0's), the others are ordinary. */
+    double *J2 = normals((size_t)(B * d * 9), 51);
+    for (int64_t c = 0; c < 9; c++)
+        for (int64_t i = 0; i < 3; i++)
+            J2[2 * d * 9 + (3 + i) * 9 + c] = 2.0 * J2[2 * d * 9 + i * 9 + c];
+    assert_status(mutinf_jacobians_wrap(J2, B, d, 9, d * 9, 9, 1, &j), MUTINF_OK);
+    run(j, p, NULL, &r);
+    assert_int_equal(r.n_inf, 1);
+    assert_true(r.per[2] == INFINITY && isfinite(r.per[0]) && isfinite(r.per[4]));
+    assert_true(r.tc == INFINITY);
+    result_free(&r);
+    mutinf_jacobians_destroy(j);
+
+    /* A module of zero rows: rank 0 == 0, finite pseudo-determinant value
+     * (the model's), entropy -inf on the diagonal. */
+    double *W = normals((size_t)(d * 9), 52);
+    for (int64_t c = 0; c < 9; c++)
+        W[5 * 9 + c] = 0.0;
+    int32_t labels3[6] = {0, 0, 1, 1, 2, 2};
+    mutinf_partition *p3 = make_partition(labels3, d);
+    mutinf_lingauss *model = NULL;
+    assert_status(mutinf_lingauss_create(W, d, 9, 9, 1, NULL, 1, 0.0, &model), MUTINF_OK);
+    double expect;
+    double pwm[9];
+    assert_status(mutinf_lingauss_total_correlation(model, p3, NULL, &expect), MUTINF_OK);
+    assert_status(mutinf_lingauss_pairwise(model, p3, NULL, pwm), MUTINF_OK);
+    assert_status(mutinf_jacobians_wrap(W, 3, d, 9, 0, 9, 1, &j), MUTINF_OK);
+    run(j, p3, NULL, &r);
+    assert_true(isfinite(expect));
+    assert_close(r.tc, expect, 1e-12, 1e-14);
+    assert_int_equal(r.n_inf, 0);
+    assert_true(r.pw[8] == -INFINITY);
+    for (int i = 0; i < 8; i++)
+        assert_close(r.pw[i], pwm[i], 1e-12, 1e-13);
+    result_free(&r);
+    mutinf_jacobians_destroy(j);
+    mutinf_lingauss_destroy(model);
+    mutinf_partition_destroy(p3);
+    free(W);
+    free(J2);
+    mutinf_options_destroy(o);
+    mutinf_partition_destroy(p);
+    free(J);
+}
+
+/* Modules with exactly zero cross-covariance: TC exactly 0, as the model says. */
+static void test_uncorrelated_exact_zero(void **state)
+{
+    (void)state;
+    const int64_t d = 9, n = 12;
+    double *W = normals((size_t)(d * n), 60);
+    int32_t labels[9] = {0, 0, 0, 1, 1, 1, 2, 2, 2};
+    for (int64_t i = 0; i < d; i++)
+        for (int64_t c = 0; c < n; c++)
+            if (c / 4 != labels[i])
+                W[i * n + c] = 0.0;
+    mutinf_partition *p = make_partition(labels, d);
+    mutinf_jacobians *j = NULL;
+    assert_status(mutinf_jacobians_wrap(W, 2, d, n, 0, n, 1, &j), MUTINF_OK);
+    result r;
+    run(j, p, NULL, &r);
+    assert_true(r.tc == 0.0 && r.per[0] == 0.0);
+    assert_true(r.pw[1] == 0.0 && r.pw[5] == 0.0);
+    result_free(&r);
+    mutinf_jacobians_destroy(j);
+    mutinf_partition_destroy(p);
+    free(W);
+}
+
+/* per_sample[b] equals a call on sample b alone, bit for bit. */
+static void check_single(int64_t B, int64_t d, int64_t n, int64_t K, uint64_t seed)
+{
+    double *J = normals((size_t)(B * d * n), seed);
+    mutinf_partition *p = interleaved_partition(d, K, 6);
+    mutinf_jacobians *j = NULL;
+    assert_status(mutinf_jacobians_wrap(J, B, d, n, d * n, n, 1, &j), MUTINF_OK);
+    result r;
+    run(j, p, NULL, &r);
+    for (int64_t b = 0; b < B; b++) {
+        mutinf_jacobians *one = NULL;
+        assert_status(mutinf_jacobians_wrap(J + b * d * n, 1, d, n, 0, n, 1, &one), MUTINF_OK);
+        double tc, se, per;
+        int64_t ninf;
+        assert_status(mutinf_jacobians_total_correlation(one, p, NULL, &tc, &se, &ninf, &per, NULL),
+                      MUTINF_OK);
+        assert_bits_equal(&per, &r.per[b], 1);
+        assert_bits_equal(&tc, &r.per[b], 1);
+        assert_true(isnan(se)); /* one sample: no standard error */
+        mutinf_jacobians_destroy(one);
+    }
+    result_free(&r);
+    mutinf_jacobians_destroy(j);
+    mutinf_partition_destroy(p);
+    free(J);
+}
+
+static void test_per_sample_equals_single(void **state)
+{
+    (void)state;
+    check_single(9, 10, 15, 3, 70);
+    check_single(6, 33, 40, 4, 71);
+    check_single(2, 170, 180, 3, 72);
+}
+
+/* Float data vs the same values in double; transposed and negative strides
+ * vs contiguous; 1 vs 2 threads: bit-identical. */
+static void check_layouts(int64_t B, int64_t d, int64_t n, int64_t K, int exact)
+{
+    size_t N = (size_t)(B * d * n);
+    double *J = normals(N, 80 + (uint64_t)d);
+    float *Jf = malloc(N * sizeof *Jf);
+    for (size_t i = 0; i < N; i++) {
+        Jf[i] = (float)J[i];
+        J[i] = (double)Jf[i];
+    }
+    /* (batch, inputs, units) memory, and a reversed batch order. */
+    double *Jt = malloc(N * sizeof *Jt);
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t i = 0; i < d; i++)
+            for (int64_t c = 0; c < n; c++)
+                Jt[(B - 1 - b) * d * n + c * d + i] = J[b * d * n + i * n + c];
+    mutinf_partition *p = interleaved_partition(d, K, 5);
+    mutinf_options *o1 = opts_threads(1), *o2 = opts_threads(2);
+    mutinf_jacobians *jc = NULL, *jf = NULL, *jt = NULL, *jneg = NULL;
+    assert_status(mutinf_jacobians_wrap(J, B, d, n, d * n, n, 1, &jc), MUTINF_OK);
+    assert_status(mutinf_jacobians_wrap_f32(Jf, B, d, n, d * n, n, 1, &jf), MUTINF_OK);
+    assert_status(mutinf_jacobians_wrap(Jt + (B - 1) * d * n, B, d, n, -d * n, 1, d, &jt),
+                  MUTINF_OK);
+    /* negative column stride: reversed inputs (TC is invariant under it) */
+    assert_status(mutinf_jacobians_wrap(J + n - 1, B, d, n, d * n, n, -1, &jneg), MUTINF_OK);
+    result r1, r2, rf, rt, rn;
+    run(jc, p, o1, &r1);
+    run(jc, p, o2, &r2);
+    run(jf, p, o2, &rf);
+    run(jt, p, o2, &rt);
+    run(jneg, p, o1, &rn);
+    int64_t K2 = K * K;
+    assert_bits_equal(r1.per, r2.per, (size_t)B);
+    assert_bits_equal(&r1.tc, &r2.tc, 1);
+    assert_bits_equal(&r1.se, &r2.se, 1);
+    assert_bits_equal(r1.pw, r2.pw, (size_t)K2);
+    if (exact) {
+        assert_bits_equal(r1.per, rf.per, (size_t)B);
+        assert_bits_equal(r1.pw, rf.pw, (size_t)K2);
+        assert_bits_equal(r1.per, rt.per, (size_t)B);
+        assert_bits_equal(r1.pw, rt.pw, (size_t)K2);
+    } else {
+        for (int64_t b = 0; b < B; b++) {
+            assert_close(rf.per[b], r1.per[b], 1e-12, 1e-14);
+            assert_close(rt.per[b], r1.per[b], 1e-12, 1e-14);
+        }
+    }
+    for (int64_t b = 0; b < B; b++)
+        assert_close(rn.per[b], r1.per[b], 1e-12, 1e-14);
+    result_free(&r1);
+    result_free(&r2);
+    result_free(&rf);
+    result_free(&rt);
+    result_free(&rn);
+    mutinf_jacobians_destroy(jc);
+    mutinf_jacobians_destroy(jf);
+    mutinf_jacobians_destroy(jt);
+    mutinf_jacobians_destroy(jneg);
+    mutinf_options_destroy(o1);
+    mutinf_options_destroy(o2);
+    mutinf_partition_destroy(p);
+    free(J);
+    free(Jf);
+    free(Jt);
+}
+
+static void test_layouts_precision_threads(void **state)
+{
+    (void)state;
+    check_layouts(test_quick() ? 70 : 203, 8, 16, 2, 1); /* several chunks, ragged */
+    check_layouts(37, 30, 50, 3, 1);
+    check_layouts(3, 170, 175, 4, 0); /* BLAS path: direct vs packed */
+}
+
+/* Bits, strict rank, progress. */
+static int32_t count_progress(int64_t done, int64_t total, void *payload)
+{
+    int64_t *calls = payload;
+    assert_true(done >= 1 && done <= total);
+    (*calls)++;
+    return 0;
+}
+
+static int32_t cancel_progress(int64_t done, int64_t total, void *payload)
+{
+    (void)done;
+    (void)total;
+    (void)payload;
+    return 1;
+}
+
+static void test_options(void **state)
+{
+    (void)state;
+    const int64_t B = 7, d = 12, n = 20;
+    double *J = normals((size_t)(B * d * n), 90);
+    mutinf_partition *p = interleaved_partition(d, 3, 0);
+    mutinf_jacobians *j = NULL;
+    assert_status(mutinf_jacobians_wrap(J, B, d, n, d * n, n, 1, &j), MUTINF_OK);
+    result nats, bits, strict;
+    run(j, p, NULL, &nats);
+    mutinf_options *o = opts_threads(2);
+    assert_status(mutinf_options_set_bits(o, 1), MUTINF_OK);
+    run(j, p, o, &bits);
+    assert_close(bits.tc, nats.tc / M_LN2, 1e-15, 0.0);
+    assert_close(bits.se, nats.se / M_LN2, 1e-15, 0.0);
+    assert_close(bits.pw[1], nats.pw[1] / M_LN2, 1e-15, 0.0);
+    assert_status(mutinf_options_set_bits(o, 0), MUTINF_OK);
+    assert_status(mutinf_options_set_strict_rank(o, 1), MUTINF_OK);
+    int64_t calls = 0;
+    assert_status(mutinf_options_set_progress(o, count_progress, &calls), MUTINF_OK);
+    run(j, p, o, &strict);
+    assert_true(calls >= 1);
+    for (int64_t b = 0; b < B; b++)
+        assert_close(strict.per[b], nats.per[b], 1e-12, 1e-14);
+    for (int i = 0; i < 9; i++)
+        assert_close(strict.pw[i], nats.pw[i], 1e-12, 1e-13);
+    result_free(&nats);
+    result_free(&bits);
+    result_free(&strict);
+    mutinf_options_destroy(o);
+    mutinf_jacobians_destroy(j);
+    mutinf_partition_destroy(p);
+    free(J);
+}
+
+/* ------------------------------------------------------- error statuses */
+
+static void test_wrap_errors(void **state)
+{
+    (void)state;
+    double J[2 * 3 * 4];
+    test_fill_normal(J, 24, 100);
+    float Jf[24];
+    for (int i = 0; i < 24; i++)
+        Jf[i] = (float)J[i];
+    mutinf_jacobians *j = (mutinf_jacobians *)J; /* any non-NULL: must become NULL */
+    assert_status(mutinf_jacobians_wrap(NULL, 2, 3, 4, 12, 4, 1, &j), MUTINF_ERR_NULL_ARGUMENT);
+    assert_null(j);
+    assert_status(mutinf_jacobians_wrap(J, 2, 3, 4, 12, 4, 1, NULL), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_jacobians_wrap_f32(NULL, 2, 3, 4, 12, 4, 1, &j), MUTINF_ERR_NULL_ARGUMENT);
+    j = (mutinf_jacobians *)J;
+    assert_status(mutinf_jacobians_wrap(J, 0, 3, 4, 12, 4, 1, &j), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_null(j);
+    assert_status(mutinf_jacobians_wrap(J, 2, -1, 4, 12, 4, 1, &j),
+                  MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_jacobians_wrap(J, 2, 3, 0, 12, 4, 1, &j), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_jacobians_wrap(J, 2, 3, 4, INT64_MAX, 4, 1, &j),
+                  MUTINF_ERR_SIZE_OVERFLOW);
+    assert_status(mutinf_jacobians_wrap(J, 2, 3, 4, 12, INT64_MIN, 1, &j),
+                  MUTINF_ERR_SIZE_OVERFLOW);
+    assert_status(mutinf_jacobians_wrap(J, INT64_MAX, 3, 4, 1LL << 40, 4, 1, &j),
+                  MUTINF_ERR_SIZE_OVERFLOW);
+    assert_null(j);
+    /* NaN / Inf: the message names sample, row and column. */
+    J[1 * 12 + 2 * 4 + 3] = NAN;
+    assert_status(mutinf_jacobians_wrap(J, 2, 3, 4, 12, 4, 1, &j), MUTINF_ERR_NON_FINITE);
+    assert_null(j);
+    assert_non_null(strstr(mutinf_last_error_message(), "sample 1, row 2, column 3"));
+    Jf[0 * 12 + 1 * 4 + 2] = -INFINITY;
+    assert_status(mutinf_jacobians_wrap_f32(Jf, 2, 3, 4, 12, 4, 1, &j), MUTINF_ERR_NON_FINITE);
+    assert_non_null(strstr(mutinf_last_error_message(), "sample 0, row 1, column 2"));
+    /* transposed strides name the logical indices */
+    assert_status(mutinf_jacobians_wrap(J, 2, 4, 3, 12, 1, 4, &j), MUTINF_ERR_NON_FINITE);
+    assert_non_null(strstr(mutinf_last_error_message(), "sample 1, row 3, column 2"));
+    /* shape */
+    J[1 * 12 + 2 * 4 + 3] = 0.5;
+    assert_status(mutinf_jacobians_wrap(J, 2, 3, 4, 12, 4, 1, &j), MUTINF_OK);
+    int64_t B = -1, d = -1, n = -1;
+    assert_status(mutinf_jacobians_shape(NULL, &B, &d, &n), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_jacobians_shape(j, NULL, &d, &n), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_jacobians_shape(j, &B, NULL, &n), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_jacobians_shape(j, &B, &d, NULL), MUTINF_ERR_NULL_ARGUMENT);
+    assert_true(B == -1 && d == -1 && n == -1);
+    assert_status(mutinf_jacobians_shape(j, &B, &d, &n), MUTINF_OK);
+    assert_true(B == 2 && d == 3 && n == 4);
+    mutinf_jacobians_destroy(j);
+    mutinf_jacobians_destroy(NULL);
+    /* out of memory */
+    mutinf__alloc_fail_after(0);
+    j = (mutinf_jacobians *)J;
+    assert_status(mutinf_jacobians_wrap(J, 2, 3, 4, 12, 4, 1, &j), MUTINF_ERR_OUT_OF_MEMORY);
+    mutinf__alloc_fail_after(-1);
+    assert_null(j);
+}
+
+#define SENTINEL 12345.5
+
+typedef struct {
+    double tc, se, per[70], pw[16];
+    int64_t ninf;
+} outputs;
+
+static void outputs_reset(outputs *x)
+{
+    x->tc = x->se = SENTINEL;
+    x->ninf = -7;
+    for (int i = 0; i < 70; i++)
+        x->per[i] = SENTINEL;
+    for (int i = 0; i < 16; i++)
+        x->pw[i] = SENTINEL;
+}
+
+static void assert_untouched(const outputs *x)
+{
+    assert_true(x->tc == SENTINEL && x->se == SENTINEL && x->ninf == -7);
+    for (int i = 0; i < 70; i++)
+        assert_true(x->per[i] == SENTINEL);
+    for (int i = 0; i < 16; i++)
+        assert_true(x->pw[i] == SENTINEL);
+}
+
+static mutinf_status call(const mutinf_jacobians *j, const mutinf_partition *p,
+                          const mutinf_options *o, outputs *x)
+{
+    return mutinf_jacobians_total_correlation(j, p, o, &x->tc, &x->se, &x->ninf, x->per, x->pw);
+}
+
+static void check_tc_errors(int64_t B, int64_t d, int64_t n, uint64_t seed)
+{
+    double *J = normals((size_t)(B * d * n), seed);
+    mutinf_partition *p = interleaved_partition(d, 4, 0), *wrong = NULL;
+    assert_status(mutinf_partition_create_contiguous(d + 1, 2, &wrong), MUTINF_OK);
+    mutinf_jacobians *j = NULL;
+    assert_status(mutinf_jacobians_wrap(J, B, d, n, d * n, n, 1, &j), MUTINF_OK);
+    outputs x;
+    outputs_reset(&x);
+    assert_status(mutinf_jacobians_total_correlation(NULL, p, NULL, &x.tc, &x.se, &x.ninf, x.per,
+                                                     x.pw),
+                  MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_jacobians_total_correlation(j, NULL, NULL, &x.tc, &x.se, &x.ninf, x.per,
+                                                     x.pw),
+                  MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_jacobians_total_correlation(j, p, NULL, NULL, &x.se, &x.ninf, x.per,
+                                                     x.pw),
+                  MUTINF_ERR_NULL_ARGUMENT);
+    assert_untouched(&x);
+    assert_status(call(j, wrong, NULL, &x), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_non_null(strstr(mutinf_last_error_message(), "units"));
+    assert_untouched(&x);
+    /* cancellation */
+    mutinf_options *o = opts_threads(2);
+    assert_status(mutinf_options_set_progress(o, cancel_progress, NULL), MUTINF_OK);
+    assert_status(call(j, p, o, &x), MUTINF_ERR_CANCELLED);
+    assert_untouched(&x);
+    assert_status(mutinf_options_set_progress(o, NULL, NULL), MUTINF_OK);
+    /* every allocation failing in turn (one thread: the hook is not thread-safe) */
+    assert_status(mutinf_options_set_threads(o, 1), MUTINF_OK);
+    for (int strict = 0; strict <= 1; strict++) {
+        assert_status(mutinf_options_set_strict_rank(o, strict), MUTINF_OK);
+        int reached_ok = 0;
+        for (long k = 0; k < 4000 && !reached_ok; k++) {
+            mutinf__alloc_fail_after(k);
+            mutinf_status st = call(j, p, o, &x);
+            mutinf__alloc_fail_after(-1);
+            if (st == MUTINF_OK) {
+                reached_ok = 1;
+            } else {
+                assert_status(st, MUTINF_ERR_OUT_OF_MEMORY);
+                assert_untouched(&x);
+            }
+        }
+        assert_true(reached_ok);
+        outputs_reset(&x);
+    }
+    assert_status(mutinf_options_set_strict_rank(o, 0), MUTINF_OK);
+    /* the data changed to NaN after wrap */
+    J[(B - 1) * d * n + 3] = NAN;
+    assert_status(call(j, p, o, &x), MUTINF_ERR_NON_FINITE);
+    assert_untouched(&x);
+    char expect[64];
+    snprintf(expect, sizeof expect, "sample %lld", (long long)(B - 1));
+    assert_non_null(strstr(mutinf_last_error_message(), expect));
+    J[(B - 1) * d * n + 3] = INFINITY;
+    assert_status(call(j, p, o, &x), MUTINF_ERR_NON_FINITE);
+    assert_untouched(&x);
+    /* NULL optional outputs are fine */
+    J[(B - 1) * d * n + 3] = 0.0;
+    double tc = SENTINEL;
+    assert_status(mutinf_jacobians_total_correlation(j, p, o, &tc, NULL, NULL, NULL, NULL),
+                  MUTINF_OK);
+    assert_true(isfinite(tc));
+    mutinf_options_destroy(o);
+    mutinf_jacobians_destroy(j);
+    mutinf_partition_destroy(p);
+    mutinf_partition_destroy(wrong);
+    free(J);
+}
+
+static void test_tc_errors(void **state)
+{
+    (void)state;
+    check_tc_errors(70, 12, 20, 110);  /* in-library path */
+    check_tc_errors(3, 165, 170, 111); /* BLAS path */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_linear_small),
+        cmocka_unit_test(test_linear_medium),
+        cmocka_unit_test(test_linear_large),
+        cmocka_unit_test(test_random_reference),
+        cmocka_unit_test(test_scale_and_module_maps),
+        cmocka_unit_test(test_det_overflow),
+        cmocka_unit_test(test_rank_rules),
+        cmocka_unit_test(test_uncorrelated_exact_zero),
+        cmocka_unit_test(test_per_sample_equals_single),
+        cmocka_unit_test(test_layouts_precision_threads),
+        cmocka_unit_test(test_options),
+        cmocka_unit_test(test_wrap_errors),
+        cmocka_unit_test(test_tc_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,8 +1,13 @@
 /* The allocation entry point with its fault-injection hook. */
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 
 #include "alloc.h"
 #include "error.h"
+
+#define HUGE_PAGE  ((size_t)2 << 20)
+#define HUGE_ALLOC ((size_t)4 << 20)
 
 static long fail_after = -1;
 
@@ -23,7 +28,22 @@ void *mutinf__alloc(size_t count, size_t size, int zero, const char *what)
     }
     if (bytes == 0)
         bytes = 1;
-    void *p = zero ? calloc(1, bytes) : malloc(bytes);
+    void *p = NULL;
+    if (bytes >= HUGE_ALLOC) {
+        /* Large covariance and data buffers: 2 MiB-aligned and backed by
+         * transparent huge pages where the kernel allows, which cuts the
+         * first-touch page faults of a 32 MiB matrix from 8192 to 16. */
+        if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
+            p = NULL;
+#ifdef MADV_HUGEPAGE
+        if (p != NULL)
+            madvise(p, bytes - bytes % HUGE_PAGE, MADV_HUGEPAGE);
+#endif
+        if (p != NULL && zero)
+            memset(p, 0, bytes);
+    } else {
+        p = zero ? calloc(1, bytes) : malloc(bytes);
+    }
     if (p == NULL)
         mutinf__fail(MUTINF_ERR_OUT_OF_MEMORY, "cannot allocate %s (%zu bytes)", what, bytes);
     return p;

@@ -9,6 +9,7 @@
  * rank tolerance); otherwise SVD decides the rank with the documented
  * tolerance itself, so the fast path never changes an answer. */
 #include <math.h>
+#include <string.h>
 
 #include "alloc.h"
 #include "error.h"
@@ -29,18 +30,33 @@ typedef struct {
 } block_info;
 
 /* Copies C[I,I] (I = idx_a followed by idx_b) into the dense m x m matrix
- * `out`, both triangles, reading only the lower triangle of C. */
+ * `out`, reading only the lower triangle of C: the lower triangle of `out`
+ * only (enough for Cholesky), or both triangles when `full` (for the SVD). */
 static void gather(const double *C, int64_t ldc, const int64_t *idx_a, int64_t ma,
-                   const int64_t *idx_b, int64_t mb, double *out)
+                   const int64_t *idx_b, int64_t mb, int full, double *out)
 {
     int64_t m = ma + mb;
+    /* A contiguous run of units (the common case: all units, in order) is
+     * copied column by column. */
+    int run = 1;
+    for (int64_t a = 1; a < m && run; a++) {
+        int64_t prev = a - 1 < ma ? idx_a[a - 1] : idx_b[a - 1 - ma];
+        run = (a < ma ? idx_a[a] : idx_b[a - ma]) == prev + 1;
+    }
+    if (run && !full) {
+        int64_t i0 = ma > 0 ? idx_a[0] : idx_b[0];
+        for (int64_t b = 0; b < m; b++)
+            memcpy(out + b + b * m, C + (i0 + b) + (i0 + b) * ldc, (size_t)(m - b) * sizeof *out);
+        return;
+    }
     for (int64_t b = 0; b < m; b++) {
         int64_t j = b < ma ? idx_a[b] : idx_b[b - ma];
         for (int64_t a = b; a < m; a++) {
             int64_t i = a < ma ? idx_a[a] : idx_b[a - ma];
             double v = i >= j ? C[i + j * ldc] : C[j + i * ldc];
             out[a + b * m] = v;
-            out[b + a * m] = v;
+            if (full)
+                out[b + a * m] = v;
         }
     }
 }
@@ -51,7 +67,7 @@ static mutinf_status block_logdet(const double *C, int64_t ldc, const int64_t *i
 {
     int64_t m = ma + mb;
     double rtol = mutinf__rank_tol(o->rank_tol, m);
-    gather(C, ldc, idx_a, ma, idx_b, mb, mat);
+    gather(C, ldc, idx_a, ma, idx_b, mb, o->strict_rank, mat);
     if (!o->strict_rank) {
         mutinf_status st = mutinf__logdet_chol(m, mat, m, fmax(CHOL_MIN_RCOND, CHOL_GUARD * rtol),
                                                &info->logdet);
@@ -61,7 +77,7 @@ static mutinf_status block_logdet(const double *C, int64_t ldc, const int64_t *i
         }
         if (st != MUTINF_ERR_NUMERICAL)
             return st;
-        gather(C, ldc, idx_a, ma, idx_b, mb, mat);
+        gather(C, ldc, idx_a, ma, idx_b, mb, 1, mat);
     }
     return mutinf__rank_logpdet(m, mat, m, rtol, &info->rank, &info->logdet);
 }

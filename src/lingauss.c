@@ -16,9 +16,9 @@
 struct mutinf_lingauss {
     int64_t units, inputs;
     double noise_var;
-    double *weights; /* units x inputs, column-major (ld = units) */
+    double *weights; /* units x inputs, row-major (ld = inputs): column-major W^T */
     double *bias;    /* units */
-    double *cov;     /* units x units, column-major, both triangles */
+    double *cov;     /* units x units, column-major, lower triangle */
 };
 
 static mutinf_status lingauss_create(const void *weights, int32_t is_f32, int64_t units,
@@ -70,18 +70,18 @@ static mutinf_status lingauss_create(const void *weights, int32_t is_f32, int64_
     m->units = units;
     m->inputs = inputs;
     m->noise_var = noise_var;
-    mutinf__view_pack_colmajor(&w, 0, m->weights, units);
+    mutinf__view_pack_rowmajor(&w, m->weights, inputs);
     if (bias != NULL)
         for (int64_t i = 0; i < units; i++)
             m->bias[i] = mutinf__view_at2(&b, i, 0);
-    st = mutinf__syrk('N', units, inputs, 1.0, m->weights, units, 0.0, m->cov, units);
+    /* C = W W^T = A^T A for the column-major A = W^T (inputs x units). */
+    st = mutinf__syrk('T', units, inputs, 1.0, m->weights, inputs, 0.0, m->cov, units);
     if (st != MUTINF_OK) {
         mutinf_lingauss_destroy(m);
         return st;
     }
     for (int64_t i = 0; i < units; i++)
         m->cov[i + i * units] += noise_var;
-    mutinf__symmetrize_lower(units, m->cov, units);
     *out = m;
     return MUTINF_OK;
 }
@@ -200,8 +200,8 @@ mutinf_status mutinf_lingauss_sample(const mutinf_lingauss *model, int64_t n, ui
         int64_t c = n - s0 < chunk ? n - s0 : chunk;
         for (int64_t s = 0; s < c; s++)
             mutinf__rng_normals(seed, (uint64_t)(s0 + s), 0, x + s * in, in);
-        /* Column-major, X^T is inputs x c and Y^T = W X^T is units x c. */
-        st = mutinf__gemm('N', 'N', d, c, in, 1.0, model->weights, d, x, in, 0.0, y, d);
+        /* Column-major, X^T is inputs x c and Y^T = W X^T = A^T X^T is units x c. */
+        st = mutinf__gemm('T', 'N', d, c, in, 1.0, model->weights, in, x, in, 0.0, y, d);
         for (int64_t s = 0; s < c && st == MUTINF_OK; s++) {
             double *ys = y + s * d;
             if (sd > 0.0)

@@ -1,6 +1,7 @@
 /* Validation and packing of borrowed strided views. */
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "error.h"
 #include "view.h"
@@ -38,8 +39,35 @@ mutinf_status mutinf__view_init(mutinf__view *v, const char *fn, const char *nam
     return MUTINF_OK;
 }
 
-mutinf_status mutinf__view_check_finite(const mutinf__view *v, const char *fn, const char *name,
-                                        const char *const *index_names)
+/* 1 when any of n values at p, p + s, ... is NaN or infinite.  Integer
+ * tests on the exponent bits: the loop vectorizes (no floating-point
+ * reduction order to respect) and stops at the first non-finite block. */
+static int any_nonfinite_f64(const double *p, int64_t n, int64_t s)
+{
+    const uint64_t mask = 0x7ff0000000000000ULL;
+    uint64_t bad = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t bits;
+        memcpy(&bits, p + i * s, sizeof bits);
+        bad |= (uint64_t)((bits & mask) == mask);
+    }
+    return bad != 0;
+}
+
+static int any_nonfinite_f32(const float *p, int64_t n, int64_t s)
+{
+    const uint32_t mask = 0x7f800000U;
+    uint32_t bad = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, p + i * s, sizeof bits);
+        bad |= (uint32_t)((bits & mask) == mask);
+    }
+    return bad != 0;
+}
+
+static mutinf_status report_nonfinite(const mutinf__view *v, const char *fn, const char *name,
+                                      const char *const *index_names)
 {
     for (int64_t i = 0; i < v->dim[0]; i++)
         for (int64_t j = 0; j < v->dim[1]; j++)
@@ -61,6 +89,33 @@ mutinf_status mutinf__view_check_finite(const mutinf__view *v, const char *fn, c
     return MUTINF_OK;
 }
 
+mutinf_status mutinf__view_check_finite(const mutinf__view *v, const char *fn, const char *name,
+                                        const char *const *index_names)
+{
+    /* Scan with the axis of smallest |stride| innermost (contiguous memory
+     * for NumPy/PyTorch arrays in either order); name the first bad entry in
+     * index order only once one is found. */
+    int32_t inner = 0;
+    for (int32_t a = 1; a < 3; a++) {
+        int64_t sa = v->stride[a] < 0 ? -v->stride[a] : v->stride[a];
+        int64_t si = v->stride[inner] < 0 ? -v->stride[inner] : v->stride[inner];
+        if (v->dim[a] > 1 && (v->dim[inner] == 1 || sa < si))
+            inner = a;
+    }
+    int32_t o1 = inner == 0 ? 1 : 0, o2 = inner == 2 ? 1 : 2;
+    for (int64_t i = 0; i < v->dim[o1]; i++)
+        for (int64_t j = 0; j < v->dim[o2]; j++) {
+            ptrdiff_t off = (ptrdiff_t)(i * v->stride[o1] + j * v->stride[o2]);
+            int bad = v->is_f32 ? any_nonfinite_f32((const float *)v->data + off, v->dim[inner],
+                                                    v->stride[inner])
+                                : any_nonfinite_f64((const double *)v->data + off, v->dim[inner],
+                                                    v->stride[inner]);
+            if (bad)
+                return report_nonfinite(v, fn, name, index_names);
+        }
+    return MUTINF_OK;
+}
+
 void mutinf__view_pack_colmajor(const mutinf__view *v, int64_t i0, double *dst, int64_t ld)
 {
     int32_t r = v->rank == 3 ? 1 : 0; /* first matrix axis */
@@ -77,5 +132,24 @@ void mutinf__view_pack_colmajor(const mutinf__view *v, int64_t i0, double *dst, 
         for (int64_t j = 0; j < cols; j++)
             for (int64_t i = 0; i < rows; i++)
                 dst[i + j * ld] = src[i * rs + j * cs];
+    }
+}
+
+void mutinf__view_pack_rowmajor(const mutinf__view *v, double *dst, int64_t ld)
+{
+    int64_t rows = v->dim[0], cols = v->dim[1], rs = v->stride[0], cs = v->stride[1];
+    for (int64_t i = 0; i < rows; i++) {
+        double *out = dst + i * ld;
+        if (v->is_f32) {
+            const float *src = (const float *)v->data + i * rs;
+            for (int64_t j = 0; j < cols; j++)
+                out[j] = (double)src[j * cs];
+        } else if (cs == 1) {
+            memcpy(out, (const double *)v->data + i * rs, (size_t)cols * sizeof *out);
+        } else {
+            const double *src = (const double *)v->data + i * rs;
+            for (int64_t j = 0; j < cols; j++)
+                out[j] = src[j * cs];
+        }
     }
 }

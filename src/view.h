@@ -46,6 +46,11 @@ static inline double mutinf__view_at3(const mutinf__view *v, int64_t i, int64_t 
  * element (i, j) at dst[i + j*ld].  Handles both precisions and any strides. */
 void mutinf__view_pack_colmajor(const mutinf__view *v, int64_t i0, double *dst, int64_t ld);
 
+/* Copies rank-2 view `v` into a row-major double buffer `dst` with leading
+ * dimension `ld`, element (i, j) at dst[i*ld + j]; rows with unit column
+ * stride are copied straight. */
+void mutinf__view_pack_rowmajor(const mutinf__view *v, double *dst, int64_t ld);
+
 /* Overflow-checked products: return 0 on success, 1 on overflow. */
 static inline int mutinf__mul_i64(int64_t a, int64_t b, int64_t *out)
 {

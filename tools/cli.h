@@ -136,6 +136,9 @@ void cli_print_result(const cli_result *r, int json);
 int cmd_lingauss(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_gaussian(int argc, char **argv);
+int cmd_quantized(int argc, char **argv);
+int cmd_jacobian(int argc, char **argv);
+int cmd_kmeans(int argc, char **argv);
 
 /* Loads activations (samples, units) from `path` and wraps them (borrowed
  * from *data, which must outlive *out).  Returns 0 or an exit status. */

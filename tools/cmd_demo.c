@@ -47,6 +47,7 @@ typedef struct {
     double truth, truth_seconds;
     demo_row rows[DEMO_MAX_ROWS];
     int n_rows;
+    int no_kmeans; /* the library was built without the k-means module */
 } demo;
 
 /* splitmix64 and Box–Muller: the weights depend on the seed alone. */
@@ -126,6 +127,60 @@ static int demo_gaussian(demo *d)
     if (st != MUTINF_OK)
         return cli_lib_error(st, "demo gaussian");
     return add_row(d, "gaussian", "Gaussian plug-in", 0, tc, t);
+}
+
+/* Jacobian estimate: for y = W x every Jacobian is W, so the batch is one
+ * copy of W seen `samples` times through a batch stride of 0. */
+static int demo_jacobian(demo *d)
+{
+    mutinf_jacobians *jh = NULL;
+    double tc = 0.0;
+    double t0 = cli_now();
+    mutinf_status st = mutinf_jacobians_wrap(d->w, d->samples, d->units, d->inputs, 0, d->inputs,
+                                             1, &jh);
+    if (st == MUTINF_OK)
+        st = mutinf_jacobians_total_correlation(jh, d->part, NULL, &tc, NULL, NULL, NULL, NULL);
+    double t = cli_now() - t0;
+    mutinf_jacobians_destroy(jh);
+    if (st != MUTINF_OK)
+        return cli_lib_error(st, "demo jacobian");
+    return add_row(d, "jacobian", "Jacobian (local)", 0, tc, t);
+}
+
+/* Quantized estimates (k-means quantizer, plug-in) for a few bin counts. */
+static int demo_quantized(demo *d)
+{
+    static const int bins[] = {2, 3, 5, 10};
+    mutinf_activations *act = NULL;
+    mutinf_options *opt = NULL;
+    mutinf_status st = mutinf_activations_wrap(d->y, d->samples, d->units, d->units, 1, &act);
+    if (st == MUTINF_OK)
+        st = mutinf_options_create(&opt);
+    if (st == MUTINF_OK)
+        st = mutinf_options_set_seed(opt, d->seed);
+    for (size_t i = 0; st == MUTINF_OK && i < sizeof bins / sizeof bins[0]; i++) {
+        if (bins[i] > d->samples)
+            break;
+        double tc = 0.0;
+        double t0 = cli_now();
+        st = mutinf_options_set_bins(opt, bins[i]);
+        if (st == MUTINF_OK)
+            st = mutinf_activations_quantized(act, d->part, opt, &tc, NULL, NULL, NULL, NULL, NULL,
+                                              NULL);
+        if (st == MUTINF_ERR_UNSUPPORTED) {
+            /* A build without the k-means module: no quantized rows (per-unit
+             * quantile bins would make bins^units symbols per module, which
+             * is no comparison at 2000 samples). */
+            d->no_kmeans = 1;
+            st = MUTINF_OK;
+            break;
+        }
+        if (st == MUTINF_OK)
+            add_row(d, "quantized", "quantized (k-means)", bins[i], tc, cli_now() - t0);
+    }
+    mutinf_options_destroy(opt);
+    mutinf_activations_destroy(act);
+    return st == MUTINF_OK ? 0 : cli_lib_error(st, "demo quantized");
 }
 
 static void demo_free(demo *d)
@@ -256,6 +311,8 @@ static void print_table(const demo *d)
         printf("  %-26s %5s %16s %10s %11.6f\n", r->label, bins, b, err, r->seconds);
     }
     printf("\n");
+    if (d->no_kmeans)
+        printf("(no quantized rows: this libmutinf lacks the k-means quantizer)\n");
     print_summary(d);
 }
 
@@ -306,7 +363,11 @@ int cmd_demo(int argc, char **argv)
                                (long long)(d.samples * d.units));
     r = demo_setup(&d);
     if (r == 0)
+        r = demo_jacobian(&d);
+    if (r == 0)
         r = demo_gaussian(&d);
+    if (r == 0)
+        r = demo_quantized(&d);
     if (r == 0) {
         if (cli_find(opts, n_opts, "--json")->seen)
             print_json(&d);

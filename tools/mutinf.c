@@ -14,7 +14,9 @@ typedef struct {
 static const command commands[] = {
     {"demo", cmd_demo, "the design experiment on a random linear network (no files)"},
     {"lingauss", cmd_lingauss, "exact TC of a linear-Gaussian model from its weights"},
+    {"jacobian", cmd_jacobian, "local (Jacobian) TC from a batch of Jacobians"},
     {"gaussian", cmd_gaussian, "Gaussian plug-in TC from recorded activations"},
+    {"quantized", cmd_quantized, "discrete TC from quantized activations"},
 };
 
 static void print_usage(FILE *f)

@@ -541,6 +541,285 @@ def group_gaussian():
                 "--threads")
 
 
+# --- activations: quantized ---------------------------------------------------------
+
+def entropy_of(rows):
+    """Plug-in entropy (nats) and occupied cells of a sequence of hashables."""
+    from collections import Counter
+    cnt = Counter(rows)
+    n = len(rows)
+    return math.log(n) - sum(c * math.log(c) for c in cnt.values()) / n, len(cnt)
+
+
+def discrete_ref(symbols, mm=False):
+    """TC and pairwise from per-module symbol sequences (list of K lists)."""
+    n = len(symbols[0])
+    k = len(symbols)
+
+    def h(cols):
+        rows = list(zip(*[symbols[c] for c in cols]))
+        e, c = entropy_of(rows)
+        return e + ((c - 1) / (2 * n) if mm else 0.0), c
+    hk = [h([i])[0] for i in range(k)]
+    hj, cells = h(list(range(k)))
+    pw = np.zeros((k, k))
+    for i in range(k):
+        pw[i, i] = hk[i]
+        for j in range(k):
+            if i != j:
+                pw[i, j] = hk[i] + hk[j] - h([i, j])[0]
+    return sum(hk) - hj, pw, cells
+
+
+def quantile_symbols(x, labels, bins):
+    n = x.shape[0]
+    ub = np.empty(x.shape, dtype=int)
+    for j in range(x.shape[1]):
+        col = x[:, j]
+        srt = np.sort(col)
+        r = np.searchsorted(srt, col, side="left")  # rank of the first equal sample
+        ub[:, j] = (bins * r) // n
+    return [[tuple(row) for row in ub[:, m]] for m in modules_of(labels)]
+
+
+def blobs(n, seed):
+    """Two modules whose units sit on 3 well-separated blobs each; module 1's
+    blob depends on module 0's, so the symbols are known exactly."""
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, 3, n)
+    b = (a + (rng.random(n) < 0.3) * rng.integers(1, 3, n)) % 3
+    centres = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
+    x = np.hstack([centres[a] + 0.3 * rng.standard_normal((n, 2)),
+                   centres[b] * 3 + 0.3 * rng.standard_normal((n, 2))])
+    return x, [list(a), list(b)]
+
+
+def group_quantized():
+    x = correlated(600, 5, 31)
+    labels = [0, 1, 1, -1, 0]
+    part = ",".join(map(str, labels))
+    save("x.npy", x)
+    for bins in [2, 3, 4]:
+        tc, pw, cells = discrete_ref(quantile_symbols(x, labels, bins))
+        a = run_json("quantized", "--data", "x.npy", "--partition", part, "--bins", bins,
+                     "--quantizer", "quantile", "--pairwise")
+        if a is None:
+            continue
+        check(a["estimator"] == "quantized" and a["n_samples"] == 600 and a["n_units"] == 5
+              and a["n_modules"] == 2 and a["bins"] == bins, f"quantized keys {a}")
+        check(close(a["total_correlation"], tc, 1e-10, 1e-12), f"quantile TC bins {bins}")
+        check(matrix_close(a["pairwise"], pw, 1e-10, 1e-12), f"quantile pairwise bins {bins}")
+        check(a["occupied_cells"] == cells, f"occupied cells {a['occupied_cells']} vs {cells}")
+    tc, pw, _ = discrete_ref(quantile_symbols(x, labels, 3), mm=True)
+    b = run_json("quantized", "--data", "x.npy", "--partition", part, "--bins", 3,
+                 "--quantizer", "quantile", "--miller-madow", "--bits")
+    check(b is not None and b["units"] == "bits"
+          and close(b["total_correlation"], tc / math.log(2), 1e-10), "quantile Miller-Madow bits")
+    expect_fail(1, ("quantized", "--data", "x.npy", "--partition", part), "--bins")
+    expect_fail(1, ("quantized", "--data", "x.npy", "--partition", part, "--bins", 1), "--bins")
+    expect_fail(1, ("quantized", "--data", "x.npy", "--partition", part, "--bins", 3,
+                    "--quantizer", "magic"), "--quantizer")
+    expect_fail(1, ("quantized", "--data", "x.npy", "--partition", part, "--bins", 3,
+                    "--n-init", 0), "--n-init")
+    save("tiny.npy", x[:1])
+    expect_fail(2, ("quantized", "--data", "tiny.npy", "--partition", part, "--bins", 2),
+                "tiny.npy", "sample")
+    expect_fail(2, ("quantized", "--data", "x.npy", "--partition", "0,0,0,0,0", "--bins", 2),
+                "--partition")
+    # Permutation test: dependent modules give the smallest possible p-value.
+    d = run_json("quantized", "--data", "x.npy", "--partition", part, "--bins", 3,
+                 "--quantizer", "quantile", "--permutations", 19, "--seed", 3)
+    check(d is not None and close(d["p_value"], 1 / 20), f"permutation p-value {d}")
+    rc, out, err = run("quantized", "--data", "x.npy", "--partition", part, "--bins", 3,
+                       "--quantizer", "quantile")
+    check(rc == 0 and "total correlation" in out and "quantile" in out, "quantized table")
+    if not HAVE_KMEANS:
+        return
+    # k-means quantizer on well-separated blobs: the symbols are the blobs.
+    xb, sym = blobs(900, 5)
+    save("blobs.npy", np.asfortranarray(xb.astype("<f4")))
+    tc, pw, _ = discrete_ref(sym)
+    c = run_json("quantized", "--data", "blobs.npy", "--modules", 2, "--bins", 3, "--n-init", 3,
+                 "--seed", 4, "--pairwise", "--threads", 1)
+    check(c is not None and close(c["total_correlation"], tc, 1e-9) and c["quantizer"] == "kmeans"
+          and matrix_close(c["pairwise"], pw, 1e-9, 1e-12), f"k-means quantizer on blobs: {c}")
+    c2 = run_json("quantized", "--data", "blobs.npy", "--modules", 2, "--bins", 3, "--n-init", 3,
+                  "--seed", 4, "--pairwise", "--threads", 2)
+    check(c is not None and c2 is not None and c2["total_correlation"] == c["total_correlation"],
+          "quantized threads")
+    rc, out, err = run("quantized", "--data", "blobs.npy", "--modules", 2, "--bins", 3)
+    check(rc == 0 and "total correlation" in out and "kmeans" in out, "quantized k-means table")
+
+
+# --- jacobian ----------------------------------------------------------------------
+
+def jacobian_ref(j, labels, v=0.0):
+    mods = modules_of(labels)
+    tcs, pws = [], []
+    for jb in j:
+        c = jb @ jb.T + v * np.eye(jb.shape[0])
+        allu = [u for m in mods for u in m]
+        ranks = [np.linalg.matrix_rank(c[np.ix_(m, m)]) for m in mods]
+        if np.linalg.matrix_rank(c[np.ix_(allu, allu)]) < sum(ranks):
+            tcs.append(math.inf)
+        else:
+            tcs.append(gauss_tc(c, mods))
+        pws.append(gauss_pairwise(c, mods))
+    tcs = np.array(tcs)
+    b = len(tcs)
+    fin = np.isfinite(tcs).all()
+    se = (np.std(tcs, ddof=1) / math.sqrt(b) if b > 1 else math.nan) if fin else math.inf
+    return float(tcs.mean()) if fin else math.inf, se, int((~np.isfinite(tcs)).sum()), tcs, \
+        np.mean(pws, axis=0)
+
+
+def group_jacobian():
+    rng = np.random.default_rng(41)
+    j = rng.standard_normal((12, 6, 9))
+    labels = [0, 0, 1, 1, 2, -1]
+    part = ",".join(map(str, labels))
+    save("j.npy", j)
+    save("jf.npy", np.asfortranarray(j))
+    tc, se, ninf, per, pw = jacobian_ref(j, labels)
+    for name in ["j.npy", "jf.npy"]:
+        a = run_json("jacobian", "--data", name, "--partition", part, "--pairwise",
+                     "--per-sample", "per.npy")
+        if a is None:
+            continue
+        check(a["estimator"] == "jacobian" and a["n_samples"] == 12 and a["n_units"] == 6
+              and a["n_modules"] == 3 and a["units"] == "nats", f"jacobian keys {a}")
+        check(close(a["total_correlation"], tc, 1e-9), f"jacobian TC {a['total_correlation']}")
+        check(close(a["stderr"], se, 1e-8) and a["n_infinite"] == 0, "jacobian stderr")
+        check(matrix_close(a["pairwise"], pw, 1e-9, 1e-12), "jacobian pairwise")
+        got = np.load(path("per.npy"))
+        check(got.dtype == np.float64 and got.shape == (12,) and np.allclose(got, per, 1e-9, 0),
+              "jacobian --per-sample file")
+    j32 = j.astype("<f4")
+    save("j32.npy", j32)
+    b = run_json("jacobian", "--data", "j32.npy", "--partition", part, "--noise-var", "0.25",
+                 "--bits", "--threads", 1)
+    tc32 = jacobian_ref(j32.astype(float), labels, 0.25)[0]
+    check(b is not None and b["units"] == "bits" and close(b["total_correlation"],
+                                                           tc32 / math.log(2), 1e-7),
+          "jacobian float32, noise, bits")
+    b2 = run_json("jacobian", "--data", "j32.npy", "--partition", part, "--noise-var", "0.25",
+                  "--bits", "--threads", 2)
+    check(b is not None and b2 is not None and b["total_correlation"] == b2["total_correlation"],
+          "jacobian threads")
+    # A linear network: every Jacobian is W, the estimate equals lingauss.
+    w = rng.standard_normal((6, 9))
+    save("w.npy", w)
+    save("lin.npy", np.repeat(w[None], 5, axis=0))
+    lin = run_json("jacobian", "--data", "lin.npy", "--partition", part)
+    lg = run_json("lingauss", "--weights", "w.npy", "--partition", part)
+    check(lin is not None and lg is not None
+          and close(lin["total_correlation"], lg["total_correlation"], 1e-10)
+          and abs(lin["stderr"]) < 1e-12, "jacobian of a linear network = lingauss")
+    # One sample with a unit copied across modules: +inf, counted.
+    ji = j.copy()
+    ji[3, 2] = ji[3, 0]
+    save("ji.npy", ji)
+    c = run_json("jacobian", "--data", "ji.npy", "--partition", part)
+    check(c is not None and c["total_correlation"] == "inf" and c["n_infinite"] == 1
+          and c["stderr"] == "inf", f"jacobian infinite sample: {c}")
+    save("one.npy", j[:1])
+    d = run_json("jacobian", "--data", "one.npy", "--partition", part)
+    check(d is not None and d["stderr"] == "nan", f"jacobian batch of one: {d}")
+    rc, out, err = run("jacobian", "--data", "j.npy", "--modules", 2)
+    check(rc == 0 and "standard error" in out, "jacobian table")
+    save("j2d.npy", j[0])
+    expect_fail(2, ("jacobian", "--data", "j2d.npy", "--partition", part), "j2d.npy", "3-D",
+                "(batch, units, inputs)")
+    np.savetxt(path("j.csv"), j[0], delimiter=",")
+    expect_fail(2, ("jacobian", "--data", "j.csv", "--partition", part), "j.csv", ".npy")
+    jn = j.copy()
+    jn[4, 1, 7] = np.inf
+    save("jn.npy", jn)
+    expect_fail(2, ("jacobian", "--data", "jn.npy", "--partition", part), "jn.npy", "[4, 1, 7]")
+    expect_fail(2, ("jacobian", "--data", "j.npy", "--partition", "0,1"), "2 labels", "6 units")
+    expect_fail(2, ("jacobian", "--data", "j.npy", "--partition", part, "--per-sample",
+                    "nodir/per.npy"), "nodir/per.npy")
+    expect_fail(1, ("jacobian", "--data", "j.npy", "--partition", part, "--noise-var", "nan"),
+                "--noise-var")
+
+
+# --- kmeans ------------------------------------------------------------------------
+
+def kmeans_1d_optimum(v, k):
+    """Optimal 1-D k-means inertia by dynamic programming over sorted values."""
+    v = np.sort(v)
+    n = len(v)
+    s1 = np.concatenate([[0], np.cumsum(v)])
+    s2 = np.concatenate([[0], np.cumsum(v * v)])
+
+    def cost(i, j):  # points i..j-1
+        m = j - i
+        return s2[j] - s2[i] - (s1[j] - s1[i]) ** 2 / m
+    inf = float("inf")
+    dp = [[inf] * (n + 1) for _ in range(k + 1)]
+    dp[0][0] = 0.0
+    for c in range(1, k + 1):
+        for j in range(1, n + 1):
+            dp[c][j] = min((dp[c - 1][i] + cost(i, j) for i in range(c - 1, j)), default=inf)
+    return dp[k][n]
+
+
+def group_kmeans():
+    xb, sym = blobs(300, 8)
+    x = xb[:, :2]
+    save("x.npy", x)
+    a = run_json("kmeans", "--data", "x.npy", "-k", 3, "--n-init", 3, "--seed", 2,
+                 "--labels", "lab.npy", "--centroids", "cen.npy")
+    if a is not None:
+        check(a["k"] == 3 and isinstance(a["converged"], bool) and a["converged"]
+              and a["n_iter"] >= 1 and a["seconds"] >= 0, f"kmeans keys {a}")
+        lab = np.load(path("lab.npy"))
+        cen = np.load(path("cen.npy"))
+        check(lab.dtype == np.int32 and lab.shape == (300,) and cen.shape == (3, 2)
+              and cen.dtype == np.float64, "kmeans output files")
+        # Independent check: the centroids are the means of their clusters,
+        # every label is the nearest centroid, and the inertia follows.
+        means = np.array([x[lab == c].mean(axis=0) for c in range(3)])
+        dist = ((x[:, None, :] - cen[None]) ** 2).sum(axis=2)
+        check(np.allclose(means, cen, 1e-9, 1e-12), "centroids are cluster means")
+        check((dist.argmin(axis=1) == lab).all(), "labels are the nearest centroids")
+        check(close(a["inertia"], float(dist.min(axis=1).sum()), 1e-9), "inertia")
+        # The blobs are recovered (up to renaming).
+        check(len(set(zip(lab.tolist(), sym[0]))) == 3, "k-means finds the blobs")
+        check(sorted(a["cluster_sizes"]) == sorted(np.bincount(lab).tolist()), "cluster sizes")
+    try:
+        from sklearn.cluster import KMeans
+        ref = KMeans(3, n_init=5, random_state=0).fit(x).inertia_
+        check(a is not None and close(a["inertia"], ref, 1e-6), "inertia matches scikit-learn")
+    except ImportError:
+        pass
+    # 1-D: the exact optimum.
+    rng = np.random.default_rng(9)
+    v = np.concatenate([rng.normal(0, 1, 15), rng.normal(4, 0.5, 10), rng.normal(9, 2, 15)])
+    save("v.npy", v[:, None])
+    b = run_json("kmeans", "--data", "v.npy", "-k", 4)
+    check(b is not None and close(b["inertia"], kmeans_1d_optimum(v, 4), 1e-9),
+          "1-D k-means is the exact optimum")
+    # float32, random init, determinism, threads.
+    save("x32.npy", np.asfortranarray(x.astype("<f4")))
+    runs = [run_json("kmeans", "--data", "x32.npy", "--k", 3, "--init", "random", "--seed", 7,
+                     "--threads", t, "--max-iter", 50, "--tol", "0") for t in (1, 2, 1)]
+    check(all(r is not None for r in runs) and runs[0]["inertia"] == runs[1]["inertia"]
+          == runs[2]["inertia"], "kmeans deterministic across threads")
+    c = run_json("kmeans", "--data", "x.npy", "-k", 3, "--max-iter", 1, "--init", "random")
+    check(c is not None and c["n_iter"] <= 1, f"kmeans --max-iter 1: {c}")
+    rc, out, err = run("kmeans", "--data", "x.npy", "-k", 3)
+    check(rc == 0 and "inertia" in out, "kmeans table")
+    expect_fail(2, ("kmeans", "--data", "x.npy", "-k", 301), "x.npy", "300 samples")
+    expect_fail(1, ("kmeans", "--data", "x.npy"), "-k")
+    expect_fail(1, ("kmeans", "--data", "x.npy", "-k", 0), "--k")
+    expect_fail(1, ("kmeans", "--data", "x.npy", "-k", 3, "--init", "best"), "--init")
+    expect_fail(1, ("kmeans", "--data", "x.npy", "-k", 3, "--tol", "-1"), "--tol")
+    expect_fail(2, ("kmeans", "--data", "missing.csv", "-k", 3), "missing.csv")
+    expect_fail(2, ("kmeans", "--data", "x.npy", "-k", 3, "--labels", "nodir/l.npy"),
+                "nodir/l.npy")
+
+
 # --- demo --------------------------------------------------------------------------
 
 def demo_weights(units, inputs, seed):
@@ -612,14 +891,22 @@ def group_demo():
     check(d is not None and d["true"] == "inf", f"demo with infinite TC: {d}")
 
 
-COMMANDS = ["demo", "lingauss", "gaussian"]
-EXPECT_DEMO_ROWS = [("gaussian", None)]
+# The k-means module (the kmeans command and the k-means quantizer).
+HAVE_KMEANS = False
+COMMANDS = ["demo", "lingauss", "jacobian", "gaussian", "quantized"] + (["kmeans"] if HAVE_KMEANS
+                                                                        else [])
+EXPECT_DEMO_ROWS = [("jacobian", None), ("gaussian", None)] + (
+    [("quantized", 2), ("quantized", 3), ("quantized", 5), ("quantized", 10)] if HAVE_KMEANS
+    else [])
 GROUPS = {
     "usage": group_usage,
     "readers": group_readers,
     "partition": group_partition,
     "lingauss": group_lingauss,
+    "jacobian": group_jacobian,
     "gaussian": group_gaussian,
+    "quantized": group_quantized,
+    "kmeans": group_kmeans,
     "demo": group_demo,
 }
 

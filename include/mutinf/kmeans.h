@@ -294,8 +294,9 @@ MUTINF_API mutinf_status mutinf_kmeans_predict(const mutinf_kmeans *km, const do
                                                int64_t col_stride, int32_t *labels_out);
 
 /**
- * As mutinf_kmeans_predict() for a float view (distances computed in double
- * against the fitted double centroids).
+ * As mutinf_kmeans_predict() for a float view, with the distance
+ * arithmetic of mutinf_kmeans_fit_f32() (so that predicting the training
+ * data reproduces the fit's labels).
  * @return as mutinf_kmeans_predict().  Thread safety: as mutinf_kmeans_predict().  @since 0.1
  */
 MUTINF_API mutinf_status mutinf_kmeans_predict_f32(const mutinf_kmeans *km, const float *data,

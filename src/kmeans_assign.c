@@ -1,0 +1,443 @@
+/* k-means: the assignment pass (nearest centroid, fused with the per-cluster
+ * sums) and the exact inertia.
+ *
+ * Distances: for d > MUTINF__KM_DIRECT_MAX_D through GEMM as
+ * |c|^2 - 2 x.c (|x|^2 is the same for every centroid and is dropped from
+ * the argmin); for tiny d an exact (x - c)^2 loop vectorised over the
+ * centroids, which beats GEMM there.  Points are cut into chunks (a few
+ * hundred rows, so the chunk x k distance block stays in cache) and chunks
+ * into a fixed number of blocks; each block accumulates its own cluster sums
+ * in row order and the block sums are added in block order, so every sum
+ * has the same order whatever the thread count.
+ *
+ * BLAS threading (STYLE.md): in the fused mode a GEMM runs inside the
+ * OpenMP loop only when BLAS is sequential or the call is at most
+ * MUTINF__BLAS_SMALL multiply-adds (m*k*d; OpenBLAS then stays on the
+ * calling thread).  Otherwise (split mode) each GEMM of a large row panel
+ * runs outside the parallel region with BLAS's own threads, and only the
+ * argmin and the sums run in the OpenMP loop. */
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "alloc.h"
+#include "error.h"
+#include "kmeans_impl.h"
+#include "linalg.h"
+
+#define MUTINF__KM_DIRECT_MAX_D 8
+
+static int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
+static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+void mutinf__km_make_plan(mutinf__km_plan *plan, int64_t n, int64_t d, int64_t k, int32_t threads)
+{
+    int64_t kd = k * d;
+    plan->threads = threads < 1 ? 1 : threads;
+    plan->super_rows = 0;
+    /* Distance block of chunk x k doubles within ~256 KiB (L2). */
+    int64_t target = clamp64(32768 / k, 64, 512);
+    if (d <= MUTINF__KM_DIRECT_MAX_D) {
+        plan->mode = MUTINF__KM_DIRECT;
+        plan->chunk = 256;
+    } else {
+        int64_t small = (int64_t)(MUTINF__BLAS_SMALL / (double)kd);
+        if (mutinf__blas_is_sequential()) {
+            plan->mode = MUTINF__KM_FUSED;
+            plan->chunk = target;
+        } else if (small >= 48) {
+            plan->mode = MUTINF__KM_FUSED;
+            plan->chunk = small < target ? small : target;
+        } else {
+            plan->mode = MUTINF__KM_SPLIT;
+            plan->chunk = 128;
+            /* Panels of ~8 MiB of distances. */
+            plan->super_rows = round_up(clamp64((1 << 20) / k, 128, 1 << 16), plan->chunk);
+        }
+    }
+    if (plan->chunk > n)
+        plan->chunk = n;
+    int64_t n_chunks = (n + plan->chunk - 1) / plan->chunk;
+    /* At most 64 blocks and ~8 MiB of block sums; at least 8 blocks where
+     * possible so that threads have work to share. */
+    int64_t nb_target = clamp64((1 << 20) / (kd > 0 ? kd : 1), 8, 64);
+    int64_t chunks_per_block = (n_chunks + nb_target - 1) / nb_target;
+    plan->block_rows = chunks_per_block * plan->chunk;
+    plan->n_blocks = (n + plan->block_rows - 1) / plan->block_rows;
+    if (plan->mode == MUTINF__KM_SPLIT && plan->super_rows > n)
+        plan->super_rows = round_up(n, plan->chunk);
+}
+
+mutinf_status mutinf__km_work_alloc(mutinf__km_work *w, const mutinf__km_plan *plan,
+                                    const mutinf__km_data *X, int64_t k)
+{
+    memset(w, 0, sizeof(*w));
+    int64_t d = X->d, kp = round_up(k, 4);
+    size_t nb = (size_t)plan->n_blocks, T = (size_t)plan->threads;
+    size_t kd = (size_t)k * (size_t)d;
+    size_t gsz = plan->mode == MUTINF__KM_SPLIT ? (size_t)plan->super_rows * (size_t)k
+                                                : T * (size_t)plan->chunk * (size_t)kp;
+    int f32 = X->x32 != NULL && plan->mode != MUTINF__KM_DIRECT;
+    w->block_sums = mutinf__alloc(nb * kd, sizeof(double), 0, "k-means block sums");
+    w->block_counts = mutinf__alloc(nb * (size_t)k, sizeof(int64_t), 0, "k-means block counts");
+    w->block_changed = mutinf__alloc(nb, sizeof(int64_t), 0, "k-means block counters");
+    w->block_inertia = mutinf__alloc(nb, sizeof(double), 0, "k-means block inertia");
+    w->cpack = mutinf__alloc((size_t)kp * (size_t)d, sizeof(double), 1, "k-means centroids");
+    w->cnorm = mutinf__alloc((size_t)kp, sizeof(double), 0, "k-means centroid norms");
+    if (!w->block_sums || !w->block_counts || !w->block_changed || !w->block_inertia ||
+        !w->cpack || !w->cnorm)
+        goto oom;
+    if (f32) {
+        w->gbuf32 = mutinf__alloc(gsz, sizeof(float), 0, "k-means distances");
+        w->cpack32 = mutinf__alloc(kd, sizeof(float), 0, "k-means float centroids");
+        w->cnorm32 = mutinf__alloc((size_t)k, sizeof(float), 0, "k-means centroid norms");
+        if (!w->gbuf32 || !w->cpack32 || !w->cnorm32)
+            goto oom;
+    } else {
+        w->gbuf = mutinf__alloc(gsz, sizeof(double), 0, "k-means distances");
+        if (!w->gbuf)
+            goto oom;
+    }
+    return MUTINF_OK;
+oom:
+    mutinf__km_work_free(w);
+    return MUTINF_ERR_OUT_OF_MEMORY;
+}
+
+void mutinf__km_work_free(mutinf__km_work *w)
+{
+    mutinf__free(w->block_sums);
+    mutinf__free(w->block_counts);
+    mutinf__free(w->block_changed);
+    mutinf__free(w->block_inertia);
+    mutinf__free(w->gbuf);
+    mutinf__free(w->gbuf32);
+    mutinf__free(w->cpack);
+    mutinf__free(w->cpack32);
+    mutinf__free(w->cnorm);
+    mutinf__free(w->cnorm32);
+    mutinf__free(w->mindist);
+    memset(w, 0, sizeof(*w));
+}
+
+double mutinf__km_sqdist(const mutinf__km_data *X, int64_t i, const double *c)
+{
+    int64_t d = X->d;
+    double s = 0.0;
+    if (X->x64 != NULL) {
+        const double *r = X->x64 + i * d;
+        for (int64_t f = 0; f < d; f++) {
+            double t = r[f] - c[f];
+            s += t * t;
+        }
+    } else {
+        const float *r = X->x32 + i * d;
+        for (int64_t f = 0; f < d; f++) {
+            double t = (double)r[f] - c[f];
+            s += t * t;
+        }
+    }
+    return s;
+}
+
+/* ---- distance kernels ------------------------------------------------- */
+
+typedef double mutinf__v4d __attribute__((vector_size(32)));
+
+/* Exact squared distances of m rows (starting at row r0) to the kp padded
+ * centroids stored feature-major in cT (d x kp), into D (m x kp). */
+__attribute__((target_clones("arch=haswell", "default"))) static void
+direct_block(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT, int64_t kp,
+             double *D)
+{
+    int64_t d = X->d;
+    for (int64_t i = 0; i < m; i++) {
+        double x[MUTINF__KM_DIRECT_MAX_D];
+        mutinf__km_row(X, r0 + i, x);
+        double *out = D + i * kp;
+        for (int64_t j = 0; j < kp; j += 4) {
+            mutinf__v4d acc = {0.0, 0.0, 0.0, 0.0};
+            for (int64_t f = 0; f < d; f++) {
+                mutinf__v4d c, t;
+                memcpy(&c, cT + f * kp + j, sizeof(c));
+                t = x[f] - c;
+                acc += t * t;
+            }
+            memcpy(out + j, &acc, sizeof(acc));
+        }
+    }
+}
+
+/* Distances (up to the per-row constant |x|^2) of rows [r0, r0+m) into the
+ * k x m column-major block G (G[j + i*ld]); returns the status of the GEMM. */
+static mutinf_status gemm_block(const mutinf__km_data *X, const mutinf__km_work *w, int64_t k,
+                                int64_t r0, int64_t m, void *G)
+{
+    int64_t d = X->d;
+    if (X->x64 != NULL)
+        return mutinf__gemm('T', 'N', k, m, d, 1.0, w->cpack, d, X->x64 + r0 * d, d, 0.0,
+                            (double *)G, k);
+    return mutinf__sgemm('T', 'N', k, m, d, 1.0f, w->cpack32, d, X->x32 + r0 * d, d, 0.0f,
+                         (float *)G, k);
+}
+
+/* Argmin over the k centroids of row i of a distance block; lowest index on ties. */
+static inline int32_t argmin_direct(const double *D, int64_t k)
+{
+    int32_t best = 0;
+    double bd = D[0];
+    for (int64_t j = 1; j < k; j++)
+        if (D[j] < bd) {
+            bd = D[j];
+            best = (int32_t)j;
+        }
+    return best;
+}
+
+static inline int32_t argmin_gemm64(const double *G, const double *cnorm, int64_t k)
+{
+    int32_t best = 0;
+    double bd = cnorm[0] - 2.0 * G[0];
+    for (int64_t j = 1; j < k; j++) {
+        double v = cnorm[j] - 2.0 * G[j];
+        if (v < bd) {
+            bd = v;
+            best = (int32_t)j;
+        }
+    }
+    return best;
+}
+
+static inline int32_t argmin_gemm32(const float *G, const float *cnorm, int64_t k)
+{
+    int32_t best = 0;
+    float bd = cnorm[0] - 2.0f * G[0];
+    for (int64_t j = 1; j < k; j++) {
+        float v = cnorm[j] - 2.0f * G[j];
+        if (v < bd) {
+            bd = v;
+            best = (int32_t)j;
+        }
+    }
+    return best;
+}
+
+/* Adds row i of X to the running sum s (d entries). */
+static inline void add_row(const mutinf__km_data *X, int64_t i, double *s)
+{
+    int64_t d = X->d;
+    if (X->x64 != NULL) {
+        const double *r = X->x64 + i * d;
+        for (int64_t f = 0; f < d; f++)
+            s[f] += r[f];
+    } else {
+        const float *r = X->x32 + i * d;
+        for (int64_t f = 0; f < d; f++)
+            s[f] += (double)r[f];
+    }
+}
+
+/* Prepares the packed centroids and norms for the distance kernels. */
+static void pack_centers(const mutinf__km_data *X, const mutinf__km_plan *plan,
+                         mutinf__km_work *w, int64_t k, const double *centers)
+{
+    int64_t d = X->d;
+    if (plan->mode == MUTINF__KM_DIRECT) {
+        int64_t kp = round_up(k, 4);
+        for (int64_t f = 0; f < d; f++) {
+            for (int64_t j = 0; j < k; j++)
+                w->cpack[f * kp + j] = centers[j * d + f];
+            for (int64_t j = k; j < kp; j++)
+                w->cpack[f * kp + j] = 0.0;
+        }
+        return;
+    }
+    for (int64_t j = 0; j < k; j++) {
+        double s = 0.0;
+        for (int64_t f = 0; f < d; f++)
+            s += centers[j * d + f] * centers[j * d + f];
+        w->cnorm[j] = s;
+    }
+    if (X->x64 != NULL) {
+        memcpy(w->cpack, centers, (size_t)(k * d) * sizeof(double));
+    } else {
+        for (int64_t j = 0; j < k * d; j++)
+            w->cpack32[j] = (float)centers[j];
+        for (int64_t j = 0; j < k; j++) {
+            double s = 0.0;
+            for (int64_t f = 0; f < d; f++) {
+                double c = (double)w->cpack32[j * d + f];
+                s += c * c;
+            }
+            w->cnorm32[j] = (float)s;
+        }
+    }
+}
+
+/* Labels of rows [r0, r1) given distance rows already computed for them in a
+ * block starting at row g0 (split mode), or computed here chunk by chunk
+ * (direct and fused modes) in the thread scratch `scratch`. */
+static mutinf_status label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan,
+                                const mutinf__km_work *w, int64_t k, int64_t r0, int64_t r1,
+                                void *scratch, int32_t *labels, double *sums, int64_t *counts,
+                                int64_t *changed)
+{
+    int64_t d = X->d, kp = round_up(k, 4);
+    for (int64_t c0 = r0; c0 < r1; c0 += plan->chunk) {
+        int64_t m = r1 - c0 < plan->chunk ? r1 - c0 : plan->chunk;
+        const void *G;
+        if (plan->mode == MUTINF__KM_DIRECT) {
+            direct_block(X, c0, m, w->cpack, kp, (double *)scratch);
+            G = scratch;
+        } else if (plan->mode == MUTINF__KM_FUSED) {
+            mutinf_status st = gemm_block(X, w, k, c0, m, scratch);
+            if (st != MUTINF_OK)
+                return st;
+            G = scratch;
+        } else {
+            /* split mode: the panel holds rows from a multiple of super_rows */
+            int64_t off = (c0 % plan->super_rows) * k;
+            G = X->x64 != NULL ? (const void *)(w->gbuf + off) : (const void *)(w->gbuf32 + off);
+        }
+        for (int64_t i = 0; i < m; i++) {
+            int32_t lab;
+            if (plan->mode == MUTINF__KM_DIRECT)
+                lab = argmin_direct((const double *)G + i * kp, k);
+            else if (X->x64 != NULL)
+                lab = argmin_gemm64((const double *)G + i * k, w->cnorm, k);
+            else
+                lab = argmin_gemm32((const float *)G + i * k, w->cnorm32, k);
+            int64_t row = c0 + i;
+            if (labels[row] != lab) {
+                (*changed)++;
+                labels[row] = lab;
+            }
+            if (sums != NULL) {
+                add_row(X, row, sums + (int64_t)lab * d);
+                counts[lab]++;
+            }
+        }
+    }
+    return MUTINF_OK;
+}
+
+static void accumulate_rows(const mutinf__km_data *X, int64_t r0, int64_t r1,
+                            const int32_t *labels, double *sums, int64_t *counts)
+{
+    for (int64_t i = r0; i < r1; i++) {
+        add_row(X, i, sums + (int64_t)labels[i] * X->d);
+        counts[labels[i]]++;
+    }
+}
+
+mutinf_status mutinf__km_assign(const mutinf__km_data *X, const mutinf__km_plan *plan,
+                                mutinf__km_work *w, int64_t k, const double *centers,
+                                int32_t *labels, double *sums, int64_t *counts,
+                                int64_t *changed)
+{
+    int64_t n = X->n, d = X->d, kp = round_up(k, 4), nb = plan->n_blocks;
+    int with_sums = sums != NULL;
+    mutinf_status status = MUTINF_OK;
+    pack_centers(X, plan, w, k, centers);
+    if (with_sums) {
+        memset(w->block_sums, 0, (size_t)(nb * k * d) * sizeof(double));
+        memset(w->block_counts, 0, (size_t)(nb * k) * sizeof(int64_t));
+    }
+    memset(w->block_changed, 0, (size_t)nb * sizeof(int64_t));
+
+    if (plan->mode != MUTINF__KM_SPLIT) {
+        size_t per_thread = (size_t)(plan->chunk * kp);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(plan->threads)
+        for (int64_t b = 0; b < nb; b++) {
+#ifdef _OPENMP
+            size_t tid = (size_t)omp_get_thread_num();
+#else
+            size_t tid = 0;
+#endif
+            void *scratch = X->x64 != NULL || plan->mode == MUTINF__KM_DIRECT
+                                ? (void *)(w->gbuf + tid * per_thread)
+                                : (void *)(w->gbuf32 + tid * per_thread);
+            int64_t r0 = b * plan->block_rows;
+            int64_t r1 = r0 + plan->block_rows < n ? r0 + plan->block_rows : n;
+            mutinf_status st = label_rows(
+                X, plan, w, k, r0, r1, scratch, labels, with_sums ? w->block_sums + b * k * d : NULL,
+                with_sums ? w->block_counts + b * k : NULL, w->block_changed + b);
+            if (st != MUTINF_OK) {
+#pragma omp critical(mutinf_km_status)
+                status = st;
+            }
+        }
+    } else {
+        for (int64_t s0 = 0; s0 < n && status == MUTINF_OK; s0 += plan->super_rows) {
+            int64_t s1 = s0 + plan->super_rows < n ? s0 + plan->super_rows : n;
+            /* Large GEMM outside the parallel region: BLAS may use its threads. */
+            status = gemm_block(X, w, k, s0, s1 - s0,
+                                X->x64 != NULL ? (void *)w->gbuf : (void *)w->gbuf32);
+            if (status != MUTINF_OK)
+                break;
+            int64_t pieces = (s1 - s0 + plan->chunk - 1) / plan->chunk;
+#pragma omp parallel for schedule(static) num_threads(plan->threads)
+            for (int64_t p = 0; p < pieces; p++) {
+                int64_t r0 = s0 + p * plan->chunk;
+                int64_t r1 = r0 + plan->chunk < s1 ? r0 + plan->chunk : s1;
+                int64_t ch = 0;
+                (void)label_rows(X, plan, w, k, r0, r1, NULL, labels, NULL, NULL, &ch);
+                /* split pieces never straddle blocks (block_rows is a multiple of chunk) */
+#pragma omp atomic
+                w->block_changed[r0 / plan->block_rows] += ch;
+            }
+        }
+        if (status == MUTINF_OK && with_sums) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(plan->threads)
+            for (int64_t b = 0; b < nb; b++) {
+                int64_t r0 = b * plan->block_rows;
+                int64_t r1 = r0 + plan->block_rows < n ? r0 + plan->block_rows : n;
+                accumulate_rows(X, r0, r1, labels, w->block_sums + b * k * d,
+                                w->block_counts + b * k);
+            }
+        }
+    }
+    if (status != MUTINF_OK)
+        return status;
+    int64_t ch = 0;
+    for (int64_t b = 0; b < nb; b++)
+        ch += w->block_changed[b];
+    if (changed != NULL)
+        *changed = ch;
+    if (with_sums) {
+        /* Block sums in block order: the same order for every thread count. */
+        memcpy(sums, w->block_sums, (size_t)(k * d) * sizeof(double));
+        memcpy(counts, w->block_counts, (size_t)k * sizeof(int64_t));
+        for (int64_t b = 1; b < nb; b++) {
+            const double *bs = w->block_sums + b * k * d;
+            const int64_t *bc = w->block_counts + b * k;
+            for (int64_t e = 0; e < k * d; e++)
+                sums[e] += bs[e];
+            for (int64_t j = 0; j < k; j++)
+                counts[j] += bc[j];
+        }
+    }
+    return MUTINF_OK;
+}
+
+double mutinf__km_inertia(const mutinf__km_data *X, const mutinf__km_plan *plan,
+                          mutinf__km_work *w, const double *centers, const int32_t *labels)
+{
+    int64_t n = X->n, d = X->d, nb = plan->n_blocks;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(plan->threads)
+    for (int64_t b = 0; b < nb; b++) {
+        int64_t r0 = b * plan->block_rows;
+        int64_t r1 = r0 + plan->block_rows < n ? r0 + plan->block_rows : n;
+        double s = 0.0;
+        for (int64_t i = r0; i < r1; i++)
+            s += mutinf__km_sqdist(X, i, centers + (int64_t)labels[i] * d);
+        w->block_inertia[b] = s;
+    }
+    double total = 0.0;
+    for (int64_t b = 0; b < nb; b++)
+        total += w->block_inertia[b];
+    return total;
+}

@@ -1,0 +1,301 @@
+/* k-means: the exact optimal clustering of one-dimensional data.
+ *
+ * In one dimension an optimal k-means clustering splits the sorted values
+ * into k contiguous groups (Wang & Song, "Ckmeans.1d.dp: optimal k-means
+ * clustering in one dimension by dynamic programming", The R Journal 3(2),
+ * 2011).  With D_m[i] the least cost of m clusters over the first i sorted
+ * values and cost(j, i) the within-group sum of squares of values j..i-1,
+ *
+ *     D_m[i] = min_{m-1 <= j < i} D_{m-1}[j] + cost(j, i),
+ *
+ * and cost(j, i) = (S2[i] - S2[j]) - (S1[i] - S1[j])^2 / (i - j) from prefix
+ * sums of the centred values.  The cost satisfies the quadrangle inequality,
+ * so the leftmost optimal j is non-decreasing in i, and each layer is solved
+ * by divide and conquer over i in O(n log n) evaluations (the monotonicity
+ * speed-up of Ckmeans' "loglinear" method), vectorised over j with a table
+ * of reciprocals instead of divisions.  The top levels of the recursion run
+ * breadth first, the sub-trees below them in parallel; every sub-problem has
+ * a fixed answer, so the result does not depend on the thread count.
+ * Memory: the arg-min table, 4 * k * n bytes, for the backtrack. */
+#include <math.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "kmeans_impl.h"
+
+typedef double mutinf__v4d_x __attribute__((vector_size(32)));
+typedef long long mutinf__v4l_x __attribute__((vector_size(32)));
+
+/* Sorts n doubles ascending: LSD radix sort on the order-preserving 64-bit
+ * image of each value, 16 bits per pass, skipping passes where every key
+ * has the same digit. */
+static mutinf_status sort_doubles(double *v, int64_t n)
+{
+    uint64_t *a = mutinf__alloc((size_t)n, sizeof(uint64_t), 0, "k-means sort keys");
+    uint64_t *b = mutinf__alloc((size_t)n, sizeof(uint64_t), 0, "k-means sort keys");
+    int64_t *hist = mutinf__alloc(4 * 65536, sizeof(int64_t), 1, "k-means sort histogram");
+    if (!a || !b || !hist) {
+        mutinf__free(a);
+        mutinf__free(b);
+        mutinf__free(hist);
+        return MUTINF_ERR_OUT_OF_MEMORY;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t u;
+        double x = v[i] == 0.0 ? 0.0 : v[i]; /* -0 sorts with +0 */
+        memcpy(&u, &x, sizeof(u));
+        u = (u >> 63) ? ~u : (u | (1ULL << 63));
+        a[i] = u;
+        for (int p = 0; p < 4; p++)
+            hist[p * 65536 + ((u >> (16 * p)) & 0xFFFF)]++;
+    }
+    for (int p = 0; p < 4; p++) {
+        int64_t *h = hist + p * 65536;
+        if (h[(a[0] >> (16 * p)) & 0xFFFF] == n)
+            continue; /* one digit value: this pass would not move anything */
+        int64_t sum = 0;
+        for (int q = 0; q < 65536; q++) {
+            int64_t c = h[q];
+            h[q] = sum;
+            sum += c;
+        }
+        for (int64_t i = 0; i < n; i++)
+            b[h[(a[i] >> (16 * p)) & 0xFFFF]++] = a[i];
+        uint64_t *t = a;
+        a = b;
+        b = t;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t u = a[i];
+        u = (u >> 63) ? (u & ~(1ULL << 63)) : ~u;
+        memcpy(&v[i], &u, sizeof(u));
+    }
+    mutinf__free(a);
+    mutinf__free(b);
+    mutinf__free(hist);
+    return MUTINF_OK;
+}
+
+typedef struct dp_ctx {
+    const double *S1, *S2, *inv, *prev;
+    double *cur;
+    int32_t *J; /* this layer's arg-min row */
+    int64_t m;  /* layer: m clusters; j >= m - 1 */
+} dp_ctx;
+
+/* min over j in [jlo, jhi] of prev[j] + cost(j, i); leftmost arg-min. */
+__attribute__((target_clones("arch=haswell", "default"))) static int64_t
+best_split(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *value)
+{
+    const double *S1 = c->S1, *S2 = c->S2, *inv = c->inv, *prev = c->prev;
+    double s1i = S1[i], s2i = S2[i];
+    double bv = INFINITY;
+    int64_t bj = jlo;
+    int64_t j = jlo;
+    if (jhi - jlo >= 8) {
+        mutinf__v4d_x vbest = {INFINITY, INFINITY, INFINITY, INFINITY};
+        mutinf__v4l_x jbest = {jlo, jlo, jlo, jlo};
+        mutinf__v4l_x jv = {jlo, jlo + 1, jlo + 2, jlo + 3};
+        const mutinf__v4l_x four = {4, 4, 4, 4};
+        for (; j + 3 <= jhi; j += 4) {
+            mutinf__v4d_x p, a1, a2, r;
+            memcpy(&p, prev + j, sizeof(p));
+            memcpy(&a1, S1 + j, sizeof(a1));
+            memcpy(&a2, S2 + j, sizeof(a2));
+            /* inv[i - j - q] for q = 0..3: a reversed run */
+            r = (mutinf__v4d_x){inv[i - j], inv[i - j - 1], inv[i - j - 2], inv[i - j - 3]};
+            mutinf__v4d_x s = s1i - a1;
+            mutinf__v4d_x val = p + ((s2i - a2) - s * s * r);
+            mutinf__v4l_x lt = val < vbest; /* all ones where smaller */
+            vbest = (mutinf__v4d_x)(((mutinf__v4l_x)val & lt) | ((mutinf__v4l_x)vbest & ~lt));
+            jbest = (jv & lt) | (jbest & ~lt);
+            jv += four;
+        }
+        for (int q = 0; q < 4; q++)
+            if (vbest[q] < bv || (vbest[q] == bv && jbest[q] < bj)) {
+                bv = vbest[q];
+                bj = jbest[q];
+            }
+    }
+    for (; j <= jhi; j++) {
+        double s = s1i - S1[j];
+        double val = prev[j] + ((s2i - S2[j]) - s * s * inv[i - j]);
+        if (val < bv) {
+            bv = val;
+            bj = j;
+        }
+    }
+    *value = bv;
+    return bj;
+}
+
+/* Solves rows i in [ilo, ihi] knowing their optimal j lies in [jlo, jhi]. */
+static void solve_range(const dp_ctx *c, int64_t ilo, int64_t ihi, int64_t jlo, int64_t jhi)
+{
+    while (ilo <= ihi) {
+        int64_t mid = ilo + (ihi - ilo) / 2;
+        int64_t hi = jhi < mid - 1 ? jhi : mid - 1;
+        double v;
+        int64_t bj = best_split(c, mid, jlo, hi, &v);
+        c->cur[mid] = v;
+        c->J[mid] = (int32_t)bj;
+        /* recurse on the smaller half, loop on the other */
+        if (mid - ilo < ihi - mid) {
+            solve_range(c, ilo, mid - 1, jlo, bj);
+            ilo = mid + 1;
+            jlo = bj;
+        } else {
+            solve_range(c, mid + 1, ihi, bj, jhi);
+            ihi = mid - 1;
+            jhi = bj;
+        }
+    }
+}
+
+typedef struct dp_node {
+    int64_t ilo, ihi, jlo, jhi;
+} dp_node;
+
+/* One layer: rows i in [m, n].  The first levels breadth first (each node's
+ * mid solved in parallel), then the remaining sub-trees in parallel. */
+static void solve_layer(const dp_ctx *c, int64_t n, dp_node *nodes, dp_node *next,
+                        int64_t max_nodes, int32_t threads)
+{
+    int64_t count = 1;
+    nodes[0] = (dp_node){c->m, n, c->m - 1, n - 1};
+    while (count > 0 && count * 2 <= max_nodes && count < 64) {
+        int64_t produced = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+        for (int64_t q = 0; q < count; q++) {
+            dp_node nd = nodes[q];
+            int64_t mid = nd.ilo + (nd.ihi - nd.ilo) / 2;
+            int64_t hi = nd.jhi < mid - 1 ? nd.jhi : mid - 1;
+            double v;
+            int64_t bj = best_split(c, mid, nd.jlo, hi, &v);
+            c->cur[mid] = v;
+            c->J[mid] = (int32_t)bj;
+            next[2 * q] = (dp_node){nd.ilo, mid - 1, nd.jlo, bj};
+            next[2 * q + 1] = (dp_node){mid + 1, nd.ihi, bj, nd.jhi};
+        }
+        for (int64_t q = 0; q < 2 * count; q++)
+            if (next[q].ilo <= next[q].ihi)
+                nodes[produced++] = next[q];
+        count = produced;
+    }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (int64_t q = 0; q < count; q++)
+        solve_range(c, nodes[q].ilo, nodes[q].ihi, nodes[q].jlo, nodes[q].jhi);
+}
+
+mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t threads,
+                                  mutinf__km_progress *prog, double *centers, int32_t *labels,
+                                  double *inertia)
+{
+    int64_t n = X->n;
+    mutinf_status st = MUTINF_OK;
+    size_t n1 = (size_t)n + 1;
+    double *v = mutinf__alloc((size_t)n, sizeof(double), 0, "k-means 1-D values");
+    double *S1 = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D prefix sums");
+    double *S2 = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D prefix sums");
+    double *inv = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D reciprocals");
+    double *Da = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D costs");
+    double *Db = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D costs");
+    int32_t *J = k > 1 ? mutinf__alloc((size_t)(k - 1) * n1, sizeof(int32_t), 0,
+                                       "k-means 1-D arg-min table (4 k n bytes)")
+                       : NULL;
+    dp_node *nodes = mutinf__alloc(128, sizeof(dp_node), 0, "k-means 1-D nodes");
+    dp_node *next = mutinf__alloc(128, sizeof(dp_node), 0, "k-means 1-D nodes");
+    if (!v || !S1 || !S2 || !inv || !Da || !Db || (k > 1 && !J) || !nodes || !next) {
+        st = MUTINF_ERR_OUT_OF_MEMORY;
+        goto done;
+    }
+    for (int64_t i = 0; i < n; i++)
+        v[i] = X->x64 != NULL ? X->x64[i] : (double)X->x32[i];
+    st = sort_doubles(v, n);
+    if (st != MUTINF_OK)
+        goto done;
+    /* Centre on the median-ish middle value to keep the prefix sums small. */
+    double mu = v[n / 2];
+    S1[0] = S2[0] = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        double t = v[i] - mu;
+        S1[i + 1] = S1[i] + t;
+        S2[i + 1] = S2[i] + t * t;
+    }
+    inv[0] = 0.0;
+    for (int64_t i = 1; i <= n; i++)
+        inv[i] = 1.0 / (double)i;
+    /* Layer 1: one cluster over the first i values. */
+    Da[0] = 0.0;
+    for (int64_t i = 1; i <= n; i++)
+        Da[i] = S2[i] - S1[i] * S1[i] * inv[i];
+    double *prev = Da, *cur = Db;
+    if (prog->fn != NULL && prog->fn(++prog->done, prog->total, prog->payload) != 0) {
+        st = mutinf__fail(MUTINF_ERR_CANCELLED,
+                          "mutinf_kmeans_fit: the progress callback asked to stop after layer 1 "
+                          "of %lld",
+                          (long long)k);
+        goto done;
+    }
+    for (int64_t m = 2; m <= k; m++) {
+        for (int64_t i = 0; i < m; i++)
+            cur[i] = INFINITY; /* fewer values than clusters */
+        dp_ctx c = {S1, S2, inv, prev, cur, J + (size_t)(m - 2) * n1, m};
+        solve_layer(&c, n, nodes, next, 128, threads);
+        double *t = prev;
+        prev = cur;
+        cur = t;
+        if (prog->fn != NULL && prog->fn(++prog->done, prog->total, prog->payload) != 0) {
+            st = mutinf__fail(MUTINF_ERR_CANCELLED,
+                              "mutinf_kmeans_fit: the progress callback asked to stop after "
+                              "layer %lld of %lld",
+                              (long long)m, (long long)k);
+            goto done;
+        }
+    }
+    /* Backtrack the group boundaries; centroids are the exact group means. */
+    int64_t hi = n;
+    for (int64_t m = k; m >= 1; m--) {
+        int64_t lo = m == 1 ? 0 : J[(size_t)(m - 2) * n1 + (size_t)hi];
+        double s = 0.0;
+        for (int64_t i = lo; i < hi; i++)
+            s += v[i];
+        centers[m - 1] = s / (double)(hi - lo);
+        hi = lo;
+    }
+    /* Labels: the nearest centroid (lowest index on ties), by binary search. */
+    double total = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        double x = X->x64 != NULL ? X->x64[i] : (double)X->x32[i];
+        int64_t lo = 0, up = k; /* first centre >= x */
+        while (lo < up) {
+            int64_t md = lo + (up - lo) / 2;
+            if (centers[md] < x)
+                lo = md + 1;
+            else
+                up = md;
+        }
+        int64_t lab = lo < k ? lo : k - 1;
+        if (lo > 0) {
+            double a = x - centers[lo - 1], b = lo < k ? x - centers[lo] : INFINITY;
+            if (a * a <= b * b)
+                lab = lo - 1;
+        }
+        labels[i] = (int32_t)lab;
+        double t = x - centers[lab];
+        total += t * t;
+    }
+    *inertia = total;
+done:
+    mutinf__free(v);
+    mutinf__free(S1);
+    mutinf__free(S2);
+    mutinf__free(inv);
+    mutinf__free(Da);
+    mutinf__free(Db);
+    mutinf__free(J);
+    mutinf__free(nodes);
+    mutinf__free(next);
+    return st;
+}

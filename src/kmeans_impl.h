@@ -1,0 +1,138 @@
+/* Internal: the k-means handle and the pieces of the fit (init, Lloyd, exact
+ * one-dimensional programme), shared by src/kmeans*.c. */
+#ifndef MUTINF_SRC_KMEANS_IMPL_H
+#define MUTINF_SRC_KMEANS_IMPL_H
+
+#include <stdint.h>
+
+#include "mutinf/kmeans.h"
+
+struct mutinf_kmeans {
+    /* settings */
+    int32_t k, n_init, max_iter, init, algorithm, threads;
+    double tol;
+    uint64_t seed;
+    mutinf_progress_fn progress;
+    void *payload;
+    double *given; /* given_k x given_d row-major, or NULL */
+    int64_t given_k, given_d;
+    /* the fit (valid when fitted) */
+    int32_t fitted;
+    int64_t fit_k, fit_d;
+    double *centroids; /* fit_k x fit_d row-major */
+    double inertia;
+    int32_t n_iter, converged, degenerate;
+};
+
+/* Row-major contiguous n x d data: exactly one of x64 / x32 is non-NULL. */
+typedef struct mutinf__km_data {
+    const double *x64;
+    const float *x32;
+    int64_t n, d;
+} mutinf__km_data;
+
+/* How a pass over the points is cut up.  Everything here is a function of
+ * (n, d, k, BLAS threading), never of the thread count, so that the order of
+ * every floating-point sum is fixed. */
+typedef struct mutinf__km_plan {
+    int32_t mode;       /* MUTINF__KM_DIRECT, _FUSED or _SPLIT */
+    int32_t threads;    /* library threads for the parallel loops */
+    int64_t chunk;      /* rows per distance chunk */
+    int64_t block_rows; /* rows per accumulation block (a multiple of chunk) */
+    int64_t n_blocks;
+    int64_t super_rows; /* rows per BLAS-threaded GEMM in split mode */
+} mutinf__km_plan;
+
+#define MUTINF__KM_DIRECT 0 /* exact (x - c)^2 loop, no BLAS: small d */
+#define MUTINF__KM_FUSED  1 /* per-chunk GEMM inside the parallel loop, fused with sums */
+#define MUTINF__KM_SPLIT  2 /* large GEMM outside the parallel loop, then argmin + sums */
+
+void mutinf__km_make_plan(mutinf__km_plan *plan, int64_t n, int64_t d, int64_t k, int32_t threads);
+
+/* Scratch for the Lloyd passes, sized once per fit (NULL members unused). */
+typedef struct mutinf__km_work {
+    double *block_sums;    /* n_blocks x k x d */
+    int64_t *block_counts; /* n_blocks x k */
+    int64_t *block_changed;
+    double *block_inertia;
+    double *gbuf;  /* distance scratch: threads x chunk x k (fused/direct) or super_rows x k */
+    float *gbuf32; /* as gbuf for float data */
+    double *cpack; /* centroids packed for the distance kernel */
+    float *cpack32;
+    double *cnorm; /* k squared centroid norms */
+    float *cnorm32;
+    double *mindist; /* n: used only by the relocation of empty clusters */
+} mutinf__km_work;
+
+mutinf_status mutinf__km_work_alloc(mutinf__km_work *w, const mutinf__km_plan *plan,
+                                    const mutinf__km_data *X, int64_t k);
+void mutinf__km_work_free(mutinf__km_work *w);
+
+/* Nearest-centroid labels of every point (lowest index on ties); when `sums`
+ * is non-NULL also the per-cluster sums (k x d) and counts of the points so
+ * labelled, and *changed = number of labels that differ from their value
+ * on entry. */
+mutinf_status mutinf__km_assign(const mutinf__km_data *X, const mutinf__km_plan *plan,
+                                mutinf__km_work *w, int64_t k, const double *centers,
+                                int32_t *labels, double *sums, int64_t *counts,
+                                int64_t *changed);
+
+/* Exact inertia sum_i ||x_i - c_{labels[i]}||^2 in a fixed order. */
+double mutinf__km_inertia(const mutinf__km_data *X, const mutinf__km_plan *plan,
+                          mutinf__km_work *w, const double *centers, const int32_t *labels);
+
+/* Progress bookkeeping shared by the restarts. */
+typedef struct mutinf__km_progress {
+    mutinf_progress_fn fn;
+    void *payload;
+    int64_t done, total;
+} mutinf__km_progress;
+
+/* Lloyd from `centers` (k x d, updated in place); writes labels, inertia,
+ * iterations and the converged flag.  MUTINF_ERR_CANCELLED when the
+ * progress callback asks to stop. */
+mutinf_status mutinf__km_lloyd(const mutinf__km_data *X, const mutinf__km_plan *plan,
+                               mutinf__km_work *w, int64_t k, int32_t max_iter, double tol_abs,
+                               double *centers, int32_t *labels, double *inertia,
+                               int32_t *n_iter, int32_t *converged, mutinf__km_progress *prog);
+
+/* Greedy k-means++ (2 + floor(ln k) candidates per step) or k distinct
+ * random rows, from the random stream `stream` of `seed`; writes k x d
+ * centers. */
+mutinf_status mutinf__km_init_plusplus(const mutinf__km_data *X, const mutinf__km_plan *plan,
+                                       int64_t k, uint64_t seed, uint64_t stream,
+                                       double *centers);
+mutinf_status mutinf__km_init_random(const mutinf__km_data *X, int64_t k, uint64_t seed,
+                                     uint64_t stream, double *centers);
+
+/* Exact optimal 1-D clustering of the n values of X (d == 1) into k >= 1
+ * clusters with at least k distinct values: sorted centroids (k), labels
+ * (nearest centroid) and the exact inertia. */
+mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t threads,
+                                  mutinf__km_progress *prog, double *centers, int32_t *labels,
+                                  double *inertia);
+
+/* Number of distinct rows of X, counted up to `limit` (returns min(count, limit)),
+ * and, in `first`, the index of the first occurrence of each distinct row
+ * found (capacity limit). */
+mutinf_status mutinf__km_distinct(const mutinf__km_data *X, int64_t limit, int64_t *count,
+                                  int64_t *first);
+
+/* Row i of X, as doubles, into dst. */
+static inline void mutinf__km_row(const mutinf__km_data *X, int64_t i, double *dst)
+{
+    if (X->x64 != NULL) {
+        const double *r = X->x64 + i * X->d;
+        for (int64_t f = 0; f < X->d; f++)
+            dst[f] = r[f];
+    } else {
+        const float *r = X->x32 + i * X->d;
+        for (int64_t f = 0; f < X->d; f++)
+            dst[f] = (double)r[f];
+    }
+}
+
+/* Squared distance of row i of X to the point c (exact difference form). */
+double mutinf__km_sqdist(const mutinf__km_data *X, int64_t i, const double *c);
+
+#endif

@@ -1,0 +1,892 @@
+/* Tests of the k-means module (include/mutinf/kmeans.h).  Independent
+ * references: a naive Lloyd written here, brute force over every contiguous
+ * split for the exact 1-D programme, and known blob memberships. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mutinf/kmeans.h"
+#include "testutil.h"
+
+#include "alloc.h"
+#include "kmeans_impl.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* n points in k well-separated Gaussian blobs (centres 20 apart, sd 1). */
+static double *make_blobs(int64_t n, int64_t d, int64_t k, uint64_t seed, int32_t *truth)
+{
+    double *centres = malloc((size_t)(k * d) * sizeof(double));
+    double *x = malloc((size_t)(n * d) * sizeof(double));
+    uint64_t s = seed;
+    for (int64_t j = 0; j < k; j++)
+        for (int64_t f = 0; f < d; f++)
+            centres[j * d + f] = (f == j % d ? 20.0 * (double)(j / d + 1) : 0.0) +
+                                 (double)(j % 7) * (f == (j + 1) % d ? 9.0 : 0.0);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t j = i % k;
+        truth[i] = (int32_t)j;
+        for (int64_t f = 0; f < d; f++)
+            x[i * d + f] = centres[j * d + f] + test_rand_normal(&s);
+    }
+    free(centres);
+    return x;
+}
+
+/* Labels equal truth up to a permutation of the cluster ids. */
+static void assert_same_partition(const int32_t *a, const int32_t *b, int64_t n, int64_t k)
+{
+    int32_t *map = malloc((size_t)k * sizeof(int32_t));
+    int32_t *inv = malloc((size_t)k * sizeof(int32_t));
+    for (int64_t j = 0; j < k; j++)
+        map[j] = inv[j] = -1;
+    for (int64_t i = 0; i < n; i++) {
+        assert_true(a[i] >= 0 && a[i] < k);
+        if (map[a[i]] < 0 && inv[b[i]] < 0) {
+            map[a[i]] = b[i];
+            inv[b[i]] = a[i];
+        }
+        assert_int_equal(map[a[i]], b[i]);
+        assert_int_equal(inv[b[i]], a[i]);
+    }
+    free(map);
+    free(inv);
+}
+
+static mutinf_kmeans *new_km(int32_t k)
+{
+    mutinf_kmeans *km = NULL;
+    assert_status(mutinf_kmeans_create(&km), MUTINF_OK);
+    assert_non_null(km);
+    assert_status(mutinf_kmeans_set_k(km, k), MUTINF_OK);
+    return km;
+}
+
+static double exact_inertia(const double *x, int64_t n, int64_t d, const double *c,
+                            const int32_t *lab)
+{
+    long double s = 0;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t f = 0; f < d; f++) {
+            long double t = (long double)x[i * d + f] - c[(int64_t)lab[i] * d + f];
+            s += t * t;
+        }
+    return (double)s;
+}
+
+/* Naive Lloyd (the reference): nearest centre by exact (x - c)^2, means,
+ * stop on unchanged labels, final re-assignment. */
+static void naive_lloyd(const double *x, int64_t n, int64_t d, int64_t k, double *c, int iters,
+                        int32_t *lab)
+{
+    double *s = malloc((size_t)(k * d) * sizeof(double));
+    int64_t *cnt = malloc((size_t)k * sizeof(int64_t));
+    for (int64_t i = 0; i < n; i++)
+        lab[i] = -1;
+    for (int it = 0; it <= iters; it++) {
+        int changed = 0;
+        for (int64_t i = 0; i < n; i++) {
+            int32_t best = 0;
+            double bd = INFINITY;
+            for (int64_t j = 0; j < k; j++) {
+                double dd = 0;
+                for (int64_t f = 0; f < d; f++)
+                    dd += (x[i * d + f] - c[j * d + f]) * (x[i * d + f] - c[j * d + f]);
+                if (dd < bd) {
+                    bd = dd;
+                    best = (int32_t)j;
+                }
+            }
+            changed += lab[i] != best;
+            lab[i] = best;
+        }
+        if (it == iters || !changed)
+            break;
+        memset(s, 0, (size_t)(k * d) * sizeof(double));
+        memset(cnt, 0, (size_t)k * sizeof(int64_t));
+        for (int64_t i = 0; i < n; i++) {
+            cnt[lab[i]]++;
+            for (int64_t f = 0; f < d; f++)
+                s[lab[i] * d + f] += x[i * d + f];
+        }
+        for (int64_t j = 0; j < k; j++)
+            for (int64_t f = 0; f < d && cnt[j] > 0; f++)
+                c[j * d + f] = s[j * d + f] / (double)cnt[j];
+    }
+    free(s);
+    free(cnt);
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void test_blobs_recovered(void **state)
+{
+    (void)state;
+    const int64_t shapes[][3] = {{3000, 2, 6}, {2000, 5, 5}, {4000, 20, 12}, {1500, 130, 40}};
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+        int64_t n = shapes[s][0], d = shapes[s][1], k = shapes[s][2];
+        if (test_quick())
+            n /= 4;
+        int32_t *truth = malloc((size_t)n * sizeof(int32_t));
+        int32_t *lab = malloc((size_t)n * sizeof(int32_t));
+        double *x = make_blobs(n, d, k, 11 + s, truth);
+        float *x32 = malloc((size_t)(n * d) * sizeof(float));
+        for (int64_t i = 0; i < n * d; i++)
+            x32[i] = (float)x[i];
+        mutinf_kmeans *km = new_km((int32_t)k);
+        assert_status(mutinf_kmeans_set_n_init(km, 3), MUTINF_OK);
+        assert_status(mutinf_kmeans_fit(km, x, n, d, d, 1, lab), MUTINF_OK);
+        assert_same_partition(lab, truth, n, k);
+        int32_t conv, deg;
+        assert_status(mutinf_kmeans_converged(km, &conv), MUTINF_OK);
+        assert_status(mutinf_kmeans_degenerate(km, &deg), MUTINF_OK);
+        assert_int_equal(conv, 1);
+        assert_int_equal(deg, 0);
+        double *c = malloc((size_t)(k * d) * sizeof(double)), inertia;
+        assert_status(mutinf_kmeans_centroids(km, c, k * d), MUTINF_OK);
+        assert_status(mutinf_kmeans_inertia(km, &inertia), MUTINF_OK);
+        assert_close(inertia, exact_inertia(x, n, d, c, lab), 1e-12, 0.0);
+        /* float data: the same partition, nearly the same centroids */
+        int32_t *lab32 = malloc((size_t)n * sizeof(int32_t));
+        double *c32 = malloc((size_t)(k * d) * sizeof(double)), inertia32;
+        assert_status(mutinf_kmeans_fit_f32(km, x32, n, d, d, 1, lab32), MUTINF_OK);
+        assert_same_partition(lab32, truth, n, k);
+        assert_status(mutinf_kmeans_centroids(km, c32, k * d), MUTINF_OK);
+        assert_status(mutinf_kmeans_inertia(km, &inertia32), MUTINF_OK);
+        assert_close(inertia32, inertia, 1e-4, 0.0);
+        for (int64_t i = 0; i < n; i++)
+            assert_int_equal(lab32[i], lab[i]); /* same seed, same init rows */
+        for (int64_t e = 0; e < k * d; e++)
+            assert_close(c32[e], c[e], 0.0, 1e-4);
+        mutinf_kmeans_destroy(km);
+        free(truth);
+        free(lab);
+        free(lab32);
+        free(x);
+        free(x32);
+        free(c);
+        free(c32);
+    }
+}
+
+/* Lloyd from given centroids equals the naive reference, iteration by
+ * iteration, and the inertia never increases. */
+static void test_lloyd_matches_reference(void **state)
+{
+    (void)state;
+    const int64_t shapes[][3] = {{500, 3, 7}, {600, 24, 9}, {400, 70, 50}};
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+        int64_t n = shapes[s][0], d = shapes[s][1], k = shapes[s][2];
+        double *x = malloc((size_t)(n * d) * sizeof(double));
+        test_fill_normal(x, (size_t)(n * d), 100 + s);
+        double *c0 = malloc((size_t)(k * d) * sizeof(double));
+        /* initial centroids: clustered in a corner, so that some clusters go empty */
+        test_fill_normal(c0, (size_t)(k * d), 200 + s);
+        for (int64_t e = 0; e < k * d; e++)
+            c0[e] = 0.3 * c0[e] + 1.5;
+        int32_t *lab = malloc((size_t)n * sizeof(int32_t));
+        int32_t *ref = malloc((size_t)n * sizeof(int32_t));
+        double *c = malloc((size_t)(k * d) * sizeof(double));
+        double *cref = malloc((size_t)(k * d) * sizeof(double));
+        double prev = INFINITY;
+        for (int iters = 1; iters <= 12; iters++) {
+            mutinf_kmeans *km = new_km((int32_t)k);
+            assert_status(mutinf_kmeans_set_init_centroids(km, c0, k, d, d, 1), MUTINF_OK);
+            assert_status(mutinf_kmeans_set_tol(km, 0.0), MUTINF_OK);
+            assert_status(mutinf_kmeans_set_max_iter(km, iters), MUTINF_OK);
+            assert_status(mutinf_kmeans_fit(km, x, n, d, d, 1, lab), MUTINF_OK);
+            assert_status(mutinf_kmeans_centroids(km, c, k * d), MUTINF_OK);
+            double inertia;
+            assert_status(mutinf_kmeans_inertia(km, &inertia), MUTINF_OK);
+            for (int64_t e = 0; e < k * d; e++)
+                assert_false(isnan(c[e]));
+            /* never increases (up to rounding) */
+            assert_true(inertia <= prev * (1.0 + 1e-12));
+            prev = inertia;
+            int32_t it;
+            assert_status(mutinf_kmeans_n_iter(km, &it), MUTINF_OK);
+            assert_true(it >= 1 && it <= iters);
+            /* no cluster is left empty */
+            int64_t *cnt = calloc((size_t)k, sizeof(int64_t));
+            for (int64_t i = 0; i < n; i++)
+                cnt[lab[i]]++;
+            if (iters > 1)
+                for (int64_t j = 0; j < k; j++)
+                    assert_true(cnt[j] > 0);
+            free(cnt);
+            /* the reference, when no relocation was needed on the way */
+            memcpy(cref, c0, (size_t)(k * d) * sizeof(double));
+            naive_lloyd(x, n, d, k, cref, iters, ref);
+            if (s == 0 && iters <= 2) {
+                /* s == 0: d = 3, centroids well inside the data: no empty cluster */
+                for (int64_t i = 0; i < n; i++)
+                    assert_int_equal(lab[i], ref[i]);
+                for (int64_t e = 0; e < k * d; e++)
+                    assert_close(c[e], cref[e], 1e-12, 1e-12);
+            }
+            assert_close(inertia, exact_inertia(x, n, d, c, lab), 1e-12, 0.0);
+            mutinf_kmeans_destroy(km);
+        }
+        free(x);
+        free(c0);
+        free(lab);
+        free(ref);
+        free(c);
+        free(cref);
+    }
+}
+
+/* Lloyd from well-placed centroids reproduces the naive reference exactly. */
+static void test_lloyd_reference_exact(void **state)
+{
+    (void)state;
+    const int64_t shapes[][3] = {{800, 2, 4}, {700, 16, 6}, {300, 100, 5}};
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+        int64_t n = shapes[s][0], d = shapes[s][1], k = shapes[s][2];
+        int32_t *truth = malloc((size_t)n * sizeof(int32_t));
+        double *x = make_blobs(n, d, k, 300 + s, truth);
+        double *c0 = malloc((size_t)(k * d) * sizeof(double));
+        for (int64_t j = 0; j < k; j++) /* one point of each blob, shifted */
+            for (int64_t f = 0; f < d; f++)
+                c0[j * d + f] = x[j * d + f] + 0.5;
+        int32_t *lab = malloc((size_t)n * sizeof(int32_t)), *ref = malloc((size_t)n * 4);
+        double *c = malloc((size_t)(k * d) * sizeof(double));
+        double *cref = malloc((size_t)(k * d) * sizeof(double));
+        mutinf_kmeans *km = new_km((int32_t)k);
+        assert_status(mutinf_kmeans_set_init_centroids(km, c0, k, d, d, 1), MUTINF_OK);
+        assert_status(mutinf_kmeans_set_algorithm(km, MUTINF_KMEANS_ALGORITHM_LLOYD), MUTINF_OK);
+        assert_status(mutinf_kmeans_set_tol(km, 0.0), MUTINF_OK);
+        assert_status(mutinf_kmeans_fit(km, x, n, d, d, 1, lab), MUTINF_OK);
+        assert_status(mutinf_kmeans_centroids(km, c, k * d), MUTINF_OK);
+        memcpy(cref, c0, (size_t)(k * d) * sizeof(double));
+        naive_lloyd(x, n, d, k, cref, 300, ref);
+        for (int64_t i = 0; i < n; i++)
+            assert_int_equal(lab[i], ref[i]);
+        for (int64_t e = 0; e < k * d; e++)
+            assert_close(c[e], cref[e], 1e-12, 1e-12);
+        assert_same_partition(lab, truth, n, k);
+        mutinf_kmeans_destroy(km);
+        free(truth);
+        free(x);
+        free(c0);
+        free(lab);
+        free(ref);
+        free(c);
+        free(cref);
+    }
+}
+
+/* Brute force: least within-group sum of squares over every split of the
+ * sorted values into k contiguous non-empty groups. */
+static long double brute_best(const double *v, int64_t lo, int64_t n, int64_t k)
+{
+    if (k == 1) {
+        long double m = 0, s = 0;
+        for (int64_t i = lo; i < n; i++)
+            m += v[i];
+        m /= (long double)(n - lo);
+        for (int64_t i = lo; i < n; i++)
+            s += (v[i] - m) * (v[i] - m);
+        return s;
+    }
+    long double best = INFINITY;
+    for (int64_t e = lo + 1; e <= n - (k - 1); e++) {
+        long double a = brute_best(v, lo, e, 1) + brute_best(v, e, n, k - 1);
+        if (a < best)
+            best = a;
+    }
+    return best;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void test_exact_1d_brute_force(void **state)
+{
+    (void)state;
+    uint64_t s = 77;
+    for (int trial = 0; trial < 60; trial++) {
+        int64_t n = 2 + (int64_t)(test_rand_u64(&s) % 13);
+        int64_t k = 1 + (int64_t)(test_rand_u64(&s) % (uint64_t)(n < 5 ? n : 5));
+        double v[16], sorted[16];
+        for (int64_t i = 0; i < n; i++) {
+            v[i] = trial % 3 == 0 ? floor(test_rand_normal(&s) * 30.0) / 7.0
+                                  : test_rand_normal(&s) * (1.0 + (double)(i % 3));
+            if (trial % 5 == 1)
+                v[i] += 1e6; /* large offset: the prefix sums are centred */
+        }
+        memcpy(sorted, v, (size_t)n * sizeof(double));
+        qsort(sorted, (size_t)n, sizeof(double), cmp_double);
+        int64_t distinct = 1;
+        for (int64_t i = 1; i < n; i++)
+            distinct += sorted[i] != sorted[i - 1];
+        mutinf_kmeans *km = new_km((int32_t)k);
+        int32_t lab[16], lab2[16];
+        /* strided view: every second element of a buffer */
+        double buf[32];
+        for (int64_t i = 0; i < n; i++)
+            buf[2 * i] = v[i], buf[2 * i + 1] = NAN;
+        assert_status(mutinf_kmeans_fit(km, buf, n, 1, 2, 1, lab), MUTINF_OK);
+        double inertia, c[16];
+        int32_t deg, it;
+        assert_status(mutinf_kmeans_inertia(km, &inertia), MUTINF_OK);
+        assert_status(mutinf_kmeans_degenerate(km, &deg), MUTINF_OK);
+        assert_status(mutinf_kmeans_n_iter(km, &it), MUTINF_OK);
+        assert_status(mutinf_kmeans_centroids(km, c, k), MUTINF_OK);
+        assert_int_equal(deg, distinct < k);
+        assert_int_equal(it, 0);
+        double best = (double)brute_best(sorted, 0, n, k);
+        double scale = (double)brute_best(sorted, 0, n, 1);
+        assert_close(inertia, best, 1e-9, 1e-9 * scale + 1e-300);
+        assert_close(inertia, exact_inertia(v, n, 1, c, lab), 1e-9, 1e-9 * scale + 1e-300);
+        /* centroids ascending (non-degenerate), predict reproduces the labels */
+        for (int64_t j = 1; j < k && !deg; j++)
+            assert_true(c[j] > c[j - 1]);
+        assert_status(mutinf_kmeans_predict(km, v, n, 1, 1, 1, lab2), MUTINF_OK);
+        for (int64_t i = 0; i < n; i++)
+            assert_int_equal(lab2[i], lab[i]);
+        /* the exact optimum is never worse than Lloyd */
+        assert_status(mutinf_kmeans_set_algorithm(km, MUTINF_KMEANS_ALGORITHM_LLOYD), MUTINF_OK);
+        assert_status(mutinf_kmeans_set_n_init(km, 4), MUTINF_OK);
+        assert_status(mutinf_kmeans_fit(km, v, n, 1, 1, 1, lab2), MUTINF_OK);
+        double lloyd;
+        assert_status(mutinf_kmeans_inertia(km, &lloyd), MUTINF_OK);
+        assert_true(inertia <= lloyd * (1 + 1e-12) + 1e-12 * scale);
+        mutinf_kmeans_destroy(km);
+    }
+}
+
+/* Larger 1-D data: the programme beats (or equals) Lloyd with many restarts,
+ * float and double agree, and 1 vs 2 threads are bit-identical. */
+static void test_exact_1d_large(void **state)
+{
+    (void)state;
+    int64_t n = test_quick() ? 3000 : 40000, k = 13;
+    double *x = malloc((size_t)n * sizeof(double));
+    float *x32 = malloc((size_t)n * sizeof(float));
+    uint64_t s = 5;
+    for (int64_t i = 0; i < n; i++) {
+        x[i] = test_rand_normal(&s) * (i % 3 == 0 ? 5.0 : 1.0) + (double)(i % 4);
+        x32[i] = (float)x[i];
+        x[i] = (double)x32[i];
+    }
+    int32_t *l1 = malloc((size_t)n * 4), *l2 = malloc((size_t)n * 4), *l3 = malloc((size_t)n * 4);
+    double c1[13], c2[13], i1, i2, il;
+    mutinf_kmeans *km = new_km((int32_t)k);
+    assert_status(mutinf_kmeans_set_threads(km, 1), MUTINF_OK);
+    assert_status(mutinf_kmeans_fit(km, x, n, 1, 1, 1, l1), MUTINF_OK);
+    assert_status(mutinf_kmeans_centroids(km, c1, k), MUTINF_OK);
+    assert_status(mutinf_kmeans_inertia(km, &i1), MUTINF_OK);
+    assert_status(mutinf_kmeans_set_threads(km, 2), MUTINF_OK);
+    assert_status(mutinf_kmeans_fit_f32(km, x32, n, 1, 1, 1, l2), MUTINF_OK);
+    assert_status(mutinf_kmeans_centroids(km, c2, k), MUTINF_OK);
+    assert_status(mutinf_kmeans_inertia(km, &i2), MUTINF_OK);
+    /* the float values are exactly the doubles: identical results */
+    assert_memory_equal(l1, l2, (size_t)n * 4);
+    assert_memory_equal(c1, c2, sizeof(c1));
+    assert_memory_equal(&i1, &i2, sizeof(i1));
+    assert_status(mutinf_kmeans_set_algorithm(km, MUTINF_KMEANS_ALGORITHM_LLOYD), MUTINF_OK);
+    assert_status(mutinf_kmeans_set_n_init(km, 5), MUTINF_OK);
+    assert_status(mutinf_kmeans_fit(km, x, n, 1, 1, 1, l3), MUTINF_OK);
+    assert_status(mutinf_kmeans_inertia(km, &il), MUTINF_OK);
+    assert_true(i1 <= il * (1 + 1e-12));
+    mutinf_kmeans_destroy(km);
+    free(x);
+    free(x32);
+    free(l1);
+    free(l2);
+    free(l3);
+}
+
+/* Bit-identical results for 1, 2 and 3 threads, in every distance mode. */
+static void test_threads_identical(void **state)
+{
+    (void)state;
+    const int64_t shapes[][3] = {{5000, 3, 9}, {4000, 16, 20}, {3000, 128, 64}, {2000, 40, 7}};
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+        int64_t n = shapes[s][0], d = shapes[s][1], k = shapes[s][2];
+        if (test_quick())
+            n /= 4;
+        double *x = malloc((size_t)(n * d) * sizeof(double));
+        test_fill_normal(x, (size_t)(n * d), 400 + s);
+        for (int is_f32 = 0; is_f32 < 2; is_f32++) {
+            float *x32 = malloc((size_t)(n * d) * sizeof(float));
+            for (int64_t e = 0; e < n * d; e++)
+                x32[e] = (float)x[e];
+            int32_t *lab[3];
+            double *c[3], inertia[3];
+            for (int t = 0; t < 3; t++) {
+                lab[t] = malloc((size_t)n * sizeof(int32_t));
+                c[t] = malloc((size_t)(k * d) * sizeof(double));
+                mutinf_kmeans *km = new_km((int32_t)k);
+                assert_status(mutinf_kmeans_set_threads(km, t + 1), MUTINF_OK);
+                assert_status(mutinf_kmeans_set_n_init(km, 2), MUTINF_OK);
+                assert_status(mutinf_kmeans_set_max_iter(km, 15), MUTINF_OK);
+                assert_status(mutinf_kmeans_set_seed(km, 99), MUTINF_OK);
+                if (is_f32)
+                    assert_status(mutinf_kmeans_fit_f32(km, x32, n, d, d, 1, lab[t]), MUTINF_OK);
+                else
+                    assert_status(mutinf_kmeans_fit(km, x, n, d, d, 1, lab[t]), MUTINF_OK);
+                assert_status(mutinf_kmeans_centroids(km, c[t], k * d), MUTINF_OK);
+                assert_status(mutinf_kmeans_inertia(km, &inertia[t]), MUTINF_OK);
+                /* predict on the training data gives the fit's labels */
+                int32_t *p = malloc((size_t)n * sizeof(int32_t));
+                if (is_f32)
+                    assert_status(mutinf_kmeans_predict_f32(km, x32, n, d, d, 1, p), MUTINF_OK);
+                else
+                    assert_status(mutinf_kmeans_predict(km, x, n, d, d, 1, p), MUTINF_OK);
+                assert_memory_equal(p, lab[t], (size_t)n * sizeof(int32_t));
+                free(p);
+                mutinf_kmeans_destroy(km);
+            }
+            for (int t = 1; t < 3; t++) {
+                assert_memory_equal(lab[t], lab[0], (size_t)n * sizeof(int32_t));
+                assert_memory_equal(c[t], c[0], (size_t)(k * d) * sizeof(double));
+                assert_memory_equal(&inertia[t], &inertia[0], sizeof(double));
+            }
+            for (int t = 0; t < 3; t++) {
+                free(lab[t]);
+                free(c[t]);
+            }
+            free(x32);
+        }
+        free(x);
+    }
+}
+
+/* Column-major (strided) input gives bit-identical results to row-major. */
+static void test_strided_views(void **state)
+{
+    (void)state;
+    int64_t n = 700, d = 12, k = 5;
+    double *x = malloc((size_t)(n * d) * sizeof(double));
+    double *xc = malloc((size_t)(n * d) * sizeof(double));
+    test_fill_normal(x, (size_t)(n * d), 5150);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t f = 0; f < d; f++)
+            xc[i + f * n] = x[i * d + f];
+    int32_t *a = malloc((size_t)n * 4), *b = malloc((size_t)n * 4);
+    double ca[60], cb[60];
+    mutinf_kmeans *km = new_km((int32_t)k);
+    assert_status(mutinf_kmeans_fit(km, x, n, d, d, 1, a), MUTINF_OK);
+    assert_status(mutinf_kmeans_centroids(km, ca, k * d), MUTINF_OK);
+    assert_status(mutinf_kmeans_fit(km, xc, n, d, 1, n, b), MUTINF_OK);
+    assert_status(mutinf_kmeans_centroids(km, cb, k * d), MUTINF_OK);
+    assert_memory_equal(a, b, (size_t)n * 4);
+    assert_memory_equal(ca, cb, sizeof(ca));
+    /* negative row stride: the rows reversed */
+    assert_status(mutinf_kmeans_fit(km, x + (n - 1) * d, n, d, -d, 1, b), MUTINF_OK);
+    double inertia_rev, inertia;
+    assert_status(mutinf_kmeans_inertia(km, &inertia_rev), MUTINF_OK);
+    assert_status(mutinf_kmeans_fit(km, x, n, d, d, 1, a), MUTINF_OK);
+    assert_status(mutinf_kmeans_inertia(km, &inertia), MUTINF_OK);
+    assert_true(isfinite(inertia_rev) && inertia_rev > 0.0);
+    mutinf_kmeans_destroy(km);
+    free(x);
+    free(xc);
+    free(a);
+    free(b);
+}
+
+/* n_init keeps the best restart: the inertia never grows with n_init, and
+ * on a hard data set it does drop. */
+static void test_n_init_keeps_best(void **state)
+{
+    (void)state;
+    int64_t n = 1200, d = 2, k = 15;
+    double *x = malloc((size_t)(n * d) * sizeof(double));
+    test_fill_normal(x, (size_t)(n * d), 808);
+    for (int64_t i = 0; i < n; i++) { /* 30 small blobs, fewer centroids: many local optima */
+        x[i * d] = x[i * d] * 0.3 + (double)(i % 6) * 3.0;
+        x[i * d + 1] = x[i * d + 1] * 0.3 + (double)((i / 6) % 5) * 3.0;
+    }
+    double prev = INFINITY;
+    int dropped = 0;
+    for (int32_t r = 1; r <= 8; r++) {
+        mutinf_kmeans *km = new_km((int32_t)k);
+        assert_status(mutinf_kmeans_set_init(km, MUTINF_KMEANS_INIT_RANDOM), MUTINF_OK);
+        assert_status(mutinf_kmeans_set_n_init(km, r), MUTINF_OK);
+        assert_status(mutinf_kmeans_fit(km, x, n, d, d, 1, NULL), MUTINF_OK);
+        double inertia;
+        assert_status(mutinf_kmeans_inertia(km, &inertia), MUTINF_OK);
+        assert_true(inertia <= prev);
+        dropped += inertia < prev && r > 1;
+        prev = inertia;
+        mutinf_kmeans_destroy(km);
+    }
+    assert_true(dropped > 0);
+    free(x);
+}
+
+/* Greedy k-means++ picks k distinct data rows; random init likewise. */
+static void test_init_picks_rows(void **state)
+{
+    (void)state;
+    int64_t n = 500, d = 6, k = 20;
+    double *x = malloc((size_t)(n * d) * sizeof(double));
+    test_fill_normal(x, (size_t)(n * d), 31);
+    mutinf__km_data X = {x, NULL, n, d};
+    mutinf__km_plan plan;
+    mutinf__km_make_plan(&plan, n, d, k, 2);
+    double *c = malloc((size_t)(k * d) * sizeof(double));
+    for (int method = 0; method < 2; method++) {
+        if (method == 0)
+            assert_status(mutinf__km_init_plusplus(&X, &plan, k, 3, 0, c), MUTINF_OK);
+        else
+            assert_status(mutinf__km_init_random(&X, k, 3, 0, c), MUTINF_OK);
+        for (int64_t j = 0; j < k; j++) {
+            int found = 0;
+            for (int64_t i = 0; i < n && !found; i++)
+                found = memcmp(x + i * d, c + j * d, (size_t)d * sizeof(double)) == 0;
+            assert_true(found);
+            for (int64_t q = 0; q < j; q++)
+                assert_true(memcmp(c + q * d, c + j * d, (size_t)d * sizeof(double)) != 0);
+        }
+    }
+    /* k-means++ spreads out: on 4 far blobs with k = 4 it picks one per blob */
+    int32_t *truth = malloc((size_t)n * 4);
+    double *b = make_blobs(n, d, 4, 9, truth);
+    mutinf__km_data B = {b, NULL, n, d};
+    mutinf__km_make_plan(&plan, n, d, 4, 1);
+    assert_status(mutinf__km_init_plusplus(&B, &plan, 4, 1, 0, c), MUTINF_OK);
+    int hit[4] = {0, 0, 0, 0};
+    for (int64_t j = 0; j < 4; j++)
+        for (int64_t i = 0; i < n; i++)
+            if (memcmp(b + i * d, c + j * d, (size_t)d * sizeof(double)) == 0)
+                hit[truth[i]]++;
+    for (int j = 0; j < 4; j++)
+        assert_int_equal(hit[j], 1);
+    free(truth);
+    free(b);
+    free(x);
+    free(c);
+}
+
+static void test_degenerate_and_constant(void **state)
+{
+    (void)state;
+    /* 3 distinct rows, k = 5 */
+    double x[] = {1, 2, 3, 4, 1, 2, -0.0, 7, 3, 4, 0.0, 7, 1, 2};
+    int32_t lab[7];
+    mutinf_kmeans *km = new_km(5);
+    assert_status(mutinf_kmeans_fit(km, x, 7, 2, 2, 1, lab), MUTINF_OK);
+    int32_t deg, conv;
+    double inertia, c[10];
+    assert_status(mutinf_kmeans_degenerate(km, &deg), MUTINF_OK);
+    assert_status(mutinf_kmeans_converged(km, &conv), MUTINF_OK);
+    assert_status(mutinf_kmeans_inertia(km, &inertia), MUTINF_OK);
+    assert_status(mutinf_kmeans_centroids(km, c, 10), MUTINF_OK);
+    assert_int_equal(deg, 1);
+    assert_int_equal(conv, 1);
+    assert_true(inertia == 0.0);
+    for (int j = 0; j < 5; j++)
+        assert_false(isnan(c[2 * j]) || isnan(c[2 * j + 1]));
+    assert_int_equal(lab[0], lab[2]);
+    assert_int_equal(lab[0], lab[6]);
+    assert_int_equal(lab[1], lab[4]);
+    assert_int_equal(lab[3], lab[5]);
+    assert_true(lab[0] != lab[1] && lab[1] != lab[3] && lab[0] != lab[3]);
+    for (int i = 0; i < 7; i++)
+        assert_true(c[2 * lab[i]] == x[2 * i] && c[2 * lab[i] + 1] == x[2 * i + 1]);
+    /* constant data, k = 1: a normal fit */
+    double cst[40];
+    for (int i = 0; i < 40; i++)
+        cst[i] = 2.5;
+    int32_t l2[20];
+    assert_status(mutinf_kmeans_set_k(km, 1), MUTINF_OK);
+    for (int d = 1; d <= 2; d++) {
+        assert_status(mutinf_kmeans_fit(km, cst, 40 / d, d, d, 1, l2), MUTINF_OK);
+        assert_status(mutinf_kmeans_degenerate(km, &deg), MUTINF_OK);
+        assert_status(mutinf_kmeans_inertia(km, &inertia), MUTINF_OK);
+        assert_int_equal(deg, 0);
+        assert_true(inertia == 0.0);
+        assert_status(mutinf_kmeans_centroids(km, c, 10), MUTINF_OK);
+        assert_true(c[0] == 2.5);
+    }
+    /* constant data, k = 3: degenerate, all centroids equal */
+    assert_status(mutinf_kmeans_set_k(km, 3), MUTINF_OK);
+    assert_status(mutinf_kmeans_fit(km, cst, 40, 1, 1, 1, NULL), MUTINF_OK);
+    assert_status(mutinf_kmeans_degenerate(km, &deg), MUTINF_OK);
+    assert_int_equal(deg, 1);
+    assert_status(mutinf_kmeans_centroids(km, c, 3), MUTINF_OK);
+    assert_true(c[0] == 2.5 && c[1] == 2.5 && c[2] == 2.5);
+    /* k == n with distinct points: every point its own cluster */
+    double y[] = {5, 1, 4, 2, 3};
+    int32_t l3[5];
+    assert_status(mutinf_kmeans_set_k(km, 5), MUTINF_OK);
+    assert_status(mutinf_kmeans_fit(km, y, 5, 1, 1, 1, l3), MUTINF_OK);
+    assert_status(mutinf_kmeans_inertia(km, &inertia), MUTINF_OK);
+    assert_true(inertia == 0.0);
+    assert_int_equal(l3[0], 4);
+    assert_int_equal(l3[1], 0);
+    mutinf_kmeans_destroy(km);
+}
+
+typedef struct stop_state {
+    int64_t calls, stop_at, last_done, last_total;
+} stop_state;
+
+static int32_t stop_cb(int64_t done, int64_t total, void *payload)
+{
+    stop_state *s = payload;
+    s->calls++;
+    s->last_done = done;
+    s->last_total = total;
+    return done >= s->stop_at;
+}
+
+static void test_progress_stops(void **state)
+{
+    (void)state;
+    int64_t n = 2000, d = 4, k = 30;
+    double *x = malloc((size_t)(n * d) * sizeof(double));
+    test_fill_normal(x, (size_t)(n * d), 61);
+    int32_t *lab = malloc((size_t)n * 4);
+    mutinf_kmeans *km = new_km((int32_t)k);
+    assert_status(mutinf_kmeans_set_tol(km, 0.0), MUTINF_OK);
+    assert_status(mutinf_kmeans_set_n_init(km, 2), MUTINF_OK);
+    assert_status(mutinf_kmeans_fit(km, x, n, d, d, 1, NULL), MUTINF_OK);
+    double before, after, c_before[120], c_after[120];
+    assert_status(mutinf_kmeans_inertia(km, &before), MUTINF_OK);
+    assert_status(mutinf_kmeans_centroids(km, c_before, k * d), MUTINF_OK);
+    stop_state s = {0, 3, 0, 0};
+    assert_status(mutinf_kmeans_set_progress(km, stop_cb, &s), MUTINF_OK);
+    for (int64_t i = 0; i < n; i++)
+        lab[i] = -7;
+    assert_status(mutinf_kmeans_fit(km, x, n, d, d, 1, lab), MUTINF_ERR_CANCELLED);
+    assert_int_equal(s.calls, 3);
+    assert_int_equal(s.last_total, 2 * 300);
+    for (int64_t i = 0; i < n; i++)
+        assert_int_equal(lab[i], -7); /* untouched */
+    assert_status(mutinf_kmeans_inertia(km, &after), MUTINF_OK);
+    assert_status(mutinf_kmeans_centroids(km, c_after, k * d), MUTINF_OK);
+    assert_memory_equal(&before, &after, sizeof(double));
+    assert_memory_equal(c_before, c_after, sizeof(c_before));
+    /* a callback that never stops sees every iteration */
+    s = (stop_state){0, INT64_MAX, 0, 0};
+    assert_status(mutinf_kmeans_fit(km, x, n, d, d, 1, lab), MUTINF_OK);
+    assert_true(s.calls >= 2);
+    /* the exact 1-D programme reports its layers and stops too */
+    s = (stop_state){0, 2, 0, 0};
+    assert_status(mutinf_kmeans_fit(km, x, n, 1, d, 1, lab), MUTINF_ERR_CANCELLED);
+    assert_int_equal(s.calls, 2);
+    assert_int_equal(s.last_total, k);
+    mutinf_kmeans_destroy(km);
+    free(x);
+    free(lab);
+}
+
+static void test_bad_arguments(void **state)
+{
+    (void)state;
+    double x[40];
+    test_fill_normal(x, 40, 1);
+    int32_t lab[20];
+    for (int i = 0; i < 20; i++)
+        lab[i] = -9;
+    mutinf_kmeans *km = NULL;
+    assert_status(mutinf_kmeans_create(NULL), MUTINF_ERR_NULL_ARGUMENT);
+    mutinf_kmeans_destroy(NULL);
+    km = new_km(3);
+    /* setters */
+    assert_status(mutinf_kmeans_set_k(NULL, 3), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_set_k(km, 0), MUTINF_ERR_INVALID_ARGUMENT);
+    assert_status(mutinf_kmeans_set_k(km, -2), MUTINF_ERR_INVALID_ARGUMENT);
+    assert_status(mutinf_kmeans_set_n_init(km, 0), MUTINF_ERR_INVALID_ARGUMENT);
+    assert_status(mutinf_kmeans_set_n_init(NULL, 1), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_set_max_iter(km, 0), MUTINF_ERR_INVALID_ARGUMENT);
+    assert_status(mutinf_kmeans_set_max_iter(NULL, 1), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_set_tol(km, -1e-3), MUTINF_ERR_INVALID_ARGUMENT);
+    assert_status(mutinf_kmeans_set_tol(km, NAN), MUTINF_ERR_INVALID_ARGUMENT);
+    assert_status(mutinf_kmeans_set_tol(km, INFINITY), MUTINF_ERR_INVALID_ARGUMENT);
+    assert_status(mutinf_kmeans_set_tol(NULL, 0.1), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_set_init(km, 3), MUTINF_ERR_INVALID_ARGUMENT);
+    assert_status(mutinf_kmeans_set_init(km, -1), MUTINF_ERR_INVALID_ARGUMENT);
+    assert_status(mutinf_kmeans_set_init(NULL, 0), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_set_algorithm(km, 2), MUTINF_ERR_INVALID_ARGUMENT);
+    assert_status(mutinf_kmeans_set_algorithm(NULL, 0), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_set_threads(km, -1), MUTINF_ERR_INVALID_ARGUMENT);
+    assert_status(mutinf_kmeans_set_threads(NULL, 1), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_set_seed(NULL, 1), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_set_progress(NULL, NULL, NULL), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_set_init_centroids(NULL, x, 3, 2, 2, 1), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_set_init_centroids(km, NULL, 3, 2, 2, 1), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_set_init_centroids(km, x, 0, 2, 2, 1),
+                  MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_kmeans_set_init_centroids(km, x, 3, 0, 2, 1),
+                  MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_kmeans_set_init_centroids(km, x, (int64_t)INT32_MAX + 1, 1, 0, 1),
+                  MUTINF_ERR_INVALID_ARGUMENT);
+    assert_status(mutinf_kmeans_set_init_centroids(km, x, 3, 2, INT64_MAX / 2, 1),
+                  MUTINF_ERR_SIZE_OVERFLOW);
+    double bad[6] = {1, 2, 3, INFINITY, 5, 6};
+    assert_status(mutinf_kmeans_set_init_centroids(km, bad, 3, 2, 2, 1), MUTINF_ERR_NON_FINITE);
+    assert_non_null(strstr(mutinf_last_error_message(), "centroid 1"));
+    /* the failed setters changed nothing: k is still 3, init still k-means++ */
+    /* getters and predict before any fit */
+    double v;
+    int32_t iv;
+    int64_t kk, dd;
+    assert_status(mutinf_kmeans_inertia(km, &v), MUTINF_ERR_INVALID_STATE);
+    assert_status(mutinf_kmeans_n_iter(km, &iv), MUTINF_ERR_INVALID_STATE);
+    assert_status(mutinf_kmeans_converged(km, &iv), MUTINF_ERR_INVALID_STATE);
+    assert_status(mutinf_kmeans_degenerate(km, &iv), MUTINF_ERR_INVALID_STATE);
+    assert_status(mutinf_kmeans_shape(km, &kk, &dd), MUTINF_ERR_INVALID_STATE);
+    assert_status(mutinf_kmeans_centroids(km, x, 40), MUTINF_ERR_INVALID_STATE);
+    assert_status(mutinf_kmeans_predict(km, x, 20, 2, 2, 1, lab), MUTINF_ERR_INVALID_STATE);
+    assert_status(mutinf_kmeans_inertia(NULL, &v), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_shape(NULL, &kk, &dd), MUTINF_ERR_NULL_ARGUMENT);
+    /* fit */
+    assert_status(mutinf_kmeans_fit(NULL, x, 20, 2, 2, 1, lab), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_fit(km, NULL, 20, 2, 2, 1, lab), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_fit_f32(km, NULL, 20, 2, 2, 1, lab), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_fit(km, x, 0, 2, 2, 1, lab), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_kmeans_fit(km, x, 20, 0, 2, 1, lab), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_kmeans_fit(km, x, -1, 2, 2, 1, lab), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_kmeans_fit(km, x, 2, 2, 2, 1, lab), MUTINF_ERR_INVALID_ARGUMENT);
+    assert_non_null(strstr(mutinf_last_error_message(), "k = 3 > n = 2"));
+    assert_status(mutinf_kmeans_fit(km, x, 20, 2, INT64_MAX / 4, 1, lab),
+                  MUTINF_ERR_SIZE_OVERFLOW);
+    assert_status(mutinf_kmeans_fit(km, x, 20, 2, INT64_MIN, 1, lab), MUTINF_ERR_SIZE_OVERFLOW);
+    assert_status(mutinf_kmeans_fit(km, x, (int64_t)INT32_MAX + 5, 1, 0, 1, lab),
+                  MUTINF_ERR_SIZE_OVERFLOW);
+    double y[40];
+    memcpy(y, x, sizeof(y));
+    y[2 * 13 + 1] = NAN;
+    assert_status(mutinf_kmeans_fit(km, y, 20, 2, 2, 1, lab), MUTINF_ERR_NON_FINITE);
+    assert_non_null(strstr(mutinf_last_error_message(), "row 13"));
+    y[2 * 13 + 1] = -INFINITY;
+    assert_status(mutinf_kmeans_fit(km, y, 20, 2, 2, 1, lab), MUTINF_ERR_NON_FINITE);
+    float yf[40];
+    for (int i = 0; i < 40; i++)
+        yf[i] = (float)x[i];
+    yf[7] = NAN;
+    assert_status(mutinf_kmeans_fit_f32(km, yf, 20, 2, 2, 1, lab), MUTINF_ERR_NON_FINITE);
+    assert_non_null(strstr(mutinf_last_error_message(), "row 3"));
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(lab[i], -9); /* untouched by every failure */
+    /* given init: missing, wrong shape */
+    assert_status(mutinf_kmeans_set_init(km, MUTINF_KMEANS_INIT_GIVEN), MUTINF_OK);
+    assert_status(mutinf_kmeans_fit(km, x, 20, 2, 2, 1, lab), MUTINF_ERR_INVALID_STATE);
+    assert_status(mutinf_kmeans_set_init_centroids(km, x, 3, 2, 2, 1), MUTINF_OK);
+    assert_status(mutinf_kmeans_fit(km, x, 10, 4, 4, 1, lab), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_kmeans_set_k(km, 4), MUTINF_OK);
+    assert_status(mutinf_kmeans_fit(km, x, 20, 2, 2, 1, lab), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_kmeans_set_k(km, 3), MUTINF_OK);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(lab[i], -9);
+    assert_status(mutinf_kmeans_fit(km, x, 20, 2, 2, 1, lab), MUTINF_OK);
+    /* after a fit: getters, predict */
+    assert_status(mutinf_kmeans_shape(km, &kk, &dd), MUTINF_OK);
+    assert_int_equal(kk, 3);
+    assert_int_equal(dd, 2);
+    assert_status(mutinf_kmeans_shape(km, NULL, NULL), MUTINF_OK);
+    assert_status(mutinf_kmeans_inertia(km, NULL), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_n_iter(km, NULL), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_converged(km, NULL), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_degenerate(km, NULL), MUTINF_ERR_NULL_ARGUMENT);
+    double c[6] = {-1, -1, -1, -1, -1, -1};
+    assert_status(mutinf_kmeans_centroids(km, NULL, 6), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_centroids(km, c, 5), MUTINF_ERR_DIMENSION_MISMATCH);
+    for (int i = 0; i < 6; i++)
+        assert_true(c[i] == -1.0);
+    int32_t p[20];
+    for (int i = 0; i < 20; i++)
+        p[i] = -5;
+    assert_status(mutinf_kmeans_predict(NULL, x, 20, 2, 2, 1, p), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_predict(km, NULL, 20, 2, 2, 1, p), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_predict(km, x, 20, 2, 2, 1, NULL), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_predict_f32(km, NULL, 20, 2, 2, 1, p), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_kmeans_predict(km, x, 20, 3, 3, 1, p), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_kmeans_predict(km, x, 0, 2, 2, 1, p), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_kmeans_predict(km, x, 20, 2, INT64_MAX / 3, 1, p),
+                  MUTINF_ERR_SIZE_OVERFLOW);
+    assert_status(mutinf_kmeans_predict(km, y, 20, 2, 2, 1, p), MUTINF_ERR_NON_FINITE);
+    assert_non_null(strstr(mutinf_last_error_message(), "row 13"));
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(p[i], -5);
+    assert_status(mutinf_kmeans_predict(km, x, 20, 2, 2, 1, p), MUTINF_OK);
+    assert_memory_equal(p, lab, sizeof(p));
+    mutinf_kmeans_destroy(km);
+}
+
+/* Every allocation failure is reported as MUTINF_ERR_OUT_OF_MEMORY, leaves
+ * the outputs and the previous fit untouched, and leaks nothing. */
+static void test_out_of_memory(void **state)
+{
+    (void)state;
+    const int64_t shapes[][4] = {{300, 3, 4, 0}, {300, 20, 5, 0}, {300, 1, 6, 0}, {200, 30, 8, 1}};
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+        int64_t n = shapes[s][0], d = shapes[s][1], k = shapes[s][2];
+        double *x = malloc((size_t)(n * d) * sizeof(double));
+        test_fill_normal(x, (size_t)(n * d), 1000 + s);
+        int32_t *lab = malloc((size_t)n * 4);
+        mutinf_kmeans *km = new_km((int32_t)k);
+        assert_status(mutinf_kmeans_set_n_init(km, 2), MUTINF_OK);
+        if (shapes[s][3])
+            assert_status(mutinf_kmeans_set_init(km, MUTINF_KMEANS_INIT_RANDOM), MUTINF_OK);
+        int ok = 0;
+        for (long fail = 0; fail < 200 && !ok; fail++) {
+            for (int64_t i = 0; i < n; i++)
+                lab[i] = -3;
+            mutinf__alloc_fail_after(fail);
+            /* column-major view: the packed copy is allocated too */
+            mutinf_status st = mutinf_kmeans_fit(km, x, n, d, 1, n, lab);
+            mutinf__alloc_fail_after(-1);
+            if (st == MUTINF_OK) {
+                ok = 1;
+                break;
+            }
+            assert_int_equal(st, MUTINF_ERR_OUT_OF_MEMORY);
+            for (int64_t i = 0; i < n; i++)
+                assert_int_equal(lab[i], -3);
+            double v;
+            assert_status(mutinf_kmeans_inertia(km, &v), MUTINF_ERR_INVALID_STATE);
+        }
+        assert_true(ok);
+        for (long fail = 0; fail < 50; fail++) {
+            mutinf__alloc_fail_after(fail);
+            mutinf_status st = mutinf_kmeans_predict(km, x, n, d, 1, n, lab);
+            mutinf__alloc_fail_after(-1);
+            if (st == MUTINF_OK)
+                break;
+            assert_int_equal(st, MUTINF_ERR_OUT_OF_MEMORY);
+        }
+        mutinf_kmeans *km2 = NULL;
+        mutinf__alloc_fail_after(0);
+        assert_status(mutinf_kmeans_create(&km2), MUTINF_ERR_OUT_OF_MEMORY);
+        assert_null(km2);
+        mutinf__alloc_fail_after(0);
+        assert_status(mutinf_kmeans_set_init_centroids(km, x, k, d, d, 1),
+                      MUTINF_ERR_OUT_OF_MEMORY);
+        mutinf__alloc_fail_after(-1);
+        mutinf_kmeans_destroy(km);
+        free(x);
+        free(lab);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_blobs_recovered),
+        cmocka_unit_test(test_lloyd_matches_reference),
+        cmocka_unit_test(test_lloyd_reference_exact),
+        cmocka_unit_test(test_exact_1d_brute_force),
+        cmocka_unit_test(test_exact_1d_large),
+        cmocka_unit_test(test_threads_identical),
+        cmocka_unit_test(test_strided_views),
+        cmocka_unit_test(test_n_init_keeps_best),
+        cmocka_unit_test(test_init_picks_rows),
+        cmocka_unit_test(test_degenerate_and_constant),
+        cmocka_unit_test(test_progress_stops),
+        cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_out_of_memory),
+    };
+    if (getenv("MUTINF_TEST_FILTER") != NULL)
+        cmocka_set_test_filter(getenv("MUTINF_TEST_FILTER"));
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -10,7 +10,8 @@ endif()
 # (Python 3 with NumPy makes the input files and the reference values).
 set(MUTINF_CLI_PYTHON /usr/bin/python3 CACHE FILEPATH "Python 3 with NumPy for the CLI tests")
 if(TARGET mutinf_cli AND EXISTS ${MUTINF_CLI_PYTHON})
-  set(MUTINF_CLI_GROUPS usage readers partition lingauss jacobian gaussian quantized demo)
+  set(MUTINF_CLI_GROUPS usage readers partition lingauss jacobian gaussian quantized kmeans
+      demo)
   foreach(group ${MUTINF_CLI_GROUPS})
     add_test(NAME cli_${group}
              COMMAND ${MUTINF_CLI_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_cli.py
@@ -19,3 +20,4 @@ if(TARGET mutinf_cli AND EXISTS ${MUTINF_CLI_PYTHON})
                          ENVIRONMENT "OMP_NUM_THREADS=2")
   endforeach()
 endif()
+

@@ -17,6 +17,7 @@ static const command commands[] = {
     {"jacobian", cmd_jacobian, "local (Jacobian) TC from a batch of Jacobians"},
     {"gaussian", cmd_gaussian, "Gaussian plug-in TC from recorded activations"},
     {"quantized", cmd_quantized, "discrete TC from quantized activations"},
+    {"kmeans", cmd_kmeans, "k-means clustering of the rows of a data file"},
 };
 
 static void print_usage(FILE *f)

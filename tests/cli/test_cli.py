@@ -891,10 +891,9 @@ def group_demo():
     check(d is not None and d["true"] == "inf", f"demo with infinite TC: {d}")
 
 
-# The k-means module (the kmeans command and the k-means quantizer).
+# The k-means quantizer of the quantized estimator.
 HAVE_KMEANS = False
-COMMANDS = ["demo", "lingauss", "jacobian", "gaussian", "quantized"] + (["kmeans"] if HAVE_KMEANS
-                                                                        else [])
+COMMANDS = ["demo", "lingauss", "jacobian", "gaussian", "quantized", "kmeans"]
 EXPECT_DEMO_ROWS = [("jacobian", None), ("gaussian", None)] + (
     [("quantized", 2), ("quantized", 3), ("quantized", 5), ("quantized", 10)] if HAVE_KMEANS
     else [])

@@ -81,9 +81,16 @@ mutinf_status mutinf_activations_gaussian(const mutinf_activations *activations,
             goto done;
         mutinf__view cv = {.data = copula, .is_f32 = 0, .rank = 2,
                            .dim = {n, m, 1}, .stride = {1, n, 0}};
-        st = mutinf__covariance(&cv, iota, m, threads, C, NULL);
+        st = mutinf__covariance(&cv, iota, m, threads, NULL, C, NULL);
     } else {
-        st = mutinf__covariance(v, partition->units, m, threads, C, NULL);
+        /* the column sums of the wrap spare the direct path a pass */
+        double *sums = NULL;
+        if (activations->col_sum != NULL) {
+            sums = corr; /* m + 1 doubles, not needed before the bias step */
+            for (int64_t j = 0; j < m; j++)
+                sums[j] = activations->col_sum[partition->units[j]];
+        }
+        st = mutinf__covariance(v, partition->units, m, threads, sums, C, NULL);
     }
     if (st != MUTINF_OK)
         goto done;

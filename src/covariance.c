@@ -138,7 +138,7 @@ static mutinf_status column_sums(const mutinf__view *v, int64_t u0, int64_t m, i
 }
 
 mutinf_status mutinf__covariance(const mutinf__view *v, const int64_t *units, int64_t m,
-                                 int threads, double *C, double *mean_out)
+                                 int threads, const double *col_sums, double *C, double *mean_out)
 {
     const int64_t n = v->dim[0], rs = v->stride[0], cs = v->stride[1];
     int64_t chunk = CHUNK_DOUBLES / (m > 0 ? m : 1);
@@ -158,7 +158,11 @@ mutinf_status mutinf__covariance(const mutinf__view *v, const int64_t *units, in
     double *sum = mutinf__alloc((size_t)m, sizeof *sum, 0, "column sums");
     if (sum == NULL)
         return MUTINF_ERR_OUT_OF_MEMORY;
-    mutinf_status st = column_sums(v, units[0], m, threads, sum);
+    mutinf_status st = MUTINF_OK;
+    if (col_sums != NULL)
+        memcpy(sum, col_sums, (size_t)m * sizeof *sum);
+    else
+        st = column_sums(v, units[0], m, threads, sum);
     if (st == MUTINF_OK) {
         const double *A = (const double *)v->data + units[0] * cs;
         st = row_major ? mutinf__syrk('N', m, n, 1.0, A, rs, 0.0, C, m)

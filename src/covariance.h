@@ -12,7 +12,9 @@
 /* Unbiased sample covariance (divisor n - 1) of the columns units[0..m) of
  * the rank-2 view `v` (rows are samples, n = v->dim[0] >= 2), written to `C`
  * as a full symmetric column-major m x m matrix (leading dimension m);
- * `mean_out` (NULL or m doubles) receives the column means.
+ * `mean_out` (NULL or m doubles) receives the column means.  `col_sums`
+ * (NULL, or the m column sums already known) spares the direct path its
+ * pass over the data.
  *
  * Two paths, the same result up to rounding:
  * - direct: double data whose selected columns form one BLAS matrix (unit
@@ -25,7 +27,7 @@
  * Packing runs in `threads` OpenMP threads; BLAS is called outside the
  * parallel region only.  Bit-identical for every `threads`. */
 mutinf_status mutinf__covariance(const mutinf__view *v, const int64_t *units, int64_t m,
-                                 int threads, double *C, double *mean_out);
+                                 int threads, const double *col_sums, double *C, double *mean_out);
 
 /* The same, forcing the chunked path with `chunk` rows per dsyrk (tests). */
 mutinf_status mutinf__covariance_chunked(const mutinf__view *v, const int64_t *units, int64_t m,

@@ -290,7 +290,7 @@ static void test_covariance_paths(void **state)
     for (int j = 0; j < 9; j++)
         units[j] = j;
     double C0[81], C1[81], C2[81], m0[9], m1[9], ref[81];
-    assert_status(mutinf__covariance(&v, units, d, 1, C0, m0), MUTINF_OK);
+    assert_status(mutinf__covariance(&v, units, d, 1, NULL, C0, m0), MUTINF_OK);
     assert_status(mutinf__covariance_chunked(&v, units, d, 1, 7, C1, m1), MUTINF_OK);
     assert_status(mutinf__covariance_chunked(&v, units, d, 3, 7, C2, NULL), MUTINF_OK);
     cov_ref(x, n, d, units, d, ref);

@@ -1,0 +1,231 @@
+/* Benchmark of the activations estimators (run it with `bench/run activations`).
+ *
+ *   gaussian_n100k_d256_K16     Gaussian plug-in TC + 16 x 16 pairwise matrix of
+ *                               100000 samples x 256 units, against one bare dsyrk
+ *                               over the same data (printed here, peer=dsyrk-floor)
+ *                               and NumPy (bench/peers/activations_peers.py);
+ *   quantized_n100k_d64_K8_b16  k-means quantized TC + pairwise, 100000 x 64 units,
+ *                               8 modules, 16 clusters, n_init 1, against
+ *                               scikit-learn KMeans per module + NumPy counting.
+ *
+ * Writes the data (.npy) and its own timings (results.json) to
+ * $MUTINF_BENCH_DIR for the peers script; prints one line per case it can
+ * time alone.  Times are medians over repetitions (wall clock). */
+#define _DEFAULT_SOURCE
+#include <cblas.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mutinf/mutinf.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void normals(double *x, size_t n, uint64_t seed)
+{
+    uint64_t s = seed;
+    for (size_t i = 0; i < n; i += 2) {
+        double u = ((double)(splitmix(&s) >> 11) + 0.5) / 9007199254740992.0;
+        double v = ((double)(splitmix(&s) >> 11) + 0.5) / 9007199254740992.0;
+        double r = sqrt(-2.0 * log(u));
+        x[i] = r * cos(2 * M_PI * v);
+        if (i + 1 < n)
+            x[i + 1] = r * sin(2 * M_PI * v);
+    }
+}
+
+/* n x d activations: latent factors mixed into every unit, plus unit noise. */
+static double *make_data(int64_t n, int64_t d, int64_t latent, uint64_t seed)
+{
+    double *z = malloc((size_t)(n * latent) * sizeof *z);
+    double *w = malloc((size_t)(latent * d) * sizeof *w);
+    double *x = malloc((size_t)(n * d) * sizeof *x);
+    if (z == NULL || w == NULL || x == NULL) {
+        fprintf(stderr, "activations: out of memory\n");
+        exit(1);
+    }
+    normals(z, (size_t)(n * latent), seed);
+    normals(w, (size_t)(latent * d), seed + 1);
+    normals(x, (size_t)(n * d), seed + 2);
+    for (int64_t i = 0; i < latent * d; i++)
+        w[i] *= 0.5;
+    /* x = noise + z w (row-major) */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)d, (int)latent, 1.0, z,
+                (int)latent, w, (int)d, 1.0, x, (int)d);
+    for (int64_t i = 0; i < n * d; i++)
+        x[i] = x[i] > 0 ? x[i] : 0.1 * x[i]; /* leaky-ReLU-like activations */
+    free(w);
+    free(z);
+    return x;
+}
+
+static void write_npy(const char *dir, const char *name, const double *x, int64_t n, int64_t d)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL) {
+        fprintf(stderr, "activations: cannot write %s\n", path);
+        exit(1);
+    }
+    char header[128];
+    int len = snprintf(header, sizeof header,
+                       "{'descr': '<f8', 'fortran_order': False, 'shape': (%lld, %lld), }",
+                       (long long)n, (long long)d);
+    int total = 10 + len + 1, pad = (64 - total % 64) % 64;
+    unsigned short hlen = (unsigned short)(len + pad + 1);
+    fwrite("\x93NUMPY\x01\x00", 1, 8, f);
+    fputc(hlen & 0xff, f);
+    fputc(hlen >> 8, f);
+    fwrite(header, 1, (size_t)len, f);
+    for (int i = 0; i < pad; i++)
+        fputc(' ', f);
+    fputc('\n', f);
+    fwrite(x, sizeof *x, (size_t)(n * d), f);
+    fclose(f);
+}
+
+static void check(mutinf_status st, const char *what)
+{
+    if (st != MUTINF_OK) {
+        fprintf(stderr, "activations: %s failed: %s: %s\n", what, mutinf_status_string(st),
+                mutinf_last_error_message());
+        exit(1);
+    }
+}
+
+int main(void)
+{
+    const char *dir = getenv("MUTINF_BENCH_DIR");
+    int reps = 7;
+    FILE *json = NULL;
+    if (dir != NULL) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/results.json", dir);
+        json = fopen(path, "w");
+    }
+    if (json)
+        fprintf(json, "{\n");
+
+    /* ---- Gaussian: n = 100000, d = 256, K = 16 ------------------------- */
+    {
+        const int64_t n = 100000, d = 256, K = 16;
+        double *x = make_data(n, d, 64, 1);
+        if (dir)
+            write_npy(dir, "gaussian.npy", x, n, d);
+        mutinf_partition *p = NULL;
+        mutinf_options *o = NULL;
+        check(mutinf_partition_create_contiguous(d, K, &p), "partition");
+        check(mutinf_options_create(&o), "options");
+        check(mutinf_options_set_threads(o, 2), "threads");
+        /* the peers compute the plain plug-in: compare like with like */
+        check(mutinf_options_set_bias_correction(o, 0), "bias");
+        double *pw = malloc((size_t)(K * K) * sizeof *pw), tc = 0, t[16], f[16];
+        for (int r = 0; r < reps; r++) {
+            double t0 = now();
+            mutinf_activations *a = NULL;
+            check(mutinf_activations_wrap(x, n, d, d, 1, &a), "wrap");
+            check(mutinf_activations_gaussian(a, p, o, &tc, pw, NULL), "gaussian");
+            mutinf_activations_destroy(a);
+            t[r] = now() - t0;
+        }
+        double *C = malloc((size_t)(d * d) * sizeof *C);
+        for (int r = 0; r < reps; r++) {
+            double t0 = now();
+            cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, (int)d, (int)n, 1.0, x, (int)d,
+                        0.0, C, (int)d);
+            f[r] = now() - t0;
+        }
+        double lib = median(t, reps), floor_s = median(f, reps);
+        printf("shape=gaussian_n100k_d256_K16 libmutinf_s=%.4f peer=dsyrk-floor peer_s=%.4f "
+               "speedup=%.2f\n",
+               lib, floor_s, floor_s / lib);
+        fflush(stdout);
+        if (json) {
+            fprintf(json, "  \"gaussian_n100k_d256_K16\": {\"libmutinf_s\": %.6f, \"tc\": %.17g, "
+                          "\"pairwise01\": %.17g},\n",
+                    lib, tc, pw[1]);
+        }
+        free(C);
+        free(pw);
+        mutinf_options_destroy(o);
+        mutinf_partition_destroy(p);
+        free(x);
+    }
+
+    /* ---- Quantized: n = 100000, d = 64, K = 8, bins = 16 ---------------- */
+    {
+        const int64_t n = 100000, d = 64, K = 8;
+        reps = 3;
+        double *x = make_data(n, d, 8, 2);
+        if (dir)
+            write_npy(dir, "quantized.npy", x, n, d);
+        mutinf_partition *p = NULL;
+        mutinf_options *o = NULL;
+        check(mutinf_partition_create_contiguous(d, K, &p), "partition");
+        check(mutinf_options_create(&o), "options");
+        check(mutinf_options_set_threads(o, 2), "threads");
+        check(mutinf_options_set_quantizer(o, MUTINF_QUANTIZER_KMEANS), "quantizer");
+        check(mutinf_options_set_bins(o, 16), "bins");
+        check(mutinf_options_set_n_init(o, 1), "n_init");
+        double *pw = malloc((size_t)(K * K) * sizeof *pw), tc = 0, t[16];
+        int64_t cells = 0;
+        int32_t under = 0;
+        for (int r = 0; r < reps; r++) {
+            double t0 = now();
+            mutinf_activations *a = NULL;
+            check(mutinf_activations_wrap(x, n, d, d, 1, &a), "wrap");
+            check(mutinf_activations_quantized(a, p, o, &tc, pw, NULL, NULL, &cells, &under, NULL),
+                  "quantized");
+            mutinf_activations_destroy(a);
+            t[r] = now() - t0;
+        }
+        double lib = median(t, reps);
+        fprintf(stderr, "activations: quantized TC %.4f, occupied cells %lld, undersampled %d\n",
+                tc, (long long)cells, (int)under);
+        if (json)
+            fprintf(json,
+                    "  \"quantized_n100k_d64_K8_b16\": {\"libmutinf_s\": %.6f, \"tc\": %.17g, "
+                    "\"occupied_cells\": %lld}\n",
+                    lib, tc, (long long)cells);
+        if (!dir)
+            printf("shape=quantized_n100k_d64_K8_b16 libmutinf_s=%.4f\n", lib);
+        free(pw);
+        mutinf_options_destroy(o);
+        mutinf_partition_destroy(p);
+        free(x);
+    }
+    if (json) {
+        fprintf(json, "}\n");
+        fclose(json);
+    }
+    return 0;
+}

@@ -32,6 +32,13 @@ int mutinf__jac_row_scales(const mutinf__view *v, int64_t b, const int64_t *rows
 void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int64_t m,
                       const int *exps, int64_t k0, int64_t kc, int64_t kcp, double *jp);
 
+/* For n = inputs <= MUTINF__JAC_KC: the row scales and the packing of
+ * mutinf__jac_row_scales() and mutinf__jac_pack() (k0 = 0, kc = n) in one
+ * pass over the caller's data, with identical results.  Returns 0, or 1
+ * when the sample holds NaN or Inf. */
+int mutinf__jac_pack_scaled(const mutinf__view *v, int64_t b, const int64_t *rows, int64_t m,
+                            double noise_var, int *exps, int64_t kcp, double *jp);
+
 /* Lower triangle of jp jp^T (jp: m x kcp row-major, kcp % 4 == 0) added to
  * (accumulate = 1) or stored into (0) lane `lane` of the lane-interleaved
  * matrix `cl`: element (i, j), j <= i, of lane l at cl[(i*m + j)*LANES + l].

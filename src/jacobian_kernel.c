@@ -38,41 +38,94 @@ JAC_INLINE void store4(double *p, v4d x) { *(v4du *)p = x; }
 /* Horizontal sum in a fixed order. */
 JAC_INLINE double hsum(v4d a) { return (a[0] + a[1]) + (a[2] + a[3]); }
 
+typedef long long v4di __attribute__((vector_size(32)));
+
+/* max |x_j| over n entries with stride cs, and a poison sum that is 0 for
+ * finite data and NaN otherwise (x - x). */
+JAC_INLINE void absmax_f64(const double *x, int64_t n, int64_t cs, double *mx, double *poison)
+{
+    double m0 = 0.0, m1 = 0.0, p0 = 0.0, p1 = 0.0;
+    int64_t j = 0;
+    if (cs == 1) {
+        const v4di absmask = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+        v4d vm0 = {0, 0, 0, 0}, vm1 = vm0, vp0 = vm0, vp1 = vm0;
+        for (; j + 8 <= n; j += 8) {
+            v4d a = (v4d)((v4di)load4(x + j) & absmask), b = (v4d)((v4di)load4(x + j + 4) & absmask);
+            v4di ga = a > vm0, gb = b > vm1;
+            vm0 = (v4d)(((v4di)a & ga) | ((v4di)vm0 & ~ga));
+            vm1 = (v4d)(((v4di)b & gb) | ((v4di)vm1 & ~gb));
+            vp0 += a - a;
+            vp1 += b - b;
+        }
+        for (int q = 0; q < 4; q++) {
+            m0 = vm0[q] > m0 ? vm0[q] : m0;
+            m1 = vm1[q] > m1 ? vm1[q] : m1;
+            p0 += vp0[q];
+            p1 += vp1[q];
+        }
+    }
+    for (; j < n; j++) {
+        double a = fabs(x[j * cs]);
+        m0 = a > m0 ? a : m0;
+        p0 += a - a;
+    }
+    *mx = m1 > m0 ? m1 : m0;
+    *poison = p0 + p1;
+}
+
+JAC_INLINE void absmax_f32(const float *x, int64_t n, int64_t cs, double *mx, double *poison)
+{
+    double m0 = 0.0, m1 = 0.0, p0 = 0.0, p1 = 0.0;
+    int64_t j = 0;
+    for (; j + 2 <= n; j += 2) {
+        double a = fabs((double)x[j * cs]), b = fabs((double)x[(j + 1) * cs]);
+        m0 = a > m0 ? a : m0;
+        m1 = b > m1 ? b : m1;
+        p0 += a - a;
+        p1 += b - b;
+    }
+    for (; j < n; j++) {
+        double a = fabs((double)x[j * cs]);
+        m0 = a > m0 ? a : m0;
+        p0 += a - a;
+    }
+    *mx = m1 > m0 ? m1 : m0;
+    *poison = p0 + p1;
+}
+
+/* The power-of-two exponent of the scale of a row with largest magnitude mx. */
+static int scale_exponent(double mx, double noise_floor)
+{
+    if (noise_floor > mx)
+        mx = noise_floor;
+    int e = 0;
+    if (mx > 0.0 && mx <= DBL_MAX)
+        (void)frexp(mx, &e);
+    /* 2^-e must stay a normal double for the scaling to be exact. */
+    return e < -1021 ? -1021 : e;
+}
+
+JAC_SIMD
 int mutinf__jac_row_scales(const mutinf__view *v, int64_t b, const int64_t *rows, int64_t m,
                            double noise_var, int *exps)
 {
     const int64_t n = v->dim[2], cs = v->stride[2];
     const double floor_ = sqrt(noise_var);
-    double poison = 0.0; /* x - x is 0 for finite x, NaN otherwise */
+    double poison = 0.0;
     for (int64_t r = 0; r < m; r++) {
         ptrdiff_t base = (ptrdiff_t)(b * v->stride[0] + rows[r] * v->stride[1]);
-        double mx = 0.0;
-        if (v->is_f32) {
-            const float *x = (const float *)v->data + base;
-            for (int64_t j = 0; j < n; j++) {
-                double a = fabs((double)x[j * cs]);
-                poison += a - a;
-                mx = a > mx ? a : mx;
-            }
-        } else {
-            const double *x = (const double *)v->data + base;
-            for (int64_t j = 0; j < n; j++) {
-                double a = fabs(x[j * cs]);
-                poison += a - a;
-                mx = a > mx ? a : mx;
-            }
-        }
-        if (floor_ > mx)
-            mx = floor_;
-        int e = 0;
-        if (mx > 0.0 && mx <= DBL_MAX)
-            (void)frexp(mx, &e);
-        /* 2^-e must stay a normal double for the scaling to be exact. */
-        exps[r] = e < -1021 ? -1021 : e;
+        double mx, p;
+        if (v->is_f32)
+            absmax_f32((const float *)v->data + base, n, cs, &mx, &p);
+        else
+            absmax_f64((const double *)v->data + base, n, cs, &mx, &p);
+        poison += p;
+        exps[r] = scale_exponent(mx, floor_);
     }
     return poison == 0.0 ? 0 : 1;
 }
 
+JAC_SIMD
 void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int64_t m,
                       const int *exps, int64_t k0, int64_t kc, int64_t kcp, double *jp)
 {
@@ -100,6 +153,43 @@ void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int
     }
     for (int64_t r = m; r < mp; r++)
         memset(jp + r * kcp, 0, (size_t)kcp * sizeof *jp);
+}
+
+JAC_SIMD
+int mutinf__jac_pack_scaled(const mutinf__view *v, int64_t b, const int64_t *rows, int64_t m,
+                            double noise_var, int *exps, int64_t kcp, double *jp)
+{
+    const int64_t n = v->dim[2], cs = v->stride[2];
+    const int64_t mp = (m + 3) & ~(int64_t)3;
+    const double floor_ = sqrt(noise_var);
+    double poison = 0.0;
+    for (int64_t r = 0; r < m; r++) {
+        ptrdiff_t base = (ptrdiff_t)(b * v->stride[0] + rows[r] * v->stride[1]);
+        double *dst = jp + r * kcp;
+        if (v->is_f32) {
+            const float *x = (const float *)v->data + base;
+            for (int64_t j = 0; j < n; j++)
+                dst[j] = (double)x[j * cs];
+        } else if (cs == 1) {
+            memcpy(dst, (const double *)v->data + base, (size_t)n * sizeof *dst);
+        } else {
+            const double *x = (const double *)v->data + base;
+            for (int64_t j = 0; j < n; j++)
+                dst[j] = x[j * cs];
+        }
+        for (int64_t j = n; j < kcp; j++)
+            dst[j] = 0.0;
+        double mx, p;
+        absmax_f64(dst, kcp, 1, &mx, &p);
+        poison += p;
+        exps[r] = scale_exponent(mx, floor_);
+        const double inv = ldexp(1.0, -exps[r]);
+        for (int64_t j = 0; j < kcp; j += 4)
+            store4(dst + j, load4(dst + j) * inv);
+    }
+    for (int64_t r = m; r < mp; r++)
+        memset(jp + r * kcp, 0, (size_t)kcp * sizeof *jp);
+    return poison == 0.0 ? 0 : 1;
 }
 
 /* One 4 x 2 tile of jp jp^T: rows i0..i0+3 against rows j0, j0+1. */

@@ -129,9 +129,15 @@ static int sample_cov_lane(const jac_ctx *c, lane_ws *w, int64_t b, int lane)
 {
     const int64_t m = c->m, n = c->v->dim[2];
     int *e = w->exps + lane * m;
-    if (mutinf__jac_row_scales(c->v, b, c->p->units, m, c->o->noise_var, e))
+    if (n <= MUTINF__JAC_KC) {
+        int64_t kcp = (n + 3) & ~(int64_t)3;
+        if (mutinf__jac_pack_scaled(c->v, b, c->p->units, m, c->o->noise_var, e, kcp, w->jp))
+            return 1;
+        mutinf__jac_syrk_lane(m, kcp, w->jp, w->cl, lane, 0);
+    } else if (mutinf__jac_row_scales(c->v, b, c->p->units, m, c->o->noise_var, e)) {
         return 1;
-    for (int64_t k0 = 0; k0 < n; k0 += MUTINF__JAC_KC) {
+    }
+    for (int64_t k0 = 0; k0 < n && n > MUTINF__JAC_KC; k0 += MUTINF__JAC_KC) {
         int64_t kc = n - k0 < MUTINF__JAC_KC ? n - k0 : MUTINF__JAC_KC;
         int64_t kcp = (kc + 3) & ~(int64_t)3;
         mutinf__jac_pack(c->v, b, c->p->units, m, e, k0, kc, kcp, w->jp);
@@ -304,6 +310,26 @@ static void plain_chunk(const jac_ctx *c, lane_ws *w, int64_t s0, int64_t s1, do
     }
 }
 
+/* MUTINF_ERR_NON_FINITE naming the first NaN/Inf entry of sample b among
+ * the rows the partition uses. */
+static mutinf_status fail_non_finite(const jac_ctx *c, int64_t b)
+{
+    const mutinf__view *v = c->v;
+    for (int64_t r = 0; r < c->m; r++)
+        for (int64_t j = 0; j < v->dim[2]; j++) {
+            double x = mutinf__view_at3(v, b, c->p->units[r], j);
+            if (!isfinite(x))
+                return mutinf__fail(MUTINF_ERR_NON_FINITE,
+                                    "mutinf_jacobians_total_correlation: data[sample %lld, row "
+                                    "%lld, column %lld] = %g",
+                                    (long long)b, (long long)c->p->units[r], (long long)j, x);
+        }
+    return mutinf__fail(MUTINF_ERR_NON_FINITE,
+                        "mutinf_jacobians_total_correlation: sample %lld holds NaN or Inf "
+                        "(it changed during the call)",
+                        (long long)b);
+}
+
 /* A sample on the rank-rule path: C'_b in column-major `cm` (m x m), then
  * mutinf__gaussian_tc_ws() with the packed partition. */
 static mutinf_status fallback_sample(const jac_ctx *c, lane_ws *w, double *cm, double *gwork,
@@ -311,10 +337,7 @@ static mutinf_status fallback_sample(const jac_ctx *c, lane_ws *w, double *cm, d
 {
     const int64_t m = c->m;
     if (sample_cov_lane(c, w, b, 0))
-        return mutinf__fail(MUTINF_ERR_NON_FINITE,
-                            "mutinf_jacobians_total_correlation: sample %lld holds NaN or Inf "
-                            "(the data changed after it was wrapped)",
-                            (long long)b);
+        return fail_non_finite(c, b);
     for (int64_t j = 0; j < m; j++)
         for (int64_t i = j; i < m; i++)
             cm[i + j * m] = w->cl[(i * m + j) * LANES];
@@ -381,10 +404,7 @@ static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uin
     double *cm = NULL, *gwork = NULL, *pwtmp = NULL;
     for (int64_t b = 0; b < B && st == MUTINF_OK; b++) {
         if (flags[b] == SAMPLE_NON_FINITE) {
-            st = mutinf__fail(MUTINF_ERR_NON_FINITE,
-                              "mutinf_jacobians_total_correlation: sample %lld holds NaN or "
-                              "Inf (the data changed after it was wrapped)",
-                              (long long)b);
+            st = fail_non_finite(c, b);
             break;
         }
         if (flags[b] != SAMPLE_FALLBACK)
@@ -474,10 +494,7 @@ static mutinf_status blas_path(const jac_ctx *c, double *tcs, double *pw_chunks)
                 }
             }
             if (mutinf__jac_row_scales(v, b, c->p->units, m, noise, exps)) {
-                st = mutinf__fail(MUTINF_ERR_NON_FINITE,
-                                  "mutinf_jacobians_total_correlation: sample %lld holds NaN or "
-                                  "Inf (the data changed after it was wrapped)",
-                                  (long long)b);
+                st = fail_non_finite(c, b);
                 break;
             }
             /* Column-major m x n: column j of the packing is input j. */
@@ -622,10 +639,7 @@ mutinf_status mutinf_jacobians_total_correlation(const mutinf_jacobians *jacobia
     if (st == MUTINF_OK) {
         for (int64_t b = 0; b < B; b++)
             if (isnan(tcs[b])) {
-                st = mutinf__fail(MUTINF_ERR_NON_FINITE,
-                                  "%s: sample %lld gives NaN (the data changed after it was "
-                                  "wrapped?)",
-                                  fn, (long long)b);
+                st = fail_non_finite(&c, b);
                 break;
             }
     }

@@ -629,6 +629,8 @@ static void test_options(void **state)
 
 /* ------------------------------------------------------- error statuses */
 
+#define SENTINEL_WRAP 4321.25
+
 static void test_wrap_errors(void **state)
 {
     (void)state;
@@ -655,17 +657,45 @@ static void test_wrap_errors(void **state)
     assert_status(mutinf_jacobians_wrap(J, INT64_MAX, 3, 4, 1LL << 40, 4, 1, &j),
                   MUTINF_ERR_SIZE_OVERFLOW);
     assert_null(j);
-    /* NaN / Inf: the message names sample, row and column. */
+    /* NaN / Inf are found by the estimator: the message names sample, row
+     * and column, and no output is written. */
+    mutinf_partition *p = NULL;
+    assert_status(mutinf_partition_create_contiguous(3, 3, &p), MUTINF_OK);
+    double tc = SENTINEL_WRAP, per[2] = {SENTINEL_WRAP, SENTINEL_WRAP};
     J[1 * 12 + 2 * 4 + 3] = NAN;
-    assert_status(mutinf_jacobians_wrap(J, 2, 3, 4, 12, 4, 1, &j), MUTINF_ERR_NON_FINITE);
-    assert_null(j);
+    assert_status(mutinf_jacobians_wrap(J, 2, 3, 4, 12, 4, 1, &j), MUTINF_OK);
+    assert_status(mutinf_jacobians_total_correlation(j, p, NULL, &tc, NULL, NULL, per, NULL),
+                  MUTINF_ERR_NON_FINITE);
     assert_non_null(strstr(mutinf_last_error_message(), "sample 1, row 2, column 3"));
+    assert_true(tc == SENTINEL_WRAP && per[0] == SENTINEL_WRAP && per[1] == SENTINEL_WRAP);
+    mutinf_jacobians_destroy(j);
     Jf[0 * 12 + 1 * 4 + 2] = -INFINITY;
-    assert_status(mutinf_jacobians_wrap_f32(Jf, 2, 3, 4, 12, 4, 1, &j), MUTINF_ERR_NON_FINITE);
+    assert_status(mutinf_jacobians_wrap_f32(Jf, 2, 3, 4, 12, 4, 1, &j), MUTINF_OK);
+    assert_status(mutinf_jacobians_total_correlation(j, p, NULL, &tc, NULL, NULL, per, NULL),
+                  MUTINF_ERR_NON_FINITE);
     assert_non_null(strstr(mutinf_last_error_message(), "sample 0, row 1, column 2"));
+    assert_non_null(strstr(mutinf_last_error_message(), "-inf"));
+    mutinf_jacobians_destroy(j);
+    mutinf_partition_destroy(p);
     /* transposed strides name the logical indices */
-    assert_status(mutinf_jacobians_wrap(J, 2, 4, 3, 12, 1, 4, &j), MUTINF_ERR_NON_FINITE);
+    assert_status(mutinf_partition_create_contiguous(4, 2, &p), MUTINF_OK);
+    assert_status(mutinf_jacobians_wrap(J, 2, 4, 3, 12, 1, 4, &j), MUTINF_OK);
+    assert_status(mutinf_jacobians_total_correlation(j, p, NULL, &tc, NULL, NULL, per, NULL),
+                  MUTINF_ERR_NON_FINITE);
     assert_non_null(strstr(mutinf_last_error_message(), "sample 1, row 3, column 2"));
+    assert_true(tc == SENTINEL_WRAP && per[0] == SENTINEL_WRAP);
+    mutinf_jacobians_destroy(j);
+    /* a NaN in a unit of no module is not read */
+    int32_t labels[4] = {0, 0, 1, -1};
+    mutinf_partition *p3 = NULL;
+    assert_status(mutinf_partition_create_from_labels(labels, 4, 1, 0, &p3), MUTINF_OK);
+    assert_status(mutinf_jacobians_wrap(J, 2, 4, 3, 12, 1, 4, &j), MUTINF_OK);
+    assert_status(mutinf_jacobians_total_correlation(j, p3, NULL, &tc, NULL, NULL, per, NULL),
+                  MUTINF_OK);
+    assert_true(isfinite(tc));
+    mutinf_jacobians_destroy(j);
+    mutinf_partition_destroy(p3);
+    mutinf_partition_destroy(p);
     /* shape */
     J[1 * 12 + 2 * 4 + 3] = 0.5;
     assert_status(mutinf_jacobians_wrap(J, 2, 3, 4, 12, 4, 1, &j), MUTINF_OK);
@@ -767,18 +797,23 @@ static void check_tc_errors(int64_t B, int64_t d, int64_t n, uint64_t seed)
         outputs_reset(&x);
     }
     assert_status(mutinf_options_set_strict_rank(o, 0), MUTINF_OK);
-    /* the data changed to NaN after wrap */
-    J[(B - 1) * d * n + 3] = NAN;
-    assert_status(call(j, p, o, &x), MUTINF_ERR_NON_FINITE);
-    assert_untouched(&x);
-    char expect[64];
-    snprintf(expect, sizeof expect, "sample %lld", (long long)(B - 1));
-    assert_non_null(strstr(mutinf_last_error_message(), expect));
-    J[(B - 1) * d * n + 3] = INFINITY;
-    assert_status(call(j, p, o, &x), MUTINF_ERR_NON_FINITE);
-    assert_untouched(&x);
+    /* NaN / Inf in the data, on every path */
+    char expect[96];
+    snprintf(expect, sizeof expect, "data[sample %lld, row 1, column 3] = ", (long long)(B - 1));
+    for (int strict = 0; strict <= 1; strict++) {
+        assert_status(mutinf_options_set_strict_rank(o, strict), MUTINF_OK);
+        J[(B - 1) * d * n + n + 3] = NAN;
+        assert_status(call(j, p, o, &x), MUTINF_ERR_NON_FINITE);
+        assert_untouched(&x);
+        assert_non_null(strstr(mutinf_last_error_message(), expect));
+        J[(B - 1) * d * n + n + 3] = INFINITY;
+        assert_status(call(j, p, o, &x), MUTINF_ERR_NON_FINITE);
+        assert_untouched(&x);
+        assert_non_null(strstr(mutinf_last_error_message(), expect));
+        J[(B - 1) * d * n + n + 3] = 0.0;
+    }
+    assert_status(mutinf_options_set_strict_rank(o, 0), MUTINF_OK);
     /* NULL optional outputs are fine */
-    J[(B - 1) * d * n + 3] = 0.0;
     double tc = SENTINEL;
     assert_status(mutinf_jacobians_total_correlation(j, p, o, &tc, NULL, NULL, NULL, NULL),
                   MUTINF_OK);

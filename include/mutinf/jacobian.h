@@ -52,7 +52,8 @@ typedef struct mutinf_jacobians mutinf_jacobians;
  * elements and may be any value, including 0 and negative values, so a
  * contiguous PyTorch tensor of shape (batch, units, inputs) passes as
  * (units * inputs, inputs, 1) and any transposed view passes as it is.
- * Every entry is checked for NaN and infinities once, here.
+ * Wrapping costs O(1): the values are checked for NaN and infinities by the
+ * estimator, in the same pass that reads them.
  *
  * @param data          the Jacobians; borrowed (not copied), must outlive the handle.
  * @param batch         number of samples B, >= 1.
@@ -68,8 +69,6 @@ typedef struct mutinf_jacobians mutinf_jacobians;
  *         ::MUTINF_ERR_DIMENSION_MISMATCH (batch, units or inputs < 1);
  *         ::MUTINF_ERR_SIZE_OVERFLOW (the sizes and strides span more than
  *         the address space);
- *         ::MUTINF_ERR_NON_FINITE (a NaN or infinite entry; the message
- *         names its sample, row and column);
  *         ::MUTINF_ERR_OUT_OF_MEMORY.
  * Thread safety: safe.  @since 0.1
  */
@@ -151,8 +150,10 @@ MUTINF_API mutinf_status mutinf_jacobians_shape(const mutinf_jacobians *jacobian
  *         ::MUTINF_ERR_NULL_ARGUMENT (jacobians, partition or tc_out NULL);
  *         ::MUTINF_ERR_DIMENSION_MISMATCH (partition for a different number of units);
  *         ::MUTINF_ERR_SIZE_OVERFLOW (a covariance or workspace size overflows);
- *         ::MUTINF_ERR_NON_FINITE (the data was changed to hold NaN or
- *         infinities after it was wrapped; the message names the sample);
+ *         ::MUTINF_ERR_NON_FINITE (a NaN or infinite entry in a row of a
+ *         unit in some module; the message names its sample, row and
+ *         column, e.g. "data[sample 3, row 7, column 12] = nan"; rows of
+ *         units in no module are not read);
  *         ::MUTINF_ERR_OUT_OF_MEMORY;
  *         ::MUTINF_ERR_NUMERICAL (an SVD did not converge);
  *         ::MUTINF_ERR_CANCELLED (the progress callback asked to stop).

@@ -1,0 +1,230 @@
+/* Benchmark of the Jacobian estimator (and of the analytical linear-Gaussian
+ * estimator on a 2048-unit model), run by `bench/run jacobian`.
+ *
+ * For each shape it writes the batch to $MUTINF_BENCH_DIR/jacobian_SHAPE.npy
+ * (float64, batch x units x inputs, C order), times mutinf_jacobians_wrap +
+ * mutinf_jacobians_total_correlation with 2 threads (median of several runs),
+ * records the timings in $MUTINF_BENCH_DIR/results.json for
+ * bench/peers/jacobian_peers.py, and prints
+ *
+ *   shape=NAME peer=dgemm-peak speedup=R libmutinf_gflops=G dgemm_gflops=P
+ *
+ * where G counts the useful flops (covariance d(d+1)n, Cholesky d^3/3 for
+ * the full matrix and each module) per second and P is the rate of a large
+ * dgemm measured in the same run.  Usage: jacobian [small|medium|large|lingauss2048]... */
+#include <cblas.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mutinf/mutinf.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *x, int n)
+{
+    qsort(x, (size_t)n, sizeof *x, cmp_double);
+    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+}
+
+/* Deterministic data: uniform in [-1, 1) from splitmix64 of the index. */
+static void fill_uniform(double *x, size_t n, uint64_t seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t z = seed + (uint64_t)i * 0x9e3779b97f4a7c15ULL;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        z ^= z >> 31;
+        x[i] = (double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+    }
+}
+
+static int write_npy(const char *path, const double *x, int64_t b, int64_t d, int64_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        return 1;
+    char dict[128];
+    int len = snprintf(dict, sizeof dict,
+                       "{'descr': '<f8', 'fortran_order': False, 'shape': (%lld, %lld, %lld), }",
+                       (long long)b, (long long)d, (long long)n);
+    int total = 10 + len + 1;
+    int pad = (64 - total % 64) % 64;
+    unsigned char head[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0};
+    uint16_t hl = (uint16_t)(len + pad + 1);
+    head[8] = (unsigned char)(hl & 0xff);
+    head[9] = (unsigned char)(hl >> 8);
+    fwrite(head, 1, 10, f);
+    fwrite(dict, 1, (size_t)len, f);
+    for (int i = 0; i < pad; i++)
+        fputc(' ', f);
+    fputc('\n', f);
+    size_t count = (size_t)(b * d * n);
+    int bad = fwrite(x, sizeof *x, count, f) != count;
+    return fclose(f) != 0 || bad;
+}
+
+static double dgemm_gflops(void)
+{
+    const int n = 2048;
+    double *a = malloc((size_t)n * n * sizeof *a), *b = malloc((size_t)n * n * sizeof *b),
+           *c = malloc((size_t)n * n * sizeof *c);
+    fill_uniform(a, (size_t)n * n, 1);
+    fill_uniform(b, (size_t)n * n, 2);
+    double t[5];
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, a, n, b, n, 0.0, c, n);
+    for (int r = 0; r < 5; r++) {
+        double t0 = now();
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, a, n, b, n, 0.0, c,
+                    n);
+        t[r] = now() - t0;
+    }
+    free(a);
+    free(b);
+    free(c);
+    return 2.0 * n * (double)n * n / median(t, 5) / 1e9;
+}
+
+static void check(mutinf_status st, const char *what)
+{
+    if (st != MUTINF_OK) {
+        fprintf(stderr, "jacobian bench: %s: %s: %s\n", what, mutinf_status_string(st),
+                mutinf_last_error_message());
+        exit(1);
+    }
+}
+
+/* Useful flops of one sample: covariance, full and per-module Cholesky. */
+static double sample_flops(int64_t d, int64_t n, int64_t K)
+{
+    double dd = (double)d, dk = dd / (double)K;
+    return dd * (dd + 1.0) * (double)n + dd * dd * dd / 3.0 + (double)K * dk * dk * dk / 3.0;
+}
+
+typedef struct {
+    const char *name;
+    int64_t batch, units, inputs, modules;
+    int reps;
+} shape;
+
+int main(int argc, char **argv)
+{
+    const shape shapes[] = {
+        {"small", 10000, 8, 16, 2, 15},
+        {"medium", 2000, 64, 256, 4, 7},
+        {"large", 200, 512, 1024, 8, 3},
+    };
+    const char *dir = getenv("MUTINF_BENCH_DIR");
+    if (dir == NULL)
+        dir = ".";
+    double peak = dgemm_gflops();
+    fprintf(stderr, "jacobian bench: dgemm 2048^3 at %.1f GFLOP/s\n", peak);
+
+    char path[4096];
+    snprintf(path, sizeof path, "%s/results.json", dir);
+    FILE *json = fopen(path, "w");
+    if (json == NULL) {
+        fprintf(stderr, "jacobian bench: cannot write %s\n", path);
+        return 1;
+    }
+    fprintf(json, "{\n  \"dgemm_gflops\": %.6g", peak);
+
+    mutinf_options *o = NULL;
+    check(mutinf_options_create(&o), "options");
+    check(mutinf_options_set_threads(o, 2), "threads");
+
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const shape *sh = &shapes[s];
+        int wanted = argc < 2;
+        for (int a = 1; a < argc; a++)
+            wanted |= strcmp(argv[a], sh->name) == 0;
+        if (!wanted)
+            continue;
+        int64_t B = sh->batch, d = sh->units, n = sh->inputs, K = sh->modules;
+        size_t count = (size_t)(B * d * n);
+        double *J = malloc(count * sizeof *J);
+        if (J == NULL) {
+            fprintf(stderr, "jacobian bench: out of memory for %s\n", sh->name);
+            return 1;
+        }
+        fill_uniform(J, count, 1000 + (uint64_t)s);
+        snprintf(path, sizeof path, "%s/jacobian_%s.npy", dir, sh->name);
+        if (write_npy(path, J, B, d, n)) {
+            fprintf(stderr, "jacobian bench: cannot write %s\n", path);
+            return 1;
+        }
+        mutinf_partition *p = NULL;
+        check(mutinf_partition_create_contiguous(d, K, &p), "partition");
+        double t[32], tc = 0.0, se = 0.0;
+        int64_t ninf = 0;
+        for (int r = 0; r < sh->reps; r++) {
+            double t0 = now();
+            mutinf_jacobians *j = NULL;
+            check(mutinf_jacobians_wrap(J, B, d, n, d * n, n, 1, &j), "wrap");
+            check(mutinf_jacobians_total_correlation(j, p, o, &tc, &se, &ninf, NULL, NULL),
+                  "total_correlation");
+            t[r] = now() - t0;
+            mutinf_jacobians_destroy(j);
+        }
+        double sec = median(t, sh->reps);
+        double gflops = (double)B * sample_flops(d, n, K) / sec / 1e9;
+        fprintf(json,
+                ",\n  \"%s\": {\"seconds\": %.9g, \"batch\": %lld, \"units\": %lld, "
+                "\"inputs\": %lld, \"modules\": %lld, \"tc\": %.17g, \"stderr\": %.17g, "
+                "\"n_infinite\": %lld}",
+                sh->name, sec, (long long)B, (long long)d, (long long)n, (long long)K, tc, se,
+                (long long)ninf);
+        printf("shape=%s peer=dgemm-peak speedup=%.3f libmutinf_gflops=%.1f dgemm_gflops=%.1f "
+               "libmutinf_samples_per_s=%.0f\n",
+               sh->name, gflops / peak, gflops, peak, (double)B / sec);
+        fflush(stdout);
+        mutinf_partition_destroy(p);
+        free(J);
+    }
+
+    int want_lg = argc < 2;
+    for (int a = 1; a < argc; a++)
+        want_lg |= strcmp(argv[a], "lingauss2048") == 0;
+    if (want_lg) {
+        const int64_t d = 2048, n = 4096, K = 16;
+        double *W = malloc((size_t)(d * n) * sizeof *W);
+        fill_uniform(W, (size_t)(d * n), 77);
+        mutinf_partition *p = NULL;
+        check(mutinf_partition_create_contiguous(d, K, &p), "partition");
+        double t[3], tc = 0.0;
+        for (int r = 0; r < 3; r++) {
+            double t0 = now();
+            mutinf_lingauss *m = NULL;
+            check(mutinf_lingauss_create(W, d, n, n, 1, NULL, 1, 0.0, &m), "lingauss_create");
+            check(mutinf_lingauss_total_correlation(m, p, o, &tc), "lingauss_total_correlation");
+            t[r] = now() - t0;
+            mutinf_lingauss_destroy(m);
+        }
+        double sec = median(t, 3);
+        double gflops = sample_flops(d, n, K) / sec / 1e9;
+        fprintf(json, ",\n  \"lingauss2048\": {\"seconds\": %.9g, \"tc\": %.17g}", sec, tc);
+        printf("shape=lingauss2048 peer=dgemm-peak speedup=%.3f libmutinf_gflops=%.1f "
+               "dgemm_gflops=%.1f seconds=%.3f\n",
+               gflops / peak, gflops, peak, sec);
+        mutinf_partition_destroy(p);
+        free(W);
+    }
+    fprintf(json, "\n}\n");
+    fclose(json);
+    mutinf_options_destroy(o);
+    return 0;
+}

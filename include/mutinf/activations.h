@@ -44,7 +44,8 @@ typedef struct mutinf_activations mutinf_activations;
  * Any strides are accepted, including negative, zero and transposed ones, so
  * a C-ordered or Fortran-ordered NumPy array, a transposed view or a PyTorch
  * tensor passes as it is (strides in elements, not bytes).  Every element is
- * checked once, here, for NaN and infinities.
+ * read once, here: checked for NaN and infinities and summed per unit (the
+ * handle keeps the d column sums for the Gaussian estimator).
  *
  * @param data        the activations; borrowed: must outlive the handle and
  *                    stay unchanged while it is used.
@@ -98,8 +99,12 @@ MUTINF_API mutinf_status mutinf_activations_shape(const mutinf_activations *acti
  *
  * Let S be the units assigned to some module (|S| = m, units outside every
  * module are ignored) and C the unbiased sample covariance (divisor n - 1)
- * of those units, accumulated with dsyrk over chunks of rows (memory
- * O(m^2 + chunk); the data are never copied).  Then
+ * of those units, computed by dsyrk without copying the data: one dsyrk on
+ * the caller's memory when the units of S are consecutive double columns
+ * of a row- or column-contiguous matrix and no mean exceeds ~30 standard
+ * deviations (C = (X^T X - n mean mean^T) / (n - 1), the means from the
+ * wrap); otherwise dsyrk over chunks of rows packed in double and shifted
+ * by the mean of the first chunk (memory O(m^2 + chunk)).  Then
  *
  *     TC = 1/2 (sum_k logdet C[Sk,Sk] - logdet C[S,S]),
  *
@@ -124,6 +129,7 @@ MUTINF_API mutinf_status mutinf_activations_shape(const mutinf_activations *acti
  *   each unit.  This needs n*m doubles of scratch memory.
  * - bits, rank_tol, strict_rank, threads (packing, ranking, sums; BLAS
  *   keeps its own threads).  Results are bit-identical for every `threads`.
+ *   The progress callback is not called (one pass over the data).
  *
  * p-value: under independence of the modules `2 n TC` (uncorrected TC) is
  * asymptotically chi-squared with `sum_{k<l} d_k d_l` degrees of freedom
@@ -155,15 +161,20 @@ MUTINF_API mutinf_status mutinf_activations_gaussian(const mutinf_activations *a
  *
  * Each module's activations become one symbol per sample:
  * - ::MUTINF_QUANTIZER_KMEANS (default): every unit of the module is
- *   standardised (centred and divided by its standard deviation; a unit of
- *   zero variance is only centred), then the k-means module clusters the
- *   module's samples into `bins` clusters (k-means++ seeding, `n_init`
- *   restarts, `seed`); the symbol is the cluster index in [0, bins).
+ *   standardised (centred and divided by its population standard
+ *   deviation; a unit of zero variance is only centred), then the k-means
+ *   module (mutinf/kmeans.h, default settings: greedy k-means++, tol 1e-4,
+ *   max_iter 300, exact optimum for a one-unit module) clusters the
+ *   module's samples into `bins` clusters with `n_init` restarts and `seed`
+ *   (the same seed for every module); the symbol is the cluster index in
+ *   [0, bins).
  * - ::MUTINF_QUANTIZER_QUANTILE: every unit gets `bins` equal-frequency
  *   bins, sample i of a unit going to bin floor(bins * r / n) with r the
  *   0-based rank of the first sample equal to it (equal values always share
- *   a bin); the module symbol is the tuple of its units' bins, numbered in
- *   lexicographic order of the tuples that occur.
+ *   a bin, so a unit with few distinct values may use fewer bins); the
+ *   module symbol is the tuple of its units' bins, written as the base-`bins`
+ *   number b_1 b_2 .. b_dk (first unit most significant) when bins^d_k fits
+ *   in int32, else numbered 0, 1, .. in order of first appearance.
  *
  * Entropies are plug-in `H = ln n - (1/n) sum_c n_c ln n_c` over the occupied
  * cells only, counted sparsely (hashing of symbol tuples: memory O(n K),
@@ -176,12 +187,13 @@ MUTINF_API mutinf_status mutinf_activations_gaussian(const mutinf_activations *a
  *   two independent modules of b symbols, `(b - 1)^2 / (2 n)`).
  * - n_permutations P (default 0): the null distribution of TC under
  *   independence of the modules, from P data sets in which each module's
- *   symbols are shuffled independently (deterministic in `seed`; the same
- *   correction as the observed TC).  `*p_value_out = (1 + #{TC_null >= TC}) /
+ *   symbols are shuffled independently (modules 2..K; shuffling the first
+ *   too would give the same distribution), deterministic in `seed`, with
+ *   the same correction as the observed TC.  `*p_value_out = (1 + #{TC_null >= TC}) /
  *   (1 + P)` and `*null_mean_out` = mean of TC_null.  With P = 0 both are
  *   written as NaN.
  * - quantizer, bins, n_init, seed, bits, threads (results bit-identical for
- *   every value).
+ *   every value).  The progress callback is not called.
  *
  * Undersampling: the plug-in TC is dominated by its bias when the number of
  * occupied joint cells (distinct K-tuples of symbols) approaches n; with

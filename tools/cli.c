@@ -247,6 +247,9 @@ void cli_progress_init(cli_progress *p, const char *label)
     p->start = p->last = cli_now();
     p->active = isatty(STDERR_FILENO) && getenv("MUTINF_NO_PROGRESS") == NULL;
     p->printed = 0;
+    /* Seconds of silence before the first progress line (tests set 0). */
+    const char *delay = getenv("MUTINF_PROGRESS_DELAY");
+    p->delay = delay != NULL ? strtod(delay, NULL) : 1.0;
 }
 
 int32_t cli_progress_cb(int64_t done, int64_t total, void *payload)
@@ -255,7 +258,7 @@ int32_t cli_progress_cb(int64_t done, int64_t total, void *payload)
     if (p == NULL || !p->active)
         return 0;
     double t = cli_now();
-    if (t - p->start < 1.0 || (t - p->last < 0.2 && done < total))
+    if (t - p->start < p->delay || (p->printed && t - p->last < 0.2 && done < total))
         return 0;
     p->last = t;
     double pct = total > 0 ? 100.0 * (double)done / (double)total : 0.0;

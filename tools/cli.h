@@ -85,7 +85,7 @@ double cli_now(void);
  * prints nothing during the first second. */
 typedef struct cli_progress {
     const char *label;
-    double start, last;
+    double start, last, delay;
     int active, printed;
 } cli_progress;
 

@@ -656,6 +656,145 @@ static void test_gaussian_errors(void **state)
     free(x);
 }
 
+/* ------------------------------------------------------------------ */
+/* Mergeable moments                                                    */
+/* ------------------------------------------------------------------ */
+
+static void test_moments_merge(void **state)
+{
+    (void)state;
+    const int64_t n = 3001, d = 7;
+    double *x = mixed_data(n, d, 71, 0.8);
+    const int32_t labels[7] = {1, -1, 0, 1, 2, 0, 2};
+    mutinf_partition *p = make_partition(labels, d);
+    int64_t size;
+    assert_status(mutinf_moments_size(p, &size), MUTINF_OK);
+    assert_int_equal(size, 1 + 6 + 36);
+    mutinf_options *o = make_options(1, 0, 2);
+
+    /* the whole data set */
+    mutinf_activations *a = NULL;
+    assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+    double tc, pw[9], pv, full[43];
+    assert_status(mutinf_activations_gaussian(a, p, o, &tc, pw, &pv), MUTINF_OK);
+    assert_status(mutinf_activations_moments(a, p, o, full, size), MUTINF_OK);
+    mutinf_activations_destroy(a);
+    /* against the long-double reference: count, means, co-moment */
+    const int64_t cols[6] = {2, 5, 0, 3, 4, 6}; /* module order */
+    double C[36];
+    cov_ref(x, n, d, cols, 6, C);
+    assert_close(full[0], (double)n, 0, 0);
+    for (int64_t j = 0; j < 6; j++) {
+        long double s = 0;
+        for (int64_t i = 0; i < n; i++)
+            s += x[i * d + cols[j]];
+        assert_close(full[1 + j], (double)(s / n), 1e-13, 1e-14);
+    }
+    for (int i = 0; i < 36; i++)
+        assert_close(full[7 + i], C[i] * (double)(n - 1), 1e-11, 1e-11);
+
+    /* three shards, one of a single sample, merged in two orders */
+    const int64_t cut[4] = {0, 1000, 1001, n};
+    double shard[3][43], acc[43], rev[43];
+    for (int s = 0; s < 3; s++) {
+        assert_status(mutinf_activations_wrap(x + cut[s] * d, cut[s + 1] - cut[s], d, d, 1, &a),
+                      MUTINF_OK);
+        assert_status(mutinf_activations_moments(a, p, NULL, shard[s], size), MUTINF_OK);
+        mutinf_activations_destroy(a);
+    }
+    memset(acc, 0, sizeof acc);
+    memset(rev, 0, sizeof rev);
+    for (int s = 0; s < 3; s++) {
+        assert_status(mutinf_moments_merge(acc, shard[s], size), MUTINF_OK);
+        assert_status(mutinf_moments_merge(rev, shard[2 - s], size), MUTINF_OK);
+    }
+    for (int i = 0; i < 43; i++) {
+        assert_close(acc[i], full[i], 1e-11, 1e-11);
+        assert_close(rev[i], acc[i], 1e-12, 1e-12);
+    }
+    double tcm, pwm[9], pvm;
+    assert_status(mutinf_moments_gaussian(acc, size, p, o, &tcm, pwm, &pvm), MUTINF_OK);
+    assert_close(tcm, tc, 1e-10, 1e-12);
+    assert_close(pvm, pv, 1e-8, 1e-300);
+    for (int i = 0; i < 9; i++)
+        assert_close(pwm[i], pw[i], 1e-10, 1e-12);
+    /* a buffer merged with itself doubles the count, keeps the mean */
+    double twice[43];
+    memcpy(twice, full, sizeof twice);
+    assert_status(mutinf_moments_merge(twice, twice, size), MUTINF_OK);
+    assert_close(twice[0], 2.0 * (double)n, 0, 0);
+    assert_close(twice[1], full[1], 1e-15, 0);
+    assert_close(twice[10], 2.0 * full[10], 1e-15, 0);
+
+    /* errors; outputs untouched */
+    double keep[43];
+    memcpy(keep, acc, sizeof keep);
+    assert_status(mutinf_moments_size(NULL, &size), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_moments_merge(NULL, acc, size), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_moments_merge(acc, acc, 4), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_moments_merge(acc, acc, 0), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_moments_merge(acc, acc, INT64_MAX), MUTINF_ERR_DIMENSION_MISMATCH);
+    double bad[43];
+    memcpy(bad, full, sizeof bad);
+    bad[0] = 2.5;
+    assert_status(mutinf_moments_merge(acc, bad, size), MUTINF_ERR_INVALID_ARGUMENT);
+    bad[0] = -1;
+    assert_status(mutinf_moments_gaussian(bad, size, p, NULL, &tcm, NULL, NULL),
+                  MUTINF_ERR_INVALID_ARGUMENT);
+    bad[0] = (double)n;
+    bad[12] = NAN;
+    assert_status(mutinf_moments_merge(acc, bad, size), MUTINF_ERR_NON_FINITE);
+    assert_non_null(strstr(mutinf_last_error_message(), "other[12]"));
+    assert_memory_equal(acc, keep, sizeof keep);
+    bad[12] = 0;
+    bad[0] = 6;
+    double t0 = -7;
+    assert_status(mutinf_moments_gaussian(bad, size, p, NULL, &t0, NULL, NULL),
+                  MUTINF_ERR_TOO_FEW_SAMPLES);
+    assert_status(mutinf_moments_gaussian(acc, size - 1, p, NULL, &t0, NULL, NULL),
+                  MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_moments_gaussian(NULL, size, p, NULL, &t0, NULL, NULL),
+                  MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_moments_gaussian(acc, size, p, NULL, NULL, NULL, NULL),
+                  MUTINF_ERR_NULL_ARGUMENT);
+    mutinf_options *cop = make_options(1, 1, 1);
+    assert_status(mutinf_moments_gaussian(acc, size, p, cop, &t0, NULL, NULL),
+                  MUTINF_ERR_UNSUPPORTED);
+    assert_true(t0 == -7);
+    assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+    assert_status(mutinf_activations_moments(a, p, cop, keep, size), MUTINF_ERR_UNSUPPORTED);
+    assert_status(mutinf_activations_moments(a, p, NULL, keep, size + 1),
+                  MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_activations_moments(a, p, NULL, NULL, size), MUTINF_ERR_NULL_ARGUMENT);
+    assert_memory_equal(keep, acc, sizeof keep);
+    for (long k = 0;; k++) {
+        assert_true(k < 50);
+        mutinf__alloc_fail_after(k);
+        mutinf_status st = mutinf_activations_moments(a, p, NULL, keep, size);
+        mutinf__alloc_fail_after(-1);
+        if (st == MUTINF_OK)
+            break;
+        assert_status(st, MUTINF_ERR_OUT_OF_MEMORY);
+        assert_memory_equal(keep, acc, sizeof keep);
+    }
+    for (long k = 0;; k++) {
+        assert_true(k < 50);
+        t0 = -7;
+        mutinf__alloc_fail_after(k);
+        mutinf_status st = mutinf_moments_gaussian(acc, size, p, NULL, &t0, pwm, NULL);
+        mutinf__alloc_fail_after(-1);
+        if (st == MUTINF_OK)
+            break;
+        assert_status(st, MUTINF_ERR_OUT_OF_MEMORY);
+        assert_true(t0 == -7);
+    }
+    mutinf_activations_destroy(a);
+    mutinf_options_destroy(cop);
+    mutinf_options_destroy(o);
+    mutinf_partition_destroy(p);
+    free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -670,6 +809,7 @@ int main(void)
         cmocka_unit_test(test_degenerate_and_bits),
         cmocka_unit_test(test_wrap_errors),
         cmocka_unit_test(test_gaussian_errors),
+        cmocka_unit_test(test_moments_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

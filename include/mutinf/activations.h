@@ -18,6 +18,10 @@
  *   symbol per sample (k-means or per-unit quantile bins); discrete plug-in
  *   entropies from sparse counts, optional Miller–Madow correction and a
  *   permutation null.
+ * - mutinf_activations_moments(), mutinf_moments_merge(),
+ *   mutinf_moments_gaussian(): the Gaussian estimator over data split in
+ *   shards (machines, files, batches), through mergeable plain-double
+ *   moments (count, means, co-moment).
  *
  * The handle is a borrowed view: it keeps the caller's pointer, never a
  * copy.  The data must stay valid and unchanged while the handle is used.
@@ -231,6 +235,99 @@ MUTINF_API mutinf_status mutinf_activations_quantized(const mutinf_activations *
                                                       int64_t *occupied_cells_out,
                                                       int32_t *undersampled_out,
                                                       int32_t *symbols_out);
+
+/* ------------------------------------------------------------------------ */
+/* Mergeable moments: the Gaussian estimator over sharded data              */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Number of doubles of a moments buffer for a partition: `1 + m + m*m`,
+ * m = the number of units assigned to some module.
+ *
+ * A moments buffer holds the sufficient statistics of the Gaussian
+ * estimator for a set of samples, as plain doubles so that any engine
+ * (MPI, a database, a file) can store, send and combine them:
+ * `[0]` the sample count n; `[1 .. m]` the mean of each assigned unit;
+ * `[1 + m ..]` the co-moment `M2 = sum_i (x_i - mean)(x_i - mean)^T`, an
+ * m x m symmetric matrix (column-major = row-major).  Units are in the
+ * partition's module order (module 0's units in increasing index, then
+ * module 1's, ...).
+ *
+ * @param partition the partition.
+ * @param size_out  receives the size.
+ * @return ::MUTINF_OK; ::MUTINF_ERR_NULL_ARGUMENT; ::MUTINF_ERR_SIZE_OVERFLOW.
+ * Thread safety: safe.  @since 0.1
+ */
+MUTINF_API mutinf_status mutinf_moments_size(const mutinf_partition *partition, int64_t *size_out);
+
+/**
+ * The moments (count, means, co-moment; see mutinf_moments_size()) of the
+ * assigned units over the handle's samples, computed as the covariance of
+ * mutinf_activations_gaussian() (n = 1 gives a zero co-moment).
+ *
+ * @param activations  the data (n samples, d units); n may be any value >= 1.
+ * @param partition    a partition made for exactly d units.
+ * @param options      NULL for defaults; uses threads.  The copula is refused
+ *                     (ranks over all samples cannot be merged).
+ * @param moments_out  caller buffer of `size` doubles.
+ * @param size         mutinf_moments_size() of the partition.
+ * @return ::MUTINF_OK; ::MUTINF_ERR_NULL_ARGUMENT;
+ *         ::MUTINF_ERR_DIMENSION_MISMATCH (partition for another d, or a wrong size);
+ *         ::MUTINF_ERR_UNSUPPORTED (copula option set); ::MUTINF_ERR_SIZE_OVERFLOW;
+ *         ::MUTINF_ERR_OUT_OF_MEMORY.  On error moments_out is untouched.
+ * Thread safety: concurrent calls on one handle are safe.  @since 0.1
+ */
+MUTINF_API mutinf_status mutinf_activations_moments(const mutinf_activations *activations,
+                                                    const mutinf_partition *partition,
+                                                    const mutinf_options *options,
+                                                    double *moments_out, int64_t size);
+
+/**
+ * Merge the moments of another set of samples into `moments` (pairwise
+ * update of Chan, Golub & LeVeque 1979): with delta = mean_b - mean_a,
+ * n = n_a + n_b, mean = mean_a + delta n_b / n and
+ * M2 = M2_a + M2_b + delta delta^T n_a n_b / n.  A buffer with count 0 is
+ * the neutral element (an all-zero buffer can start a reduction).  The
+ * merge is commutative and associative up to rounding, so it can serve as
+ * a user-defined MPI reduction operator.
+ *
+ * @param moments  the accumulator, `size` doubles, updated in place.
+ * @param other    the moments to add, `size` doubles (may equal `moments`).
+ * @param size     1 + m + m*m for some m >= 0.
+ * @return ::MUTINF_OK; ::MUTINF_ERR_NULL_ARGUMENT;
+ *         ::MUTINF_ERR_DIMENSION_MISMATCH (size not of the form 1 + m + m*m);
+ *         ::MUTINF_ERR_INVALID_ARGUMENT (a count that is negative or not an integer);
+ *         ::MUTINF_ERR_NON_FINITE (a NaN or infinite mean or co-moment, named by index).
+ *         On error `moments` is untouched.
+ * Thread safety: safe on distinct buffers.  @since 0.1
+ */
+MUTINF_API mutinf_status mutinf_moments_merge(double *moments, const double *other, int64_t size);
+
+/**
+ * The Gaussian estimator of mutinf_activations_gaussian() from moments:
+ * C = M2 / (n - 1), then TC, pairwise matrix, bias correction (with the
+ * merged count n) and p-value exactly as there.
+ *
+ * @param moments       `size` doubles (see mutinf_moments_size()).
+ * @param size          mutinf_moments_size() of the partition.
+ * @param partition     the partition the moments were computed for.
+ * @param options       NULL for defaults; as mutinf_activations_gaussian()
+ *                      (the copula is refused).
+ * @param tc_out        receives TC; required.
+ * @param pairwise_out  NULL or K*K doubles (row-major).
+ * @param p_value_out   NULL or receives the chi-squared p-value.
+ * @return ::MUTINF_OK; ::MUTINF_ERR_NULL_ARGUMENT;
+ *         ::MUTINF_ERR_DIMENSION_MISMATCH (wrong size);
+ *         ::MUTINF_ERR_INVALID_ARGUMENT (bad count); ::MUTINF_ERR_NON_FINITE;
+ *         ::MUTINF_ERR_TOO_FEW_SAMPLES (count <= m); ::MUTINF_ERR_UNSUPPORTED (copula);
+ *         ::MUTINF_ERR_SIZE_OVERFLOW; ::MUTINF_ERR_OUT_OF_MEMORY;
+ *         ::MUTINF_ERR_NUMERICAL.  On error no output is written.
+ * Thread safety: safe.  @since 0.1
+ */
+MUTINF_API mutinf_status mutinf_moments_gaussian(const double *moments, int64_t size,
+                                                 const mutinf_partition *partition,
+                                                 const mutinf_options *options, double *tc_out,
+                                                 double *pairwise_out, double *p_value_out);
 
 #ifdef __cplusplus
 }

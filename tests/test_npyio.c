@@ -39,8 +39,7 @@ static unsigned char *make_npy(int major, const char *dict, const void *data, si
     memcpy(b + pre, dict, strlen(dict));
     memset(b + pre + strlen(dict), ' ', pad);
     b[pre + hl - 1] = '\n';
-    if (nbytes)
-        memcpy(b + pre + hl, data, nbytes);
+    if (nbytes) memcpy(b + pre + hl, data, nbytes);
     return b;
 }
 
@@ -51,8 +50,7 @@ static void expect_npy_error(const unsigned char *buf, size_t len, const char *n
     char err[512] = "";
     assert_int_equal(npy_parse(buf, len, &a, err, sizeof err), -1);
     assert_null(a.data);
-    if (strstr(err, needle) == NULL)
-        fail_msg("message '%s' does not mention '%s'", err, needle);
+    if (strstr(err, needle) == NULL) fail_msg("message '%s' does not mention '%s'", err, needle);
 }
 
 static void test_versions_and_dtypes(void **state)
@@ -61,9 +59,9 @@ static void test_versions_and_dtypes(void **state)
     const double d[6] = {1, 2, 3, 4, 5, 6.5};
     for (int major = 1; major <= 3; major++) {
         size_t len;
-        unsigned char *b = make_npy(
-            major, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", d, sizeof d,
-            &len);
+        unsigned char *b =
+            make_npy(major, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3), }", d,
+                     sizeof d, &len);
         npy_array a;
         char err[256];
         assert_int_equal(npy_parse(b, len, &a, err, sizeof err), 0);
@@ -85,9 +83,8 @@ static void test_versions_and_dtypes(void **state)
     /* float32, Fortran order, keys in another order and double quotes. */
     const float f[6] = {1, 2, 3, 4, 5, 6};
     size_t len;
-    unsigned char *b =
-        make_npy(1, "{\"shape\": (2, 3), \"fortran_order\": True, \"descr\": \"<f4\"}", f,
-                 sizeof f, &len);
+    unsigned char *b = make_npy(
+        1, "{\"shape\": (2, 3), \"fortran_order\": True, \"descr\": \"<f4\"}", f, sizeof f, &len);
     npy_array a;
     char err[256];
     assert_int_equal(npy_parse(b, len, &a, err, sizeof err), 0);
@@ -127,8 +124,8 @@ static void test_versions_and_dtypes(void **state)
     free(b);
     /* 3-D and empty arrays parse (the tool rejects empty ones itself). */
     const double z[8] = {0};
-    b = make_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 2), }", z,
-                 sizeof z, &len);
+    b = make_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 2), }", z, sizeof z,
+                 &len);
     assert_int_equal(npy_parse(b, len, &a, err, sizeof err), 0);
     assert_int_equal(a.ndim, 3);
     npy_free(&a);
@@ -152,8 +149,7 @@ static void test_bad_npy(void **state)
     } cases[] = {
         {1, "{'descr': '>f8', 'fortran_order': False, 'shape': (4,), }", 32, "big-endian"},
         {1, "{'descr': '|O', 'fortran_order': False, 'shape': (4,), }", 32, "object"},
-        {1, "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (4,), }", 32,
-         "structured"},
+        {1, "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (4,), }", 32, "structured"},
         {1, "{'descr': '<c16', 'fortran_order': False, 'shape': (2,), }", 32, "not supported"},
         {1, "{'descr': '|b1', 'fortran_order': False, 'shape': (4,), }", 4, "not supported"},
         {1, "{'descr': '<f8', 'fortran_order': False, 'shape': (5,), }", 32, "truncated"},
@@ -283,8 +279,7 @@ static void expect_csv(const char *text, int64_t rows, int64_t cols, const doubl
 {
     npy_array a;
     char err[512] = "";
-    if (csv_parse(text, strlen(text), &a, err, sizeof err) != 0)
-        fail_msg("csv rejected: %s", err);
+    if (csv_parse(text, strlen(text), &a, err, sizeof err) != 0) fail_msg("csv rejected: %s", err);
     assert_int_equal(a.ndim, 2);
     assert_int_equal(a.dtype, NPY_F8);
     assert_int_equal(a.shape[0], rows);
@@ -300,8 +295,7 @@ static void expect_csv_error(const char *text, const char *needle)
     char err[512] = "";
     assert_int_equal(csv_parse(text, strlen(text), &a, err, sizeof err), -1);
     assert_null(a.data);
-    if (strstr(err, needle) == NULL)
-        fail_msg("message '%s' does not mention '%s'", err, needle);
+    if (strstr(err, needle) == NULL) fail_msg("message '%s' does not mention '%s'", err, needle);
 }
 
 static void test_csv(void **state)
@@ -309,8 +303,9 @@ static void test_csv(void **state)
     (void)state;
     const double w1[6] = {1, 2, 3, 4.5, -5e-3, 6e10};
     expect_csv("1,2,3\n4.5,-5e-3,6e10\n", 2, 3, w1);
-    expect_csv("a,b,c\n1,2,3\n4.5,-5e-3,6e10", 2, 3, w1);          /* header, no final newline */
-    expect_csv(" x , \"y\" ,z\r\n 1 ,2,\t3\r\n\r\n4.5,-5e-3,6e10\r\n\n", 2, 3, w1); /* CRLF, blanks */
+    expect_csv("a,b,c\n1,2,3\n4.5,-5e-3,6e10", 2, 3, w1); /* header, no final newline */
+    expect_csv(" x , \"y\" ,z\r\n 1 ,2,\t3\r\n\r\n4.5,-5e-3,6e10\r\n\n", 2, 3,
+               w1); /* CRLF, blanks */
     const double w2[3] = {1, 2, 3};
     expect_csv("1\n2\n3\n", 3, 1, w2);
     expect_csv("unit\n1\n2\n3\n", 3, 1, w2);

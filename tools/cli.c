@@ -22,8 +22,7 @@ void cli_error(const char *what, const char *fmt, ...)
     va_end(ap);
     /* One line, whatever the message holds. */
     for (char *c = msg; *c; c++)
-        if (*c == '\n' || *c == '\r')
-            *c = ' ';
+        if (*c == '\n' || *c == '\r') *c = ' ';
     fflush(stdout);
     if (what != NULL && *what)
         fprintf(stderr, "mutinf: %s: %s\n", what, msg);
@@ -69,16 +68,14 @@ int cli_lib_error(mutinf_status st, const char *what)
 cli_opt *cli_find(cli_opt *opts, size_t n_opts, const char *name)
 {
     for (size_t i = 0; i < n_opts; i++)
-        if (strcmp(opts[i].name, name) == 0)
-            return &opts[i];
+        if (strcmp(opts[i].name, name) == 0) return &opts[i];
     return NULL;
 }
 
 int cli_parse(const char *cmd, int argc, char **argv, cli_opt *opts, size_t n_opts)
 {
     for (int i = 0; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            return -1;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return -1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
@@ -91,27 +88,22 @@ int cli_parse(const char *cmd, int argc, char **argv, cli_opt *opts, size_t n_op
                 o = &opts[j];
         }
         if (o == NULL) {
-            if (a[0] == '-' && a[1] != '\0')
-                return cli_usage_error(cmd, "unknown option '%s'", a);
+            if (a[0] == '-' && a[1] != '\0') return cli_usage_error(cmd, "unknown option '%s'", a);
             return cli_usage_error(cmd, "unexpected argument '%s'", a);
         }
-        if (o->seen)
-            return cli_usage_error(cmd, "%s given twice", o->name);
+        if (o->seen) return cli_usage_error(cmd, "%s given twice", o->name);
         o->seen = 1;
         if (!o->has_value) {
-            if (eq != NULL)
-                return cli_usage_error(cmd, "%s takes no value", o->name);
+            if (eq != NULL) return cli_usage_error(cmd, "%s takes no value", o->name);
             continue;
         }
         if (eq != NULL) {
             o->value = eq + 1;
         } else {
-            if (i + 1 >= argc)
-                return cli_usage_error(cmd, "%s needs a value", o->name);
+            if (i + 1 >= argc) return cli_usage_error(cmd, "%s needs a value", o->name);
             o->value = argv[++i];
         }
-        if (o->value[0] == '\0')
-            return cli_usage_error(cmd, "%s needs a value", o->name);
+        if (o->value[0] == '\0') return cli_usage_error(cmd, "%s needs a value", o->name);
     }
     return 0;
 }
@@ -198,8 +190,7 @@ int cli_load(const char *path, npy_array *out)
 int cli_load_float(const char *path, int ndim, const char *axes, npy_array *out)
 {
     int r = cli_load(path, out);
-    if (r != 0)
-        return r;
+    if (r != 0) return r;
     char shape[256];
     npy_shape_string(out, shape, sizeof shape);
     if (out->ndim != ndim) {
@@ -222,7 +213,9 @@ int cli_load_float(const char *path, int ndim, const char *axes, npy_array *out)
             char idx[256];
             npy_index_string(out, i, idx, sizeof idx);
             cli_error(path, "element %s is %s; the data must be finite", idx,
-                      isnan(v) ? "NaN" : v > 0 ? "+inf" : "-inf");
+                      isnan(v) ? "NaN"
+                      : v > 0  ? "+inf"
+                               : "-inf");
             goto bad;
         }
     }
@@ -255,11 +248,9 @@ void cli_progress_init(cli_progress *p, const char *label)
 int32_t cli_progress_cb(int64_t done, int64_t total, void *payload)
 {
     cli_progress *p = payload;
-    if (p == NULL || !p->active)
-        return 0;
+    if (p == NULL || !p->active) return 0;
     double t = cli_now();
-    if (t - p->start < p->delay || (p->printed && t - p->last < 0.2 && done < total))
-        return 0;
+    if (t - p->start < p->delay || (p->printed && t - p->last < 0.2 && done < total)) return 0;
     p->last = t;
     double pct = total > 0 ? 100.0 * (double)done / (double)total : 0.0;
     fprintf(stderr, "\r%s: %5.1f%% (%lld/%lld, %.0f s)", p->label, pct, (long long)done,
@@ -316,8 +307,7 @@ int cli_load_activations(const char *path, npy_array *data, mutinf_activations *
 {
     *out = NULL;
     int r = cli_load_float(path, 2, "(samples, units)", data);
-    if (r != 0)
-        return r;
+    if (r != 0) return r;
     int64_t s[2];
     npy_strides(data, s);
     mutinf_status st =

@@ -113,9 +113,9 @@ typedef struct cli_result {
     const char *input;     /* file name, for the table */
     int bits;              /* 1: bits, 0: nats */
     int64_t n_modules, n_units;
-    int64_t n_samples;     /* -1: absent (lingauss) */
+    int64_t n_samples; /* -1: absent (lingauss) */
     double total_correlation;
-    int has_stderr;        /* jacobian: standard error and infinite count */
+    int has_stderr; /* jacobian: standard error and infinite count */
     double std_error;
     int64_t n_infinite;
     const double *pairwise; /* K x K row-major, or NULL */
@@ -123,7 +123,7 @@ typedef struct cli_result {
     const char *quantizer;  /* quantized: "kmeans"/"quantile", else NULL */
     int has_p_value;        /* gaussian (asymptotic), quantized (permutations) */
     double p_value;
-    int has_cells;          /* quantized: occupied joint cells, undersampled flag */
+    int has_cells; /* quantized: occupied joint cells, undersampled flag */
     int64_t occupied_cells;
     int undersampled;
     double seconds;

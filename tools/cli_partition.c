@@ -19,11 +19,9 @@ static int parse_labels_text(const char *text, size_t len, const char *what, int
     size_t i = 0;
     int need_value = 0; /* after a comma, another value must follow */
     for (;;) {
-        while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' ||
-                           text[i] == '\r'))
+        while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
             i++;
-        if (i >= len)
-            break;
+        if (i >= len) break;
         if (text[i] == ',') {
             if (cnt == 0 || need_value) {
                 cli_error(what, "empty label at position %zu", cnt + 1);
@@ -35,8 +33,8 @@ static int parse_labels_text(const char *text, size_t len, const char *what, int
             continue;
         }
         size_t b = i;
-        while (i < len && text[i] != ',' && text[i] != ' ' && text[i] != '\t' &&
-               text[i] != '\n' && text[i] != '\r')
+        while (i < len && text[i] != ',' && text[i] != ' ' && text[i] != '\t' && text[i] != '\n' &&
+               text[i] != '\r')
             i++;
         char tok[64];
         size_t tl = i - b < sizeof tok - 1 ? i - b : sizeof tok - 1;
@@ -141,8 +139,7 @@ static int read_labels_file(const char *path, int32_t **labels, int64_t *n)
     while (text != NULL) {
         size_t got = fread(text + used, 1, cap - used, f);
         used += got;
-        if (used < cap)
-            break;
+        if (used < cap) break;
         char *nt = realloc(text, cap * 2);
         if (nt == NULL) {
             free(text);
@@ -176,8 +173,7 @@ int cli_partition(const char *cmd, const cli_opt *partition, const cli_opt *modu
     if (modules->seen) {
         int64_t k;
         int r = cli_int_value(cmd, modules, 2, INT32_MAX, &k);
-        if (r != 0)
-            return r;
+        if (r != 0) return r;
         if (k > n_units) {
             cli_error("--modules", "%lld modules, but %s has only %lld units", (long long)k, what,
                       (long long)n_units);
@@ -192,8 +188,7 @@ int cli_partition(const char *cmd, const cli_opt *partition, const cli_opt *modu
     int64_t n = 0;
     int r = spec[0] == '@' ? read_labels_file(spec + 1, &labels, &n)
                            : parse_labels_text(spec, strlen(spec), "--partition", &labels, &n);
-    if (r != 0)
-        return CLI_BAD_INPUT;
+    if (r != 0) return CLI_BAD_INPUT;
     if (n != n_units) {
         cli_error(src, "the partition has %lld labels, but %s has %lld units", (long long)n, what,
                   (long long)n_units);

@@ -7,14 +7,11 @@
 
 static const char *describe(const char *estimator)
 {
-    if (strcmp(estimator, "lingauss") == 0)
-        return "exact, linear-Gaussian model y = W x";
+    if (strcmp(estimator, "lingauss") == 0) return "exact, linear-Gaussian model y = W x";
     if (strcmp(estimator, "jacobian") == 0)
         return "mean of local Gaussian TCs over a batch of Jacobians";
-    if (strcmp(estimator, "gaussian") == 0)
-        return "Gaussian plug-in from the sample covariance";
-    if (strcmp(estimator, "quantized") == 0)
-        return "discrete plug-in from quantized activations";
+    if (strcmp(estimator, "gaussian") == 0) return "Gaussian plug-in from the sample covariance";
+    if (strcmp(estimator, "quantized") == 0) return "discrete plug-in from quantized activations";
     return "";
 }
 
@@ -79,8 +76,7 @@ static void print_table(const cli_result *r)
     printf("  input               %s\n", r->input);
     printf("  units               %lld in %lld modules\n", (long long)r->n_units,
            (long long)r->n_modules);
-    if (r->n_samples >= 0)
-        printf("  samples             %lld\n", (long long)r->n_samples);
+    if (r->n_samples >= 0) printf("  samples             %lld\n", (long long)r->n_samples);
     if (r->bins > 0)
         printf("  quantizer           %s, %lld bins\n", r->quantizer ? r->quantizer : "",
                (long long)r->bins);

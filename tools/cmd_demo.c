@@ -59,7 +59,10 @@ static uint64_t splitmix64(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static double uniform01(uint64_t *s) { return ((double)(splitmix64(s) >> 11) + 0.5) * 0x1p-53; }
+static double uniform01(uint64_t *s)
+{
+    return ((double)(splitmix64(s) >> 11) + 0.5) * 0x1p-53;
+}
 
 static void fill_normal(double *x, int64_t n, uint64_t seed)
 {
@@ -68,16 +71,14 @@ static void fill_normal(double *x, int64_t n, uint64_t seed)
         double u1 = uniform01(&s), u2 = uniform01(&s);
         double r = sqrt(-2.0 * log(u1)), t = 2.0 * M_PI * u2;
         x[i] = r * cos(t);
-        if (i + 1 < n)
-            x[i + 1] = r * sin(t);
+        if (i + 1 < n) x[i + 1] = r * sin(t);
     }
 }
 
 static int add_row(demo *d, const char *estimator, const char *label, int bins, double tc,
                    double seconds)
 {
-    if (d->n_rows >= DEMO_MAX_ROWS)
-        return 0;
+    if (d->n_rows >= DEMO_MAX_ROWS) return 0;
     demo_row *r = &d->rows[d->n_rows++];
     r->estimator = estimator;
     r->label = label;
@@ -99,17 +100,13 @@ static int demo_setup(demo *d)
     }
     fill_normal(d->w, d->units * d->inputs, d->seed);
     st = mutinf_partition_create_contiguous(d->units, d->modules, &d->part);
-    if (st != MUTINF_OK)
-        return cli_lib_error(st, "demo partition");
+    if (st != MUTINF_OK) return cli_lib_error(st, "demo partition");
     double t0 = cli_now();
     st = mutinf_lingauss_create(d->w, d->units, d->inputs, d->inputs, 1, NULL, 0, 0.0, &d->model);
-    if (st == MUTINF_OK)
-        st = mutinf_lingauss_total_correlation(d->model, d->part, NULL, &d->truth);
+    if (st == MUTINF_OK) st = mutinf_lingauss_total_correlation(d->model, d->part, NULL, &d->truth);
     d->truth_seconds = cli_now() - t0;
-    if (st == MUTINF_OK)
-        st = mutinf_lingauss_sample(d->model, d->samples, d->seed, NULL, d->y);
-    if (st != MUTINF_OK)
-        return cli_lib_error(st, "demo model");
+    if (st == MUTINF_OK) st = mutinf_lingauss_sample(d->model, d->samples, d->seed, NULL, d->y);
+    if (st != MUTINF_OK) return cli_lib_error(st, "demo model");
     return 0;
 }
 
@@ -120,12 +117,10 @@ static int demo_gaussian(demo *d)
     double tc = 0.0;
     double t0 = cli_now();
     mutinf_status st = mutinf_activations_wrap(d->y, d->samples, d->units, d->units, 1, &act);
-    if (st == MUTINF_OK)
-        st = mutinf_activations_gaussian(act, d->part, NULL, &tc, NULL, NULL);
+    if (st == MUTINF_OK) st = mutinf_activations_gaussian(act, d->part, NULL, &tc, NULL, NULL);
     double t = cli_now() - t0;
     mutinf_activations_destroy(act);
-    if (st != MUTINF_OK)
-        return cli_lib_error(st, "demo gaussian");
+    if (st != MUTINF_OK) return cli_lib_error(st, "demo gaussian");
     return add_row(d, "gaussian", "Gaussian plug-in", 0, tc, t);
 }
 
@@ -136,14 +131,13 @@ static int demo_jacobian(demo *d)
     mutinf_jacobians *jh = NULL;
     double tc = 0.0;
     double t0 = cli_now();
-    mutinf_status st = mutinf_jacobians_wrap(d->w, d->samples, d->units, d->inputs, 0, d->inputs,
-                                             1, &jh);
+    mutinf_status st =
+        mutinf_jacobians_wrap(d->w, d->samples, d->units, d->inputs, 0, d->inputs, 1, &jh);
     if (st == MUTINF_OK)
         st = mutinf_jacobians_total_correlation(jh, d->part, NULL, &tc, NULL, NULL, NULL, NULL);
     double t = cli_now() - t0;
     mutinf_jacobians_destroy(jh);
-    if (st != MUTINF_OK)
-        return cli_lib_error(st, "demo jacobian");
+    if (st != MUTINF_OK) return cli_lib_error(st, "demo jacobian");
     return add_row(d, "jacobian", "Jacobian (local)", 0, tc, t);
 }
 
@@ -154,13 +148,10 @@ static int demo_quantized(demo *d)
     mutinf_activations *act = NULL;
     mutinf_options *opt = NULL;
     mutinf_status st = mutinf_activations_wrap(d->y, d->samples, d->units, d->units, 1, &act);
-    if (st == MUTINF_OK)
-        st = mutinf_options_create(&opt);
-    if (st == MUTINF_OK)
-        st = mutinf_options_set_seed(opt, d->seed);
+    if (st == MUTINF_OK) st = mutinf_options_create(&opt);
+    if (st == MUTINF_OK) st = mutinf_options_set_seed(opt, d->seed);
     for (size_t i = 0; st == MUTINF_OK && i < sizeof bins / sizeof bins[0]; i++) {
-        if (bins[i] > d->samples)
-            break;
+        if (bins[i] > d->samples) break;
         double tc = 0.0;
         double t0 = cli_now();
         st = mutinf_options_set_bins(opt, bins[i]);
@@ -238,8 +229,7 @@ static void print_json(const demo *d)
 static const demo_row *find_row(const demo *d, const char *estimator)
 {
     for (int i = 0; i < d->n_rows; i++)
-        if (strcmp(d->rows[i].estimator, estimator) == 0)
-            return &d->rows[i];
+        if (strcmp(d->rows[i].estimator, estimator) == 0) return &d->rows[i];
     return NULL;
 }
 
@@ -255,8 +245,7 @@ static void print_summary(const demo *d)
     const demo_row *qlo = NULL, *qhi = NULL;
     for (int i = 0; i < d->n_rows; i++)
         if (strcmp(d->rows[i].estimator, "quantized") == 0) {
-            if (qlo == NULL)
-                qlo = &d->rows[i];
+            if (qlo == NULL) qlo = &d->rows[i];
             qhi = &d->rows[i];
         }
     const double tol = 1e-9 * fmax(1.0, fabs(d->truth));
@@ -272,13 +261,12 @@ static void print_summary(const demo *d)
                               n ? "; " : "",
                               100.0 * fabs(gau->tc - d->truth) / fmax(fabs(d->truth), 1e-300));
     if (qlo != NULL && qhi != NULL && qlo != qhi && n < sizeof line)
-        n += (size_t)snprintf(
-            line + n, sizeof line - n,
-            "%squantized %s from %.0f%% to %.0f%% of it as bins go %d -> %d "
-            "(quantizing loses information)",
-            n ? "; " : "", qhi->tc >= qlo->tc ? "climbs" : "moves",
-            100.0 * qlo->tc / fmax(fabs(d->truth), 1e-300),
-            100.0 * qhi->tc / fmax(fabs(d->truth), 1e-300), qlo->bins, qhi->bins);
+        n += (size_t)snprintf(line + n, sizeof line - n,
+                              "%squantized %s from %.0f%% to %.0f%% of it as bins go %d -> %d "
+                              "(quantizing loses information)",
+                              n ? "; " : "", qhi->tc >= qlo->tc ? "climbs" : "moves",
+                              100.0 * qlo->tc / fmax(fabs(d->truth), 1e-300),
+                              100.0 * qhi->tc / fmax(fabs(d->truth), 1e-300), qlo->bins, qhi->bins);
     if (n == 0)
         snprintf(line, sizeof line, "The exact value is computed from W alone, no sampling");
     printf("%s.\n", line);
@@ -289,10 +277,9 @@ static void print_table(const demo *d)
     char b[64];
     printf("mutinf demo: random linear network y = W x, x ~ N(0, I)\n"
            "  %lld inputs -> %lld units in %lld contiguous modules, %lld samples, seed %llu\n\n",
-           (long long)d->inputs, (long long)d->units, (long long)d->modules,
-           (long long)d->samples, (unsigned long long)d->seed);
-    printf("  %-26s %5s %16s %10s %11s\n", "estimator", "bins", "TC (nats)", "error",
-           "time (s)");
+           (long long)d->inputs, (long long)d->units, (long long)d->modules, (long long)d->samples,
+           (unsigned long long)d->seed);
+    printf("  %-26s %5s %16s %10s %11s\n", "estimator", "bins", "TC (nats)", "error", "time (s)");
     cli_fmt(d->truth, b, sizeof b);
     printf("  %-26s %5s %16s %10s %11.6f\n", "exact (W W^T, analytical)", "-", b, "-",
            d->truth_seconds);
@@ -311,8 +298,7 @@ static void print_table(const demo *d)
         printf("  %-26s %5s %16s %10s %11.6f\n", r->label, bins, b, err, r->seconds);
     }
     printf("\n");
-    if (d->no_kmeans)
-        printf("(no quantized rows: this libmutinf lacks the k-means quantizer)\n");
+    if (d->no_kmeans) printf("(no quantized rows: this libmutinf lacks the k-means quantizer)\n");
     print_summary(d);
 }
 
@@ -330,8 +316,7 @@ int cmd_demo(int argc, char **argv)
         fputs(usage, stdout);
         return CLI_OK;
     }
-    if (r != 0)
-        return r;
+    if (r != 0) return r;
     demo d;
     memset(&d, 0, sizeof d);
     d.inputs = 15;
@@ -362,12 +347,9 @@ int cmd_demo(int argc, char **argv)
         return cli_usage_error(cmd, "--samples x --units = %lld is too large (max 1e8)",
                                (long long)(d.samples * d.units));
     r = demo_setup(&d);
-    if (r == 0)
-        r = demo_jacobian(&d);
-    if (r == 0)
-        r = demo_gaussian(&d);
-    if (r == 0)
-        r = demo_quantized(&d);
+    if (r == 0) r = demo_jacobian(&d);
+    if (r == 0) r = demo_gaussian(&d);
+    if (r == 0) r = demo_quantized(&d);
     if (r == 0) {
         if (cli_find(opts, n_opts, "--json")->seen)
             print_json(&d);

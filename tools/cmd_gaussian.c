@@ -35,11 +35,15 @@ int cmd_gaussian(int argc, char **argv)
 {
     static const char cmd[] = "gaussian";
     cli_opt opts[] = {
-        {"--data", NULL, 1, NULL, 0},     {"--partition", NULL, 1, NULL, 0},
-        {"--modules", NULL, 1, NULL, 0},  {"--pairwise", NULL, 0, NULL, 0},
+        {"--data", NULL, 1, NULL, 0},
+        {"--partition", NULL, 1, NULL, 0},
+        {"--modules", NULL, 1, NULL, 0},
+        {"--pairwise", NULL, 0, NULL, 0},
         {"--no-bias-correction", NULL, 0, NULL, 0},
-        {"--copula", NULL, 0, NULL, 0},   {"--threads", NULL, 1, NULL, 0},
-        {"--json", NULL, 0, NULL, 0},     {"--bits", NULL, 0, NULL, 0},
+        {"--copula", NULL, 0, NULL, 0},
+        {"--threads", NULL, 1, NULL, 0},
+        {"--json", NULL, 0, NULL, 0},
+        {"--bits", NULL, 0, NULL, 0},
     };
     const size_t n_opts = sizeof opts / sizeof opts[0];
     int r = cli_parse(cmd, argc, argv, opts, n_opts);
@@ -47,39 +51,32 @@ int cmd_gaussian(int argc, char **argv)
         fputs(usage, stdout);
         return CLI_OK;
     }
-    if (r != 0)
-        return r;
+    if (r != 0) return r;
     cli_opt *data = cli_find(opts, n_opts, "--data");
-    if (!data->seen)
-        return cli_usage_error(cmd, "missing --data X.npy");
+    if (!data->seen) return cli_usage_error(cmd, "missing --data X.npy");
     if (!cli_find(opts, n_opts, "--partition")->seen && !cli_find(opts, n_opts, "--modules")->seen)
         return cli_usage_error(cmd, "missing --partition P (or --modules K)");
     int64_t threads = 0;
     cli_opt *th = cli_find(opts, n_opts, "--threads");
-    if (th->seen && (r = cli_int_value(cmd, th, 0, 4096, &threads)) != 0)
-        return r;
+    if (th->seen && (r = cli_int_value(cmd, th, 0, 4096, &threads)) != 0) return r;
     const int json = cli_find(opts, n_opts, "--json")->seen;
     const int bits = cli_find(opts, n_opts, "--bits")->seen;
     const int pairwise = cli_find(opts, n_opts, "--pairwise")->seen;
 
     npy_array x;
     mutinf_activations *act = NULL;
-    if ((r = cli_load_activations(data->value, &x, &act)) != 0)
-        return r;
+    if ((r = cli_load_activations(data->value, &x, &act)) != 0) return r;
     mutinf_partition *part = NULL;
     mutinf_options *options = NULL;
     double *pw = NULL;
     r = cli_partition(cmd, cli_find(opts, n_opts, "--partition"),
                       cli_find(opts, n_opts, "--modules"), x.shape[1], data->value, &part);
-    if (r != 0)
-        goto done;
+    if (r != 0) goto done;
     int64_t k = 0;
     mutinf_partition_n_modules(part, &k);
     mutinf_status st = mutinf_options_create(&options);
-    if (st == MUTINF_OK)
-        st = mutinf_options_set_bits(options, bits);
-    if (st == MUTINF_OK)
-        st = mutinf_options_set_threads(options, (int32_t)threads);
+    if (st == MUTINF_OK) st = mutinf_options_set_bits(options, bits);
+    if (st == MUTINF_OK) st = mutinf_options_set_threads(options, (int32_t)threads);
     if (st == MUTINF_OK)
         st = mutinf_options_set_bias_correction(
             options, !cli_find(opts, n_opts, "--no-bias-correction")->seen);

@@ -36,10 +36,10 @@ int cmd_jacobian(int argc, char **argv)
 {
     static const char cmd[] = "jacobian";
     cli_opt opts[] = {
-        {"--data", NULL, 1, NULL, 0},      {"--partition", NULL, 1, NULL, 0},
-        {"--modules", NULL, 1, NULL, 0},   {"--noise-var", NULL, 1, NULL, 0},
-        {"--pairwise", NULL, 0, NULL, 0},  {"--per-sample", NULL, 1, NULL, 0},
-        {"--threads", NULL, 1, NULL, 0},   {"--json", NULL, 0, NULL, 0},
+        {"--data", NULL, 1, NULL, 0},     {"--partition", NULL, 1, NULL, 0},
+        {"--modules", NULL, 1, NULL, 0},  {"--noise-var", NULL, 1, NULL, 0},
+        {"--pairwise", NULL, 0, NULL, 0}, {"--per-sample", NULL, 1, NULL, 0},
+        {"--threads", NULL, 1, NULL, 0},  {"--json", NULL, 0, NULL, 0},
         {"--bits", NULL, 0, NULL, 0},
     };
     const size_t n_opts = sizeof opts / sizeof opts[0];
@@ -48,11 +48,9 @@ int cmd_jacobian(int argc, char **argv)
         fputs(usage, stdout);
         return CLI_OK;
     }
-    if (r != 0)
-        return r;
+    if (r != 0) return r;
     cli_opt *data = cli_find(opts, n_opts, "--data"), *o;
-    if (!data->seen)
-        return cli_usage_error(cmd, "missing --data J.npy");
+    if (!data->seen) return cli_usage_error(cmd, "missing --data J.npy");
     if (!cli_find(opts, n_opts, "--partition")->seen && !cli_find(opts, n_opts, "--modules")->seen)
         return cli_usage_error(cmd, "missing --partition P (or --modules K)");
     double noise_var = 0.0;
@@ -69,8 +67,7 @@ int cmd_jacobian(int argc, char **argv)
     const int pairwise = cli_find(opts, n_opts, "--pairwise")->seen;
 
     npy_array jac;
-    if ((r = cli_load_float(data->value, 3, "(batch, units, inputs)", &jac)) != 0)
-        return r;
+    if ((r = cli_load_float(data->value, 3, "(batch, units, inputs)", &jac)) != 0) return r;
     const int64_t batch = jac.shape[0], units = jac.shape[1], inputs = jac.shape[2];
     mutinf_partition *part = NULL;
     mutinf_options *options = NULL;
@@ -78,21 +75,16 @@ int cmd_jacobian(int argc, char **argv)
     double *pw = NULL, *per = NULL;
     r = cli_partition(cmd, cli_find(opts, n_opts, "--partition"),
                       cli_find(opts, n_opts, "--modules"), units, data->value, &part);
-    if (r != 0)
-        goto done;
+    if (r != 0) goto done;
     int64_t k = 0;
     mutinf_partition_n_modules(part, &k);
     cli_progress prog;
     cli_progress_init(&prog, "mutinf jacobian");
     mutinf_status st = mutinf_options_create(&options);
-    if (st == MUTINF_OK)
-        st = mutinf_options_set_bits(options, bits);
-    if (st == MUTINF_OK)
-        st = mutinf_options_set_noise_var(options, noise_var);
-    if (st == MUTINF_OK)
-        st = mutinf_options_set_threads(options, (int32_t)threads);
-    if (st == MUTINF_OK)
-        st = mutinf_options_set_progress(options, cli_progress_cb, &prog);
+    if (st == MUTINF_OK) st = mutinf_options_set_bits(options, bits);
+    if (st == MUTINF_OK) st = mutinf_options_set_noise_var(options, noise_var);
+    if (st == MUTINF_OK) st = mutinf_options_set_threads(options, (int32_t)threads);
+    if (st == MUTINF_OK) st = mutinf_options_set_progress(options, cli_progress_cb, &prog);
     if (st != MUTINF_OK) {
         r = cli_lib_error(st, "options");
         goto done;
@@ -107,10 +99,9 @@ int cmd_jacobian(int argc, char **argv)
     npy_strides(&jac, s);
     double t0 = cli_now(), tc = 0.0, se = 0.0;
     int64_t n_inf = 0;
-    st = jac.dtype == NPY_F8 ? mutinf_jacobians_wrap(jac.data, batch, units, inputs, s[0], s[1],
-                                                     s[2], &jh)
-                             : mutinf_jacobians_wrap_f32(jac.data, batch, units, inputs, s[0],
-                                                         s[1], s[2], &jh);
+    st = jac.dtype == NPY_F8
+             ? mutinf_jacobians_wrap(jac.data, batch, units, inputs, s[0], s[1], s[2], &jh)
+             : mutinf_jacobians_wrap_f32(jac.data, batch, units, inputs, s[0], s[1], s[2], &jh);
     if (st == MUTINF_OK)
         st = mutinf_jacobians_total_correlation(jh, part, options, &tc, &se, &n_inf, per, pw);
     double seconds = cli_now() - t0;

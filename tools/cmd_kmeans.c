@@ -50,19 +50,15 @@ int cmd_kmeans(int argc, char **argv)
         fputs(usage, stdout);
         return CLI_OK;
     }
-    if (r != 0)
-        return r;
+    if (r != 0) return r;
     cli_opt *data = cli_find(opts, n_opts, "--data"), *o;
-    if (!data->seen)
-        return cli_usage_error(cmd, "missing --data X.npy");
-    if (!cli_find(opts, n_opts, "--k")->seen)
-        return cli_usage_error(cmd, "missing -k K");
+    if (!data->seen) return cli_usage_error(cmd, "missing --data X.npy");
+    if (!cli_find(opts, n_opts, "--k")->seen) return cli_usage_error(cmd, "missing -k K");
     int64_t k = 0, n_init = 1, max_iter = 300, threads = 0;
     double tol = 1e-4;
     uint64_t seed = 0;
     int32_t init = MUTINF_KMEANS_INIT_KMEANSPP;
-    if ((r = cli_int_value(cmd, cli_find(opts, n_opts, "--k"), 1, INT32_MAX, &k)) != 0)
-        return r;
+    if ((r = cli_int_value(cmd, cli_find(opts, n_opts, "--k"), 1, INT32_MAX, &k)) != 0) return r;
     if ((o = cli_find(opts, n_opts, "--n-init"))->seen &&
         (r = cli_int_value(cmd, o, 1, INT32_MAX, &n_init)) != 0)
         return r;
@@ -90,8 +86,7 @@ int cmd_kmeans(int argc, char **argv)
     const int json = cli_find(opts, n_opts, "--json")->seen;
 
     npy_array x;
-    if ((r = cli_load_float(data->value, 2, "(samples, features)", &x)) != 0)
-        return r;
+    if ((r = cli_load_float(data->value, 2, "(samples, features)", &x)) != 0) return r;
     const int64_t n = x.shape[0], d = x.shape[1];
     mutinf_kmeans *km = NULL;
     int32_t *labels = NULL;
@@ -114,22 +109,14 @@ int cmd_kmeans(int argc, char **argv)
     cli_progress prog;
     cli_progress_init(&prog, "mutinf kmeans");
     mutinf_status st = mutinf_kmeans_create(&km);
-    if (st == MUTINF_OK)
-        st = mutinf_kmeans_set_k(km, (int32_t)k);
-    if (st == MUTINF_OK)
-        st = mutinf_kmeans_set_n_init(km, (int32_t)n_init);
-    if (st == MUTINF_OK)
-        st = mutinf_kmeans_set_max_iter(km, (int32_t)max_iter);
-    if (st == MUTINF_OK)
-        st = mutinf_kmeans_set_tol(km, tol);
-    if (st == MUTINF_OK)
-        st = mutinf_kmeans_set_seed(km, seed);
-    if (st == MUTINF_OK)
-        st = mutinf_kmeans_set_init(km, init);
-    if (st == MUTINF_OK)
-        st = mutinf_kmeans_set_threads(km, (int32_t)threads);
-    if (st == MUTINF_OK)
-        st = mutinf_kmeans_set_progress(km, cli_progress_cb, &prog);
+    if (st == MUTINF_OK) st = mutinf_kmeans_set_k(km, (int32_t)k);
+    if (st == MUTINF_OK) st = mutinf_kmeans_set_n_init(km, (int32_t)n_init);
+    if (st == MUTINF_OK) st = mutinf_kmeans_set_max_iter(km, (int32_t)max_iter);
+    if (st == MUTINF_OK) st = mutinf_kmeans_set_tol(km, tol);
+    if (st == MUTINF_OK) st = mutinf_kmeans_set_seed(km, seed);
+    if (st == MUTINF_OK) st = mutinf_kmeans_set_init(km, init);
+    if (st == MUTINF_OK) st = mutinf_kmeans_set_threads(km, (int32_t)threads);
+    if (st == MUTINF_OK) st = mutinf_kmeans_set_progress(km, cli_progress_cb, &prog);
     if (st != MUTINF_OK) {
         r = cli_lib_error(st, "k-means settings");
         goto done;
@@ -143,16 +130,11 @@ int cmd_kmeans(int argc, char **argv)
     cli_progress_done(&prog);
     double inertia = 0.0;
     int32_t n_iter = 0, converged = 0, degenerate = 0;
-    if (st == MUTINF_OK)
-        st = mutinf_kmeans_inertia(km, &inertia);
-    if (st == MUTINF_OK)
-        st = mutinf_kmeans_n_iter(km, &n_iter);
-    if (st == MUTINF_OK)
-        st = mutinf_kmeans_converged(km, &converged);
-    if (st == MUTINF_OK)
-        st = mutinf_kmeans_degenerate(km, &degenerate);
-    if (st == MUTINF_OK)
-        st = mutinf_kmeans_centroids(km, cent, k * d);
+    if (st == MUTINF_OK) st = mutinf_kmeans_inertia(km, &inertia);
+    if (st == MUTINF_OK) st = mutinf_kmeans_n_iter(km, &n_iter);
+    if (st == MUTINF_OK) st = mutinf_kmeans_converged(km, &converged);
+    if (st == MUTINF_OK) st = mutinf_kmeans_degenerate(km, &degenerate);
+    if (st == MUTINF_OK) st = mutinf_kmeans_centroids(km, cent, k * d);
     if (st != MUTINF_OK) {
         r = cli_lib_error(st, data->value);
         goto done;
@@ -171,8 +153,7 @@ int cmd_kmeans(int argc, char **argv)
         goto done;
     }
     for (int64_t i = 0; i < n; i++)
-        if (labels[i] >= 0 && labels[i] < k)
-            sizes[labels[i]]++;
+        if (labels[i] >= 0 && labels[i] < k) sizes[labels[i]]++;
     if (json) {
         json_out j;
         json_init(&j, stdout);
@@ -208,17 +189,14 @@ int cmd_kmeans(int argc, char **argv)
         printf("  inertia             %s\n", b);
         printf("  iterations          %d%s\n", n_iter,
                converged ? " (converged)" : " (stopped at --max-iter, not converged)");
-        if (degenerate)
-            printf("  degenerate          fewer distinct points than clusters\n");
+        if (degenerate) printf("  degenerate          fewer distinct points than clusters\n");
         printf("  time                %.6f s\n", seconds);
         printf("  cluster sizes      ");
         for (int64_t c = 0; c < k; c++)
             printf(" %lld", (long long)sizes[c]);
         printf("\n");
-        if (labels_path)
-            printf("  labels written to   %s\n", labels_path);
-        if (centroids_path)
-            printf("  centroids written to %s\n", centroids_path);
+        if (labels_path) printf("  labels written to   %s\n", labels_path);
+        if (centroids_path) printf("  centroids written to %s\n", centroids_path);
     }
     fflush(stdout);
     r = CLI_OK;

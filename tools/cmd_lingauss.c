@@ -34,9 +34,9 @@ int cmd_lingauss(int argc, char **argv)
 {
     static const char cmd[] = "lingauss";
     cli_opt opts[] = {
-        {"--weights", NULL, 1, NULL, 0},   {"--partition", NULL, 1, NULL, 0},
-        {"--modules", NULL, 1, NULL, 0},   {"--noise-var", NULL, 1, NULL, 0},
-        {"--pairwise", NULL, 0, NULL, 0},  {"--json", NULL, 0, NULL, 0},
+        {"--weights", NULL, 1, NULL, 0},  {"--partition", NULL, 1, NULL, 0},
+        {"--modules", NULL, 1, NULL, 0},  {"--noise-var", NULL, 1, NULL, 0},
+        {"--pairwise", NULL, 0, NULL, 0}, {"--json", NULL, 0, NULL, 0},
         {"--bits", NULL, 0, NULL, 0},
     };
     const size_t n_opts = sizeof opts / sizeof opts[0];
@@ -45,24 +45,20 @@ int cmd_lingauss(int argc, char **argv)
         fputs(usage, stdout);
         return CLI_OK;
     }
-    if (r != 0)
-        return r;
+    if (r != 0) return r;
     cli_opt *weights = cli_find(opts, n_opts, "--weights");
-    if (!weights->seen)
-        return cli_usage_error(cmd, "missing --weights W.npy");
+    if (!weights->seen) return cli_usage_error(cmd, "missing --weights W.npy");
     if (!cli_find(opts, n_opts, "--partition")->seen && !cli_find(opts, n_opts, "--modules")->seen)
         return cli_usage_error(cmd, "missing --partition P (or --modules K)");
     double noise_var = 0.0;
     cli_opt *nv = cli_find(opts, n_opts, "--noise-var");
-    if (nv->seen && (r = cli_double_value(cmd, nv, 0.0, 1e300, &noise_var)) != 0)
-        return r;
+    if (nv->seen && (r = cli_double_value(cmd, nv, 0.0, 1e300, &noise_var)) != 0) return r;
     const int json = cli_find(opts, n_opts, "--json")->seen;
     const int bits = cli_find(opts, n_opts, "--bits")->seen;
     const int pairwise = cli_find(opts, n_opts, "--pairwise")->seen;
 
     npy_array w;
-    if ((r = cli_load_float(weights->value, 2, "(units, inputs)", &w)) != 0)
-        return r;
+    if ((r = cli_load_float(weights->value, 2, "(units, inputs)", &w)) != 0) return r;
     const int64_t units = w.shape[0], inputs = w.shape[1];
     mutinf_partition *part = NULL;
     mutinf_options *options = NULL;
@@ -70,13 +66,11 @@ int cmd_lingauss(int argc, char **argv)
     double *pw = NULL;
     r = cli_partition(cmd, cli_find(opts, n_opts, "--partition"),
                       cli_find(opts, n_opts, "--modules"), units, weights->value, &part);
-    if (r != 0)
-        goto done;
+    if (r != 0) goto done;
     int64_t k = 0;
     mutinf_partition_n_modules(part, &k);
     mutinf_status st = mutinf_options_create(&options);
-    if (st == MUTINF_OK)
-        st = mutinf_options_set_bits(options, bits);
+    if (st == MUTINF_OK) st = mutinf_options_set_bits(options, bits);
     if (st != MUTINF_OK) {
         r = cli_lib_error(st, "options");
         goto done;
@@ -95,10 +89,8 @@ int cmd_lingauss(int argc, char **argv)
     else
         st = mutinf_lingauss_create_f32(w.data, units, inputs, strides[0], strides[1], NULL, 0,
                                         noise_var, &model);
-    if (st == MUTINF_OK)
-        st = mutinf_lingauss_total_correlation(model, part, options, &tc);
-    if (st == MUTINF_OK && pairwise)
-        st = mutinf_lingauss_pairwise(model, part, options, pw);
+    if (st == MUTINF_OK) st = mutinf_lingauss_total_correlation(model, part, options, &tc);
+    if (st == MUTINF_OK && pairwise) st = mutinf_lingauss_pairwise(model, part, options, pw);
     double seconds = cli_now() - t0;
     if (st != MUTINF_OK) {
         r = cli_lib_error(st, weights->value);

@@ -56,15 +56,12 @@ int cmd_quantized(int argc, char **argv)
         fputs(usage, stdout);
         return CLI_OK;
     }
-    if (r != 0)
-        return r;
+    if (r != 0) return r;
     cli_opt *data = cli_find(opts, n_opts, "--data"), *o;
-    if (!data->seen)
-        return cli_usage_error(cmd, "missing --data X.npy");
+    if (!data->seen) return cli_usage_error(cmd, "missing --data X.npy");
     if (!cli_find(opts, n_opts, "--partition")->seen && !cli_find(opts, n_opts, "--modules")->seen)
         return cli_usage_error(cmd, "missing --partition P (or --modules K)");
-    if (!cli_find(opts, n_opts, "--bins")->seen)
-        return cli_usage_error(cmd, "missing --bins B");
+    if (!cli_find(opts, n_opts, "--bins")->seen) return cli_usage_error(cmd, "missing --bins B");
     int64_t bins = 0, n_init = 1, perms = 0, threads = 0;
     uint64_t seed = 0;
     int32_t quantizer = MUTINF_QUANTIZER_KMEANS;
@@ -95,39 +92,29 @@ int cmd_quantized(int argc, char **argv)
 
     npy_array x;
     mutinf_activations *act = NULL;
-    if ((r = cli_load_activations(data->value, &x, &act)) != 0)
-        return r;
+    if ((r = cli_load_activations(data->value, &x, &act)) != 0) return r;
     mutinf_partition *part = NULL;
     mutinf_options *options = NULL;
     double *pw = NULL;
     r = cli_partition(cmd, cli_find(opts, n_opts, "--partition"),
                       cli_find(opts, n_opts, "--modules"), x.shape[1], data->value, &part);
-    if (r != 0)
-        goto done;
+    if (r != 0) goto done;
     int64_t k = 0;
     mutinf_partition_n_modules(part, &k);
     cli_progress prog;
     cli_progress_init(&prog, "mutinf quantized");
     mutinf_status st = mutinf_options_create(&options);
-    if (st == MUTINF_OK)
-        st = mutinf_options_set_bits(options, bits);
-    if (st == MUTINF_OK)
-        st = mutinf_options_set_bins(options, (int32_t)bins);
-    if (st == MUTINF_OK)
-        st = mutinf_options_set_quantizer(options, quantizer);
+    if (st == MUTINF_OK) st = mutinf_options_set_bits(options, bits);
+    if (st == MUTINF_OK) st = mutinf_options_set_bins(options, (int32_t)bins);
+    if (st == MUTINF_OK) st = mutinf_options_set_quantizer(options, quantizer);
     if (st == MUTINF_OK)
         st = mutinf_options_set_miller_madow(options,
                                              cli_find(opts, n_opts, "--miller-madow")->seen);
-    if (st == MUTINF_OK)
-        st = mutinf_options_set_seed(options, seed);
-    if (st == MUTINF_OK)
-        st = mutinf_options_set_n_init(options, (int32_t)n_init);
-    if (st == MUTINF_OK)
-        st = mutinf_options_set_n_permutations(options, (int32_t)perms);
-    if (st == MUTINF_OK)
-        st = mutinf_options_set_threads(options, (int32_t)threads);
-    if (st == MUTINF_OK)
-        st = mutinf_options_set_progress(options, cli_progress_cb, &prog);
+    if (st == MUTINF_OK) st = mutinf_options_set_seed(options, seed);
+    if (st == MUTINF_OK) st = mutinf_options_set_n_init(options, (int32_t)n_init);
+    if (st == MUTINF_OK) st = mutinf_options_set_n_permutations(options, (int32_t)perms);
+    if (st == MUTINF_OK) st = mutinf_options_set_threads(options, (int32_t)threads);
+    if (st == MUTINF_OK) st = mutinf_options_set_progress(options, cli_progress_cb, &prog);
     if (st != MUTINF_OK) {
         r = cli_lib_error(st, "options");
         goto done;

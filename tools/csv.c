@@ -16,13 +16,15 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    if (err != NULL && errlen > 0)
-        vsnprintf(err, errlen, fmt, ap);
+    if (err != NULL && errlen > 0) vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
     return -1;
 }
 
-static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
 
 /* One field [b, e) trimmed of blanks; parses it as a number.  Returns 0 on
  * success, 1 when empty, 2 when not a number. */
@@ -32,19 +34,16 @@ static int parse_field(const char *b, const char *e, double *v)
         b++;
     while (e > b && is_blank(e[-1]))
         e--;
-    if (b == e)
-        return 1;
+    if (b == e) return 1;
     char tmp[128];
     size_t n = (size_t)(e - b);
-    if (n >= sizeof tmp)
-        return 2;
+    if (n >= sizeof tmp) return 2;
     memcpy(tmp, b, n);
     tmp[n] = '\0';
     char *endp;
     errno = 0;
     double x = strtod(tmp, &endp);
-    if (endp != tmp + n)
-        return 2;
+    if (endp != tmp + n) return 2;
     *v = x;
     return 0;
 }
@@ -59,8 +58,7 @@ static void excerpt(const char *b, const char *e, char *out, size_t outlen)
     size_t n = 0;
     for (; b < e && n + 4 < outlen; b++)
         out[n++] = (*b >= 32 && *b < 127) ? *b : '?';
-    if (b < e)
-        out[n++] = '.', out[n++] = '.', out[n++] = '.';
+    if (b < e) out[n++] = '.', out[n++] = '.', out[n++] = '.';
     out[n] = '\0';
 }
 
@@ -74,8 +72,7 @@ int csv_parse(const char *text, size_t len, npy_array *out, char *err, size_t er
     long line = 0;
     while (p < end) {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (eol == NULL)
-            eol = end;
+        if (eol == NULL) eol = end;
         line++;
         const char *q = p;
         while (q < eol && is_blank(*q))
@@ -92,8 +89,7 @@ int csv_parse(const char *text, size_t len, npy_array *out, char *err, size_t er
         const char *bad_b = NULL, *bad_e = NULL;
         for (;;) {
             const char *fe = memchr(fb, ',', (size_t)(eol - fb));
-            if (fe == NULL)
-                fe = eol;
+            if (fe == NULL) fe = eol;
             double v;
             int r = parse_field(fb, fe, &v);
             nf++;
@@ -105,8 +101,7 @@ int csv_parse(const char *text, size_t len, npy_array *out, char *err, size_t er
                 bad_b = fb;
                 bad_e = fe;
             }
-            if (fe == eol)
-                break;
+            if (fe == eol) break;
             fb = fe + 1;
         }
         if (first && nnum == 0 && !(nf == 1 && bad == 1)) {
@@ -149,8 +144,7 @@ int csv_parse(const char *text, size_t len, npy_array *out, char *err, size_t er
         fb = p;
         for (size_t j = 0; j < cols; j++) {
             const char *fe = memchr(fb, ',', (size_t)(eol - fb));
-            if (fe == NULL)
-                fe = eol;
+            if (fe == NULL) fe = eol;
             parse_field(fb, fe, &data[rows * cols + j]);
             fb = fe + 1;
         }
@@ -175,8 +169,7 @@ int csv_read(const char *path, npy_array *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return fail(err, errlen, "cannot open: %s", strerror(errno));
+    if (f == NULL) return fail(err, errlen, "cannot open: %s", strerror(errno));
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
         fclose(f);

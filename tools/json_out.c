@@ -19,8 +19,7 @@ static void sep(json_out *j)
         j->after_key = 0;
         return;
     }
-    if (j->count[j->depth]++ > 0)
-        fputs(", ", j->f);
+    if (j->count[j->depth]++ > 0) fputs(", ", j->f);
 }
 
 static void write_escaped(FILE *f, const char *s)
@@ -49,22 +48,32 @@ static void open_(json_out *j, char c)
 {
     sep(j);
     fputc(c, j->f);
-    if (j->depth + 1 < JSON_MAX_DEPTH)
-        j->depth++;
+    if (j->depth + 1 < JSON_MAX_DEPTH) j->depth++;
     j->count[j->depth] = 0;
 }
 
 static void close_(json_out *j, char c)
 {
-    if (j->depth > 0)
-        j->depth--;
+    if (j->depth > 0) j->depth--;
     fputc(c, j->f);
 }
 
-void json_object_begin(json_out *j) { open_(j, '{'); }
-void json_object_end(json_out *j) { close_(j, '}'); }
-void json_array_begin(json_out *j) { open_(j, '['); }
-void json_array_end(json_out *j) { close_(j, ']'); }
+void json_object_begin(json_out *j)
+{
+    open_(j, '{');
+}
+void json_object_end(json_out *j)
+{
+    close_(j, '}');
+}
+void json_array_begin(json_out *j)
+{
+    open_(j, '[');
+}
+void json_array_end(json_out *j)
+{
+    close_(j, ']');
+}
 
 void json_number(json_out *j, double v)
 {

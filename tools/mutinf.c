@@ -48,8 +48,7 @@ int main(int argc, char **argv)
         return CLI_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(name, commands[i].name) == 0)
-            return commands[i].run(argc - 2, argv + 2);
+        if (strcmp(name, commands[i].name) == 0) return commands[i].run(argc - 2, argv + 2);
     fprintf(stderr, "mutinf: unknown command '%s' (see 'mutinf --help')\n", name);
     return CLI_USAGE;
 }

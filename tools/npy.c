@@ -28,8 +28,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    if (err != NULL && errlen > 0)
-        vsnprintf(err, errlen, fmt, ap);
+    if (err != NULL && errlen > 0) vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
     return -1;
 }
@@ -90,21 +89,18 @@ static void append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 
 static void append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 {
-    if (*pos >= len)
-        return;
+    if (*pos >= len) return;
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(buf + *pos, len - *pos, fmt, ap);
     va_end(ap);
-    if (n > 0)
-        *pos += (size_t)n;
+    if (n > 0) *pos += (size_t)n;
 }
 
 void npy_shape_string(const npy_array *a, char *buf, size_t len)
 {
     size_t pos = 0;
-    if (len == 0)
-        return;
+    if (len == 0) return;
     buf[0] = '\0';
     append(buf, len, &pos, "(");
     for (int i = 0; i < a->ndim; i++)
@@ -128,8 +124,7 @@ void npy_index_string(const npy_array *a, int64_t i, char *buf, size_t len)
         }
     }
     size_t pos = 0;
-    if (len == 0)
-        return;
+    if (len == 0) return;
     buf[0] = '\0';
     append(buf, len, &pos, "[");
     for (int d = 0; d < a->ndim; d++)
@@ -139,8 +134,7 @@ void npy_index_string(const npy_array *a, int64_t i, char *buf, size_t len)
 
 void npy_free(npy_array *a)
 {
-    if (a == NULL)
-        return;
+    if (a == NULL) return;
     free(a->data);
     a->data = NULL;
     a->size = 0;
@@ -164,17 +158,14 @@ static void skip_ws(cursor *c)
 static int parse_string(cursor *c, char *out, size_t outlen)
 {
     skip_ws(c);
-    if (c->p >= c->end || (*c->p != '\'' && *c->p != '"'))
-        return -1;
+    if (c->p >= c->end || (*c->p != '\'' && *c->p != '"')) return -1;
     char q = *c->p++;
     size_t n = 0;
     while (c->p < c->end && *c->p != q) {
-        if (*c->p == '\\' || n + 1 >= outlen)
-            return -1;
+        if (*c->p == '\\' || n + 1 >= outlen) return -1;
         out[n++] = *c->p++;
     }
-    if (c->p >= c->end)
-        return -1;
+    if (c->p >= c->end) return -1;
     c->p++;
     out[n] = '\0';
     return 0;
@@ -183,8 +174,7 @@ static int parse_string(cursor *c, char *out, size_t outlen)
 static int expect(cursor *c, char ch)
 {
     skip_ws(c);
-    if (c->p >= c->end || *c->p != ch)
-        return -1;
+    if (c->p >= c->end || *c->p != ch) return -1;
     c->p++;
     return 0;
 }
@@ -253,8 +243,7 @@ static int parse_shape(cursor *c, npy_array *a, char *err, size_t errlen)
                 return fail(err, errlen, "shape entry overflows a 64-bit integer");
             v = v * 10 + dgt;
         }
-        if (c->p < c->end && (*c->p == 'L' || *c->p == 'l'))
-            c->p++;
+        if (c->p < c->end && (*c->p == 'L' || *c->p == 'l')) c->p++;
         if (a->ndim >= NPY_MAX_DIMS)
             return fail(err, errlen, "more than %d dimensions", NPY_MAX_DIMS);
         a->shape[a->ndim++] = v;
@@ -272,8 +261,7 @@ static int parse_header(const char *text, size_t len, npy_array *a, char *err, s
 {
     cursor c = {text, text + len};
     int have_descr = 0, have_order = 0, have_shape = 0;
-    if (expect(&c, '{') != 0)
-        return fail(err, errlen, "malformed .npy header: not a dict");
+    if (expect(&c, '{') != 0) return fail(err, errlen, "malformed .npy header: not a dict");
     for (;;) {
         skip_ws(&c);
         if (c.p < c.end && *c.p == '}') {
@@ -284,16 +272,14 @@ static int parse_header(const char *text, size_t len, npy_array *a, char *err, s
         if (parse_string(&c, key, sizeof key) != 0 || expect(&c, ':') != 0)
             return fail(err, errlen, "malformed .npy header: bad key");
         if (strcmp(key, "descr") == 0 && !have_descr) {
-            if (parse_descr(&c, &a->dtype, err, errlen) != 0)
-                return -1;
+            if (parse_descr(&c, &a->dtype, err, errlen) != 0) return -1;
             have_descr = 1;
         } else if (strcmp(key, "fortran_order") == 0 && !have_order) {
             if (parse_bool(&c, &a->fortran_order) != 0)
                 return fail(err, errlen, "malformed .npy header: bad 'fortran_order'");
             have_order = 1;
         } else if (strcmp(key, "shape") == 0 && !have_shape) {
-            if (parse_shape(&c, a, err, errlen) != 0)
-                return -1;
+            if (parse_shape(&c, a, err, errlen) != 0) return -1;
             have_shape = 1;
         } else {
             return fail(err, errlen, "malformed .npy header: unexpected key '%s'", key);
@@ -305,11 +291,12 @@ static int parse_header(const char *text, size_t len, npy_array *a, char *err, s
             return fail(err, errlen, "malformed .npy header: expected ',' or '}'");
     }
     skip_ws(&c);
-    if (c.p != c.end)
-        return fail(err, errlen, "malformed .npy header: trailing characters");
+    if (c.p != c.end) return fail(err, errlen, "malformed .npy header: trailing characters");
     if (!have_descr || !have_order || !have_shape)
         return fail(err, errlen, "malformed .npy header: missing '%s'",
-                    !have_descr ? "descr" : !have_order ? "fortran_order" : "shape");
+                    !have_descr   ? "descr"
+                    : !have_order ? "fortran_order"
+                                  : "shape");
     return 0;
 }
 
@@ -322,15 +309,13 @@ static int parse_preamble(const unsigned char *buf, size_t len, size_t *offset, 
         return fail(err, errlen, "not a .npy file (no \\x93NUMPY magic)");
     unsigned major = buf[6], minor = buf[7];
     if (major == 1) {
-        if (len < 10)
-            return fail(err, errlen, "truncated .npy header");
+        if (len < 10) return fail(err, errlen, "truncated .npy header");
         *hlen = (size_t)buf[8] | (size_t)buf[9] << 8;
         *offset = 10;
     } else if (major == 2 || major == 3) {
-        if (len < 12)
-            return fail(err, errlen, "truncated .npy header");
-        *hlen = (size_t)buf[8] | (size_t)buf[9] << 8 | (size_t)buf[10] << 16 |
-                (size_t)buf[11] << 24;
+        if (len < 12) return fail(err, errlen, "truncated .npy header");
+        *hlen =
+            (size_t)buf[8] | (size_t)buf[9] << 8 | (size_t)buf[10] << 16 | (size_t)buf[11] << 24;
         *offset = 12;
     } else {
         return fail(err, errlen, "unsupported .npy format version %u.%u (expected 1.0, 2.0, 3.0)",
@@ -371,8 +356,7 @@ static int data_bytes(npy_array *a, size_t *nbytes, char *err, size_t errlen)
 
 static int check_data_len(const npy_array *a, size_t need, size_t have, char *err, size_t errlen)
 {
-    if (have == need)
-        return 0;
+    if (have == need) return 0;
     char s[256];
     npy_shape_string(a, s, sizeof s);
     if (have < need)
@@ -386,8 +370,7 @@ static int read_header_text(const unsigned char *text, size_t hlen, npy_array *a
                             size_t errlen)
 {
     for (size_t i = 0; i < hlen; i++)
-        if (text[i] == '\0')
-            return fail(err, errlen, "malformed .npy header: NUL byte");
+        if (text[i] == '\0') return fail(err, errlen, "malformed .npy header: NUL byte");
     return parse_header((const char *)text, hlen, a, err, errlen);
 }
 
@@ -397,19 +380,15 @@ int npy_parse(const unsigned char *buf, size_t len, npy_array *out, char *err, s
     npy_array a;
     memset(&a, 0, sizeof a);
     size_t off, hlen, nbytes;
-    if (parse_preamble(buf, len, &off, &hlen, err, errlen) != 0)
-        return -1;
-    if (len - off < hlen)
-        return fail(err, errlen, "truncated .npy header");
+    if (parse_preamble(buf, len, &off, &hlen, err, errlen) != 0) return -1;
+    if (len - off < hlen) return fail(err, errlen, "truncated .npy header");
     if (read_header_text(buf + off, hlen, &a, err, errlen) != 0 ||
         data_bytes(&a, &nbytes, err, errlen) != 0 ||
         check_data_len(&a, nbytes, len - off - hlen, err, errlen) != 0)
         return -1;
     a.data = malloc(nbytes > 0 ? nbytes : 1);
-    if (a.data == NULL)
-        return fail(err, errlen, "out of memory for %zu bytes", nbytes);
-    if (nbytes > 0)
-        memcpy(a.data, buf + off + hlen, nbytes);
+    if (a.data == NULL) return fail(err, errlen, "out of memory for %zu bytes", nbytes);
+    if (nbytes > 0) memcpy(a.data, buf + off + hlen, nbytes);
     *out = a;
     return 0;
 }
@@ -417,8 +396,7 @@ int npy_parse(const unsigned char *buf, size_t len, npy_array *out, char *err, s
 int npy_sniff(const char *path)
 {
     FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return 0;
+    if (f == NULL) return 0;
     unsigned char m[NPY_MAGIC_LEN];
     size_t n = fread(m, 1, sizeof m, f);
     fclose(f);
@@ -429,8 +407,7 @@ int npy_read(const char *path, npy_array *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return fail(err, errlen, "cannot open: %s", strerror(errno));
+    if (f == NULL) return fail(err, errlen, "cannot open: %s", strerror(errno));
     struct stat st;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
         fclose(f);
@@ -443,8 +420,7 @@ int npy_read(const char *path, npy_array *out, char *err, size_t errlen)
     size_t got = fread(pre, 1, sizeof pre, f);
     size_t off, hlen, nbytes;
     char *text = NULL;
-    if (parse_preamble(pre, got, &off, &hlen, err, errlen) != 0)
-        goto fail;
+    if (parse_preamble(pre, got, &off, &hlen, err, errlen) != 0) goto fail;
     if (fsize < off || fsize - off < hlen) {
         fail(err, errlen, "truncated .npy header");
         goto fail;
@@ -491,25 +467,29 @@ int npy_write(const char *path, enum npy_dtype dtype, int ndim, const int64_t *s
         n *= (size_t)shape[i];
     }
     append(dict, sizeof dict, &pos, "%s), }", ndim == 1 ? "," : "");
-    if (pos + 80 >= sizeof dict)
-        return fail(err, errlen, "too many dimensions");
+    if (pos + 80 >= sizeof dict) return fail(err, errlen, "too many dimensions");
     /* Pad with spaces so that the data starts on a 64-byte boundary. */
     size_t total = 10 + pos + 1;
     size_t pad = (64 - total % 64) % 64;
     memset(dict + pos, ' ', pad);
     pos += pad;
     dict[pos++] = '\n';
-    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(pos & 0xff),
+    unsigned char pre[10] = {0x93,
+                             'N',
+                             'U',
+                             'M',
+                             'P',
+                             'Y',
+                             1,
+                             0,
+                             (unsigned char)(pos & 0xff),
                              (unsigned char)(pos >> 8)};
     FILE *f = fopen(path, "wb");
-    if (f == NULL)
-        return fail(err, errlen, "cannot create: %s", strerror(errno));
+    if (f == NULL) return fail(err, errlen, "cannot create: %s", strerror(errno));
     size_t nbytes = n * npy_itemsize(dtype);
     int ok = fwrite(pre, 1, sizeof pre, f) == sizeof pre && fwrite(dict, 1, pos, f) == pos &&
              (nbytes == 0 || fwrite(data, 1, nbytes, f) == nbytes);
-    if (fclose(f) != 0)
-        ok = 0;
-    if (!ok)
-        return fail(err, errlen, "write error: %s", strerror(errno));
+    if (fclose(f) != 0) ok = 0;
+    if (!ok) return fail(err, errlen, "write error: %s", strerror(errno));
     return 0;
 }

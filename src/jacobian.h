@@ -19,6 +19,10 @@ struct mutinf_jacobians {
 /* Inputs packed and multiplied per chunk (bounds the packing buffer). */
 #define MUTINF__JAC_KC 256
 
+/* Rows of the packing buffer for m rows: m rounded up to 4, plus 2 zero
+ * rows the 4 x 3 tiles may read past the last 4-row block. */
+#define MUTINF__JAC_ROWS(m) ((((m) + 3) & ~(int64_t)3) + 2)
+
 /* Power-of-two row scales of sample `b`: for each of the `m` rows
  * rows[r] of the sample, log2 of the scale s_r (s_r = 2^e_r, chosen so that
  * max(max_j |J[r,j]|, sqrt(noise_var)) / s_r lies in [0.5, 1); 0 for a zero
@@ -27,24 +31,20 @@ int mutinf__jac_row_scales(const mutinf__view *v, int64_t b, const int64_t *rows
                            double noise_var, int *exps);
 
 /* Packs columns [k0, k0 + kc) of rows rows[0..m) of sample b, each divided
- * by its scale 2^exps[r], into the row-major m x kcp buffer `jp`
+ * by its scale 2^exps[r] (exps NULL: unscaled), into the row-major m x kcp buffer `jp`
  * (kcp = kc rounded up to a multiple of 4, zero padded). */
 void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int64_t m,
                       const int *exps, int64_t k0, int64_t kc, int64_t kcp, double *jp);
 
-/* For n = inputs <= MUTINF__JAC_KC: the row scales and the packing of
- * mutinf__jac_row_scales() and mutinf__jac_pack() (k0 = 0, kc = n) in one
- * pass over the caller's data, with identical results.  Returns 0, or 1
- * when the sample holds NaN or Inf. */
-int mutinf__jac_pack_scaled(const mutinf__view *v, int64_t b, const int64_t *rows, int64_t m,
-                            double noise_var, int *exps, int64_t kcp, double *jp);
-
-/* Lower triangle of jp jp^T (jp: m x kcp row-major, kcp % 4 == 0) added to
- * (accumulate = 1) or stored into (0) lane `lane` of the lane-interleaved
- * matrix `cl`: element (i, j), j <= i, of lane l at cl[(i*m + j)*LANES + l].
- * The summation order is fixed by (m, kcp) alone. */
-void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *jp, double *cl, int lane,
-                           int accumulate);
+/* Lower triangle of J J^T, J given by MUTINF__JAC_ROWS(m) row pointers
+ * (rows m.. point at zeros), each with kcp readable doubles (kcp % 4 == 0),
+ * added to (accumulate = 1) or stored into (0) lane `lane` of the
+ * lane-interleaved matrix `cl`: element (i, j), j <= i, of lane l at
+ * cl[(i*m + j)*LANES + l].  The summation order is fixed by (m, kcp) alone.
+ * While it works it prefetches the pf_len doubles at pf (the next sample;
+ * pf may be NULL). */
+void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, double *cl,
+                           int lane, int accumulate, const double *pf, int64_t pf_len);
 
 /* Cholesky factorization, for the LANES interleaved samples at once, of the
  * n x n symmetric matrix A whose element (i, j), j <= i, of lane l is

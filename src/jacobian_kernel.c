@@ -1,5 +1,5 @@
 /* Small-matrix kernels of the Jacobian estimator: row scaling and packing,
- * the covariance J J^T of one sample (SIMD over the inputs, 4 x 2 register
+ * the covariance J J^T of one sample (SIMD over the inputs, 4 x 3 register
  * tiles), and Cholesky factorizations of four samples at once (SIMD across
  * samples, one sample per lane).
  *
@@ -130,10 +130,10 @@ void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int
                       const int *exps, int64_t k0, int64_t kc, int64_t kcp, double *jp)
 {
     const int64_t cs = v->stride[2];
-    const int64_t mp = (m + 3) & ~(int64_t)3;
+    const int64_t mp = MUTINF__JAC_ROWS(m);
     for (int64_t r = 0; r < m; r++) {
         ptrdiff_t base = (ptrdiff_t)(b * v->stride[0] + rows[r] * v->stride[1] + k0 * cs);
-        double inv = ldexp(1.0, -exps[r]);
+        double inv = exps != NULL ? ldexp(1.0, -exps[r]) : 1.0;
         double *dst = jp + r * kcp;
         if (v->is_f32) {
             const float *x = (const float *)v->data + base;
@@ -155,85 +155,67 @@ void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int
         memset(jp + r * kcp, 0, (size_t)kcp * sizeof *jp);
 }
 
-JAC_SIMD
-int mutinf__jac_pack_scaled(const mutinf__view *v, int64_t b, const int64_t *rows, int64_t m,
-                            double noise_var, int *exps, int64_t kcp, double *jp)
+/* One 4 x 3 tile of J J^T: rows a[0..3] against rows b[0..2], twelve
+ * independent accumulators (three FMA latencies of two FMA pipes). */
+JAC_INLINE void syrk_tile(int64_t kcp, const double *const *a, const double *const *b,
+                          double out[4][3])
 {
-    const int64_t n = v->dim[2], cs = v->stride[2];
-    const int64_t mp = (m + 3) & ~(int64_t)3;
-    const double floor_ = sqrt(noise_var);
-    double poison = 0.0;
-    for (int64_t r = 0; r < m; r++) {
-        ptrdiff_t base = (ptrdiff_t)(b * v->stride[0] + rows[r] * v->stride[1]);
-        double *dst = jp + r * kcp;
-        if (v->is_f32) {
-            const float *x = (const float *)v->data + base;
-            for (int64_t j = 0; j < n; j++)
-                dst[j] = (double)x[j * cs];
-        } else if (cs == 1) {
-            memcpy(dst, (const double *)v->data + base, (size_t)n * sizeof *dst);
-        } else {
-            const double *x = (const double *)v->data + base;
-            for (int64_t j = 0; j < n; j++)
-                dst[j] = x[j * cs];
-        }
-        for (int64_t j = n; j < kcp; j++)
-            dst[j] = 0.0;
-        double mx, p;
-        absmax_f64(dst, kcp, 1, &mx, &p);
-        poison += p;
-        exps[r] = scale_exponent(mx, floor_);
-        const double inv = ldexp(1.0, -exps[r]);
-        for (int64_t j = 0; j < kcp; j += 4)
-            store4(dst + j, load4(dst + j) * inv);
-    }
-    for (int64_t r = m; r < mp; r++)
-        memset(jp + r * kcp, 0, (size_t)kcp * sizeof *jp);
-    return poison == 0.0 ? 0 : 1;
-}
-
-/* One 4 x 2 tile of jp jp^T: rows i0..i0+3 against rows j0, j0+1. */
-JAC_INLINE void syrk_tile(int64_t kcp, const double *a0, const double *b0, double out[4][2])
-{
-    const double *a1 = a0 + kcp, *a2 = a1 + kcp, *a3 = a2 + kcp, *b1 = b0 + kcp;
-    v4d c00 = {0, 0, 0, 0}, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00,
-        c31 = c00;
+    const double *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *b0 = b[0], *b1 = b[1],
+                 *b2 = b[2];
+    v4d c00 = {0, 0, 0, 0}, c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00,
+        c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
     for (int64_t k = 0; k < kcp; k += 4) {
-        v4d x0 = load4(b0 + k), x1 = load4(b1 + k);
+        v4d x0 = load4(b0 + k), x1 = load4(b1 + k), x2 = load4(b2 + k);
         v4d y = load4(a0 + k);
         c00 += y * x0;
         c01 += y * x1;
+        c02 += y * x2;
         y = load4(a1 + k);
         c10 += y * x0;
         c11 += y * x1;
+        c12 += y * x2;
         y = load4(a2 + k);
         c20 += y * x0;
         c21 += y * x1;
+        c22 += y * x2;
         y = load4(a3 + k);
         c30 += y * x0;
         c31 += y * x1;
+        c32 += y * x2;
     }
     out[0][0] = hsum(c00);
     out[0][1] = hsum(c01);
+    out[0][2] = hsum(c02);
     out[1][0] = hsum(c10);
     out[1][1] = hsum(c11);
+    out[1][2] = hsum(c12);
     out[2][0] = hsum(c20);
     out[2][1] = hsum(c21);
+    out[2][2] = hsum(c22);
     out[3][0] = hsum(c30);
     out[3][1] = hsum(c31);
+    out[3][2] = hsum(c32);
 }
 
 JAC_SIMD
-void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *jp, double *cl, int lane,
-                           int accumulate)
+void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, double *cl,
+                           int lane, int accumulate, const double *pf, int64_t pf_len)
 {
     const int64_t mp = (m + 3) & ~(int64_t)3;
+    /* Spread the prefetches of the next sample's data over the tiles: 8
+     * doubles (one cache line) per prefetch. */
+    const int64_t tiles = (mp / 4) * (mp / 3 + 2) / 2 + 1;
+    const int64_t lines = pf != NULL ? (pf_len + 7) / 8 : 0;
+    const int64_t per_tile = (lines + tiles - 1) / tiles;
+    int64_t next_line = 0;
     for (int64_t i0 = 0; i0 < mp; i0 += 4) {
-        for (int64_t j0 = 0; j0 < i0 + 4 && j0 < m; j0 += 2) {
-            double t[4][2];
-            syrk_tile(kcp, jp + i0 * kcp, jp + j0 * kcp, t);
+        for (int64_t j0 = 0; j0 < i0 + 4 && j0 < m; j0 += 3) {
+            for (int64_t q = 0; q < per_tile && next_line < lines; q++, next_line++)
+                __builtin_prefetch(pf + next_line * 8, 0, 3);
+            double t[4][3];
+            syrk_tile(kcp, rowp + i0, rowp + j0, t);
             for (int64_t r = 0; r < 4; r++)
-                for (int64_t c = 0; c < 2; c++) {
+                for (int64_t c = 0; c < 3; c++) {
                     int64_t i = i0 + r, j = j0 + c;
                     if (i >= m || j > i)
                         continue;

@@ -31,6 +31,7 @@
  * Determinism: per-sample values depend on their sample only; the batch
  * sums run over fixed 64-sample chunks combined in chunk order. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #ifdef _OPENMP
@@ -85,63 +86,117 @@ typedef struct {
     int64_t *idx;  /* bmax gather indices */
     int *exps;     /* LANES x m row scale exponents */
     double *pw;    /* LANES x K x K pairwise values of the current group */
+    const double **rowp; /* MUTINF__JAC_ROWS(m) row pointers for the product */
+    double *zeros;       /* MUTINF__JAC_KC zeros (padding rows) */
+    double *fac;         /* m row scale factors 2^-e */
+    void *block;         /* the allocation holding all of the above */
 } lane_ws;
 
 static void lane_ws_free(lane_ws *w)
 {
-    mutinf__free(w->jp);
-    mutinf__free(w->cl);
-    mutinf__free(w->lb);
-    mutinf__free(w->dfull);
-    mutinf__free(w->dblk);
-    mutinf__free(w->dpair);
-    mutinf__free(w->maxd);
-    mutinf__free(w->idx);
-    mutinf__free(w->exps);
-    mutinf__free(w->pw);
+    mutinf__free(w->block);
     memset(w, 0, sizeof *w);
 }
 
+/* Bytes of `count` items of `size`, rounded up to whole cache lines. */
+static size_t lines_of(size_t count, size_t size) { return (count * size + 63) & ~(size_t)63; }
+
+/* One block per thread, every buffer on its own cache lines and the block
+ * padded at both ends, so that threads never write to a shared line. */
 static int lane_ws_alloc(lane_ws *w, const jac_ctx *c)
 {
-    size_t m = (size_t)c->m, mp = (m + 3) & ~(size_t)3, b = (size_t)c->bmax, K = (size_t)c->K;
+    size_t m = (size_t)c->m, mp = (size_t)MUTINF__JAC_ROWS(c->m), b = (size_t)c->bmax,
+           K = (size_t)c->K;
+    const size_t sizes[] = {
+        lines_of(mp * MUTINF__JAC_KC, sizeof(double)), lines_of(m * m * LANES, sizeof(double)),
+        lines_of(b * b * LANES, sizeof(double)),       lines_of(m * LANES, sizeof(double)),
+        lines_of(m * LANES, sizeof(double)),           lines_of(b * LANES, sizeof(double)),
+        lines_of((K + 1) * LANES, sizeof(double)),     lines_of(b, sizeof(int64_t)),
+        lines_of(m * LANES, sizeof(int)),              lines_of(K * K * LANES, sizeof(double)),
+        lines_of(mp, sizeof(double *)),                lines_of(MUTINF__JAC_KC, sizeof(double)),
+        lines_of(m, sizeof(double)),
+    };
+    size_t total = 192;
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        total += sizes[i];
     memset(w, 0, sizeof *w);
-    w->jp = mutinf__alloc(mp * MUTINF__JAC_KC, sizeof(double), 0, "packed Jacobian rows");
-    w->cl = w->jp ? mutinf__alloc(m * m * LANES, sizeof(double), 0, "local covariances") : NULL;
-    w->lb = w->cl ? mutinf__alloc(b * b * LANES, sizeof(double), 0, "block factors") : NULL;
-    w->dfull = w->lb ? mutinf__alloc(m * LANES, sizeof(double), 0, "pivots") : NULL;
-    w->dblk = w->dfull ? mutinf__alloc(m * LANES, sizeof(double), 0, "block pivots") : NULL;
-    w->dpair = w->dblk ? mutinf__alloc(b * LANES, sizeof(double), 0, "pair pivots") : NULL;
-    w->maxd = w->dpair ? mutinf__alloc((K + 1) * LANES, sizeof(double), 0, "diagonals") : NULL;
-    w->idx = w->maxd ? mutinf__alloc(b, sizeof(int64_t), 0, "gather indices") : NULL;
-    w->exps = w->idx ? mutinf__alloc(m * LANES, sizeof(int), 0, "row scales") : NULL;
-    w->pw = w->exps ? mutinf__alloc(K * K * LANES, sizeof(double), 0, "pairwise values") : NULL;
-    if (w->pw == NULL) {
-        lane_ws_free(w);
+    w->block = mutinf__alloc(total, 1, 0, "thread workspace");
+    if (w->block == NULL)
         return 0;
+    char *at = (char *)(((uintptr_t)w->block + 127) & ~(uintptr_t)63);
+    void *parts[13];
+    for (size_t i = 0; i < 13; i++) {
+        parts[i] = at;
+        at += sizes[i];
     }
+    w->jp = parts[0];
+    w->cl = parts[1];
+    w->lb = parts[2];
+    w->dfull = parts[3];
+    w->dblk = parts[4];
+    w->dpair = parts[5];
+    w->maxd = parts[6];
+    w->idx = parts[7];
+    w->exps = parts[8];
+    w->pw = parts[9];
+    w->rowp = parts[10];
+    w->zeros = parts[11];
+    w->fac = parts[12];
+    memset(w->zeros, 0, MUTINF__JAC_KC * sizeof(double));
     return 1;
 }
+
+/* Row scales inside this range of exponents give no over- or underflow in
+ * the unscaled products that matters, and the covariance of the raw rows
+ * is scaled afterwards: the same bits as scaling the rows first (powers of
+ * two), without a scaled copy. */
+#define SAFE_EXP 300
 
 /* C'_b (scaled, packed rows, noise added) into lane `lane` of w->cl.
  * Returns 0, or 1 when the sample holds NaN or Inf. */
 static int sample_cov_lane(const jac_ctx *c, lane_ws *w, int64_t b, int lane)
 {
-    const int64_t m = c->m, n = c->v->dim[2];
+    const mutinf__view *v = c->v;
+    const int64_t m = c->m, n = v->dim[2], rows = MUTINF__JAC_ROWS(m);
     int *e = w->exps + lane * m;
-    if (n <= MUTINF__JAC_KC) {
-        int64_t kcp = (n + 3) & ~(int64_t)3;
-        if (mutinf__jac_pack_scaled(c->v, b, c->p->units, m, c->o->noise_var, e, kcp, w->jp))
-            return 1;
-        mutinf__jac_syrk_lane(m, kcp, w->jp, w->cl, lane, 0);
-    } else if (mutinf__jac_row_scales(c->v, b, c->p->units, m, c->o->noise_var, e)) {
+    if (mutinf__jac_row_scales(v, b, c->p->units, m, c->o->noise_var, e))
         return 1;
+    int safe = 1;
+    for (int64_t r = 0; r < m; r++)
+        safe &= e[r] >= -SAFE_EXP && e[r] <= SAFE_EXP;
+    /* Rows read in place: doubles, unit column stride, whole vectors. */
+    const int direct = safe && !v->is_f32 && v->stride[2] == 1 && n % 4 == 0;
+    /* Prefetch the next sample while this one is multiplied, when its data
+     * is one contiguous block. */
+    const double *pf = NULL;
+    int64_t pf_len = 0;
+    if (!v->is_f32 && v->stride[2] == 1 && v->stride[1] == n && b + 1 < v->dim[0]) {
+        pf = (const double *)v->data + (b + 1) * v->stride[0];
+        pf_len = v->dim[1] * n;
     }
-    for (int64_t k0 = 0; k0 < n && n > MUTINF__JAC_KC; k0 += MUTINF__JAC_KC) {
+    for (int64_t k0 = 0; k0 < n; k0 += MUTINF__JAC_KC) {
         int64_t kc = n - k0 < MUTINF__JAC_KC ? n - k0 : MUTINF__JAC_KC;
         int64_t kcp = (kc + 3) & ~(int64_t)3;
-        mutinf__jac_pack(c->v, b, c->p->units, m, e, k0, kc, kcp, w->jp);
-        mutinf__jac_syrk_lane(m, kcp, w->jp, w->cl, lane, k0 > 0);
+        if (direct) {
+            const double *base = (const double *)v->data + b * v->stride[0] + k0;
+            for (int64_t r = 0; r < m; r++)
+                w->rowp[r] = base + c->p->units[r] * v->stride[1];
+        } else {
+            mutinf__jac_pack(v, b, c->p->units, m, safe ? NULL : e, k0, kc, kcp, w->jp);
+            for (int64_t r = 0; r < m; r++)
+                w->rowp[r] = w->jp + r * kcp;
+        }
+        for (int64_t r = m; r < rows; r++)
+            w->rowp[r] = w->zeros;
+        mutinf__jac_syrk_lane(m, kcp, w->rowp, w->cl, lane, k0 > 0, k0 == 0 ? pf : NULL,
+                              pf_len);
+    }
+    if (safe) {
+        for (int64_t i = 0; i < m; i++)
+            w->fac[i] = ldexp(1.0, -e[i]);
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j <= i; j++)
+                w->cl[(i * m + j) * LANES + lane] *= w->fac[i] * w->fac[j];
     }
     if (c->o->noise_var > 0.0)
         for (int64_t u = 0; u < m; u++)

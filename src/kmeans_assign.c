@@ -149,7 +149,7 @@ typedef double mutinf__v4d __attribute__((vector_size(32)));
 
 /* Exact squared distances of m rows (starting at row r0) to the kp padded
  * centroids stored feature-major in cT (d x kp), into D (m x kp). */
-__attribute__((target_clones("arch=haswell", "default"))) static void
+__attribute__((target_clones("arch=x86-64-v3", "default"))) static void
 direct_block(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT, int64_t kp,
              double *D)
 {

@@ -85,7 +85,7 @@ typedef struct dp_ctx {
 } dp_ctx;
 
 /* min over j in [jlo, jhi] of prev[j] + cost(j, i); leftmost arg-min. */
-__attribute__((target_clones("arch=haswell", "default"))) static int64_t
+__attribute__((target_clones("arch=x86-64-v3", "default"))) static int64_t
 best_split(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *value)
 {
     const double *S1 = c->S1, *S2 = c->S2, *inv = c->inv, *prev = c->prev;

@@ -15,7 +15,7 @@ typedef double mutinf__v4d_i __attribute__((vector_size(32)));
 
 /* Squared distances of row i to the T candidates (T x d, row-major): exact
  * (x - c)^2 with four partial sums per candidate, combined in a fixed order. */
-__attribute__((target_clones("arch=haswell", "default"))) static void
+__attribute__((target_clones("arch=x86-64-v3", "default"))) static void
 cand_dists(const mutinf__km_data *X, int64_t i, const double *cand, int64_t T, double *out)
 {
     int64_t d = X->d, d4 = d / 4 * 4;

@@ -187,6 +187,33 @@ int cli_load(const char *path, npy_array *out)
     return 0;
 }
 
+/* Index (in memory order) of the first NaN/Inf of a float array, or -1.
+ * Blocks are screened with x * 0, which is 0 for finite x and NaN
+ * otherwise, so the common all-finite case is one vectorizable pass. */
+static int64_t first_non_finite(const npy_array *a)
+{
+    const int64_t block = 4096;
+    for (int64_t b = 0; b < a->size; b += block) {
+        int64_t e = b + block < a->size ? b + block : a->size;
+        double acc = 0.0;
+        if (a->dtype == NPY_F8) {
+            const double *x = (const double *)a->data;
+            for (int64_t i = b; i < e; i++)
+                acc += x[i] * 0.0;
+        } else {
+            const float *x = (const float *)a->data;
+            float accf = 0.0f;
+            for (int64_t i = b; i < e; i++)
+                accf += x[i] * 0.0f;
+            acc = (double)accf;
+        }
+        if (acc == 0.0) continue;
+        for (int64_t i = b; i < e; i++)
+            if (!isfinite(npy_get(a, i))) return i;
+    }
+    return -1;
+}
+
 int cli_load_float(const char *path, int ndim, const char *axes, npy_array *out)
 {
     int r = cli_load(path, out);
@@ -207,17 +234,16 @@ int cli_load_float(const char *path, int ndim, const char *axes, npy_array *out)
         cli_error(path, "empty array of shape %s", shape);
         goto bad;
     }
-    for (int64_t i = 0; i < out->size; i++) {
-        double v = npy_get(out, i);
-        if (!isfinite(v)) {
-            char idx[256];
-            npy_index_string(out, i, idx, sizeof idx);
-            cli_error(path, "element %s is %s; the data must be finite", idx,
-                      isnan(v) ? "NaN"
-                      : v > 0  ? "+inf"
-                               : "-inf");
-            goto bad;
-        }
+    int64_t bad_at = first_non_finite(out);
+    if (bad_at >= 0) {
+        double v = npy_get(out, bad_at);
+        char idx[256];
+        npy_index_string(out, bad_at, idx, sizeof idx);
+        cli_error(path, "element %s is %s; the data must be finite", idx,
+                  isnan(v) ? "NaN"
+                  : v > 0  ? "+inf"
+                           : "-inf");
+        goto bad;
     }
     return 0;
 bad:

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #define NPY_MAGIC     "\x93NUMPY"
@@ -31,6 +32,21 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     if (err != NULL && errlen > 0) vsnprintf(err, errlen, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+/* The data buffer.  Large arrays get 2 MiB-aligned memory marked for
+ * transparent huge pages: reading 100 MB then costs a few dozen page faults
+ * instead of 25 000, which dominated the load time.  Freed with free(). */
+static void *alloc_data(size_t nbytes)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (nbytes < 2 * huge) return malloc(nbytes > 0 ? nbytes : 1);
+    void *p = NULL;
+    if (posix_memalign(&p, huge, nbytes) != 0) return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, nbytes, MADV_HUGEPAGE); /* advice only: failure is harmless */
+#endif
+    return p;
 }
 
 size_t npy_itemsize(enum npy_dtype dtype)
@@ -434,7 +450,7 @@ int npy_read(const char *path, npy_array *out, char *err, size_t errlen)
         data_bytes(&a, &nbytes, err, errlen) != 0 ||
         check_data_len(&a, nbytes, fsize - off - hlen, err, errlen) != 0)
         goto fail;
-    a.data = malloc(nbytes > 0 ? nbytes : 1);
+    a.data = alloc_data(nbytes);
     if (a.data == NULL) {
         fail(err, errlen, "out of memory for %zu bytes", nbytes);
         goto fail;

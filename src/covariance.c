@@ -1,5 +1,6 @@
 /* Chunked sample covariance by dsyrk.  See covariance.h for the two paths. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -152,7 +153,9 @@ mutinf_status mutinf__covariance(const mutinf__view *v, const int64_t *units, in
      * m x n column-major matrix with ld = rs; column-major data (rs == 1) is
      * an n x m matrix with ld = cs. */
     int row_major = cs == 1 && rs >= m, col_major = rs == 1 && cs >= n;
-    if (v->is_f32 || !consecutive || !(row_major || col_major))
+    /* ... within the BLAS integer range (else the chunks keep k small) */
+    int fits = n <= INT32_MAX && (row_major ? rs : cs) <= INT32_MAX;
+    if (v->is_f32 || !consecutive || !(row_major || col_major) || !fits)
         return mutinf__covariance_chunked(v, units, m, threads, chunk, C, mean_out);
 
     double *sum = mutinf__alloc((size_t)m, sizeof *sum, 0, "column sums");

@@ -322,6 +322,14 @@ static void test_csv(void **state)
     expect_csv_error("1,2\n3,4q\n", "line 2, column 2");
     expect_csv_error("a,b\n1,2\n\n3,,\n", "line 4, column 2: empty field");
     expect_csv_error("1,a\n", "line 1, column 2");
+    expect_csv_error("1,2,\n", "line 1, column 3: empty field");
+    expect_csv_error("1,2\n3,4,\n", "line 2 has 3 fields, expected 2");
+    expect_csv_error("1,2\n3\v,4\n", "line 2, column 1");
+    expect_csv_error("1,2\n3,\v\n5,6\n", "line 2, column 2");
+    expect_csv_error("1 2,3\n", "line 1, column 1: '1 2' is not a number");
+    expect_csv_error("a,b\n1,2\n3,4\nx,y\n", "line 4, column 1: 'x'");
+    const double w3[4] = {-1500, 0.25, 1e-300, 7};
+    expect_csv("  -1.5e3  ,\t.25\n1e-300,+7", 2, 2, w3);
     expect_csv_error("a,b,c\n", "no data rows");
     expect_csv_error("", "no data rows");
     expect_csv_error("\n \n", "no data rows");

@@ -26,31 +26,11 @@ static int is_blank(char c)
     return c == ' ' || c == '\t' || c == '\r';
 }
 
-/* One field [b, e) trimmed of blanks; parses it as a number.  Returns 0 on
- * success, 1 when empty, 2 when not a number. */
-static int parse_field(const char *b, const char *e, double *v)
+/* A short printable excerpt of the field starting at b (up to ',' or eol). */
+static void excerpt(const char *b, const char *eol, char *out, size_t outlen)
 {
-    while (b < e && is_blank(*b))
-        b++;
-    while (e > b && is_blank(e[-1]))
-        e--;
-    if (b == e) return 1;
-    char tmp[128];
-    size_t n = (size_t)(e - b);
-    if (n >= sizeof tmp) return 2;
-    memcpy(tmp, b, n);
-    tmp[n] = '\0';
-    char *endp;
-    errno = 0;
-    double x = strtod(tmp, &endp);
-    if (endp != tmp + n) return 2;
-    *v = x;
-    return 0;
-}
-
-/* A short printable excerpt of a field for messages. */
-static void excerpt(const char *b, const char *e, char *out, size_t outlen)
-{
+    const char *e = memchr(b, ',', (size_t)(eol - b));
+    if (e == NULL) e = eol;
     while (b < e && is_blank(*b))
         b++;
     while (e > b && is_blank(e[-1]))
@@ -62,9 +42,54 @@ static void excerpt(const char *b, const char *e, char *out, size_t outlen)
     out[n] = '\0';
 }
 
-int csv_parse(const char *text, size_t len, npy_array *out, char *err, size_t errlen)
+static size_t count_fields(const char *p, const char *eol)
 {
-    memset(out, 0, sizeof *out);
+    size_t n = 1;
+    for (; p < eol; p++)
+        n += *p == ',';
+    return n;
+}
+
+/* Parses the field at *pp (ending at ',' or eol) in place, without copying:
+ * strtod stops at the separator.  Returns 0 and advances *pp past the
+ * separator, 1 for an empty field, 2 for a field that is not a number. */
+static int parse_field(const char **pp, const char *eol, double *v)
+{
+    const char *b = *pp;
+    while (b < eol && is_blank(*b))
+        b++;
+    if (b == eol || *b == ',') return 1;
+    /* strtod would skip other white space, even a newline: refuse it. */
+    if (strchr("+-.0123456789iInN", *b) == NULL) return 2;
+    char *endp;
+    double x = strtod(b, &endp);
+    const char *e = endp;
+    if (e == b || e > eol) return 2;
+    while (e < eol && is_blank(*e))
+        e++;
+    if (e < eol && *e != ',') return 2;
+    *v = x;
+    *pp = e < eol ? e + 1 : eol;
+    return 0;
+}
+
+static int grow(double **data, size_t *cap, size_t need)
+{
+    if (need <= *cap) return 0;
+    size_t ncap = *cap ? *cap : 1024;
+    while (ncap < need)
+        ncap *= 2;
+    double *nd = realloc(*data, ncap * sizeof *nd);
+    if (nd == NULL) return -1;
+    *data = nd;
+    *cap = ncap;
+    return 0;
+}
+
+/* The parser proper: one pass, values stored as they are read.  text[len]
+ * must be '\0' so that strtod always stops inside the buffer. */
+static int parse_terminated(const char *text, size_t len, npy_array *out, char *err, size_t errlen)
+{
     const char *p = text, *end = text + len;
     size_t cols = 0, rows = 0, cap = 0;
     double *data = NULL;
@@ -81,32 +106,38 @@ int csv_parse(const char *text, size_t len, npy_array *out, char *err, size_t er
             p = eol + 1;
             continue;
         }
-        /* Count and parse the fields of this line. */
-        size_t nf = 0, nnum = 0;
-        const char *fb = p;
+        const size_t base = rows * cols;
+        size_t nf = 0, nnum = 0, bad_col = 0;
         int bad = 0;
-        size_t bad_col = 0;
-        const char *bad_b = NULL, *bad_e = NULL;
+        const char *bad_at = NULL, *f = p;
         for (;;) {
-            const char *fe = memchr(fb, ',', (size_t)(eol - fb));
-            if (fe == NULL) fe = eol;
-            double v;
-            int r = parse_field(fb, fe, &v);
+            if (cols != 0 && nf == cols) { /* more fields than the first row */
+                free(data);
+                return fail(err, errlen, "line %ld has %zu fields, expected %zu like the first row",
+                            line, count_fields(p, eol), cols);
+            }
+            if (grow(&data, &cap, base + nf + 1) != 0) {
+                free(data);
+                return fail(err, errlen, "out of memory at line %ld", line);
+            }
+            const char *fb = f;
+            int r = parse_field(&f, eol, &data[base + nf]);
             nf++;
             if (r == 0) {
                 nnum++;
-            } else if (!bad) {
-                bad = r;
-                bad_col = nf;
-                bad_b = fb;
-                bad_e = fe;
+            } else {
+                if (!bad) bad = r, bad_col = nf, bad_at = fb;
+                if (!first) break;
+                /* First line: maybe a header; skip to the next field. */
+                const char *c = memchr(fb, ',', (size_t)(eol - fb));
+                f = c ? c + 1 : eol;
+                if (c == NULL) break;
+                continue;
             }
-            if (fe == eol) break;
-            fb = fe + 1;
+            if (f[-1] != ',') break; /* the last field of the line */
         }
         if (first && nnum == 0 && !(nf == 1 && bad == 1)) {
-            /* A header line: no field is a number. */
-            first = 0;
+            first = 0; /* a header line: no field is a number */
             p = eol + 1;
             continue;
         }
@@ -117,7 +148,7 @@ int csv_parse(const char *text, size_t len, npy_array *out, char *err, size_t er
         }
         if (bad == 2) {
             char ex[40];
-            excerpt(bad_b, bad_e, ex, sizeof ex);
+            excerpt(bad_at, eol, ex, sizeof ex);
             free(data);
             return fail(err, errlen, "line %ld, column %zu: '%s' is not a number", line, bad_col,
                         ex);
@@ -128,25 +159,6 @@ int csv_parse(const char *text, size_t len, npy_array *out, char *err, size_t er
             free(data);
             return fail(err, errlen, "line %ld has %zu fields, expected %zu like the first row",
                         line, nf, cols);
-        }
-        if ((rows + 1) * cols > cap) {
-            size_t ncap = cap ? 2 * cap : 1024;
-            while (ncap < (rows + 1) * cols)
-                ncap *= 2;
-            double *nd = realloc(data, ncap * sizeof *nd);
-            if (nd == NULL) {
-                free(data);
-                return fail(err, errlen, "out of memory at line %ld", line);
-            }
-            data = nd;
-            cap = ncap;
-        }
-        fb = p;
-        for (size_t j = 0; j < cols; j++) {
-            const char *fe = memchr(fb, ',', (size_t)(eol - fb));
-            if (fe == NULL) fe = eol;
-            parse_field(fb, fe, &data[rows * cols + j]);
-            fb = fe + 1;
         }
         rows++;
         p = eol + 1;
@@ -165,6 +177,18 @@ int csv_parse(const char *text, size_t len, npy_array *out, char *err, size_t er
     return 0;
 }
 
+int csv_parse(const char *text, size_t len, npy_array *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    char *copy = malloc(len + 1);
+    if (copy == NULL) return fail(err, errlen, "out of memory for %zu bytes", len);
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    int r = parse_terminated(copy, len, out, err, errlen);
+    free(copy);
+    return r;
+}
+
 int csv_read(const char *path, npy_array *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
@@ -176,7 +200,7 @@ int csv_read(const char *path, npy_array *out, char *err, size_t errlen)
         return fail(err, errlen, "not a regular file");
     }
     size_t n = (size_t)st.st_size;
-    char *text = malloc(n > 0 ? n : 1);
+    char *text = malloc(n + 1);
     if (text == NULL) {
         fclose(f);
         return fail(err, errlen, "out of memory for %zu bytes", n);
@@ -192,7 +216,8 @@ int csv_read(const char *path, npy_array *out, char *err, size_t errlen)
             free(text);
             return fail(err, errlen, "binary data (NUL byte at offset %zu); not a CSV file", i);
         }
-    int r = csv_parse(text, n, out, err, errlen);
+    text[n] = '\0';
+    int r = parse_terminated(text, n, out, err, errlen);
     free(text);
     return r;
 }

@@ -493,8 +493,81 @@ static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uin
     return st;
 }
 
-/* Large m: BLAS for the covariance, gauss_tc for the blocks, one sample at a
- * time with BLAS threads. */
+/* TC (nats) of a covariance whose first m rows and columns are the
+ * assigned units in partition order (column-major, ldc; lower triangle
+ * read; destroyed), by the ratio of Cholesky pivots as on the in-library
+ * path but with LAPACK: TC = sum_{k >= 1} sum_{u in S_k} log(L^k_uu / L_uu).
+ * Modules whose cross-covariances are exactly zero give exactly 0, as in
+ * gauss_tc.c.  Returns MUTINF_ERR_NUMERICAL (no message) when a pivot
+ * misses the guard of gauss_tc.c: the caller then applies the rank rules.
+ * `blk` holds (largest module)^2 + m doubles. */
+static mutinf_status ordered_tc(const jac_ctx *c, double *C, int64_t ldc, double *blk,
+                                double *tc)
+{
+    const int64_t m = c->m, K = c->K;
+    const int64_t *off = c->pp->offsets;
+    const double rank_tol = c->o->rank_tol;
+    int uncorrelated = 1;
+    for (int64_t v = 0; v < off[K - 1] && uncorrelated; v++) {
+        int64_t k = 0;
+        while (off[k + 1] <= v)
+            k++;
+        for (int64_t u = off[k + 1]; u < m; u++)
+            if (C[u + v * ldc] != 0.0) {
+                uncorrelated = 0;
+                break;
+            }
+    }
+    if (uncorrelated) {
+        *tc = 0.0;
+        return MUTINF_OK;
+    }
+    int64_t bmax = 0;
+    for (int64_t k = 0; k < K; k++)
+        bmax = off[k + 1] - off[k] > bmax ? off[k + 1] - off[k] : bmax;
+    double *piv = blk + bmax * bmax;
+    double max0 = 0.0;
+    for (int64_t u = 0; u < off[1]; u++)
+        max0 = fmax(max0, C[u + u * ldc]);
+    for (int64_t k = 1; k < K; k++) {
+        int64_t dk = off[k + 1] - off[k];
+        const double *src = C + off[k] * (ldc + 1);
+        for (int64_t j = 0; j < dk; j++)
+            memcpy(blk + j * dk + j, src + j * ldc + j, (size_t)(dk - j) * sizeof *blk);
+        double ld;
+        mutinf_status st = mutinf__logdet_chol(dk, blk, dk,
+                                               CHOL_GUARD * mutinf__rank_tol(rank_tol, dk), &ld);
+        if (st != MUTINF_OK)
+            return st;
+        for (int64_t i = 0; i < dk; i++)
+            piv[off[k] + i] = blk[i + i * dk];
+    }
+    double ld;
+    mutinf_status st = mutinf__logdet_chol(m, C, ldc, CHOL_GUARD * mutinf__rank_tol(rank_tol, m),
+                                           &ld);
+    if (st != MUTINF_OK)
+        return st;
+    const double guard0 = CHOL_GUARD * mutinf__rank_tol(rank_tol, off[1]) * max0;
+    for (int64_t u = 0; u < off[1]; u++) {
+        double l = C[u + u * ldc];
+        if (!(l * l > guard0))
+            return MUTINF_ERR_NUMERICAL;
+    }
+    double sum = 0.0;
+    for (int64_t u0 = off[1]; u0 < m; u0 += LOG_BATCH) {
+        double prod = 1.0;
+        for (int64_t u = u0; u < m && u < u0 + LOG_BATCH; u++)
+            prod *= piv[u] / C[u + u * ldc];
+        sum += log(prod);
+    }
+    *tc = sum;
+    return MUTINF_OK;
+}
+
+/* Large m: BLAS for the covariance, one sample at a time with BLAS
+ * threads; the ratio of pivots when the units are in partition order,
+ * gauss_tc (rank rules, pairwise, strict rank) otherwise or when a pivot
+ * misses its guard. */
 static mutinf_status blas_path(const jac_ctx *c, double *tcs, double *pw_chunks)
 {
     const mutinf__view *v = c->v;
@@ -510,10 +583,24 @@ static mutinf_status blas_path(const jac_ctx *c, double *tcs, double *pw_chunks)
         trans = 'N';
         lda = v->stride[2];
     }
+    /* The direct covariance has the units in partition order when the
+     * modules are 0..m-1 in increasing order. */
+    int ordered = 1;
+    for (int64_t r = 0; r < m && ordered; r++)
+        ordered = c->p->units[r] == r;
+    const int quick = !c->want_pairwise && !c->o->strict_rank;
     int64_t dc = trans ? d : m; /* order of the covariance buffer */
+    int64_t bmax = 0;
+    for (int64_t k = 0; k < K; k++)
+        bmax = c->pp->offsets[k + 1] - c->pp->offsets[k] > bmax
+                   ? c->pp->offsets[k + 1] - c->pp->offsets[k]
+                   : bmax;
     size_t gsize = mutinf__gaussian_tc_work_size(c->p, c->want_pairwise);
+    size_t bsize = (size_t)(bmax * bmax + m);
     double *cov = mutinf__alloc((size_t)(dc * dc), sizeof *cov, 0, "covariance");
-    double *gwork = cov ? mutinf__alloc(gsize, sizeof *gwork, 0, "block workspace") : NULL;
+    double *gwork = cov ? mutinf__alloc(gsize > bsize ? gsize : bsize, sizeof *gwork, 0,
+                                        "block workspace")
+                        : NULL;
     double *pwtmp = gwork ? mutinf__alloc((size_t)(K * K), sizeof *pwtmp, 0, "pairwise") : NULL;
     int *exps = pwtmp ? mutinf__alloc((size_t)m, sizeof *exps, 0, "row scales") : NULL;
     double *jc = NULL, *cp = NULL;
@@ -521,8 +608,8 @@ static mutinf_status blas_path(const jac_ctx *c, double *tcs, double *pw_chunks)
     for (int64_t b = 0; b < B && st == MUTINF_OK; b++) {
         double *pw = c->want_pairwise ? pwtmp : NULL;
         int direct = 0;
+        const double *a = trans ? (const double *)v->data + b * v->stride[0] : NULL;
         if (trans) {
-            const double *a = (const double *)v->data + b * v->stride[0];
             st = mutinf__syrk(trans, d, n, 1.0, a, lda, 0.0, cov, d);
             if (st != MUTINF_OK)
                 break;
@@ -536,7 +623,21 @@ static mutinf_status blas_path(const jac_ctx *c, double *tcs, double *pw_chunks)
             if (direct) {
                 for (int64_t u = 0; u < d; u++)
                     cov[u * (d + 1)] += noise;
-                st = mutinf__gaussian_tc_ws(cov, d, c->p, c->o, &tcs[b], pw, gwork);
+                st = MUTINF_ERR_NUMERICAL;
+                if (quick && ordered)
+                    st = ordered_tc(c, cov, d, gwork, &tcs[b]);
+                if (st == MUTINF_ERR_NUMERICAL) {
+                    if (quick && ordered) {
+                        /* ordered_tc consumed the matrix */
+                        st = mutinf__syrk(trans, d, n, 1.0, a, lda, 0.0, cov, d);
+                        for (int64_t u = 0; u < d && st == MUTINF_OK; u++)
+                            cov[u * (d + 1)] += noise;
+                    } else {
+                        st = MUTINF_OK;
+                    }
+                    if (st == MUTINF_OK)
+                        st = mutinf__gaussian_tc_ws(cov, d, c->p, c->o, &tcs[b], pw, gwork);
+                }
             }
         }
         if (!direct && st == MUTINF_OK) {
@@ -558,20 +659,31 @@ static mutinf_status blas_path(const jac_ctx *c, double *tcs, double *pw_chunks)
                 for (int64_t j = 0; j < n; j++)
                     jc[r + j * m] = mutinf__view_at3(v, b, c->p->units[r], j) * inv;
             }
-            st = mutinf__syrk('N', m, n, 1.0, jc, m, 0.0, cp, m);
-            if (st != MUTINF_OK)
-                break;
-            for (int64_t u = 0; u < m; u++)
-                cp[u * (m + 1)] += ldexp(noise, -2 * exps[u]);
-            st = mutinf__gaussian_tc_ws(cp, m, c->pp, c->o, &tcs[b], pw, gwork);
-            if (st == MUTINF_OK && pw != NULL) {
-                for (int64_t k = 0; k < K; k++) {
-                    double h = pw[k * K + k];
-                    if (h != -INFINITY)
-                        pw[k * K + k] =
-                            2.0 * h - (double)(c->pp->offsets[k + 1] - c->pp->offsets[k]) * LN_2PIE;
+            for (int pass = 0; pass < 2 && st == MUTINF_OK; pass++) {
+                st = mutinf__syrk('N', m, n, 1.0, jc, m, 0.0, cp, m);
+                if (st != MUTINF_OK)
+                    break;
+                for (int64_t u = 0; u < m; u++)
+                    cp[u * (m + 1)] += ldexp(noise, -2 * exps[u]);
+                if (pass == 0 && quick) {
+                    st = ordered_tc(c, cp, m, gwork, &tcs[b]);
+                    if (st != MUTINF_ERR_NUMERICAL)
+                        break;
+                    st = MUTINF_OK; /* consumed: recompute, then the rank rules */
+                    continue;
                 }
-                pairwise_unscale(c, exps, pw);
+                st = mutinf__gaussian_tc_ws(cp, m, c->pp, c->o, &tcs[b], pw, gwork);
+                if (st == MUTINF_OK && pw != NULL) {
+                    for (int64_t k = 0; k < K; k++) {
+                        double h = pw[k * K + k];
+                        if (h != -INFINITY)
+                            pw[k * K + k] = 2.0 * h - (double)(c->pp->offsets[k + 1] -
+                                                               c->pp->offsets[k]) *
+                                                          LN_2PIE;
+                    }
+                    pairwise_unscale(c, exps, pw);
+                }
+                break;
             }
         }
         if (st == MUTINF_OK && pw != NULL)

@@ -178,7 +178,11 @@ static void assert_bits_equal(const double *a, const double *b, size_t n)
 static void check_linear(int64_t d, int64_t n, int64_t K, int64_t skip, double noise, uint64_t seed)
 {
     double *W = normals((size_t)(d * n), seed);
-    mutinf_partition *p = interleaved_partition(d, K, skip);
+    mutinf_partition *p = NULL;
+    if (skip < 0) /* contiguous modules in unit order */
+        assert_status(mutinf_partition_create_contiguous(d, K, &p), MUTINF_OK);
+    else
+        p = interleaved_partition(d, K, skip);
     mutinf_options *o = opts_threads(2);
     assert_status(mutinf_options_set_noise_var(o, noise), MUTINF_OK);
     mutinf_lingauss *model = NULL;
@@ -230,6 +234,9 @@ static void test_linear_large(void **state)
     int q = test_quick();
     check_linear(q ? 170 : 220, q ? 200 : 300, 5, 0, 0.0, 6); /* BLAS path */
     check_linear(q ? 175 : 230, q ? 180 : 250, 4, 11, 0.5, 7);
+    check_linear(q ? 170 : 256, q ? 190 : 300, 4, -1, 0.0, 8); /* modules in unit order */
+    check_linear(q ? 170 : 256, q ? 190 : 300, 8, -1, 0.2, 9);
+    check_linear(40, 50, 3, -1, 0.0, 10);
 }
 
 /* Random batch: mean, standard error and pairwise against the long double
@@ -438,6 +445,38 @@ static void test_rank_rules(void **state)
     free(J2);
     mutinf_options_destroy(o);
     mutinf_partition_destroy(p);
+    free(J);
+}
+
+/* The same rules on the BLAS path (more than 160 units in modules). */
+static void test_rank_rules_large(void **state)
+{
+    (void)state;
+    const int64_t B = 2, d = 165, n = 120;
+    double *J = normals((size_t)(B * d * n), 53);
+    mutinf_partition *p = NULL;
+    assert_status(mutinf_partition_create_contiguous(d, 3, &p), MUTINF_OK);
+    mutinf_jacobians *j = NULL;
+    assert_status(mutinf_jacobians_wrap(J, B, d, n, d * n, n, 1, &j), MUTINF_OK);
+    result r;
+    run(j, p, NULL, &r);
+    assert_int_equal(r.n_inf, B);
+    assert_true(r.tc == INFINITY && r.per[0] == INFINITY && r.per[1] == INFINITY);
+    result_free(&r);
+    mutinf_jacobians_destroy(j);
+    /* block-diagonal: exactly 0 */
+    double *W = normals((size_t)(d * d), 54);
+    for (int64_t i = 0; i < d; i++)
+        for (int64_t c = 0; c < d; c++)
+            if (i / 55 != c / 55)
+                W[i * d + c] = 0.0;
+    assert_status(mutinf_jacobians_wrap(W, B, d, d, 0, d, 1, &j), MUTINF_OK);
+    run(j, p, NULL, &r);
+    assert_true(r.tc == 0.0 && r.per[1] == 0.0 && r.pw[1] == 0.0);
+    result_free(&r);
+    mutinf_jacobians_destroy(j);
+    mutinf_partition_destroy(p);
+    free(W);
     free(J);
 }
 
@@ -843,6 +882,7 @@ int main(void)
         cmocka_unit_test(test_scale_and_module_maps),
         cmocka_unit_test(test_det_overflow),
         cmocka_unit_test(test_rank_rules),
+        cmocka_unit_test(test_rank_rules_large),
         cmocka_unit_test(test_uncorrelated_exact_zero),
         cmocka_unit_test(test_per_sample_equals_single),
         cmocka_unit_test(test_layouts_precision_threads),

@@ -28,9 +28,8 @@ static void test_macros_are_consistent(void **state)
     snprintf(text, sizeof text, "%d.%d.%d", MUTINF_VERSION_MAJOR, MUTINF_VERSION_MINOR,
              MUTINF_VERSION_PATCH);
     assert_string_equal(MUTINF_VERSION_STRING, text);
-    assert_int_equal(MUTINF_VERSION_NUMBER, MUTINF_VERSION_MAJOR * 10000
-                                                + MUTINF_VERSION_MINOR * 100
-                                                + MUTINF_VERSION_PATCH);
+    assert_int_equal(MUTINF_VERSION_NUMBER, MUTINF_VERSION_MAJOR * 10000 +
+                                                MUTINF_VERSION_MINOR * 100 + MUTINF_VERSION_PATCH);
     /* The encoding is only unambiguous while minor and patch stay below 100. */
     assert_true(MUTINF_VERSION_MINOR >= 0 && MUTINF_VERSION_MINOR < 100);
     assert_true(MUTINF_VERSION_PATCH >= 0 && MUTINF_VERSION_PATCH < 100);
@@ -54,8 +53,7 @@ static void test_shared_library_getters_match_macros(void **state)
 {
     (void)state;
     void *lib = dlopen(MUTINF_TEST_SHARED_LIBRARY, RTLD_NOW | RTLD_LOCAL);
-    if (!lib)
-        fail_msg("dlopen(%s): %s", MUTINF_TEST_SHARED_LIBRARY, dlerror());
+    if (!lib) fail_msg("dlopen(%s): %s", MUTINF_TEST_SHARED_LIBRARY, dlerror());
     /* POSIX allows converting dlsym's void * to a function pointer; memcpy
      * keeps -pedantic quiet about it. */
     void *sym = dlsym(lib, "mutinf_version_number");

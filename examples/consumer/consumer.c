@@ -37,8 +37,7 @@ int main(int argc, char **argv)
     const double weights[4] = {1.0, 0.0, rho, sqrt(1.0 - rho * rho)};
     mutinf_lingauss *model = NULL;
     mutinf_status status = mutinf_lingauss_create(weights, 2, 2, 2, 1, NULL, 0, 0.0, &model);
-    if (status != MUTINF_OK)
-        return fail("mutinf_lingauss_create", status);
+    if (status != MUTINF_OK) return fail("mutinf_lingauss_create", status);
 
     mutinf_partition *partition = NULL;
     status = mutinf_partition_create_contiguous(2, 2, &partition);
@@ -51,8 +50,7 @@ int main(int argc, char **argv)
     status = mutinf_lingauss_total_correlation(model, partition, NULL, &tc);
     mutinf_partition_destroy(partition);
     mutinf_lingauss_destroy(model);
-    if (status != MUTINF_OK)
-        return fail("mutinf_lingauss_total_correlation", status);
+    if (status != MUTINF_OK) return fail("mutinf_lingauss_total_correlation", status);
 
     double expected = -0.5 * log1p(-rho * rho);
     int ok = fabs(tc - expected) <= 1e-12 * fabs(expected) + 1e-15;

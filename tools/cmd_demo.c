@@ -20,7 +20,8 @@ static const char usage[] =
     "  --inputs N    inputs of the network (default 15)\n"
     "  --units D     units (outputs) of the network (default 7)\n"
     "  --modules K   contiguous modules of near-equal size (default 2)\n"
-    "  --samples N   samples drawn for the activation estimators (default 2000)\n"
+    "  --samples N   samples drawn for the activation estimators, more than D\n"
+    "                (default 2000); also the Jacobian batch size\n"
     "  --json        print one JSON object instead of the table:\n"
     "                {\"true\": x, \"estimates\": [{\"estimator\", \"bins\",\n"
     "                 \"total_correlation\", \"seconds\"}, ...], ...}\n"
@@ -343,8 +344,13 @@ int cmd_demo(int argc, char **argv)
     if (d.modules > d.units)
         return cli_usage_error(cmd, "--modules %lld is more than --units %lld",
                                (long long)d.modules, (long long)d.units);
-    if (d.samples * d.units > 100000000)
-        return cli_usage_error(cmd, "--samples x --units = %lld is too large (max 1e8)",
+    if (d.samples <= d.units)
+        return cli_usage_error(cmd,
+                               "--samples %lld must exceed --units %lld (the covariance "
+                               "of the samples must be invertible)",
+                               (long long)d.samples, (long long)d.units);
+    if (d.samples * d.units > 20000000)
+        return cli_usage_error(cmd, "--samples x --units = %lld is too large (max 2e7)",
                                (long long)(d.samples * d.units));
     r = demo_setup(&d);
     if (r == 0) r = demo_jacobian(&d);

@@ -218,6 +218,8 @@ def group_usage():
                 "twice")
     expect_fail(1, ("demo", "--units", "3", "--modules", "4"), "--modules")
     expect_fail(1, ("demo", "--samples", "x"), "--samples")
+    expect_fail(1, ("demo", "--samples", "7"), "--samples", "--units")
+    expect_fail(1, ("demo", "--samples", "10000000", "--units", "10"), "too large")
     expect_fail(1, ("demo", "--seed", "-3"), "--seed")
     # --opt=value works like --opt value.
     a = run_json("lingauss", "--weights=w.npy", "--modules=2")

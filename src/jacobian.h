@@ -5,6 +5,7 @@
 #define MUTINF_SRC_JACOBIAN_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "mutinf/jacobian.h"
 #include "view.h"
@@ -18,6 +19,15 @@ struct mutinf_jacobians {
 
 /* Inputs packed and multiplied per chunk (bounds the packing buffer). */
 #define MUTINF__JAC_KC 256
+
+/* 2^k for -1022 <= k <= 1023, exactly (ldexp without the libm call). */
+static inline double mutinf__jac_pow2(int k)
+{
+    uint64_t bits = (uint64_t)(k + 1023) << 52;
+    double x;
+    memcpy(&x, &bits, sizeof x);
+    return x;
+}
 
 /* Rows of the packing buffer for m rows: m rounded up to 4, plus 2 zero
  * rows the 4 x 3 tiles may read past the last 4-row block. */

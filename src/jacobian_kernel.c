@@ -99,10 +99,18 @@ static int scale_exponent(double mx, double noise_floor)
     if (noise_floor > mx)
         mx = noise_floor;
     int e = 0;
-    if (mx > 0.0 && mx <= DBL_MAX)
+    if (mx >= DBL_MIN && mx <= DBL_MAX) {
+        /* frexp for normal numbers: mx = f 2^e with f in [0.5, 1) */
+        uint64_t bits;
+        memcpy(&bits, &mx, sizeof bits);
+        e = (int)((bits >> 52) & 0x7ff) - 1022;
+    } else if (mx > 0.0 && mx <= DBL_MAX) {
         (void)frexp(mx, &e);
-    /* 2^-e must stay a normal double for the scaling to be exact. */
-    return e < -1021 ? -1021 : e;
+    }
+    /* 2^-e must stay a normal double for the scaling to be exact (and
+     * mutinf__jac_pow2 needs -1022 <= -e <= 1023); a row clamped at the top
+     * is scaled to at most 4 in magnitude, which is as safe. */
+    return e < -1021 ? -1021 : (e > 1022 ? 1022 : e);
 }
 
 JAC_SIMD
@@ -133,7 +141,7 @@ void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int
     const int64_t mp = MUTINF__JAC_ROWS(m);
     for (int64_t r = 0; r < m; r++) {
         ptrdiff_t base = (ptrdiff_t)(b * v->stride[0] + rows[r] * v->stride[1] + k0 * cs);
-        double inv = exps != NULL ? ldexp(1.0, -exps[r]) : 1.0;
+        double inv = exps != NULL ? mutinf__jac_pow2(-exps[r]) : 1.0;
         double *dst = jp + r * kcp;
         if (v->is_f32) {
             const float *x = (const float *)v->data + base;

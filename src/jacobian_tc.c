@@ -193,7 +193,7 @@ static int sample_cov_lane(const jac_ctx *c, lane_ws *w, int64_t b, int lane)
     }
     if (safe) {
         for (int64_t i = 0; i < m; i++)
-            w->fac[i] = ldexp(1.0, -e[i]);
+            w->fac[i] = mutinf__jac_pow2(-e[i]);
         for (int64_t i = 0; i < m; i++)
             for (int64_t j = 0; j <= i; j++)
                 w->cl[(i * m + j) * LANES + lane] *= w->fac[i] * w->fac[j];
@@ -439,9 +439,11 @@ static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uin
             st = MUTINF_ERR_OUT_OF_MEMORY;
     if (st == MUTINF_OK && c->o->strict_rank)
         memset(flags, SAMPLE_FALLBACK, (size_t)B);
-    for (int64_t r0 = 0; r0 < n_chunks && st == MUTINF_OK && !c->o->strict_rank;
-         r0 += ROUND_CHUNKS) {
-        int64_t r1 = r0 + ROUND_CHUNKS < n_chunks ? r0 + ROUND_CHUNKS : n_chunks;
+    /* One parallel region per call (one barrier), or rounds between which
+     * the progress callback runs. */
+    const int64_t round = c->o->progress != NULL ? ROUND_CHUNKS : n_chunks;
+    for (int64_t r0 = 0; r0 < n_chunks && st == MUTINF_OK && !c->o->strict_rank; r0 += round) {
+        int64_t r1 = r0 + round < n_chunks ? r0 + round : n_chunks;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
         for (int64_t ch = r0; ch < r1; ch++) {
             int tid = 0;
@@ -618,7 +620,7 @@ static mutinf_status blas_path(const jac_ctx *c, double *tcs, double *pw_chunks)
             direct = 1;
             for (int64_t r = 0; r < m && direct; r++) {
                 double x = cov[c->p->units[r] * (d + 1)];
-                direct = x == 0.0 || (x >= 0x1p-900 && x <= 0x1p900);
+                direct = x >= 0x1p-900 && x <= 0x1p900; /* 0 may be an underflow */
             }
             if (direct) {
                 for (int64_t u = 0; u < d; u++)
@@ -655,7 +657,7 @@ static mutinf_status blas_path(const jac_ctx *c, double *tcs, double *pw_chunks)
             }
             /* Column-major m x n: column j of the packing is input j. */
             for (int64_t r = 0; r < m; r++) {
-                double inv = ldexp(1.0, -exps[r]);
+                double inv = mutinf__jac_pow2(-exps[r]);
                 for (int64_t j = 0; j < n; j++)
                     jc[r + j * m] = mutinf__view_at3(v, b, c->p->units[r], j) * inv;
             }

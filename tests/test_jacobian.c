@@ -292,10 +292,11 @@ static void test_random_reference(void **state)
 static void check_invariance(int64_t d, int64_t n, int64_t K)
 {
     double *J0 = normals((size_t)(d * n), 20 + (uint64_t)d);
-    double *J = malloc((size_t)(4 * d * n) * sizeof *J);
-    const double scale[3] = {1.0, 1e-150, 1e150};
-    for (int s = 0; s < 3; s++)
-        for (int64_t i = 0; i < d * n; i++)
+    double *J = malloc((size_t)(7 * d * n) * sizeof *J);
+    /* samples 0-2 and 4-6: scaled copies; sample 3: mixed within modules */
+    const double scale[7] = {1.0, 1e-150, 1e150, 0.0, 1e-300, 1e300, 0x1p1020};
+    for (int s = 0; s < 7; s++)
+        for (int64_t i = 0; i < d * n && s != 3; i++)
             J[s * d * n + i] = J0[i] * scale[s];
     mutinf_partition *p = interleaved_partition(d, K, 0);
     /* Sample 3: each module's rows mixed by a random invertible matrix
@@ -317,11 +318,11 @@ static void check_invariance(int64_t d, int64_t n, int64_t K)
         free(A);
     }
     mutinf_jacobians *j = NULL;
-    assert_status(mutinf_jacobians_wrap(J, 4, d, n, d * n, n, 1, &j), MUTINF_OK);
+    assert_status(mutinf_jacobians_wrap(J, 7, d, n, d * n, n, 1, &j), MUTINF_OK);
     result r;
     run(j, p, NULL, &r);
     assert_true(isfinite(r.per[0]) && r.per[0] > 0.0);
-    for (int b = 1; b < 4; b++)
+    for (int b = 1; b < 7; b++)
         assert_close(r.per[b], r.per[0], 1e-11, 0.0);
     assert_close(r.tc, r.per[0], 1e-11, 0.0);
     /* Entropies shift by log of the scale; MI does not move. */

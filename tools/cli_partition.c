@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -184,6 +185,12 @@ int cli_partition(const char *cmd, const cli_opt *partition, const cli_opt *modu
     }
     const char *spec = partition->value;
     const char *src = spec[0] == '@' ? spec + 1 : "--partition";
+    if (spec[0] != '@' && strspn(spec, "0123456789-+, \t\n") != strlen(spec) &&
+        access(spec, F_OK) == 0) {
+        cli_error("--partition", "'%s' is a file; write --partition @%s to read labels from it",
+                  spec, spec);
+        return CLI_BAD_INPUT;
+    }
     int32_t *labels = NULL;
     int64_t n = 0;
     int r = spec[0] == '@' ? read_labels_file(spec + 1, &labels, &n)

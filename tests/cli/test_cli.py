@@ -358,6 +358,7 @@ def group_partition():
     expect_fail(2, W + ("0,0,1,,1,1",), "--partition", "empty")
     expect_fail(2, W + ("0,0,1,1,1,1,",), "--partition", "trailing")
     expect_fail(2, W + ("@nope.txt",), "nope.txt", "cannot open")
+    expect_fail(2, W + ("p.txt",), "--partition", "@p.txt")
     save("pf.npy", np.array(labels, dtype=float))
     expect_fail(2, W + ("@pf.npy",), "pf.npy", "integers")
     save("p2d.npy", np.array([labels], dtype="<i4"))

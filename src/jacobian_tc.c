@@ -29,7 +29,9 @@
  *   mutinf__gaussian_tc_ws() for the blocks, outside any parallel region.
  *
  * Determinism: per-sample values depend on their sample only; the batch
- * sums run over fixed 64-sample chunks combined in chunk order. */
+ * sums run over chunks of samples (their size depends on the shape only)
+ * combined in chunk order. */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -53,8 +55,12 @@
  * CHOL_GUARD * rank_tol * max diagonal to be trusted. */
 #define CHOL_GUARD 100.0
 #define LN_2PIE 2.8378770664093454836
-/* Samples per chunk of the batch sums (fixed: results do not depend on threads). */
-#define CHUNK 64
+/* Chunks of samples are the unit of work of the parallel loop and of the
+ * pairwise sums (combined in chunk order, so the thread count never
+ * changes a bit).  A chunk holds about CHUNK_WORK multiply-adds, between 4
+ * and 256 samples, and there are at most MAX_CHUNKS of them. */
+#define CHUNK_WORK 4e6
+#define MAX_CHUNKS 65536
 /* Chunks per parallel round; the progress callback runs between rounds. */
 #define ROUND_CHUNKS 64
 /* Ratios multiplied before one log: each ratio is below 1 / (CHOL_GUARD *
@@ -71,6 +77,7 @@ typedef struct {
     const mutinf_partition *pp; /* the same modules over packed rows 0..m-1 */
     const struct mutinf_options *o;
     int64_t m, K, bmax;
+    int64_t chunk; /* samples per chunk, a multiple of LANES */
     int want_pairwise;
 } jac_ctx;
 
@@ -146,26 +153,31 @@ static int lane_ws_alloc(lane_ws *w, const jac_ctx *c)
     return 1;
 }
 
-/* Row scales inside this range of exponents give no over- or underflow in
- * the unscaled products that matters, and the covariance of the raw rows
- * is scaled afterwards: the same bits as scaling the rows first (powers of
- * two), without a scaled copy. */
-#define SAFE_EXP 300
+/* Diagonal entries of an unscaled covariance inside [2^-900, 2^900] mean
+ * that no product of the rows over- or underflowed in a way that matters. */
+#define SAFE_LO 0x1p-900
+#define SAFE_HI 0x1p900
 
-/* C'_b (scaled, packed rows, noise added) into lane `lane` of w->cl.
- * Returns 0, or 1 when the sample holds NaN or Inf. */
+/* C'_b into lane `lane` of w->cl: the covariance of the sample's rows in
+ * partition order plus noise, scaled to a unit-order diagonal by powers of
+ * two, C' = S C S with S = diag(2^-exps[r]) (exps in w->exps).
+ *
+ * First pass: the raw rows (read in place when they are contiguous
+ * doubles).  When a diagonal entry is outside [SAFE_LO, SAFE_HI] (or not
+ * finite: NaN and Inf in the data end up there), a second pass scans the
+ * rows, divides each by a power of two near its largest entry and starts
+ * again.  Power-of-two scalings commute with every rounding of the product
+ * and of the Cholesky factorization, so the result does not depend on the
+ * memory layout, and TC not on the scales.  Returns 0, or 1 when the
+ * sample holds NaN or Inf. */
 static int sample_cov_lane(const jac_ctx *c, lane_ws *w, int64_t b, int lane)
 {
     const mutinf__view *v = c->v;
     const int64_t m = c->m, n = v->dim[2], rows = MUTINF__JAC_ROWS(m);
+    const double noise = c->o->noise_var;
     int *e = w->exps + lane * m;
-    if (mutinf__jac_row_scales(v, b, c->p->units, m, c->o->noise_var, e))
-        return 1;
-    int safe = 1;
-    for (int64_t r = 0; r < m; r++)
-        safe &= e[r] >= -SAFE_EXP && e[r] <= SAFE_EXP;
     /* Rows read in place: doubles, unit column stride, whole vectors. */
-    const int direct = safe && !v->is_f32 && v->stride[2] == 1 && n % 4 == 0;
+    const int in_place = !v->is_f32 && v->stride[2] == 1 && n % 4 == 0;
     /* Prefetch the next sample while this one is multiplied, when its data
      * is one contiguous block. */
     const double *pf = NULL;
@@ -174,33 +186,58 @@ static int sample_cov_lane(const jac_ctx *c, lane_ws *w, int64_t b, int lane)
         pf = (const double *)v->data + (b + 1) * v->stride[0];
         pf_len = v->dim[1] * n;
     }
-    for (int64_t k0 = 0; k0 < n; k0 += MUTINF__JAC_KC) {
-        int64_t kc = n - k0 < MUTINF__JAC_KC ? n - k0 : MUTINF__JAC_KC;
-        int64_t kcp = (kc + 3) & ~(int64_t)3;
-        if (direct) {
-            const double *base = (const double *)v->data + b * v->stride[0] + k0;
-            for (int64_t r = 0; r < m; r++)
-                w->rowp[r] = base + c->p->units[r] * v->stride[1];
-        } else {
-            mutinf__jac_pack(v, b, c->p->units, m, safe ? NULL : e, k0, kc, kcp, w->jp);
-            for (int64_t r = 0; r < m; r++)
-                w->rowp[r] = w->jp + r * kcp;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 0) {
+            memset(e, 0, (size_t)m * sizeof *e);
+        } else if (mutinf__jac_row_scales(v, b, c->p->units, m, noise, e)) {
+            return 1;
         }
-        for (int64_t r = m; r < rows; r++)
-            w->rowp[r] = w->zeros;
-        mutinf__jac_syrk_lane(m, kcp, w->rowp, w->cl, lane, k0 > 0, k0 == 0 ? pf : NULL,
-                              pf_len);
+        for (int64_t k0 = 0; k0 < n; k0 += MUTINF__JAC_KC) {
+            int64_t kc = n - k0 < MUTINF__JAC_KC ? n - k0 : MUTINF__JAC_KC;
+            int64_t kcp = (kc + 3) & ~(int64_t)3;
+            if (in_place && pass == 0) {
+                const double *base = (const double *)v->data + b * v->stride[0] + k0;
+                for (int64_t r = 0; r < m; r++)
+                    w->rowp[r] = base + c->p->units[r] * v->stride[1];
+            } else {
+                mutinf__jac_pack(v, b, c->p->units, m, pass ? e : NULL, k0, kc, kcp, w->jp);
+                for (int64_t r = 0; r < m; r++)
+                    w->rowp[r] = w->jp + r * kcp;
+            }
+            for (int64_t r = m; r < rows; r++)
+                w->rowp[r] = w->zeros;
+            mutinf__jac_syrk_lane(m, kcp, w->rowp, w->cl, lane, k0 > 0,
+                                  k0 == 0 && pass == 0 ? pf : NULL, pf_len);
+        }
+        if (pass == 1)
+            break;
+        int safe = 1;
+        for (int64_t u = 0; u < m; u++) {
+            double x = w->cl[(u * m + u) * LANES + lane];
+            safe &= x >= SAFE_LO && x <= SAFE_HI;
+        }
+        if (safe)
+            break;
     }
-    if (safe) {
-        for (int64_t i = 0; i < m; i++)
-            w->fac[i] = mutinf__jac_pow2(-e[i]);
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t j = 0; j <= i; j++)
-                w->cl[(i * m + j) * LANES + lane] *= w->fac[i] * w->fac[j];
+    /* Noise in the current scale, then a power of two per row that brings
+     * the diagonal into [0.5, 2). */
+    for (int64_t u = 0; u < m; u++) {
+        double *cuu = &w->cl[(u * m + u) * LANES + lane];
+        if (noise > 0.0)
+            *cuu += ldexp(noise, -2 * e[u]);
+        int eu = 0;
+        if (*cuu >= DBL_MIN && *cuu <= DBL_MAX) {
+            uint64_t bits;
+            memcpy(&bits, cuu, sizeof bits);
+            int ex = (int)((bits >> 52) & 0x7ff) - 1022; /* cuu = f 2^ex, f in [0.5, 1) */
+            eu = ex >= 0 ? ex / 2 : -((1 - ex) / 2);
+        }
+        w->fac[u] = mutinf__jac_pow2(-eu);
+        e[u] += eu;
     }
-    if (c->o->noise_var > 0.0)
-        for (int64_t u = 0; u < m; u++)
-            w->cl[(u * m + u) * LANES + lane] += ldexp(c->o->noise_var, -2 * e[u]);
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t j = 0; j <= i; j++)
+            w->cl[(i * m + j) * LANES + lane] *= w->fac[i] * w->fac[j];
     return 0;
 }
 
@@ -427,7 +464,7 @@ static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uin
                                 double *pw_chunks)
 {
     const int64_t B = c->v->dim[0], m = c->m, K = c->K;
-    const int64_t n_chunks = (B + CHUNK - 1) / CHUNK;
+    const int64_t n_chunks = (B + c->chunk - 1) / c->chunk;
     if (nthreads > n_chunks)
         nthreads = (int)n_chunks;
     lane_ws *ws = mutinf__alloc((size_t)nthreads, sizeof *ws, 1, "thread workspaces");
@@ -450,11 +487,11 @@ static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uin
 #ifdef _OPENMP
             tid = omp_get_thread_num();
 #endif
-            int64_t s1 = (ch + 1) * CHUNK < B ? (ch + 1) * CHUNK : B;
-            plain_chunk(c, &ws[tid], ch * CHUNK, s1, tcs, flags,
+            int64_t s1 = (ch + 1) * c->chunk < B ? (ch + 1) * c->chunk : B;
+            plain_chunk(c, &ws[tid], ch * c->chunk, s1, tcs, flags,
                         pw_chunks ? pw_chunks + ch * K * K : NULL);
         }
-        st = report_progress(c->o, r1 * CHUNK < B ? r1 * CHUNK : B, B);
+        st = report_progress(c->o, r1 * c->chunk < B ? r1 * c->chunk : B, B);
     }
     /* Samples whose ranks need the SVD rules, in sample order, outside the
      * parallel region (LAPACK may start BLAS threads here). */
@@ -480,8 +517,8 @@ static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uin
         st = fallback_sample(c, &ws[0], cm, gwork, c->want_pairwise ? pwtmp : NULL, b, &tcs[b]);
         if (st == MUTINF_OK && pw_chunks != NULL)
             for (int64_t i = 0; i < K * K; i++)
-                pw_chunks[(b / CHUNK) * K * K + i] += pwtmp[i];
-        if (st == MUTINF_OK && c->o->strict_rank && (b + 1) % (CHUNK * ROUND_CHUNKS) == 0)
+                pw_chunks[(b / c->chunk) * K * K + i] += pwtmp[i];
+        if (st == MUTINF_OK && c->o->strict_rank && (b + 1) % (c->chunk * ROUND_CHUNKS) == 0)
             st = report_progress(c->o, b + 1, B);
     }
     if (st == MUTINF_OK && c->o->strict_rank)
@@ -690,7 +727,7 @@ static mutinf_status blas_path(const jac_ctx *c, double *tcs, double *pw_chunks)
         }
         if (st == MUTINF_OK && pw != NULL)
             for (int64_t i = 0; i < K * K; i++)
-                pw_chunks[(b / CHUNK) * K * K + i] += pw[i];
+                pw_chunks[(b / c->chunk) * K * K + i] += pw[i];
         if (st == MUTINF_OK)
             st = report_progress(c->o, b + 1, B);
     }
@@ -762,8 +799,13 @@ mutinf_status mutinf_jacobians_total_correlation(const mutinf_jacobians *jacobia
         }
         bmax = first + second;
     }
+    double work = (double)m * (double)m * (double)v->dim[2];
+    int64_t chunk = (int64_t)(CHUNK_WORK / work) / LANES * LANES;
+    chunk = chunk < LANES ? LANES : (chunk > 256 ? 256 : chunk);
+    while ((B + chunk - 1) / chunk > MAX_CHUNKS)
+        chunk *= 2;
     size_t tmp;
-    const int64_t n_chunks = (B + CHUNK - 1) / CHUNK;
+    const int64_t n_chunks = (B + chunk - 1) / chunk;
     if (mutinf__mul_size((size_t)m, (size_t)m, &tmp) ||
         mutinf__mul_size(tmp, LANES * sizeof(double), &tmp) ||
         mutinf__mul_size((size_t)m, (size_t)v->dim[2], &tmp) ||
@@ -796,7 +838,7 @@ mutinf_status mutinf_jacobians_total_correlation(const mutinf_jacobians *jacobia
     packed.n_units = m;
     packed.labels = NULL;
     packed.units = iota;
-    jac_ctx c = {v, partition, &packed, o, m, K, bmax, pairwise_out != NULL};
+    jac_ctx c = {v, partition, &packed, o, m, K, bmax, chunk, pairwise_out != NULL};
 
     if (m <= PLAIN_MAX_UNITS)
         st = plain_path(&c, mutinf__thread_count(options), tcs, flags, pw_chunks);

@@ -241,48 +241,99 @@ void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int
 #define SRC(i, j)                                                                                  \
     (idx ? src + (idx[i] * lds + idx[j]) * LANES : src + ((i) * lds + (j)) * LANES)
 #define LL(i, j) (l + ((i) * n + (j)) * LANES)
-    for (int64_t j = 0; j < n; j++) {
-        const double *lj = LL(j, 0);
-        /* Pivot: D_j = A_jj - sum_p L_jp^2, subtracted in increasing p. */
-        v4d s = load4(SRC(j, j));
+    const v4d one = {1.0, 1.0, 1.0, 1.0};
+    /* Columns two at a time (j, j + 1): rows share the loads of rows j and
+     * j + 1.  Every element still subtracts its products in increasing p,
+     * the p = j term of column j + 1 last, exactly as one column at a time. */
+    int64_t j = 0;
+    for (; j + 2 <= n; j += 2) {
+        const double *lj = LL(j, 0), *lk = LL(j + 1, 0);
+        v4d s0 = load4(SRC(j, j)), t10 = load4(SRC(j + 1, j)), s1 = load4(SRC(j + 1, j + 1));
         for (int64_t p = 0; p < j; p++) {
-            v4d x = load4(lj + p * LANES);
-            s -= x * x;
+            v4d x = load4(lj + p * LANES), y = load4(lk + p * LANES);
+            s0 -= x * x;
+            t10 -= y * x;
+            s1 -= y * y;
         }
-        store4(d + j * LANES, s);
-        v4d piv;
+        store4(d + j * LANES, s0);
+        v4d piv0;
         for (int q = 0; q < LANES; q++)
-            piv[q] = sqrt(s[q]);
-        store4(LL(j, j), piv);
-        const v4d one = {1.0, 1.0, 1.0, 1.0};
-        const v4d rinv = one / piv;
-        /* Column j below the diagonal, four rows at a time (they share the
-         * loads of row j); each element's own sequence is the same as alone. */
-        int64_t i = j + 1;
+            piv0[q] = sqrt(s0[q]);
+        const v4d r0 = one / piv0;
+        const v4d l10 = t10 * r0;
+        s1 -= l10 * l10;
+        store4(d + (j + 1) * LANES, s1);
+        v4d piv1;
+        for (int q = 0; q < LANES; q++)
+            piv1[q] = sqrt(s1[q]);
+        const v4d r1 = one / piv1;
+        store4(LL(j, j), piv0);
+        store4(LL(j + 1, j), l10);
+        store4(LL(j + 1, j + 1), piv1);
+        int64_t i = j + 2;
         for (; i + 4 <= n; i += 4) {
             const double *l0 = LL(i, 0), *l1 = LL(i + 1, 0), *l2 = LL(i + 2, 0),
                          *l3 = LL(i + 3, 0);
-            v4d t0 = load4(SRC(i, j)), t1 = load4(SRC(i + 1, j)), t2 = load4(SRC(i + 2, j)),
-                t3 = load4(SRC(i + 3, j));
+            v4d a0 = load4(SRC(i, j)), a1 = load4(SRC(i + 1, j)), a2 = load4(SRC(i + 2, j)),
+                a3 = load4(SRC(i + 3, j));
+            v4d b0 = load4(SRC(i, j + 1)), b1 = load4(SRC(i + 1, j + 1)),
+                b2 = load4(SRC(i + 2, j + 1)), b3 = load4(SRC(i + 3, j + 1));
             for (int64_t p = 0; p < j; p++) {
-                v4d x = load4(lj + p * LANES);
-                t0 -= load4(l0 + p * LANES) * x;
-                t1 -= load4(l1 + p * LANES) * x;
-                t2 -= load4(l2 + p * LANES) * x;
-                t3 -= load4(l3 + p * LANES) * x;
+                v4d x = load4(lj + p * LANES), y = load4(lk + p * LANES);
+                v4d z0 = load4(l0 + p * LANES), z1 = load4(l1 + p * LANES),
+                    z2 = load4(l2 + p * LANES), z3 = load4(l3 + p * LANES);
+                a0 -= z0 * x;
+                b0 -= z0 * y;
+                a1 -= z1 * x;
+                b1 -= z1 * y;
+                a2 -= z2 * x;
+                b2 -= z2 * y;
+                a3 -= z3 * x;
+                b3 -= z3 * y;
             }
-            store4(LL(i, j), t0 * rinv);
-            store4(LL(i + 1, j), t1 * rinv);
-            store4(LL(i + 2, j), t2 * rinv);
-            store4(LL(i + 3, j), t3 * rinv);
+            a0 *= r0;
+            a1 *= r0;
+            a2 *= r0;
+            a3 *= r0;
+            b0 -= a0 * l10;
+            b1 -= a1 * l10;
+            b2 -= a2 * l10;
+            b3 -= a3 * l10;
+            store4(LL(i, j), a0);
+            store4(LL(i + 1, j), a1);
+            store4(LL(i + 2, j), a2);
+            store4(LL(i + 3, j), a3);
+            store4(LL(i, j + 1), b0 * r1);
+            store4(LL(i + 1, j + 1), b1 * r1);
+            store4(LL(i + 2, j + 1), b2 * r1);
+            store4(LL(i + 3, j + 1), b3 * r1);
         }
         for (; i < n; i++) {
             const double *li = LL(i, 0);
-            v4d t = load4(SRC(i, j));
-            for (int64_t p = 0; p < j; p++)
-                t -= load4(li + p * LANES) * load4(lj + p * LANES);
-            store4(LL(i, j), t * rinv);
+            v4d a = load4(SRC(i, j)), bb = load4(SRC(i, j + 1));
+            for (int64_t p = 0; p < j; p++) {
+                v4d z = load4(li + p * LANES);
+                a -= z * load4(lj + p * LANES);
+                bb -= z * load4(lk + p * LANES);
+            }
+            a *= r0;
+            bb -= a * l10;
+            store4(LL(i, j), a);
+            store4(LL(i, j + 1), bb * r1);
         }
+    }
+    if (j < n) { /* the last column of an odd order */
+        const double *lj = LL(j, 0);
+        v4d s0 = load4(SRC(j, j));
+        for (int64_t p = 0; p < j; p++) {
+            v4d x = load4(lj + p * LANES);
+            s0 -= x * x;
+        }
+        store4(d + j * LANES, s0);
+        v4d piv0;
+        for (int q = 0; q < LANES; q++)
+            piv0[q] = sqrt(s0[q]);
+        store4(LL(j, j), piv0);
     }
 #undef SRC
 #undef LL

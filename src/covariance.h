@@ -24,7 +24,8 @@
  *   so the cancellation costs at most ~3 digits;
  * - chunked: rows packed in chunks, shifted by the mean of the first chunk,
  *   accumulated with dsyrk (beta = 1) and corrected by the shifted mean.
- * Packing runs in `threads` OpenMP threads; BLAS is called outside the
+ * Packing runs in `threads` OpenMP threads when BLAS is sequential (else
+ * on the calling thread, see covariance.c); BLAS is called outside the
  * parallel region only.  Bit-identical for every `threads`. */
 mutinf_status mutinf__covariance(const mutinf__view *v, const int64_t *units, int64_t m,
                                  int threads, const double *col_sums, double *C, double *mean_out);

@@ -378,20 +378,21 @@ mutinf_status mutinf__km_assign(const mutinf__km_data *X, const mutinf__km_plan 
                                 X->x64 != NULL ? (void *)w->gbuf : (void *)w->gbuf32);
             if (status != MUTINF_OK)
                 break;
+            /* The argmin and the sums run on this thread: between two
+             * BLAS-threaded GEMMs, an OpenMP team would spin on the cores
+             * BLAS needs (measured: a third of the time lost), and these
+             * passes are a small part of the GEMM's work. */
             int64_t pieces = (s1 - s0 + plan->chunk - 1) / plan->chunk;
-#pragma omp parallel for schedule(static) num_threads(plan->threads)
             for (int64_t p = 0; p < pieces; p++) {
                 int64_t r0 = s0 + p * plan->chunk;
                 int64_t r1 = r0 + plan->chunk < s1 ? r0 + plan->chunk : s1;
                 int64_t ch = 0;
                 (void)label_rows(X, plan, w, k, r0, r1, NULL, labels, NULL, NULL, &ch);
                 /* split pieces never straddle blocks (block_rows is a multiple of chunk) */
-#pragma omp atomic
                 w->block_changed[r0 / plan->block_rows] += ch;
             }
         }
         if (status == MUTINF_OK && with_sums) {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(plan->threads)
             for (int64_t b = 0; b < nb; b++) {
                 int64_t r0 = b * plan->block_rows;
                 int64_t r1 = r0 + plan->block_rows < n ? r0 + plan->block_rows : n;

@@ -18,11 +18,29 @@
  * a fixed answer, so the result does not depend on the thread count.
  * Memory: the arg-min table, 4 * k * n bytes, for the backtrack. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "alloc.h"
 #include "error.h"
 #include "kmeans_impl.h"
+
+/* Asks for transparent huge pages on a large buffer: the arg-min table is
+ * touched once, page by page, and 4 KiB page faults would cost more than
+ * the programme itself.  Advisory only; failures are ignored. */
+static void advise_huge(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    uintptr_t a = ((uintptr_t)p + 4095u) & ~(uintptr_t)4095u;
+    uintptr_t e = ((uintptr_t)p + bytes) & ~(uintptr_t)4095u;
+    if (p != NULL && e > a + (2u << 20))
+        (void)madvise((void *)a, (size_t)(e - a), MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
 
 typedef double mutinf__v4d_x __attribute__((vector_size(32)));
 typedef long long mutinf__v4l_x __attribute__((vector_size(32)));
@@ -210,6 +228,8 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
         st = MUTINF_ERR_OUT_OF_MEMORY;
         goto done;
     }
+    if (k > 1)
+        advise_huge(J, (size_t)(k - 1) * n1 * sizeof(int32_t));
     for (int64_t i = 0; i < n; i++)
         v[i] = X->x64 != NULL ? X->x64[i] : (double)X->x32[i];
     st = sort_doubles(v, n);

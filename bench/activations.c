@@ -11,8 +11,9 @@
  * Writes the data (.npy) and its own timings (results.json) to
  * $MUTINF_BENCH_DIR for the peers script; prints one line per case it can
  * time alone.  Times are medians over repetitions (wall clock). */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* dladdr */
 #include <cblas.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -132,8 +133,14 @@ int main(void)
         snprintf(path, sizeof path, "%s/results.json", dir);
         json = fopen(path, "w");
     }
-    if (json)
+    if (json) {
+        /* the peers script loads the same shared library through ctypes to
+         * time libmutinf interleaved with each peer (same machine load) */
+        Dl_info info;
         fprintf(json, "{\n");
+        if (dladdr((void *)mutinf_activations_gaussian, &info) && info.dli_fname != NULL)
+            fprintf(json, "  \"library\": \"%s\",\n", info.dli_fname);
+    }
 
     /* ---- Gaussian: n = 100000, d = 256, K = 16 ------------------------- */
     {

@@ -4,6 +4,9 @@
 Usage: activations_peers.py DIR   (DIR = $MUTINF_BENCH_DIR, written by the C benchmark)
 Prints one line per case: shape=... libmutinf_s=... peer=... peer_s=... speedup=...
 with speedup = peer time / libmutinf time, times being medians over repetitions.
+libmutinf is timed here too, through ctypes on the shared library the C benchmark
+ran (its path is in results.json), alternating with the peer so that both see
+the same machine load; wrap + estimator, as in the C benchmark.
 """
 import json
 import os
@@ -19,6 +22,75 @@ def timed(fn, reps):
         out = fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times), out
+
+
+def interleaved(ours, peer, reps):
+    """Median times of ours() and peer(), run alternately so that changes of
+    the machine's load hit both; returns (ours_s, peer_s, ours_out, peer_out)."""
+    t_ours, t_peer, o_out, p_out = [], [], None, None
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        o_out = ours()
+        t1 = time.perf_counter()
+        p_out = peer()
+        t2 = time.perf_counter()
+        t_ours.append(t1 - t0)
+        t_peer.append(t2 - t1)
+    return statistics.median(t_ours), statistics.median(t_peer), o_out, p_out
+
+
+class Libmutinf:
+    """The estimators of the shared library the C benchmark ran, via ctypes."""
+
+    def __init__(self, path):
+        import ctypes as C
+        self.C = C
+        lib = C.CDLL(path)
+        vp, i64, i32 = C.c_void_p, C.c_int64, C.c_int32
+        lib.mutinf_partition_create_contiguous.argtypes = [i64, i64, C.POINTER(vp)]
+        lib.mutinf_options_create.argtypes = [C.POINTER(vp)]
+        for name in ("threads", "bias_correction", "quantizer", "bins", "n_init"):
+            getattr(lib, "mutinf_options_set_" + name).argtypes = [vp, i32]
+        lib.mutinf_activations_wrap.argtypes = [vp, i64, i64, i64, i64, C.POINTER(vp)]
+        lib.mutinf_activations_destroy.argtypes = [vp]
+        dp = C.POINTER(C.c_double)
+        lib.mutinf_activations_gaussian.argtypes = [vp, vp, vp, dp, dp, dp]
+        lib.mutinf_activations_quantized.argtypes = [vp, vp, vp, dp, dp, dp, dp,
+                                                     C.POINTER(i64), C.POINTER(i32),
+                                                     C.POINTER(i32)]
+        self.lib = lib
+
+    def check(self, status, what):
+        if status != 0:
+            raise RuntimeError(f"libmutinf {what} failed with status {status}")
+
+    def setup(self, d, K, **opts):
+        C, lib = self.C, self.lib
+        p, o = C.c_void_p(), C.c_void_p()
+        self.check(lib.mutinf_partition_create_contiguous(d, K, C.byref(p)), "partition")
+        self.check(lib.mutinf_options_create(C.byref(o)), "options")
+        for name, value in opts.items():
+            self.check(getattr(lib, "mutinf_options_set_" + name)(o, value), name)
+        return p, o
+
+    def run(self, x, p, o, K, quantized):
+        """wrap + estimator (TC and pairwise), as timed by the C benchmark."""
+        C, lib = self.C, self.lib
+        a = C.c_void_p()
+        n, d = x.shape
+        ptr = x.ctypes.data_as(C.c_void_p)
+        self.check(lib.mutinf_activations_wrap(ptr, n, d, d, 1, C.byref(a)), "wrap")
+        tc = C.c_double()
+        pw = (C.c_double * (K * K))()
+        if quantized:
+            cells = C.c_int64()
+            st = lib.mutinf_activations_quantized(a, p, o, C.byref(tc), pw, None, None,
+                                                  C.byref(cells), None, None)
+        else:
+            st = lib.mutinf_activations_gaussian(a, p, o, C.byref(tc), pw, None)
+        lib.mutinf_activations_destroy(a)
+        self.check(st, "estimator")
+        return tc.value, pw[1]
 
 
 def line(shape, lib_s, peer, peer_s):
@@ -80,13 +152,20 @@ def main():
         print("activations_peers: numpy not installed; peers skipped", file=sys.stderr)
         return
 
+    lib = Libmutinf(ours["library"]) if "library" in ours else None
     g = ours["gaussian_n100k_d256_K16"]
     x = np.load(os.path.join(bench_dir, "gaussian.npy"))
-    peer_s, (tc, pw) = timed(lambda: gaussian_numpy(np, x, 16), 5)
+    if lib is not None:
+        p, o = lib.setup(256, 16, threads=2, bias_correction=0)
+        lib_s, peer_s, _, (tc, pw) = interleaved(lambda: lib.run(x, p, o, 16, False),
+                                                 lambda: gaussian_numpy(np, x, 16), 7)
+    else:
+        lib_s = g["libmutinf_s"]
+        peer_s, (tc, pw) = timed(lambda: gaussian_numpy(np, x, 16), 5)
     print(f"activations_peers: gaussian TC numpy {tc:.10f} libmutinf {g['tc']:.10f}; "
           f"pairwise[0,1] numpy {pw[0, 1]:.10f} libmutinf {g['pairwise01']:.10f}",
           file=sys.stderr)
-    line("gaussian_n100k_d256_K16", g["libmutinf_s"], "numpy", peer_s)
+    line("gaussian_n100k_d256_K16", lib_s, "numpy", peer_s)
     del x
 
     q = ours["quantized_n100k_d64_K8_b16"]
@@ -98,10 +177,16 @@ def main():
         return
     x = np.load(os.path.join(bench_dir, "quantized.npy"))
     reps = int(os.environ.get("MUTINF_BENCH_SKLEARN_REPS", "3"))
-    peer_s, (tc, pw, cells) = timed(lambda: quantized_sklearn(np, x, 8, 16), reps)
+    if lib is not None:
+        p, o = lib.setup(64, 8, threads=2, quantizer=0, bins=16, n_init=1)
+        lib_s, peer_s, _, (tc, pw, cells) = interleaved(
+            lambda: lib.run(x, p, o, 8, True), lambda: quantized_sklearn(np, x, 8, 16), reps)
+    else:
+        lib_s = q["libmutinf_s"]
+        peer_s, (tc, pw, cells) = timed(lambda: quantized_sklearn(np, x, 8, 16), reps)
     print(f"activations_peers: quantized TC sklearn {tc:.4f} (cells {cells}) "
           f"libmutinf {q['tc']:.4f} (cells {q['occupied_cells']})", file=sys.stderr)
-    line("quantized_n100k_d64_K8_b16", q["libmutinf_s"], "sklearn-kmeans+numpy", peer_s)
+    line("quantized_n100k_d64_K8_b16", lib_s, "sklearn-kmeans+numpy", peer_s)
 
 
 if __name__ == "__main__":

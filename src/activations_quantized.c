@@ -56,17 +56,23 @@ mutinf_status mutinf_activations_quantized(const mutinf_activations *activations
         st = MUTINF_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    if (o->quantizer == MUTINF_QUANTIZER_QUANTILE)
+    /* progress: one step per module quantized, one per permutation */
+    mutinf__progress progress = {.fn = o->progress, .payload = o->progress_payload, .done = 0,
+                                 .total = K + o->n_permutations};
+    if (o->quantizer == MUTINF_QUANTIZER_QUANTILE) {
         st = mutinf__quantize_quantile(v, partition, o->bins, threads, symbols);
-    else
+        if (st == MUTINF_OK)
+            st = mutinf__progress_step(&progress, K, FN);
+    } else {
         st = mutinf__quantize_kmeans(v, partition, o->bins, o->n_init, o->seed, threads,
-                                     symbols);
+                                     &progress, symbols);
+    }
     if (st != MUTINF_OK)
         goto done;
 
     mutinf__discrete_result res;
     st = mutinf__discrete_tc(symbols, n, K, o->miller_madow, o->n_permutations, o->seed, threads,
-                             pair, &res);
+                             &progress, pair, &res);
     if (st != MUTINF_OK)
         goto done;
 

@@ -83,6 +83,17 @@ int64_t mutinf__dtable_dense(mutinf__dtable *t, int32_t *ids_out)
     return distinct;
 }
 
+mutinf_status mutinf__progress_step(mutinf__progress *pr, int64_t step, const char *fn)
+{
+    if (pr == NULL)
+        return MUTINF_OK;
+    pr->done += step;
+    if (pr->fn != NULL && pr->fn(pr->done, pr->total, pr->payload) != 0)
+        return mutinf__fail(MUTINF_ERR_CANCELLED, "%s: cancelled by the progress callback at %lld of %lld",
+                            fn, (long long)pr->done, (long long)pr->total);
+    return MUTINF_OK;
+}
+
 double mutinf__entropy_counts(const int64_t *counts, int64_t cells, int64_t n, int miller_madow)
 {
     double dn = (double)n, s = 0.0;
@@ -124,7 +135,8 @@ static double joint_entropy(mutinf__dtable *t, const int32_t *ids, const int64_t
 
 mutinf_status mutinf__discrete_tc(const int32_t *symbols, int64_t n, int64_t K, int miller_madow,
                                   int64_t n_permutations, uint64_t seed, int threads,
-                                  double *pairwise, mutinf__discrete_result *res)
+                                  mutinf__progress *progress, double *pairwise,
+                                  mutinf__discrete_result *res)
 {
     int nt = threads < 1 ? 1 : threads;
     int64_t jobs = K > n_permutations ? K : n_permutations;
@@ -200,9 +212,12 @@ mutinf_status mutinf__discrete_tc(const int32_t *symbols, int64_t n, int64_t K, 
 
     res->p_value = NAN;
     res->null_mean = NAN;
-    if (n_permutations > 0) {
+    /* Permutations in batches, reporting progress between batches. */
+    const int64_t batch = 4 * (int64_t)nt;
+    for (int64_t p0 = 0; p0 < n_permutations; p0 += batch) {
+        int64_t p1 = p0 + batch < n_permutations ? p0 + batch : n_permutations;
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
-        for (int64_t p = 0; p < n_permutations; p++) {
+        for (int64_t p = p0; p < p1; p++) {
             int tid = thread_id();
             int32_t *base = scratch + (int64_t)tid * per_thread;
             int32_t **pk = perms + (int64_t)tid * K;
@@ -225,6 +240,11 @@ mutinf_status mutinf__discrete_tc(const int32_t *symbols, int64_t n, int64_t K, 
             null_tc[p] = sum_h - joint_entropy(&tables[tid], ids, card, K, pk, miller_madow,
                                                base, &occ);
         }
+        st = mutinf__progress_step(progress, p1 - p0, "mutinf_activations_quantized");
+        if (st != MUTINF_OK)
+            goto done;
+    }
+    if (n_permutations > 0) {
         int64_t exceed = 0;
         double s = 0.0;
         for (int64_t p = 0; p < n_permutations; p++) {

@@ -31,6 +31,18 @@ int64_t mutinf__dtable_dense(mutinf__dtable *t, int32_t *ids_out);
  * H = ln n - (1/n) sum c ln c, plus (cells - 1) / (2 n) with Miller–Madow. */
 double mutinf__entropy_counts(const int64_t *counts, int64_t cells, int64_t n, int miller_madow);
 
+/* Progress reporting through the options' callback, from the calling
+ * thread only (between parallel regions). */
+typedef struct mutinf__progress {
+    mutinf_progress_fn fn; /* NULL: no reporting */
+    void *payload;
+    int64_t done, total;
+} mutinf__progress;
+
+/* Adds `step` to pr->done and calls the callback; MUTINF_ERR_CANCELLED
+ * (message naming `fn`) when it returns non-zero.  `pr` may be NULL. */
+mutinf_status mutinf__progress_step(mutinf__progress *pr, int64_t step, const char *fn);
+
 typedef struct mutinf__discrete_result {
     double tc;         /* nats */
     int64_t occupied;  /* distinct K-tuples (occupied joint cells) */
@@ -48,9 +60,12 @@ typedef struct mutinf__discrete_result {
  * p_value = (1 + #{TC_p >= TC}) / (1 + P).  Modules, pairs and permutations
  * run in `threads` OpenMP threads; each result is computed by one thread
  * and combined in a fixed order, so results are bit-identical for any
- * thread count. */
+ * thread count.  Permutations run in batches, with one progress step per
+ * permutation reported after each batch (MUTINF_ERR_CANCELLED if the
+ * callback asks to stop). */
 mutinf_status mutinf__discrete_tc(const int32_t *symbols, int64_t n, int64_t K, int miller_madow,
                                   int64_t n_permutations, uint64_t seed, int threads,
-                                  double *pairwise, mutinf__discrete_result *res);
+                                  mutinf__progress *progress, double *pairwise,
+                                  mutinf__discrete_result *res);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "mutinf/common.h"
 #include "mutinf/partition.h"
+#include "discrete.h"
 #include "view.h"
 
 /* Equal-frequency bins of one column: bin_out[i] = floor(bins * r / n), r the
@@ -26,9 +27,9 @@ mutinf_status mutinf__quantize_quantile(const mutinf__view *v, const mutinf_part
 /* k-means quantizer: each module's units standardised (population standard
  * deviation; zero-variance units only centred), clustered into `bins`
  * clusters by the public k-means module (n_init restarts, `seed`, `threads`);
- * the symbol is the cluster label. */
+ * the symbol is the cluster label.  One progress step per module. */
 mutinf_status mutinf__quantize_kmeans(const mutinf__view *v, const mutinf_partition *p,
                                       int32_t bins, int32_t n_init, uint64_t seed, int threads,
-                                      int32_t *symbols);
+                                      mutinf__progress *progress, int32_t *symbols);
 
 #endif

@@ -9,7 +9,7 @@
 
 mutinf_status mutinf__quantize_kmeans(const mutinf__view *v, const mutinf_partition *p,
                                       int32_t bins, int32_t n_init, uint64_t seed, int threads,
-                                      int32_t *symbols)
+                                      mutinf__progress *progress, int32_t *symbols)
 {
     const int64_t n = v->dim[0], K = p->n_modules;
     int64_t dmax = 0;
@@ -59,6 +59,9 @@ mutinf_status mutinf__quantize_kmeans(const mutinf__view *v, const mutinf_partit
             goto done;
         for (int64_t i = 0; i < n; i++)
             symbols[i * K + k] = labels[i];
+        st = mutinf__progress_step(progress, 1, "mutinf_activations_quantized");
+        if (st != MUTINF_OK)
+            goto done;
     }
 done:
     mutinf_kmeans_destroy(km);

@@ -465,6 +465,69 @@ static void test_kmeans_quantizer(void **state)
     free(x);
 }
 
+/* ---- progress and cancellation ---------------------------------------- */
+
+typedef struct {
+    int64_t calls, last_done, total, stop_at;
+    int monotone;
+} progress_log;
+
+static int32_t on_progress(int64_t done, int64_t total, void *payload)
+{
+    progress_log *log = payload;
+    log->calls++;
+    log->monotone &= done > log->last_done && done <= total;
+    log->last_done = done;
+    log->total = total;
+    return log->stop_at > 0 && done >= log->stop_at;
+}
+
+static void test_progress(void **state)
+{
+    (void)state;
+    const int64_t n = 800, d = 6;
+    double *x = malloc((size_t)(n * d) * sizeof *x);
+    test_fill_normal(x, (size_t)(n * d), 91);
+    mutinf_partition *p = NULL;
+    assert_status(mutinf_partition_create_contiguous(d, 3, &p), MUTINF_OK);
+    mutinf_activations *a = NULL;
+    assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+    for (int q = 0; q < 2; q++) {
+        mutinf_options *o = opts(q ? MUTINF_QUANTIZER_KMEANS : MUTINF_QUANTIZER_QUANTILE, 4, 0, 2);
+        assert_status(mutinf_options_set_n_permutations(o, 50), MUTINF_OK);
+        progress_log log = {0, 0, 0, 0, 1};
+        assert_status(mutinf_options_set_progress(o, on_progress, &log), MUTINF_OK);
+        double tc = -7, pv = -7;
+        assert_status(mutinf_activations_quantized(a, p, o, &tc, NULL, &pv, NULL, NULL, NULL, NULL),
+                      MUTINF_OK);
+        assert_true(log.monotone);
+        assert_int_equal(log.total, 3 + 50);
+        assert_int_equal(log.last_done, 3 + 50);
+        assert_true(log.calls >= 2);
+        /* stop half-way through the permutations: cancelled, nothing written */
+        progress_log stop = {0, 0, 0, 20, 1};
+        assert_status(mutinf_options_set_progress(o, on_progress, &stop), MUTINF_OK);
+        double tc2 = -7, pv2 = -7;
+        assert_status(
+            mutinf_activations_quantized(a, p, o, &tc2, NULL, &pv2, NULL, NULL, NULL, NULL),
+            MUTINF_ERR_CANCELLED);
+        assert_true(tc2 == -7 && pv2 == -7);
+        assert_true(stop.last_done >= 20 && stop.last_done < 53);
+        /* stop during the quantization (k-means: after the first module) */
+        progress_log early = {0, 0, 0, 1, 1};
+        assert_status(mutinf_options_set_progress(o, on_progress, &early), MUTINF_OK);
+        assert_status(
+            mutinf_activations_quantized(a, p, o, &tc2, NULL, &pv2, NULL, NULL, NULL, NULL),
+            MUTINF_ERR_CANCELLED);
+        assert_int_equal(early.calls, 1);
+        assert_true(tc2 == -7);
+        mutinf_options_destroy(o);
+    }
+    mutinf_activations_destroy(a);
+    mutinf_partition_destroy(p);
+    free(x);
+}
+
 /* ---- bad input --------------------------------------------------------- */
 
 static void test_errors(void **state)
@@ -527,7 +590,7 @@ int main(void)
         cmocka_unit_test(test_copy_and_diagonal), cmocka_unit_test(test_tuple_symbols),
         cmocka_unit_test(test_no_ln_n_failure),  cmocka_unit_test(test_permutation_outputs),
         cmocka_unit_test(test_views_and_threads), cmocka_unit_test(test_kmeans_quantizer),
-        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_progress),        cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

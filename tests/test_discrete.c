@@ -135,7 +135,7 @@ static void test_closed_forms(void **state)
     }
     double pw[9];
     mutinf__discrete_result r;
-    assert_status(mutinf__discrete_tc(sym, n, K, 0, 0, 0, 1, pw, &r), MUTINF_OK);
+    assert_status(mutinf__discrete_tc(sym, n, K, 0, 0, 0, 1, NULL, pw, &r), MUTINF_OK);
     assert_close(r.tc, M_LN2, 1e-14, 0);
     assert_int_equal(r.occupied, 4);
     assert_true(isnan(r.p_value) && isnan(r.null_mean));
@@ -149,7 +149,7 @@ static void test_closed_forms(void **state)
         sym[i * K + 1] = (int32_t)(i % 5) * 3;
         sym[i * K + 2] = 0;
     }
-    assert_status(mutinf__discrete_tc(sym, n, K, 0, 0, 0, 2, pw, &r), MUTINF_OK);
+    assert_status(mutinf__discrete_tc(sym, n, K, 0, 0, 0, 2, NULL, pw, &r), MUTINF_OK);
     assert_close(pw[1], log(5.0), 1e-14, 0);
     assert_close(pw[0], log(5.0), 1e-14, 0);
     assert_close(pw[8], 0.0, 0, 1e-15);
@@ -166,7 +166,7 @@ static void test_against_reference(void **state)
     for (int mm = 0; mm < 2; mm++) {
         double pw[25];
         mutinf__discrete_result r;
-        assert_status(mutinf__discrete_tc(sym, n, K, mm, 0, 0, 2, pw, &r), MUTINF_OK);
+        assert_status(mutinf__discrete_tc(sym, n, K, mm, 0, 0, 2, NULL, pw, &r), MUTINF_OK);
         double h[5], sum = 0;
         for (int64_t k = 0; k < K; k++) {
             h[k] = ref_entropy(sym, n, K, &k, 1, mm, NULL);
@@ -197,9 +197,9 @@ static void test_permutation_null(void **state)
     int32_t *sym = malloc((size_t)(n * K) * sizeof *sym);
     random_symbols(sym, n, K, card, 5);
     mutinf__discrete_result r1, r2, r3;
-    assert_status(mutinf__discrete_tc(sym, n, K, 0, P, 42, 1, NULL, &r1), MUTINF_OK);
-    assert_status(mutinf__discrete_tc(sym, n, K, 0, P, 42, 2, NULL, &r2), MUTINF_OK);
-    assert_status(mutinf__discrete_tc(sym, n, K, 0, P, 42, 3, NULL, &r3), MUTINF_OK);
+    assert_status(mutinf__discrete_tc(sym, n, K, 0, P, 42, 1, NULL, NULL, &r1), MUTINF_OK);
+    assert_status(mutinf__discrete_tc(sym, n, K, 0, P, 42, 2, NULL, NULL, &r2), MUTINF_OK);
+    assert_status(mutinf__discrete_tc(sym, n, K, 0, P, 42, 3, NULL, NULL, &r3), MUTINF_OK);
     assert_memory_equal(&r1, &r2, sizeof r1);
     assert_memory_equal(&r1, &r3, sizeof r1);
     /* dependent data: no permutation reaches the observed TC */
@@ -212,8 +212,8 @@ static void test_permutation_null(void **state)
     uint64_t s = 9;
     for (int64_t i = 0; i < n * K; i++)
         sym[i] = (int32_t)(test_rand_u64(&s) % 4);
-    assert_status(mutinf__discrete_tc(sym, n, K, 0, P, 1, 2, NULL, &r1), MUTINF_OK);
-    assert_status(mutinf__discrete_tc(sym, n, K, 0, P, 2, 2, NULL, &r2), MUTINF_OK);
+    assert_status(mutinf__discrete_tc(sym, n, K, 0, P, 1, 2, NULL, NULL, &r1), MUTINF_OK);
+    assert_status(mutinf__discrete_tc(sym, n, K, 0, P, 2, 2, NULL, NULL, &r2), MUTINF_OK);
     assert_true(r1.p_value > 0.01);
     assert_true(r1.null_mean != r2.null_mean);
     assert_close(r1.null_mean, bias, 0.25, 0);
@@ -233,7 +233,7 @@ static void test_out_of_memory(void **state)
         double pw[9];
         mutinf__discrete_result r;
         mutinf__alloc_fail_after(k);
-        st = mutinf__discrete_tc(sym, n, K, 1, 5, 0, 2, pw, &r);
+        st = mutinf__discrete_tc(sym, n, K, 1, 5, 0, 2, NULL, pw, &r);
         mutinf__alloc_fail_after(-1);
     }
     assert_status(st, MUTINF_OK);

@@ -197,7 +197,11 @@ MUTINF_API mutinf_status mutinf_activations_gaussian(const mutinf_activations *a
  *   (1 + P)` and `*null_mean_out` = mean of TC_null.  With P = 0 both are
  *   written as NaN.
  * - quantizer, bins, n_init, seed, bits, threads (results bit-identical for
- *   every value).  The progress callback is not called.
+ *   every value).
+ * - progress: called from the calling thread with total = K + P, after each
+ *   module's k-means (or once, done = K, after the quantile bins) and after
+ *   each batch of permutations; a non-zero return stops the call with
+ *   ::MUTINF_ERR_CANCELLED.
  *
  * Undersampling: the plug-in TC is dominated by its bias when the number of
  * occupied joint cells (distinct K-tuples of symbols) approaches n; with
@@ -223,7 +227,7 @@ MUTINF_API mutinf_status mutinf_activations_gaussian(const mutinf_activations *a
  *         ::MUTINF_ERR_SIZE_OVERFLOW (n beyond the int32 range of the symbols);
  *         ::MUTINF_ERR_OUT_OF_MEMORY; ::MUTINF_ERR_NO_CONVERGENCE and the other
  *         statuses of the k-means module (k-means quantizer);
- *         ::MUTINF_ERR_UNSUPPORTED (the k-means quantizer is unavailable in this build).
+ *         ::MUTINF_ERR_CANCELLED (the progress callback asked to stop).
  *         On error no output is written.
  * Thread safety: concurrent calls on one handle are safe.  @since 0.1
  */

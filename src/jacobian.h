@@ -68,4 +68,10 @@ void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, do
 void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int64_t *idx,
                             double *l, double *d);
 
+/* A lower bound of ||A^-1||_1 per lane for A = L L^T (L from
+ * mutinf__jac_chol_lanes, n x n lane-interleaved), by two steps of Hager's
+ * estimator as LAPACK's dpocon takes them: est[l] for lane l.  `work` holds
+ * 2 n LANES doubles. */
+void mutinf__jac_inv_norm1_lanes(int64_t n, const double *l, double *work, double *est);
+
 #endif

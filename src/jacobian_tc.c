@@ -51,9 +51,15 @@
 /* Largest m handled by the in-library kernels (bench/jacobian measures the
  * crossover against the BLAS path). */
 #define PLAIN_MAX_UNITS 160
-/* Same guard as gauss_tc.c: a Cholesky pivot must exceed
- * CHOL_GUARD * rank_tol * max diagonal to be trusted. */
+/* The acceptance rule of gauss_tc.c for a Cholesky factorization: an
+ * estimated reciprocal condition number (1-norm) above
+ * max(CHOL_MIN_RCOND, CHOL_GUARD * rank_tol); otherwise the SVD decides.
+ * The in-library path applies it to the full matrix of each sample (every
+ * principal block of a well-conditioned matrix is at least as well
+ * conditioned) and also requires every pivot of every block to exceed
+ * CHOL_GUARD * rank_tol * its largest diagonal entry. */
 #define CHOL_GUARD 100.0
+#define CHOL_MIN_RCOND 1e-8
 #define LN_2PIE 2.8378770664093454836
 /* Chunks of samples are the unit of work of the parallel loop and of the
  * pairwise sums (combined in chunk order, so the thread count never
@@ -96,6 +102,7 @@ typedef struct {
     const double **rowp; /* MUTINF__JAC_ROWS(m) row pointers for the product */
     double *zeros;       /* MUTINF__JAC_KC zeros (padding rows) */
     double *fac;         /* m row scale factors 2^-e */
+    double *solve;       /* 2 x m x LANES condition estimate vectors */
     void *block;         /* the allocation holding all of the above */
 } lane_ws;
 
@@ -121,7 +128,7 @@ static int lane_ws_alloc(lane_ws *w, const jac_ctx *c)
         lines_of((K + 1) * LANES, sizeof(double)),     lines_of(b, sizeof(int64_t)),
         lines_of(m * LANES, sizeof(int)),              lines_of(K * K * LANES, sizeof(double)),
         lines_of(mp, sizeof(double *)),                lines_of(MUTINF__JAC_KC, sizeof(double)),
-        lines_of(m, sizeof(double)),
+        lines_of(m, sizeof(double)),                   lines_of(2 * m * LANES, sizeof(double)),
     };
     size_t total = 192;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
@@ -131,8 +138,8 @@ static int lane_ws_alloc(lane_ws *w, const jac_ctx *c)
     if (w->block == NULL)
         return 0;
     char *at = (char *)(((uintptr_t)w->block + 127) & ~(uintptr_t)63);
-    void *parts[13];
-    for (size_t i = 0; i < 13; i++) {
+    void *parts[14];
+    for (size_t i = 0; i < 14; i++) {
         parts[i] = at;
         at += sizes[i];
     }
@@ -149,6 +156,7 @@ static int lane_ws_alloc(lane_ws *w, const jac_ctx *c)
     w->rowp = parts[10];
     w->zeros = parts[11];
     w->fac = parts[12];
+    w->solve = parts[13];
     memset(w->zeros, 0, MUTINF__JAC_KC * sizeof(double));
     return 1;
 }
@@ -317,9 +325,31 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
                 }
             }
     }
+    /* 1-norm of the full matrix (column sums of |C| from its lower
+     * triangle), for the condition estimate. */
+    double anorm[LANES] = {0.0, 0.0, 0.0, 0.0};
+    for (int64_t j = 0; j < m; j++) {
+        double col[LANES];
+        for (int q = 0; q < LANES; q++)
+            col[q] = fabs(w->cl[(j * m + j) * LANES + q]);
+        for (int64_t i = 0; i < j; i++)
+            for (int q = 0; q < LANES; q++)
+                col[q] += fabs(w->cl[(j * m + i) * LANES + q]);
+        for (int64_t i = j + 1; i < m; i++)
+            for (int q = 0; q < LANES; q++)
+                col[q] += fabs(w->cl[(i * m + j) * LANES + q]);
+        for (int q = 0; q < LANES; q++)
+            anorm[q] = fmax(anorm[q], col[q]);
+    }
     double guard = CHOL_GUARD * mutinf__rank_tol(o->rank_tol, m);
     mutinf__jac_chol_lanes(m, w->cl, m, NULL, w->cl, w->dfull);
     check_pivots(w->dfull, m, w->maxd + K * LANES, guard, ok);
+    double inv_norm[LANES];
+    mutinf__jac_inv_norm1_lanes(m, w->cl, w->solve, inv_norm);
+    const double min_rcond = fmax(CHOL_MIN_RCOND, guard);
+    for (int q = 0; q < LANES; q++)
+        if (!(1.0 / (anorm[q] * inv_norm[q]) > min_rcond))
+            ok[q] = 0;
     /* Module 0 alone: its guard uses its own size and diagonal. */
     check_pivots(w->dfull, off[1], w->maxd, CHOL_GUARD * mutinf__rank_tol(o->rank_tol, off[1]),
                  ok);
@@ -537,8 +567,9 @@ static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uin
  * read; destroyed), by the ratio of Cholesky pivots as on the in-library
  * path but with LAPACK: TC = sum_{k >= 1} sum_{u in S_k} log(L^k_uu / L_uu).
  * Modules whose cross-covariances are exactly zero give exactly 0, as in
- * gauss_tc.c.  Returns MUTINF_ERR_NUMERICAL (no message) when a pivot
- * misses the guard of gauss_tc.c: the caller then applies the rank rules.
+ * gauss_tc.c.  Returns MUTINF_ERR_NUMERICAL (no message) when a
+ * factorization misses the acceptance rule of gauss_tc.c: the caller then
+ * applies the rank rules.
  * `blk` holds (largest module)^2 + m doubles. */
 static mutinf_status ordered_tc(const jac_ctx *c, double *C, int64_t ldc, double *blk,
                                 double *tc)
@@ -574,16 +605,16 @@ static mutinf_status ordered_tc(const jac_ctx *c, double *C, int64_t ldc, double
         for (int64_t j = 0; j < dk; j++)
             memcpy(blk + j * dk + j, src + j * ldc + j, (size_t)(dk - j) * sizeof *blk);
         double ld;
-        mutinf_status st = mutinf__logdet_chol(dk, blk, dk,
-                                               CHOL_GUARD * mutinf__rank_tol(rank_tol, dk), &ld);
+        mutinf_status st = mutinf__logdet_chol(
+            dk, blk, dk, fmax(CHOL_MIN_RCOND, CHOL_GUARD * mutinf__rank_tol(rank_tol, dk)), &ld);
         if (st != MUTINF_OK)
             return st;
         for (int64_t i = 0; i < dk; i++)
             piv[off[k] + i] = blk[i + i * dk];
     }
     double ld;
-    mutinf_status st = mutinf__logdet_chol(m, C, ldc, CHOL_GUARD * mutinf__rank_tol(rank_tol, m),
-                                           &ld);
+    mutinf_status st = mutinf__logdet_chol(
+        m, C, ldc, fmax(CHOL_MIN_RCOND, CHOL_GUARD * mutinf__rank_tol(rank_tol, m)), &ld);
     if (st != MUTINF_OK)
         return st;
     const double guard0 = CHOL_GUARD * mutinf__rank_tol(rank_tol, off[1]) * max0;

@@ -449,6 +449,44 @@ static void test_rank_rules(void **state)
     free(J);
 }
 
+/* Nearly collinear units in two modules (relative distance 1e-5): every
+ * pivot passes, the condition number does not, and the sample goes to the
+ * SVD rules as the model's covariance does; TC is large but finite. */
+static void check_ill_conditioned(int64_t d, int64_t n)
+{
+    double *W = normals((size_t)(d * n), 56);
+    for (int64_t c = 0; c < n; c++)
+        W[(d - 1) * n + c] = W[c] + 1e-5 * W[(d - 1) * n + c];
+    mutinf_partition *p = NULL;
+    assert_status(mutinf_partition_create_contiguous(d, 2, &p), MUTINF_OK);
+    mutinf_lingauss *model = NULL;
+    assert_status(mutinf_lingauss_create(W, d, n, n, 1, NULL, 1, 0.0, &model), MUTINF_OK);
+    double expect;
+    assert_status(mutinf_lingauss_total_correlation(model, p, NULL, &expect), MUTINF_OK);
+    mutinf_jacobians *j = NULL;
+    assert_status(mutinf_jacobians_wrap(W, 2, d, n, 0, n, 1, &j), MUTINF_OK);
+    result r;
+    run(j, p, NULL, &r);
+    assert_true(isfinite(expect) && expect > 5.0);
+    /* condition ~1e10: both agree with the long double reference to what
+     * the conditioning allows */
+    double ref = tc_ref(W, (int)d, (int)n, 0.0, p, NULL, 0.0);
+    assert_close(r.tc, expect, 1e-6, 0.0);
+    assert_close(r.tc, ref, 1e-5, 0.0);
+    result_free(&r);
+    mutinf_jacobians_destroy(j);
+    mutinf_lingauss_destroy(model);
+    mutinf_partition_destroy(p);
+    free(W);
+}
+
+static void test_ill_conditioned(void **state)
+{
+    (void)state;
+    check_ill_conditioned(12, 30);
+    check_ill_conditioned(170, 200);
+}
+
 /* The same rules on the BLAS path (more than 160 units in modules). */
 static void test_rank_rules_large(void **state)
 {
@@ -884,6 +922,7 @@ int main(void)
         cmocka_unit_test(test_det_overflow),
         cmocka_unit_test(test_rank_rules),
         cmocka_unit_test(test_rank_rules_large),
+        cmocka_unit_test(test_ill_conditioned),
         cmocka_unit_test(test_uncorrelated_exact_zero),
         cmocka_unit_test(test_per_sample_equals_single),
         cmocka_unit_test(test_layouts_precision_threads),

@@ -16,11 +16,15 @@
  * log-determinants when every block is well conditioned; TC_b = +inf when
  * rank C_b[S,S] < sum_k rank C_b[S_k,S_k] (for instance units > inputs
  * with v = 0 and modules that are not themselves rank deficient); log
- * pseudo-determinants when the ranks agree below |S|.  det() is never
- * formed, so the result is right at every scale: each unit's row is scaled
- * by a power of two before C_b is formed (TC is invariant under per-unit
- * scaling, and the noise term is scaled with it), so Jacobians of size
- * 1e-150 or 1e150 give the same TC as Jacobians of size 1.
+ * pseudo-determinants when the ranks agree below |S|.  A Cholesky
+ * factorization is trusted when its estimated reciprocal condition number
+ * exceeds max(1e-8, 100 rank_tol), as in mutinf/model.h; otherwise the SVD
+ * decides.  det() is never formed, so the result is right at every scale:
+ * C_b is brought to a unit-order diagonal by a power of two per unit (TC is
+ * invariant under per-unit scaling; rows are rescaled before the product
+ * when a square would under- or overflow), so Jacobians of size 1e-300 or
+ * 1e300 give the same TC as Jacobians of size 1, and rank decisions do not
+ * depend on the units' scales.
  *
  * For a linear model y = W x every J_b = W, and the result equals
  * mutinf_lingauss_total_correlation() for W.

@@ -184,25 +184,48 @@ static mutinf_status gemm_block(const mutinf__km_data *X, const mutinf__km_work 
                          (float *)G, k);
 }
 
-/* Argmin over the k centroids of row i of a distance block; lowest index on ties. */
-static inline int32_t argmin_direct(const double *D, int64_t k)
-{
-    int32_t best = 0;
-    double bd = D[0];
-    for (int64_t j = 1; j < k; j++)
-        if (D[j] < bd) {
-            bd = D[j];
-            best = (int32_t)j;
-        }
-    return best;
-}
+/* Arg-min over the k centroids of one row of a distance block, lowest
+ * index on ties: four (eight for float) lanes each keep their first
+ * minimum, then the lanes are merged by value and index, which gives the
+ * first index of the overall minimum, exactly as a sequential scan.
+ * value(j) = D[j] (direct) or cnorm[j] - 2 G[j] (GEMM form). */
+typedef long long mutinf__v4l __attribute__((vector_size(32)));
+typedef float mutinf__v8f __attribute__((vector_size(32)));
+typedef int mutinf__v8i __attribute__((vector_size(32)));
 
-static inline int32_t argmin_gemm64(const double *G, const double *cnorm, int64_t k)
+static inline int32_t argmin64(const double *G, const double *cnorm, int64_t k)
 {
+    int64_t j = 0;
     int32_t best = 0;
-    double bd = cnorm[0] - 2.0 * G[0];
-    for (int64_t j = 1; j < k; j++) {
-        double v = cnorm[j] - 2.0 * G[j];
+    double bd = INFINITY;
+    if (k >= 8) {
+        mutinf__v4d vb, v, c;
+        memcpy(&vb, G, sizeof(vb));
+        if (cnorm != NULL) {
+            memcpy(&c, cnorm, sizeof(c));
+            vb = c - 2.0 * vb;
+        }
+        mutinf__v4l ib = {0, 1, 2, 3}, iv = {4, 5, 6, 7};
+        const mutinf__v4l four = {4, 4, 4, 4};
+        for (j = 4; j + 4 <= k; j += 4) {
+            memcpy(&v, G + j, sizeof(v));
+            if (cnorm != NULL) {
+                memcpy(&c, cnorm + j, sizeof(c));
+                v = c - 2.0 * v;
+            }
+            mutinf__v4l lt = v < vb;
+            vb = (mutinf__v4d)(((mutinf__v4l)v & lt) | ((mutinf__v4l)vb & ~lt));
+            ib = (iv & lt) | (ib & ~lt);
+            iv += four;
+        }
+        for (int q = 0; q < 4; q++)
+            if (vb[q] < bd || (vb[q] == bd && ib[q] < best)) {
+                bd = vb[q];
+                best = (int32_t)ib[q];
+            }
+    }
+    for (; j < k; j++) {
+        double v = cnorm != NULL ? cnorm[j] - 2.0 * G[j] : G[j];
         if (v < bd) {
             bd = v;
             best = (int32_t)j;
@@ -211,11 +234,34 @@ static inline int32_t argmin_gemm64(const double *G, const double *cnorm, int64_
     return best;
 }
 
-static inline int32_t argmin_gemm32(const float *G, const float *cnorm, int64_t k)
+static inline int32_t argmin32(const float *G, const float *cnorm, int64_t k)
 {
+    int64_t j = 0;
     int32_t best = 0;
-    float bd = cnorm[0] - 2.0f * G[0];
-    for (int64_t j = 1; j < k; j++) {
+    float bd = INFINITY;
+    if (k >= 16) {
+        mutinf__v8f vb, v, c;
+        memcpy(&vb, G, sizeof(vb));
+        memcpy(&c, cnorm, sizeof(c));
+        vb = c - 2.0f * vb;
+        mutinf__v8i ib = {0, 1, 2, 3, 4, 5, 6, 7}, iv = {8, 9, 10, 11, 12, 13, 14, 15};
+        const mutinf__v8i eight = {8, 8, 8, 8, 8, 8, 8, 8};
+        for (j = 8; j + 8 <= k; j += 8) {
+            memcpy(&v, G + j, sizeof(v));
+            memcpy(&c, cnorm + j, sizeof(c));
+            v = c - 2.0f * v;
+            mutinf__v8i lt = v < vb;
+            vb = (mutinf__v8f)(((mutinf__v8i)v & lt) | ((mutinf__v8i)vb & ~lt));
+            ib = (iv & lt) | (ib & ~lt);
+            iv += eight;
+        }
+        for (int q = 0; q < 8; q++)
+            if (vb[q] < bd || (vb[q] == bd && ib[q] < best)) {
+                bd = vb[q];
+                best = ib[q];
+            }
+    }
+    for (; j < k; j++) {
         float v = cnorm[j] - 2.0f * G[j];
         if (v < bd) {
             bd = v;
@@ -251,7 +297,7 @@ static void pack_centers(const mutinf__km_data *X, const mutinf__km_plan *plan,
             for (int64_t j = 0; j < k; j++)
                 w->cpack[f * kp + j] = centers[j * d + f];
             for (int64_t j = k; j < kp; j++)
-                w->cpack[f * kp + j] = 0.0;
+                w->cpack[f * kp + j] = INFINITY; /* padding: distance +inf */
         }
         return;
     }
@@ -280,7 +326,8 @@ static void pack_centers(const mutinf__km_data *X, const mutinf__km_plan *plan,
 /* Labels of rows [r0, r1) given distance rows already computed for them in a
  * block starting at row g0 (split mode), or computed here chunk by chunk
  * (direct and fused modes) in the thread scratch `scratch`. */
-static mutinf_status label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan,
+__attribute__((target_clones("arch=x86-64-v3", "default"))) static mutinf_status
+label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan,
                                 const mutinf__km_work *w, int64_t k, int64_t r0, int64_t r1,
                                 void *scratch, int32_t *labels, double *sums, int64_t *counts,
                                 int64_t *changed)
@@ -305,11 +352,11 @@ static mutinf_status label_rows(const mutinf__km_data *X, const mutinf__km_plan 
         for (int64_t i = 0; i < m; i++) {
             int32_t lab;
             if (plan->mode == MUTINF__KM_DIRECT)
-                lab = argmin_direct((const double *)G + i * kp, k);
+                lab = argmin64((const double *)G + i * kp, NULL, k);
             else if (X->x64 != NULL)
-                lab = argmin_gemm64((const double *)G + i * k, w->cnorm, k);
+                lab = argmin64((const double *)G + i * k, w->cnorm, k);
             else
-                lab = argmin_gemm32((const float *)G + i * k, w->cnorm32, k);
+                lab = argmin32((const float *)G + i * k, w->cnorm32, k);
             int64_t row = c0 + i;
             if (labels[row] != lab) {
                 (*changed)++;

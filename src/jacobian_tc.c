@@ -562,6 +562,75 @@ static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uin
     return st;
 }
 
+/* Cholesky factorization in place (lower) with the acceptance rule of
+ * gauss_tc.c: MUTINF_OK when A is positive definite and its reciprocal
+ * condition number, ||A||_1 times two steps of Hager's estimate of
+ * ||A^-1||_1 (as dpocon), exceeds min_rcond; MUTINF_ERR_NUMERICAL (no
+ * message) otherwise.  `x` holds 2 n doubles.  BLAS may start threads. */
+static mutinf_status chol_accept(int64_t n, double *A, int64_t lda, double min_rcond, double *x)
+{
+    double *col = x, *y = x + n;
+    memset(col, 0, (size_t)n * sizeof *col);
+    for (int64_t j = 0; j < n; j++) { /* column sums of |A| from the lower triangle */
+        const double *aj = A + j * lda;
+        double s = fabs(aj[j]);
+        for (int64_t i = j + 1; i < n; i++) {
+            double a = fabs(aj[i]);
+            s += a;
+            col[i] += a;
+        }
+        col[j] += s;
+    }
+    double anorm = 0.0;
+    for (int64_t j = 0; j < n; j++)
+        anorm = fmax(anorm, col[j]);
+    if (!(anorm > 0.0) || !(anorm <= DBL_MAX))
+        return MUTINF_ERR_NUMERICAL;
+    mutinf_status st = mutinf__potrf_lower(n, A, lda);
+    if (st != MUTINF_OK)
+        return st;
+    /* ||A^-1 v||_1 for v = 1/n, then for v = e_j at the largest entry of
+     * A^-1 sign(A^-1 1/n): both are lower bounds of ||A^-1||_1. */
+    for (int64_t i = 0; i < n; i++)
+        y[i] = 1.0 / (double)n;
+    st = mutinf__trsv_lower('N', n, A, lda, y);
+    if (st == MUTINF_OK)
+        st = mutinf__trsv_lower('T', n, A, lda, y);
+    if (st != MUTINF_OK)
+        return st;
+    double est = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        est += fabs(y[i]);
+        y[i] = y[i] < 0.0 ? -1.0 : 1.0;
+    }
+    st = mutinf__trsv_lower('N', n, A, lda, y);
+    if (st == MUTINF_OK)
+        st = mutinf__trsv_lower('T', n, A, lda, y);
+    if (st != MUTINF_OK)
+        return st;
+    int64_t at = 0;
+    for (int64_t i = 1; i < n; i++)
+        if (fabs(y[i]) > fabs(y[at]))
+            at = i;
+    memset(y, 0, (size_t)n * sizeof *y);
+    y[at] = 1.0;
+    st = mutinf__trsv_lower('N', n, A, lda, y);
+    if (st == MUTINF_OK)
+        st = mutinf__trsv_lower('T', n, A, lda, y);
+    if (st != MUTINF_OK)
+        return st;
+    double est2 = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        est2 += fabs(y[i]);
+    est = fmax(est, est2);
+    if (!(1.0 / (anorm * est) > min_rcond))
+        return MUTINF_ERR_NUMERICAL;
+    for (int64_t i = 0; i < n; i++)
+        if (!(A[i + i * lda] > 0.0))
+            return MUTINF_ERR_NUMERICAL;
+    return MUTINF_OK;
+}
+
 /* TC (nats) of a covariance whose first m rows and columns are the
  * assigned units in partition order (column-major, ldc; lower triangle
  * read; destroyed), by the ratio of Cholesky pivots as on the in-library
@@ -570,7 +639,7 @@ static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uin
  * gauss_tc.c.  Returns MUTINF_ERR_NUMERICAL (no message) when a
  * factorization misses the acceptance rule of gauss_tc.c: the caller then
  * applies the rank rules.
- * `blk` holds (largest module)^2 + m doubles. */
+ * `blk` holds (largest module)^2 + 3 m doubles. */
 static mutinf_status ordered_tc(const jac_ctx *c, double *C, int64_t ldc, double *blk,
                                 double *tc)
 {
@@ -595,7 +664,7 @@ static mutinf_status ordered_tc(const jac_ctx *c, double *C, int64_t ldc, double
     int64_t bmax = 0;
     for (int64_t k = 0; k < K; k++)
         bmax = off[k + 1] - off[k] > bmax ? off[k + 1] - off[k] : bmax;
-    double *piv = blk + bmax * bmax;
+    double *piv = blk + bmax * bmax, *vec = piv + m;
     double max0 = 0.0;
     for (int64_t u = 0; u < off[1]; u++)
         max0 = fmax(max0, C[u + u * ldc]);
@@ -604,17 +673,15 @@ static mutinf_status ordered_tc(const jac_ctx *c, double *C, int64_t ldc, double
         const double *src = C + off[k] * (ldc + 1);
         for (int64_t j = 0; j < dk; j++)
             memcpy(blk + j * dk + j, src + j * ldc + j, (size_t)(dk - j) * sizeof *blk);
-        double ld;
-        mutinf_status st = mutinf__logdet_chol(
-            dk, blk, dk, fmax(CHOL_MIN_RCOND, CHOL_GUARD * mutinf__rank_tol(rank_tol, dk)), &ld);
+        mutinf_status st = chol_accept(
+            dk, blk, dk, fmax(CHOL_MIN_RCOND, CHOL_GUARD * mutinf__rank_tol(rank_tol, dk)), vec);
         if (st != MUTINF_OK)
             return st;
         for (int64_t i = 0; i < dk; i++)
             piv[off[k] + i] = blk[i + i * dk];
     }
-    double ld;
-    mutinf_status st = mutinf__logdet_chol(
-        m, C, ldc, fmax(CHOL_MIN_RCOND, CHOL_GUARD * mutinf__rank_tol(rank_tol, m)), &ld);
+    mutinf_status st = chol_accept(
+        m, C, ldc, fmax(CHOL_MIN_RCOND, CHOL_GUARD * mutinf__rank_tol(rank_tol, m)), vec);
     if (st != MUTINF_OK)
         return st;
     const double guard0 = CHOL_GUARD * mutinf__rank_tol(rank_tol, off[1]) * max0;
@@ -666,7 +733,7 @@ static mutinf_status blas_path(const jac_ctx *c, double *tcs, double *pw_chunks)
                    ? c->pp->offsets[k + 1] - c->pp->offsets[k]
                    : bmax;
     size_t gsize = mutinf__gaussian_tc_work_size(c->p, c->want_pairwise);
-    size_t bsize = (size_t)(bmax * bmax + m);
+    size_t bsize = (size_t)(bmax * bmax + 3 * m);
     double *cov = mutinf__alloc((size_t)(dc * dc), sizeof *cov, 0, "covariance");
     double *gwork = cov ? mutinf__alloc(gsize > bsize ? gsize : bsize, sizeof *gwork, 0,
                                         "block workspace")
@@ -694,8 +761,21 @@ static mutinf_status blas_path(const jac_ctx *c, double *tcs, double *pw_chunks)
                 for (int64_t u = 0; u < d; u++)
                     cov[u * (d + 1)] += noise;
                 st = MUTINF_ERR_NUMERICAL;
-                if (quick && ordered)
+                if (quick && ordered) {
                     st = ordered_tc(c, cov, d, gwork, &tcs[b]);
+                } else if (quick) {
+                    /* C[S,S] in partition order (lower triangle), a copy */
+                    if (cp == NULL &&
+                        (cp = mutinf__alloc((size_t)(m * m), sizeof *cp, 0, "covariance")) == NULL) {
+                        st = MUTINF_ERR_OUT_OF_MEMORY;
+                        break;
+                    }
+                    const int64_t *u = c->p->units;
+                    for (int64_t j = 0; j < m; j++)
+                        for (int64_t i = j; i < m; i++)
+                            cp[i + j * m] = u[i] >= u[j] ? cov[u[i] + u[j] * d] : cov[u[j] + u[i] * d];
+                    st = ordered_tc(c, cp, m, gwork, &tcs[b]);
+                }
                 if (st == MUTINF_ERR_NUMERICAL) {
                     if (quick && ordered) {
                         /* ordered_tc consumed the matrix */
@@ -713,8 +793,9 @@ static mutinf_status blas_path(const jac_ctx *c, double *tcs, double *pw_chunks)
         if (!direct && st == MUTINF_OK) {
             if (jc == NULL) {
                 jc = mutinf__alloc((size_t)m * (size_t)n, sizeof *jc, 0, "packed Jacobian");
-                cp = jc ? mutinf__alloc((size_t)(m * m), sizeof *cp, 0, "covariance") : NULL;
-                if (cp == NULL) {
+                if (jc != NULL && cp == NULL)
+                    cp = mutinf__alloc((size_t)(m * m), sizeof *cp, 0, "covariance");
+                if (jc == NULL || cp == NULL) {
                     st = MUTINF_ERR_OUT_OF_MEMORY;
                     break;
                 }

@@ -216,3 +216,28 @@ mutinf_status mutinf__rank_logpdet(int64_t n, double *A, int64_t lda, double rto
     *logpdet = sum;
     return MUTINF_OK;
 }
+
+mutinf_status mutinf__potrf_lower(int64_t n, double *A, int64_t lda)
+{
+    const int64_t sizes[] = {n, lda};
+    mutinf_status st = check_sizes("dpotrf", 2, sizes);
+    if (st != MUTINF_OK)
+        return st;
+    if (n == 0)
+        return MUTINF_OK;
+    lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)lda);
+    return info == 0 ? MUTINF_OK : MUTINF_ERR_NUMERICAL;
+}
+
+mutinf_status mutinf__trsv_lower(char trans, int64_t n, const double *L, int64_t lda, double *x)
+{
+    const int64_t sizes[] = {n, lda};
+    mutinf_status st = check_sizes("dtrsv", 2, sizes);
+    if (st != MUTINF_OK)
+        return st;
+    if (n == 0)
+        return MUTINF_OK;
+    cblas_dtrsv(CblasColMajor, CblasLower, trans == 'N' ? CblasNoTrans : CblasTrans, CblasNonUnit,
+                (int)n, L, (int)lda, x, 1);
+    return MUTINF_OK;
+}

@@ -66,4 +66,13 @@ mutinf_status mutinf__rank_logpdet(int64_t n, double *A, int64_t lda, double rto
  * single-threaded tests linked with the static library. */
 void mutinf__linalg_fail_svd(int n);
 
+/* Cholesky factorization A = L L^T in place (lower triangle read and
+ * written), nothing else: MUTINF_OK, or MUTINF_ERR_NUMERICAL (no message)
+ * when A is not numerically positive definite. */
+mutinf_status mutinf__potrf_lower(int64_t n, double *A, int64_t lda);
+
+/* x = L^-1 x (trans 'N') or L^-T x ('T') for the lower triangular n x n L
+ * (dtrsv).  Call it outside the library's parallel regions. */
+mutinf_status mutinf__trsv_lower(char trans, int64_t n, const double *L, int64_t lda, double *x);
+
 #endif

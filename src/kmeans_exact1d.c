@@ -98,7 +98,8 @@ static mutinf_status sort_doubles(double *v, int64_t n)
 typedef struct dp_ctx {
     const double *S1, *S2, *inv, *prev;
     double *cur;
-    int32_t *J; /* this layer's arg-min row */
+    int32_t *J;           /* this layer's arg-min row */
+    const int32_t *Jprev; /* the previous layer's, or NULL for layer 2 */
     int64_t m;  /* layer: m clusters; j >= m - 1 */
 } dp_ctx;
 
@@ -154,8 +155,10 @@ static void solve_range(const dp_ctx *c, int64_t ilo, int64_t ihi, int64_t jlo, 
     while (ilo <= ihi) {
         int64_t mid = ilo + (ihi - ilo) / 2;
         int64_t hi = jhi < mid - 1 ? jhi : mid - 1;
+        int64_t lo = c->Jprev != NULL && c->Jprev[mid] > jlo ? c->Jprev[mid] : jlo;
+        lo = lo < hi ? lo : hi; /* a bound broken by rounding must not empty the range */
         double v;
-        int64_t bj = best_split(c, mid, jlo, hi, &v);
+        int64_t bj = best_split(c, mid, lo, hi, &v);
         c->cur[mid] = v;
         c->J[mid] = (int32_t)bj;
         /* recurse on the smaller half, loop on the other */
@@ -189,8 +192,10 @@ static void solve_layer(const dp_ctx *c, int64_t n, dp_node *nodes, dp_node *nex
             dp_node nd = nodes[q];
             int64_t mid = nd.ilo + (nd.ihi - nd.ilo) / 2;
             int64_t hi = nd.jhi < mid - 1 ? nd.jhi : mid - 1;
+            int64_t lo = c->Jprev != NULL && c->Jprev[mid] > nd.jlo ? c->Jprev[mid] : nd.jlo;
+            lo = lo < hi ? lo : hi;
             double v;
-            int64_t bj = best_split(c, mid, nd.jlo, hi, &v);
+            int64_t bj = best_split(c, mid, lo, hi, &v);
             c->cur[mid] = v;
             c->J[mid] = (int32_t)bj;
             next[2 * q] = (dp_node){nd.ilo, mid - 1, nd.jlo, bj};
@@ -261,7 +266,8 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     for (int64_t m = 2; m <= k; m++) {
         for (int64_t i = 0; i < m; i++)
             cur[i] = INFINITY; /* fewer values than clusters */
-        dp_ctx c = {S1, S2, inv, prev, cur, J + (size_t)(m - 2) * n1, m};
+        dp_ctx c = {S1, S2, inv, prev, cur, J + (size_t)(m - 2) * n1,
+                    m > 2 ? J + (size_t)(m - 3) * n1 : NULL, m};
         solve_layer(&c, n, nodes, next, 128, threads);
         double *t = prev;
         prev = cur;

@@ -122,6 +122,46 @@ static void test_versions_and_dtypes(void **state)
     assert_true(npy_get(&a, 0) == 5.0);
     npy_free(&a);
     free(b);
+    /* Every integer width, for labels. */
+    const int8_t i1[3] = {-1, 0, 5};
+    b = make_npy(1, "{'descr': '|i1', 'fortran_order': False, 'shape': (3,), }", i1, sizeof i1,
+                 &len);
+    assert_int_equal(npy_parse(b, len, &a, err, sizeof err), 0);
+    assert_int_equal(a.dtype, NPY_I1);
+    assert_true(npy_is_integer(a.dtype));
+    int64_t v = 0;
+    assert_int_equal(npy_get_int(&a, 0, &v), 0);
+    assert_int_equal(v, -1);
+    npy_free(&a);
+    free(b);
+    const uint8_t u1[2] = {200, 3};
+    b = make_npy(1, "{'descr': '<u1', 'fortran_order': False, 'shape': (2,), }", u1, sizeof u1,
+                 &len);
+    assert_int_equal(npy_parse(b, len, &a, err, sizeof err), 0);
+    assert_int_equal(a.dtype, NPY_U1);
+    assert_int_equal(npy_get_int(&a, 0, &v), 0);
+    assert_int_equal(v, 200);
+    npy_free(&a);
+    free(b);
+    const int16_t i2[2] = {-300, 7};
+    b = make_npy(1, "{'descr': '<i2', 'fortran_order': False, 'shape': (2,), }", i2, sizeof i2,
+                 &len);
+    assert_int_equal(npy_parse(b, len, &a, err, sizeof err), 0);
+    assert_int_equal(npy_get_int(&a, 0, &v), 0);
+    assert_int_equal(v, -300);
+    assert_true(npy_get(&a, 1) == 7.0);
+    npy_free(&a);
+    free(b);
+    const uint64_t u8[2] = {5, UINT64_MAX};
+    b = make_npy(1, "{'descr': '<u8', 'fortran_order': False, 'shape': (2,), }", u8, sizeof u8,
+                 &len);
+    assert_int_equal(npy_parse(b, len, &a, err, sizeof err), 0);
+    assert_int_equal(npy_get_int(&a, 0, &v), 0);
+    assert_int_equal(v, 5);
+    assert_int_equal(npy_get_int(&a, 1, &v), -1);
+    assert_false(npy_is_integer(NPY_F8));
+    npy_free(&a);
+    free(b);
     /* 3-D and empty arrays parse (the tool rejects empty ones itself). */
     const double z[8] = {0};
     b = make_npy(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2, 2), }", z, sizeof z,

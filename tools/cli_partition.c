@@ -92,8 +92,8 @@ static int read_labels_npy(const char *path, int32_t **labels, int64_t *n)
     }
     char shape[256];
     npy_shape_string(&a, shape, sizeof shape);
-    if (a.dtype != NPY_I4 && a.dtype != NPY_I8) {
-        cli_error(path, "labels must be integers ('<i4' or '<i8'), got dtype '%s'",
+    if (!npy_is_integer(a.dtype)) {
+        cli_error(path, "labels must be integers (e.g. '<i4' or '<i8'), got dtype '%s'",
                   npy_descr(a.dtype));
         npy_free(&a);
         return -1;
@@ -110,9 +110,9 @@ static int read_labels_npy(const char *path, int32_t **labels, int64_t *n)
         return -1;
     }
     for (int64_t i = 0; i < a.size; i++) {
-        int64_t v = a.dtype == NPY_I4 ? ((int32_t *)a.data)[i] : ((int64_t *)a.data)[i];
-        if (v < INT32_MIN || v > INT32_MAX) {
-            cli_error(path, "label [%lld] = %lld is out of range", (long long)i, (long long)v);
+        int64_t v = 0;
+        if (npy_get_int(&a, i, &v) != 0 || v < INT32_MIN || v > INT32_MAX) {
+            cli_error(path, "label [%lld] = %.17g is out of range", (long long)i, npy_get(&a, i));
             free(l);
             npy_free(&a);
             return -1;

@@ -49,24 +49,31 @@ static void *alloc_data(size_t nbytes)
     return p;
 }
 
+static const struct {
+    const char *descr;
+    size_t size;
+    int integer;
+} dtypes[] = {
+    [NPY_F8] = {"<f8", 8, 0}, [NPY_F4] = {"<f4", 4, 0}, [NPY_I4] = {"<i4", 4, 1},
+    [NPY_I8] = {"<i8", 8, 1}, [NPY_I1] = {"|i1", 1, 1}, [NPY_U1] = {"|u1", 1, 1},
+    [NPY_I2] = {"<i2", 2, 1}, [NPY_U2] = {"<u2", 2, 1}, [NPY_U4] = {"<u4", 4, 1},
+    [NPY_U8] = {"<u8", 8, 1},
+};
+#define N_DTYPES (sizeof dtypes / sizeof dtypes[0])
+
 size_t npy_itemsize(enum npy_dtype dtype)
 {
-    return (dtype == NPY_F8 || dtype == NPY_I8) ? 8 : 4;
+    return (size_t)dtype < N_DTYPES ? dtypes[dtype].size : 0;
 }
 
 const char *npy_descr(enum npy_dtype dtype)
 {
-    switch (dtype) {
-    case NPY_F8:
-        return "<f8";
-    case NPY_F4:
-        return "<f4";
-    case NPY_I4:
-        return "<i4";
-    case NPY_I8:
-        return "<i8";
-    }
-    return "?";
+    return (size_t)dtype < N_DTYPES ? dtypes[dtype].descr : "?";
+}
+
+int npy_is_integer(enum npy_dtype dtype)
+{
+    return (size_t)dtype < N_DTYPES && dtypes[dtype].integer;
 }
 
 void npy_strides(const npy_array *a, int64_t *strides)
@@ -92,12 +99,49 @@ double npy_get(const npy_array *a, int64_t i)
         return ((const double *)a->data)[i];
     case NPY_F4:
         return (double)((const float *)a->data)[i];
-    case NPY_I4:
-        return (double)((const int32_t *)a->data)[i];
-    case NPY_I8:
-        return (double)((const int64_t *)a->data)[i];
+    case NPY_U8:
+        return (double)((const uint64_t *)a->data)[i];
+    default: {
+        int64_t v = 0;
+        npy_get_int(a, i, &v);
+        return (double)v;
     }
-    return NAN;
+    }
+}
+
+int npy_get_int(const npy_array *a, int64_t i, int64_t *v)
+{
+    switch (a->dtype) {
+    case NPY_I1:
+        *v = ((const int8_t *)a->data)[i];
+        return 0;
+    case NPY_U1:
+        *v = ((const uint8_t *)a->data)[i];
+        return 0;
+    case NPY_I2:
+        *v = ((const int16_t *)a->data)[i];
+        return 0;
+    case NPY_U2:
+        *v = ((const uint16_t *)a->data)[i];
+        return 0;
+    case NPY_I4:
+        *v = ((const int32_t *)a->data)[i];
+        return 0;
+    case NPY_U4:
+        *v = ((const uint32_t *)a->data)[i];
+        return 0;
+    case NPY_I8:
+        *v = ((const int64_t *)a->data)[i];
+        return 0;
+    case NPY_U8: {
+        uint64_t u = ((const uint64_t *)a->data)[i];
+        if (u > (uint64_t)INT64_MAX) return -1;
+        *v = (int64_t)u;
+        return 0;
+    }
+    default:
+        return -1;
+    }
 }
 
 static void append(char *buf, size_t len, size_t *pos, const char *fmt, ...)
@@ -203,14 +247,13 @@ static int parse_descr(cursor *c, enum npy_dtype *dtype, char *err, size_t errle
     char d[32];
     if (parse_string(c, d, sizeof d) != 0)
         return fail(err, errlen, "malformed .npy header: bad 'descr' value");
-    if (strcmp(d, "<f8") == 0)
-        *dtype = NPY_F8;
-    else if (strcmp(d, "<f4") == 0)
-        *dtype = NPY_F4;
-    else if (strcmp(d, "<i4") == 0)
-        *dtype = NPY_I4;
-    else if (strcmp(d, "<i8") == 0)
-        *dtype = NPY_I8;
+    /* NumPy writes '|' for one-byte types; '<' and '=' mean the same there. */
+    if ((d[0] == '<' || d[0] == '=') && d[1] != '\0' && d[2] == '1' && d[3] == '\0') d[0] = '|';
+    size_t t = 0;
+    while (t < N_DTYPES && strcmp(d, dtypes[t].descr) != 0)
+        t++;
+    if (t < N_DTYPES)
+        *dtype = (enum npy_dtype)t;
     else if (d[0] == '>')
         return fail(err, errlen,
                     "big-endian dtype '%s' is not supported; save it as little-endian, "
@@ -219,7 +262,8 @@ static int parse_descr(cursor *c, enum npy_dtype *dtype, char *err, size_t errle
     else if (strchr(d, 'O') != NULL)
         return fail(err, errlen, "object arrays ('%s') are not supported", d);
     else
-        return fail(err, errlen, "dtype '%s' is not supported (expected '<f8' or '<f4')", d);
+        return fail(err, errlen,
+                    "dtype '%s' is not supported (data: '<f8' or '<f4'; labels: integers)", d);
     return 0;
 }
 

@@ -1,7 +1,8 @@
 /* Reading and writing NumPy .npy files (format versions 1.0, 2.0 and 3.0).
  *
- * Only little-endian float64/float32 ('<f8', '<f4') and int32/int64 ('<i4',
- * '<i8') arrays are read, in C or Fortran order; everything else (big-endian,
+ * Only little-endian float64/float32 ('<f8', '<f4') and integer ('|i1',
+ * '|u1', '<i2', '<u2', '<i4', '<u4', '<i8', '<u8') arrays are read, in C or
+ * Fortran order; everything else (big-endian,
  * other or structured dtypes, object arrays, malformed headers, truncated
  * data, shapes whose byte size overflows) is rejected with a one-line
  * message.  The byte size implied by the header is checked against the file
@@ -16,7 +17,21 @@
 #define NPY_MAX_DIMS 64
 
 /* Element types the tool understands. */
-enum npy_dtype { NPY_F8 = 0, NPY_F4 = 1, NPY_I4 = 2, NPY_I8 = 3 };
+enum npy_dtype {
+    NPY_F8 = 0,
+    NPY_F4 = 1,
+    NPY_I4 = 2,
+    NPY_I8 = 3,
+    NPY_I1 = 4,
+    NPY_U1 = 5,
+    NPY_I2 = 6,
+    NPY_U2 = 7,
+    NPY_U4 = 8,
+    NPY_U8 = 9
+};
+
+/* 1 for the integer dtypes. */
+int npy_is_integer(enum npy_dtype dtype);
 
 /* An n-dimensional array read from a file: data owned by the struct. */
 typedef struct npy_array {
@@ -39,6 +54,10 @@ void npy_strides(const npy_array *a, int64_t *strides);
 
 /* Element i (in memory order) as a double. */
 double npy_get(const npy_array *a, int64_t i);
+
+/* Element i of an integer array as an int64; returns -1 when it does not
+ * fit (a '<u8' value above INT64_MAX), else 0. */
+int npy_get_int(const npy_array *a, int64_t i, int64_t *v);
 
 /* Formats the shape as "(2, 3)" into buf. */
 void npy_shape_string(const npy_array *a, char *buf, size_t len);

@@ -359,6 +359,14 @@ def group_partition():
     expect_fail(2, W + ("0,0,1,1,1,1,",), "--partition", "trailing")
     expect_fail(2, W + ("@nope.txt",), "nope.txt", "cannot open")
     expect_fail(2, W + ("p.txt",), "--partition", "@p.txt")
+    for dt in ["|u1", "<u2", "<i2", "|i1", "<u8"]:
+        lab = [1, 0, 0, 1, 0, 2]
+        save("pu.npy", np.array(lab, dtype=dt))
+        a = run_json("lingauss", "--weights", "w.npy", "--partition", "@pu.npy")
+        check(a is not None and close(a["total_correlation"], gauss_tc(c, modules_of(lab))),
+              f"labels of dtype {dt}")
+    save("pbig.npy", np.array([0, 1, 2**40, 0, 1, 1], dtype="<i8"))
+    expect_fail(2, W + ("@pbig.npy",), "pbig.npy", "out of range")
     save("pf.npy", np.array(labels, dtype=float))
     expect_fail(2, W + ("@pf.npy",), "pf.npy", "integers")
     save("p2d.npy", np.array([labels], dtype="<i4"))

@@ -89,8 +89,9 @@ mutinf_status mutinf__progress_step(mutinf__progress *pr, int64_t step, const ch
         return MUTINF_OK;
     pr->done += step;
     if (pr->fn != NULL && pr->fn(pr->done, pr->total, pr->payload) != 0)
-        return mutinf__fail(MUTINF_ERR_CANCELLED, "%s: cancelled by the progress callback at %lld of %lld",
-                            fn, (long long)pr->done, (long long)pr->total);
+        return mutinf__fail(MUTINF_ERR_CANCELLED,
+                            "%s: cancelled by the progress callback at %lld of %lld", fn,
+                            (long long)pr->done, (long long)pr->total);
     return MUTINF_OK;
 }
 

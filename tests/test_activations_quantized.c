@@ -181,7 +181,8 @@ static void test_tuple_symbols(void **state)
     mutinf_options *o = opts(MUTINF_QUANTIZER_QUANTILE, 3, 0, 1);
     mutinf_activations *a = NULL;
     assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
-    int32_t *sym = malloc((size_t)(n * 2) * sizeof *sym), *s1 = malloc((size_t)(n * 3) * sizeof *s1);
+    int32_t *sym = malloc((size_t)(n * 2) * sizeof *sym);
+    int32_t *s1 = malloc((size_t)(n * 3) * sizeof *s1);
     double tc;
     assert_status(mutinf_activations_quantized(a, p, o, &tc, NULL, NULL, NULL, NULL, NULL, sym),
                   MUTINF_OK);

@@ -457,6 +457,76 @@ static void test_threads_identical(void **state)
     }
 }
 
+/* The three distance modes (exact direct loop, GEMM fused with the sums,
+ * BLAS-threaded GEMM panels) agree: same labels, same sums up to rounding,
+ * same counts; and each matches the exact nearest centroid. */
+static void test_distance_modes_agree(void **state)
+{
+    (void)state;
+    const int64_t shapes[][3] = {{1000, 6, 9}, {1300, 24, 17}, {700, 70, 40}};
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+        int64_t n = shapes[s][0], d = shapes[s][1], k = shapes[s][2];
+        double *x = malloc((size_t)(n * d) * sizeof(double));
+        double *c = malloc((size_t)(k * d) * sizeof(double));
+        test_fill_normal(x, (size_t)(n * d), 900 + s);
+        test_fill_normal(c, (size_t)(k * d), 950 + s);
+        mutinf__km_data X = {x, NULL, n, d};
+        int32_t *lab[3];
+        double *sums[3];
+        int64_t *counts[3];
+        int first = d <= 8 ? 0 : 1; /* the direct kernel serves d <= 8 only */
+        for (int mode = first; mode < 3; mode++) {
+            mutinf__km_plan plan;
+            mutinf__km_make_plan(&plan, n, d, k, 2);
+            plan.mode = mode;
+            plan.chunk = 64;
+            plan.block_rows = 128;
+            plan.n_blocks = (n + 127) / 128;
+            plan.super_rows = 256;
+            mutinf__km_work w;
+            assert_status(mutinf__km_work_alloc(&w, &plan, &X, k), MUTINF_OK);
+            lab[mode] = malloc((size_t)n * sizeof(int32_t));
+            sums[mode] = malloc((size_t)(k * d) * sizeof(double));
+            counts[mode] = malloc((size_t)k * sizeof(int64_t));
+            for (int64_t i = 0; i < n; i++)
+                lab[mode][i] = -1;
+            int64_t changed = 0;
+            assert_status(mutinf__km_assign(&X, &plan, &w, k, c, lab[mode], sums[mode],
+                                            counts[mode], &changed),
+                          MUTINF_OK);
+            assert_int_equal(changed, n);
+            mutinf__km_work_free(&w);
+        }
+        for (int64_t i = 0; i < n; i++) {
+            double best = INFINITY;
+            int32_t bj = -1;
+            for (int64_t j = 0; j < k; j++) {
+                double dd = 0.0;
+                for (int64_t f = 0; f < d; f++)
+                    dd += (x[i * d + f] - c[j * d + f]) * (x[i * d + f] - c[j * d + f]);
+                if (dd < best) {
+                    best = dd;
+                    bj = (int32_t)j;
+                }
+            }
+            for (int mode = first; mode < 3; mode++)
+                assert_int_equal(lab[mode][i], bj);
+        }
+        for (int mode = first + 1; mode < 3; mode++) {
+            assert_memory_equal(counts[mode], counts[first], (size_t)k * sizeof(int64_t));
+            /* same labels, same block order: bit-identical sums */
+            assert_memory_equal(sums[mode], sums[first], (size_t)(k * d) * sizeof(double));
+        }
+        for (int mode = first; mode < 3; mode++) {
+            free(lab[mode]);
+            free(sums[mode]);
+            free(counts[mode]);
+        }
+        free(x);
+        free(c);
+    }
+}
+
 /* Column-major (strided) input gives bit-identical results to row-major. */
 static void test_strided_views(void **state)
 {
@@ -878,6 +948,7 @@ int main(void)
         cmocka_unit_test(test_exact_1d_brute_force),
         cmocka_unit_test(test_exact_1d_large),
         cmocka_unit_test(test_threads_identical),
+        cmocka_unit_test(test_distance_modes_agree),
         cmocka_unit_test(test_strided_views),
         cmocka_unit_test(test_n_init_keeps_best),
         cmocka_unit_test(test_init_picks_rows),

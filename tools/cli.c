@@ -297,6 +297,12 @@ void cli_progress_done(cli_progress *p)
 
 /* ---- output ------------------------------------------------------------------- */
 
+double *cli_alloc_square(int64_t k)
+{
+    if (k < 1 || (uint64_t)k > SIZE_MAX / sizeof(double) / (uint64_t)k) return NULL;
+    return malloc((size_t)k * (size_t)k * sizeof(double));
+}
+
 void cli_fmt(double v, char *buf, size_t len)
 {
     if (isnan(v))

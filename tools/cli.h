@@ -97,6 +97,10 @@ void cli_progress_done(cli_progress *p);
 
 /* ---- output ------------------------------------------------------------------- */
 
+/* A K x K matrix of doubles (malloc), or NULL when out of memory or when
+ * the size overflows. */
+double *cli_alloc_square(int64_t k);
+
 /* Formats a value for the table: "%.6f"-like, "inf", "-inf". */
 void cli_fmt(double v, char *buf, size_t len);
 

@@ -86,7 +86,7 @@ int cmd_gaussian(int argc, char **argv)
         r = cli_lib_error(st, "options");
         goto done;
     }
-    if (pairwise && (pw = malloc((size_t)(k * k) * sizeof *pw)) == NULL) {
+    if (pairwise && (pw = cli_alloc_square(k)) == NULL) {
         cli_error(data->value, "out of memory");
         r = CLI_NUMERICAL;
         goto done;

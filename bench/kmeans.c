@@ -148,8 +148,8 @@ static double floor_seconds(const double *x, int64_t n, int64_t d, int64_t k, co
     volatile double sink = 0.0;
     for (int q = 0; q < repeats; q++) {
         double t0 = now();
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)k, (int)d, 1.0, x,
-                    (int)d, C0, (int)d, 0.0, G, (int)k);
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)k, (int)d, 1.0, x, (int)d,
+                    C0, (int)d, 0.0, G, (int)k);
         tg[q] = now() - t0;
         t0 = now();
         double s = 0.0;
@@ -174,10 +174,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench/kmeans: set MUTINF_BENCH_DIR (run it through bench/run kmeans)\n");
         return 1;
     }
-    if (getenv("MUTINF_BENCH_REPEATS") != NULL)
-        repeats = atoi(getenv("MUTINF_BENCH_REPEATS"));
-    if (repeats < 1 || repeats > 64)
-        repeats = 5;
+    if (getenv("MUTINF_BENCH_REPEATS") != NULL) repeats = atoi(getenv("MUTINF_BENCH_REPEATS"));
+    if (repeats < 1 || repeats > 64) repeats = 5;
     static const struct {
         const char *name;
         int64_t n, d, k;
@@ -218,8 +216,7 @@ int main(int argc, char **argv)
             fit_result a = fit_median(data, is_f32, n, d, k, C0, N1, 0);
             fit_result b = fit_median(data, is_f32, n, d, k, C0, N2, 0);
             double per_iter = (b.seconds - a.seconds) / (double)(b.n_iter - a.n_iter);
-            if (!is_f32)
-                lib_f64 = per_iter;
+            if (!is_f32) lib_f64 = per_iter;
             fprintf(js,
                     ", \"%s\": {\"ms_per_iter\": %.6f, \"inertia\": %.17g, \"n_iter\": %d, "
                     "\"fit_ms\": %.6f}",
@@ -232,7 +229,8 @@ int main(int argc, char **argv)
                shapes[s].name, 1e3 * lib_f64, 1e3 * fl, fl / lib_f64);
         fflush(stdout);
         if (strcmp(shapes[s].name, "n180k_d64_k64") == 0) {
-            /* k-means++ seeding alone: a k-means++ fit minus a given-start fit, one iteration each */
+            /* k-means++ seeding alone: a k-means++ fit minus a given-start fit, one iteration each
+             */
             double tp[64], tg[64];
             for (int q = 0; q < repeats; q++) {
                 tp[q] = fit_once(x, 0, n, d, k, C0, 1, 1).seconds;
@@ -269,8 +267,9 @@ int main(int argc, char **argv)
             free(labels);
             mutinf_kmeans_destroy(km);
         }
-        fprintf(js, "  \"d1\": {\"name\": \"n1m_d1_k64\", \"k\": %lld, \"fit_ms\": %.6f, "
-                    "\"inertia\": %.17g}\n}\n",
+        fprintf(js,
+                "  \"d1\": {\"name\": \"n1m_d1_k64\", \"k\": %lld, \"fit_ms\": %.6f, "
+                "\"inertia\": %.17g}\n}\n",
                 (long long)k, 1e3 * median(t, repeats), inertia);
         free(x);
     }

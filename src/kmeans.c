@@ -21,8 +21,7 @@ mutinf_status mutinf_kmeans_create(mutinf_kmeans **out)
     MUTINF_CHECK_NULL(out, "mutinf_kmeans_create");
     *out = NULL;
     mutinf_kmeans *km = mutinf__alloc(1, sizeof(*km), 1, "k-means handle");
-    if (km == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (km == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     km->k = 8;
     km->n_init = 1;
     km->max_iter = 300;
@@ -35,8 +34,7 @@ mutinf_status mutinf_kmeans_create(mutinf_kmeans **out)
 
 void mutinf_kmeans_destroy(mutinf_kmeans *km)
 {
-    if (km == NULL)
-        return;
+    if (km == NULL) return;
     mutinf__free(km->given);
     mutinf__free(km->centroids);
     mutinf__free(km);
@@ -101,8 +99,7 @@ mutinf_status mutinf_kmeans_set_init_centroids(mutinf_kmeans *km, const double *
     mutinf__view v;
     const int64_t dims[2] = {k, d}, strides[2] = {row_stride, col_stride};
     mutinf_status st = mutinf__view_init(&v, fn, "centroids", centroids, 0, 2, dims, strides);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     if (k > INT32_MAX)
         return mutinf__fail(MUTINF_ERR_INVALID_ARGUMENT, "%s: k = %lld exceeds INT32_MAX", fn,
                             (long long)k);
@@ -112,11 +109,9 @@ mutinf_status mutinf_kmeans_set_init_centroids(mutinf_kmeans *km, const double *
                             (long long)k, (long long)d);
     static const char *const names[] = {"centroid", "feature"};
     st = mutinf__view_check_finite(&v, fn, "centroids", names);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     double *copy = mutinf__alloc((size_t)kd, sizeof(double), 0, "k-means initial centroids");
-    if (copy == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (copy == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     for (int64_t j = 0; j < k; j++)
         for (int64_t f = 0; f < d; f++)
             copy[j * d + f] = mutinf__view_at2(&v, j, f);
@@ -143,15 +138,13 @@ mutinf_status mutinf_kmeans_centroids(const mutinf_kmeans *km, double *out, int6
 {
     static const char *fn = "mutinf_kmeans_centroids";
     mutinf_status st = check_fitted(km, fn);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     MUTINF_CHECK_NULL(out, fn);
     int64_t need = km->fit_k * km->fit_d;
     if (capacity < need)
-        return mutinf__fail(MUTINF_ERR_DIMENSION_MISMATCH,
-                            "%s: capacity = %lld but k * d = %lld * %lld = %lld", fn,
-                            (long long)capacity, (long long)km->fit_k, (long long)km->fit_d,
-                            (long long)need);
+        return mutinf__fail(
+            MUTINF_ERR_DIMENSION_MISMATCH, "%s: capacity = %lld but k * d = %lld * %lld = %lld", fn,
+            (long long)capacity, (long long)km->fit_k, (long long)km->fit_d, (long long)need);
     memcpy(out, km->centroids, (size_t)need * sizeof(double));
     return MUTINF_OK;
 }
@@ -159,12 +152,9 @@ mutinf_status mutinf_kmeans_centroids(const mutinf_kmeans *km, double *out, int6
 mutinf_status mutinf_kmeans_shape(const mutinf_kmeans *km, int64_t *k_out, int64_t *d_out)
 {
     mutinf_status st = check_fitted(km, "mutinf_kmeans_shape");
-    if (st != MUTINF_OK)
-        return st;
-    if (k_out != NULL)
-        *k_out = km->fit_k;
-    if (d_out != NULL)
-        *d_out = km->fit_d;
+    if (st != MUTINF_OK) return st;
+    if (k_out != NULL) *k_out = km->fit_k;
+    if (d_out != NULL) *d_out = km->fit_d;
     return MUTINF_OK;
 }
 
@@ -172,8 +162,7 @@ mutinf_status mutinf_kmeans_shape(const mutinf_kmeans *km, int64_t *k_out, int64
     mutinf_status mutinf_kmeans_##name(const mutinf_kmeans *km, type *name##_out)                  \
     {                                                                                              \
         mutinf_status st = check_fitted(km, "mutinf_kmeans_" #name);                               \
-        if (st != MUTINF_OK)                                                                       \
-            return st;                                                                             \
+        if (st != MUTINF_OK) return st;                                                            \
         MUTINF_CHECK_NULL(name##_out, "mutinf_kmeans_" #name);                                     \
         *name##_out = km->field;                                                                   \
         return MUTINF_OK;                                                                          \
@@ -197,8 +186,7 @@ static mutinf_status prepare_data(const char *fn, const void *data, int32_t is_f
     mutinf__view v;
     const int64_t dims[2] = {n, d}, strides[2] = {rs, cs};
     mutinf_status st = mutinf__view_init(&v, fn, "data", data, is_f32, 2, dims, strides);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     int64_t nd;
     if (n > INT32_MAX - 1 || d > INT32_MAX || mutinf__mul_i64(n, d, &nd))
         return mutinf__fail(MUTINF_ERR_SIZE_OVERFLOW,
@@ -206,8 +194,7 @@ static mutinf_status prepare_data(const char *fn, const void *data, int32_t is_f
                             (long long)n, (long long)d);
     static const char *const names[] = {"row", "column"};
     st = mutinf__view_check_finite(&v, fn, "data", names);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     X->n = n;
     X->d = d;
     X->x64 = NULL;
@@ -222,8 +209,7 @@ static mutinf_status prepare_data(const char *fn, const void *data, int32_t is_f
     }
     void *copy = mutinf__alloc((size_t)nd, is_f32 ? sizeof(float) : sizeof(double), 0,
                                "k-means packed data");
-    if (copy == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (copy == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     if (is_f32) {
         const float *src = data;
         float *dst = copy;
@@ -246,8 +232,7 @@ static mutinf_status prepare_data(const char *fn, const void *data, int32_t is_f
 static int32_t thread_count(int32_t threads)
 {
 #ifdef _OPENMP
-    if (threads <= 0)
-        threads = omp_get_num_procs();
+    if (threads <= 0) threads = omp_get_num_procs();
 #else
     threads = 1;
 #endif
@@ -261,8 +246,7 @@ static uint64_t hash_row(const mutinf__km_data *X, int64_t i)
     uint64_t h = 0x9E3779B97F4A7C15ULL;
     for (int64_t f = 0; f < X->d; f++) {
         double x = X->x64 != NULL ? X->x64[i * X->d + f] : (double)X->x32[i * X->d + f];
-        if (x == 0.0)
-            x = 0.0; /* -0 equals +0 */
+        if (x == 0.0) x = 0.0; /* -0 equals +0 */
         uint64_t u;
         memcpy(&u, &x, sizeof(u));
         h ^= u + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2);
@@ -277,8 +261,7 @@ static int rows_equal(const mutinf__km_data *X, int64_t a, int64_t b)
     for (int64_t f = 0; f < d; f++) {
         double x = X->x64 != NULL ? X->x64[a * d + f] : (double)X->x32[a * d + f];
         double y = X->x64 != NULL ? X->x64[b * d + f] : (double)X->x32[b * d + f];
-        if (x != y)
-            return 0;
+        if (x != y) return 0;
     }
     return 1;
 }
@@ -295,12 +278,10 @@ static int64_t row_set_find_or_add(row_set *s, const mutinf__km_data *X, int64_t
     for (;;) {
         int64_t r = s->slot[h];
         if (r < 0) {
-            if (add)
-                s->slot[h] = i;
+            if (add) s->slot[h] = i;
             return -1;
         }
-        if (rows_equal(X, r, i))
-            return r;
+        if (rows_equal(X, r, i)) return r;
         h = (h + 1) & s->mask;
     }
 }
@@ -312,14 +293,12 @@ mutinf_status mutinf__km_distinct(const mutinf__km_data *X, int64_t limit, int64
     while (cap < 2 * (uint64_t)limit)
         cap *= 2;
     row_set s = {mutinf__alloc(cap, sizeof(int64_t), 0, "k-means distinct rows"), cap - 1};
-    if (s.slot == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (s.slot == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     for (uint64_t q = 0; q < cap; q++)
         s.slot[q] = -1;
     int64_t c = 0;
     for (int64_t i = 0; i < X->n && c < limit; i++)
-        if (row_set_find_or_add(&s, X, i, 1) < 0)
-            first[c++] = i;
+        if (row_set_find_or_add(&s, X, i, 1) < 0) first[c++] = i;
     *count = c;
     mutinf__free(s.slot);
     return MUTINF_OK;
@@ -387,8 +366,7 @@ static mutinf_status run_lloyd(const mutinf_kmeans *km, const mutinf__km_data *X
     mutinf__km_make_plan(&plan, X->n, X->d, k, threads);
     mutinf__km_work w;
     mutinf_status st = mutinf__km_work_alloc(&w, &plan, X, k);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     int64_t kd = k * X->d;
     int32_t runs = km->init == MUTINF_KMEANS_INIT_GIVEN ? 1 : km->n_init;
     double *trial = mutinf__alloc((size_t)kd, sizeof(double), 0, "k-means restart centroids");
@@ -410,14 +388,12 @@ static mutinf_status run_lloyd(const mutinf_kmeans *km, const mutinf__km_data *X
             st = mutinf__km_init_random(X, k, km->seed, (uint64_t)r, trial);
         else
             st = mutinf__km_init_plusplus(X, &plan, k, km->seed, (uint64_t)r, trial);
-        if (st != MUTINF_OK)
-            goto done;
+        if (st != MUTINF_OK) goto done;
         double in;
         int32_t it, conv;
-        st = mutinf__km_lloyd(X, &plan, &w, k, km->max_iter, tol_abs, trial, trial_labels, &in,
-                              &it, &conv, &prog);
-        if (st != MUTINF_OK)
-            goto done;
+        st = mutinf__km_lloyd(X, &plan, &w, k, km->max_iter, tol_abs, trial, trial_labels, &in, &it,
+                              &conv, &prog);
+        if (st != MUTINF_OK) goto done;
         if (in < best) {
             best = in;
             memcpy(centers, trial, (size_t)kd * sizeof(double));
@@ -430,8 +406,7 @@ static mutinf_status run_lloyd(const mutinf_kmeans *km, const mutinf__km_data *X
     }
 done:
     mutinf__free(trial);
-    if (trial_labels != labels)
-        mutinf__free(trial_labels);
+    if (trial_labels != labels) mutinf__free(trial_labels);
     mutinf__km_work_free(&w);
     return st;
 }
@@ -468,8 +443,7 @@ static mutinf_status fit_common(mutinf_kmeans *km, const void *data, int32_t is_
     mutinf__km_data X;
     void *owned = NULL;
     mutinf_status st = prepare_data(fn, data, is_f32, n, d, rs, cs, &X, &owned);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
 
     int32_t threads = thread_count(km->threads);
     double *centers = mutinf__alloc((size_t)kd, sizeof(double), 0, "k-means centroids");
@@ -483,8 +457,7 @@ static mutinf_status fit_common(mutinf_kmeans *km, const void *data, int32_t is_
     }
     int64_t distinct;
     st = mutinf__km_distinct(&X, k, &distinct, first);
-    if (st != MUTINF_OK)
-        goto done;
+    if (st != MUTINF_OK) goto done;
     if (distinct < k) {
         degenerate = 1;
         st = fit_degenerate(&X, k, distinct, first, centers, labels);
@@ -494,8 +467,7 @@ static mutinf_status fit_common(mutinf_kmeans *km, const void *data, int32_t is_
     } else {
         st = run_lloyd(km, &X, k, threads, centers, labels, &inertia, &n_iter, &converged);
     }
-    if (st != MUTINF_OK)
-        goto done;
+    if (st != MUTINF_OK) goto done;
     /* Commit: nothing below can fail. */
     mutinf__free(km->centroids);
     km->centroids = centers;
@@ -507,8 +479,7 @@ static mutinf_status fit_common(mutinf_kmeans *km, const void *data, int32_t is_
     km->n_iter = n_iter;
     km->converged = converged;
     km->degenerate = degenerate;
-    if (labels_out != NULL)
-        memcpy(labels_out, labels, (size_t)n * sizeof(int32_t));
+    if (labels_out != NULL) memcpy(labels_out, labels, (size_t)n * sizeof(int32_t));
 done:
     mutinf__free(centers);
     mutinf__free(labels);
@@ -537,8 +508,7 @@ static mutinf_status predict_common(const mutinf_kmeans *km, const void *data, i
 {
     const char *fn = is_f32 ? "mutinf_kmeans_predict_f32" : "mutinf_kmeans_predict";
     mutinf_status st = check_fitted(km, fn);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     if (data == NULL)
         return mutinf__fail(MUTINF_ERR_NULL_ARGUMENT, "%s: argument 'data' is NULL", fn);
     MUTINF_CHECK_NULL(labels_out, fn);
@@ -549,8 +519,7 @@ static mutinf_status predict_common(const mutinf_kmeans *km, const void *data, i
     mutinf__km_data X;
     void *owned = NULL;
     st = prepare_data(fn, data, is_f32, n, d, rs, cs, &X, &owned);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     int64_t k = km->fit_k;
     mutinf__km_plan plan;
     mutinf__km_make_plan(&plan, n, d, k, thread_count(km->threads));
@@ -566,8 +535,7 @@ static mutinf_status predict_common(const mutinf_kmeans *km, const void *data, i
         st = mutinf__km_assign(&X, &plan, &w, k, km->centroids, labels, NULL, NULL, NULL);
         mutinf__km_work_free(&w);
     }
-    if (st == MUTINF_OK)
-        memcpy(labels_out, labels, (size_t)n * sizeof(int32_t));
+    if (st == MUTINF_OK) memcpy(labels_out, labels, (size_t)n * sizeof(int32_t));
     mutinf__free(labels);
     mutinf__free(owned);
     return st;

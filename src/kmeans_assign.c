@@ -30,8 +30,14 @@
 
 #define MUTINF__KM_DIRECT_MAX_D 8
 
-static int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
-static int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+static int64_t round_up(int64_t a, int64_t b)
+{
+    return (a + b - 1) / b * b;
+}
+static int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
+{
+    return v < lo ? lo : (v > hi ? hi : v);
+}
 
 void mutinf__km_make_plan(mutinf__km_plan *plan, int64_t n, int64_t d, int64_t k, int32_t threads)
 {
@@ -58,8 +64,7 @@ void mutinf__km_make_plan(mutinf__km_plan *plan, int64_t n, int64_t d, int64_t k
             plan->super_rows = round_up(clamp64((1 << 20) / k, 128, 1 << 16), plan->chunk);
         }
     }
-    if (plan->chunk > n)
-        plan->chunk = n;
+    if (plan->chunk > n) plan->chunk = n;
     int64_t n_chunks = (n + plan->chunk - 1) / plan->chunk;
     /* At most 64 blocks and ~8 MiB of block sums; at least 8 blocks where
      * possible so that threads have work to share. */
@@ -87,19 +92,17 @@ mutinf_status mutinf__km_work_alloc(mutinf__km_work *w, const mutinf__km_plan *p
     w->block_inertia = mutinf__alloc(nb, sizeof(double), 0, "k-means block inertia");
     w->cpack = mutinf__alloc((size_t)kp * (size_t)d, sizeof(double), 1, "k-means centroids");
     w->cnorm = mutinf__alloc((size_t)kp, sizeof(double), 0, "k-means centroid norms");
-    if (!w->block_sums || !w->block_counts || !w->block_changed || !w->block_inertia ||
-        !w->cpack || !w->cnorm)
+    if (!w->block_sums || !w->block_counts || !w->block_changed || !w->block_inertia || !w->cpack ||
+        !w->cnorm)
         goto oom;
     if (f32) {
         w->gbuf32 = mutinf__alloc(gsz, sizeof(float), 0, "k-means distances");
         w->cpack32 = mutinf__alloc(kd, sizeof(float), 0, "k-means float centroids");
         w->cnorm32 = mutinf__alloc((size_t)k, sizeof(float), 0, "k-means centroid norms");
-        if (!w->gbuf32 || !w->cpack32 || !w->cnorm32)
-            goto oom;
+        if (!w->gbuf32 || !w->cpack32 || !w->cnorm32) goto oom;
     } else {
         w->gbuf = mutinf__alloc(gsz, sizeof(double), 0, "k-means distances");
-        if (!w->gbuf)
-            goto oom;
+        if (!w->gbuf) goto oom;
     }
     return MUTINF_OK;
 oom:
@@ -287,8 +290,8 @@ static inline void add_row(const mutinf__km_data *X, int64_t i, double *s)
 }
 
 /* Prepares the packed centroids and norms for the distance kernels. */
-static void pack_centers(const mutinf__km_data *X, const mutinf__km_plan *plan,
-                         mutinf__km_work *w, int64_t k, const double *centers)
+static void pack_centers(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf__km_work *w,
+                         int64_t k, const double *centers)
 {
     int64_t d = X->d;
     if (plan->mode == MUTINF__KM_DIRECT) {
@@ -327,10 +330,9 @@ static void pack_centers(const mutinf__km_data *X, const mutinf__km_plan *plan,
  * block starting at row g0 (split mode), or computed here chunk by chunk
  * (direct and fused modes) in the thread scratch `scratch`. */
 __attribute__((target_clones("arch=x86-64-v3", "default"))) static mutinf_status
-label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan,
-                                const mutinf__km_work *w, int64_t k, int64_t r0, int64_t r1,
-                                void *scratch, int32_t *labels, double *sums, int64_t *counts,
-                                int64_t *changed)
+label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__km_work *w,
+           int64_t k, int64_t r0, int64_t r1, void *scratch, int32_t *labels, double *sums,
+           int64_t *counts, int64_t *changed)
 {
     int64_t d = X->d, kp = round_up(k, 4);
     for (int64_t c0 = r0; c0 < r1; c0 += plan->chunk) {
@@ -341,8 +343,7 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan,
             G = scratch;
         } else if (plan->mode == MUTINF__KM_FUSED) {
             mutinf_status st = gemm_block(X, w, k, c0, m, scratch);
-            if (st != MUTINF_OK)
-                return st;
+            if (st != MUTINF_OK) return st;
             G = scratch;
         } else {
             /* split mode: the panel holds rows from a multiple of super_rows */
@@ -371,8 +372,8 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan,
     return MUTINF_OK;
 }
 
-static void accumulate_rows(const mutinf__km_data *X, int64_t r0, int64_t r1,
-                            const int32_t *labels, double *sums, int64_t *counts)
+static void accumulate_rows(const mutinf__km_data *X, int64_t r0, int64_t r1, const int32_t *labels,
+                            double *sums, int64_t *counts)
 {
     for (int64_t i = r0; i < r1; i++) {
         add_row(X, i, sums + (int64_t)labels[i] * X->d);
@@ -382,8 +383,7 @@ static void accumulate_rows(const mutinf__km_data *X, int64_t r0, int64_t r1,
 
 mutinf_status mutinf__km_assign(const mutinf__km_data *X, const mutinf__km_plan *plan,
                                 mutinf__km_work *w, int64_t k, const double *centers,
-                                int32_t *labels, double *sums, int64_t *counts,
-                                int64_t *changed)
+                                int32_t *labels, double *sums, int64_t *counts, int64_t *changed)
 {
     int64_t n = X->n, d = X->d, kp = round_up(k, 4), nb = plan->n_blocks;
     int with_sums = sums != NULL;
@@ -409,9 +409,10 @@ mutinf_status mutinf__km_assign(const mutinf__km_data *X, const mutinf__km_plan 
                                 : (void *)(w->gbuf32 + tid * per_thread);
             int64_t r0 = b * plan->block_rows;
             int64_t r1 = r0 + plan->block_rows < n ? r0 + plan->block_rows : n;
-            mutinf_status st = label_rows(
-                X, plan, w, k, r0, r1, scratch, labels, with_sums ? w->block_sums + b * k * d : NULL,
-                with_sums ? w->block_counts + b * k : NULL, w->block_changed + b);
+            mutinf_status st =
+                label_rows(X, plan, w, k, r0, r1, scratch, labels,
+                           with_sums ? w->block_sums + b * k * d : NULL,
+                           with_sums ? w->block_counts + b * k : NULL, w->block_changed + b);
             if (st != MUTINF_OK) {
 #pragma omp critical(mutinf_km_status)
                 status = st;
@@ -423,8 +424,7 @@ mutinf_status mutinf__km_assign(const mutinf__km_data *X, const mutinf__km_plan 
             /* Large GEMM outside the parallel region: BLAS may use its threads. */
             status = gemm_block(X, w, k, s0, s1 - s0,
                                 X->x64 != NULL ? (void *)w->gbuf : (void *)w->gbuf32);
-            if (status != MUTINF_OK)
-                break;
+            if (status != MUTINF_OK) break;
             /* The argmin and the sums run on this thread: between two
              * BLAS-threaded GEMMs, an OpenMP team would spin on the cores
              * BLAS needs (measured: a third of the time lost), and these
@@ -448,13 +448,11 @@ mutinf_status mutinf__km_assign(const mutinf__km_data *X, const mutinf__km_plan 
             }
         }
     }
-    if (status != MUTINF_OK)
-        return status;
+    if (status != MUTINF_OK) return status;
     int64_t ch = 0;
     for (int64_t b = 0; b < nb; b++)
         ch += w->block_changed[b];
-    if (changed != NULL)
-        *changed = ch;
+    if (changed != NULL) *changed = ch;
     if (with_sums) {
         /* Block sums in block order: the same order for every thread count. */
         memcpy(sums, w->block_sums, (size_t)(k * d) * sizeof(double));
@@ -471,8 +469,8 @@ mutinf_status mutinf__km_assign(const mutinf__km_data *X, const mutinf__km_plan 
     return MUTINF_OK;
 }
 
-double mutinf__km_inertia(const mutinf__km_data *X, const mutinf__km_plan *plan,
-                          mutinf__km_work *w, const double *centers, const int32_t *labels)
+double mutinf__km_inertia(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf__km_work *w,
+                          const double *centers, const int32_t *labels)
 {
     int64_t n = X->n, d = X->d, nb = plan->n_blocks;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(plan->threads)

@@ -34,8 +34,7 @@ static void advise_huge(void *p, size_t bytes)
 #ifdef MADV_HUGEPAGE
     uintptr_t a = ((uintptr_t)p + 4095u) & ~(uintptr_t)4095u;
     uintptr_t e = ((uintptr_t)p + bytes) & ~(uintptr_t)4095u;
-    if (p != NULL && e > a + (2u << 20))
-        (void)madvise((void *)a, (size_t)(e - a), MADV_HUGEPAGE);
+    if (p != NULL && e > a + (2u << 20)) (void)madvise((void *)a, (size_t)(e - a), MADV_HUGEPAGE);
 #else
     (void)p;
     (void)bytes;
@@ -100,7 +99,7 @@ typedef struct dp_ctx {
     double *cur;
     int32_t *J;           /* this layer's arg-min row */
     const int32_t *Jprev; /* the previous layer's, or NULL for layer 2 */
-    int64_t m;  /* layer: m clusters; j >= m - 1 */
+    int64_t m;            /* layer: m clusters; j >= m - 1 */
 } dp_ctx;
 
 /* min over j in [jlo, jhi] of prev[j] + cost(j, i); leftmost arg-min. */
@@ -202,8 +201,7 @@ static void solve_layer(const dp_ctx *c, int64_t n, dp_node *nodes, dp_node *nex
             next[2 * q + 1] = (dp_node){mid + 1, nd.ihi, bj, nd.jhi};
         }
         for (int64_t q = 0; q < 2 * count; q++)
-            if (next[q].ilo <= next[q].ihi)
-                nodes[produced++] = next[q];
+            if (next[q].ilo <= next[q].ihi) nodes[produced++] = next[q];
         count = produced;
     }
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
@@ -233,13 +231,11 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
         st = MUTINF_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    if (k > 1)
-        advise_huge(J, (size_t)(k - 1) * n1 * sizeof(int32_t));
+    if (k > 1) advise_huge(J, (size_t)(k - 1) * n1 * sizeof(int32_t));
     for (int64_t i = 0; i < n; i++)
         v[i] = X->x64 != NULL ? X->x64[i] : (double)X->x32[i];
     st = sort_doubles(v, n);
-    if (st != MUTINF_OK)
-        goto done;
+    if (st != MUTINF_OK) goto done;
     /* Centre on the median-ish middle value to keep the prefix sums small. */
     double mu = v[n / 2];
     S1[0] = S2[0] = 0.0;
@@ -266,8 +262,14 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     for (int64_t m = 2; m <= k; m++) {
         for (int64_t i = 0; i < m; i++)
             cur[i] = INFINITY; /* fewer values than clusters */
-        dp_ctx c = {S1, S2, inv, prev, cur, J + (size_t)(m - 2) * n1,
-                    m > 2 ? J + (size_t)(m - 3) * n1 : NULL, m};
+        dp_ctx c = {S1,
+                    S2,
+                    inv,
+                    prev,
+                    cur,
+                    J + (size_t)(m - 2) * n1,
+                    m > 2 ? J + (size_t)(m - 3) * n1 : NULL,
+                    m};
         solve_layer(&c, n, nodes, next, 128, threads);
         double *t = prev;
         prev = cur;
@@ -305,8 +307,7 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
         int64_t lab = lo < k ? lo : k - 1;
         if (lo > 0) {
             double a = x - centers[lo - 1], b = lo < k ? x - centers[lo] : INFINITY;
-            if (a * a <= b * b)
-                lab = lo - 1;
+            if (a * a <= b * b) lab = lo - 1;
         }
         labels[i] = (int32_t)lab;
         double t = x - centers[lab];

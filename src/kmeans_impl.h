@@ -74,12 +74,11 @@ void mutinf__km_work_free(mutinf__km_work *w);
  * on entry. */
 mutinf_status mutinf__km_assign(const mutinf__km_data *X, const mutinf__km_plan *plan,
                                 mutinf__km_work *w, int64_t k, const double *centers,
-                                int32_t *labels, double *sums, int64_t *counts,
-                                int64_t *changed);
+                                int32_t *labels, double *sums, int64_t *counts, int64_t *changed);
 
 /* Exact inertia sum_i ||x_i - c_{labels[i]}||^2 in a fixed order. */
-double mutinf__km_inertia(const mutinf__km_data *X, const mutinf__km_plan *plan,
-                          mutinf__km_work *w, const double *centers, const int32_t *labels);
+double mutinf__km_inertia(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf__km_work *w,
+                          const double *centers, const int32_t *labels);
 
 /* Progress bookkeeping shared by the restarts. */
 typedef struct mutinf__km_progress {
@@ -93,15 +92,14 @@ typedef struct mutinf__km_progress {
  * progress callback asks to stop. */
 mutinf_status mutinf__km_lloyd(const mutinf__km_data *X, const mutinf__km_plan *plan,
                                mutinf__km_work *w, int64_t k, int32_t max_iter, double tol_abs,
-                               double *centers, int32_t *labels, double *inertia,
-                               int32_t *n_iter, int32_t *converged, mutinf__km_progress *prog);
+                               double *centers, int32_t *labels, double *inertia, int32_t *n_iter,
+                               int32_t *converged, mutinf__km_progress *prog);
 
 /* Greedy k-means++ (2 + floor(ln k) candidates per step) or k distinct
  * random rows, from the random stream `stream` of `seed`; writes k x d
  * centers. */
 mutinf_status mutinf__km_init_plusplus(const mutinf__km_data *X, const mutinf__km_plan *plan,
-                                       int64_t k, uint64_t seed, uint64_t stream,
-                                       double *centers);
+                                       int64_t k, uint64_t seed, uint64_t stream, double *centers);
 mutinf_status mutinf__km_init_random(const mutinf__km_data *X, int64_t k, uint64_t seed,
                                      uint64_t stream, double *centers);
 

@@ -67,8 +67,7 @@ __attribute__((target("avx2,fma"))) static void dots_avx2(const float *x, const 
             tb += (double)x[g] * c1[g];
         }
         out[t0] = ((sa[0] + sa[1]) + (sa[2] + sa[3])) + ta;
-        if (t0 + 1 < T)
-            out[t0 + 1] = ((sb[0] + sb[1]) + (sb[2] + sb[3])) + tb;
+        if (t0 + 1 < T) out[t0 + 1] = ((sb[0] + sb[1]) + (sb[2] + sb[3])) + tb;
     }
 }
 
@@ -116,8 +115,7 @@ static int64_t sample_index(const double *closest, const double *block_pot, int6
     double acc = 0.0;
     int64_t b = 0;
     for (; b < n_blocks - 1; b++) {
-        if (acc + block_pot[b] > r)
-            break;
+        if (acc + block_pot[b] > r) break;
         acc += block_pot[b];
     }
     int64_t last = -1;
@@ -127,8 +125,7 @@ static int64_t sample_index(const double *closest, const double *block_pot, int6
             if (closest[i] > 0.0) {
                 last = i;
                 acc += closest[i];
-                if (acc > r)
-                    return i;
+                if (acc > r) return i;
             }
         }
     }
@@ -136,8 +133,7 @@ static int64_t sample_index(const double *closest, const double *block_pot, int6
 }
 
 mutinf_status mutinf__km_init_plusplus(const mutinf__km_data *X, const mutinf__km_plan *plan,
-                                       int64_t k, uint64_t seed, uint64_t stream,
-                                       double *centers)
+                                       int64_t k, uint64_t seed, uint64_t stream, double *centers)
 {
     int64_t n = X->n, d = X->d, nb = plan->n_blocks, br = plan->block_rows;
     int64_t T = 2 + (int64_t)log((double)k);
@@ -208,8 +204,7 @@ mutinf_status mutinf__km_init_plusplus(const mutinf__km_data *X, const mutinf__k
         for (int64_t t = 0; t < T; t++) {
             double r = mutinf__rng_uniform(seed, stream, ctr++) * pot;
             idx[t] = sample_index(closest, block_pot, n, br, nb, r);
-            if (idx[t] < 0)
-                idx[t] = 0; /* pot == 0 cannot happen with >= k distinct points */
+            if (idx[t] < 0) idx[t] = 0; /* pot == 0 cannot happen with >= k distinct points */
             for (int64_t f = 0; f < d; f++)
                 cand[t * d + f] = (double)xs[idx[t] * d + f];
             cn[t] = xnorm[idx[t]];
@@ -270,8 +265,7 @@ mutinf_status mutinf__km_init_random(const mutinf__km_data *X, int64_t k, uint64
     int64_t n = X->n;
     /* Partial Fisher-Yates over the row indices: k distinct rows. */
     int64_t *idx = mutinf__alloc((size_t)n, sizeof(int64_t), 0, "k-means random init");
-    if (idx == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (idx == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     for (int64_t i = 0; i < n; i++)
         idx[i] = i;
     for (int64_t j = 0; j < k; j++) {

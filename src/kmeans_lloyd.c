@@ -22,12 +22,10 @@ static mutinf_status relocate_empty(const mutinf__km_data *X, const mutinf__km_p
     *moved = 0;
     for (int64_t j = 0; j < k; j++)
         n_empty += counts[j] == 0;
-    if (n_empty == 0)
-        return MUTINF_OK;
+    if (n_empty == 0) return MUTINF_OK;
     if (w->mindist == NULL) {
         w->mindist = mutinf__alloc((size_t)n, sizeof(double), 0, "k-means relocation distances");
-        if (w->mindist == NULL)
-            return MUTINF_ERR_OUT_OF_MEMORY;
+        if (w->mindist == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     }
     double *dist = w->mindist;
 #pragma omp parallel for schedule(static) num_threads(plan->threads)
@@ -36,12 +34,10 @@ static mutinf_status relocate_empty(const mutinf__km_data *X, const mutinf__km_p
     double row[64], *x = d <= 64 ? row : NULL;
     if (x == NULL) {
         x = mutinf__alloc((size_t)d, sizeof(double), 0, "k-means relocation row");
-        if (x == NULL)
-            return MUTINF_ERR_OUT_OF_MEMORY;
+        if (x == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     }
     for (int64_t j = 0; j < k; j++) {
-        if (counts[j] != 0)
-            continue;
+        if (counts[j] != 0) continue;
         int64_t best = -1;
         double bd = -1.0;
         for (int64_t i = 0; i < n; i++)
@@ -49,8 +45,7 @@ static mutinf_status relocate_empty(const mutinf__km_data *X, const mutinf__km_p
                 bd = dist[i];
                 best = i;
             }
-        if (best < 0)
-            break; /* every cluster holds a single point: nothing to give */
+        if (best < 0) break; /* every cluster holds a single point: nothing to give */
         int32_t from = labels[best];
         mutinf__km_row(X, best, x);
         for (int64_t f = 0; f < d; f++) {
@@ -62,15 +57,14 @@ static mutinf_status relocate_empty(const mutinf__km_data *X, const mutinf__km_p
         dist[best] = -1.0; /* taken */
         (*moved)++;
     }
-    if (x != row)
-        mutinf__free(x);
+    if (x != row) mutinf__free(x);
     return MUTINF_OK;
 }
 
 mutinf_status mutinf__km_lloyd(const mutinf__km_data *X, const mutinf__km_plan *plan,
                                mutinf__km_work *w, int64_t k, int32_t max_iter, double tol_abs,
-                               double *centers, int32_t *labels, double *inertia,
-                               int32_t *n_iter, int32_t *converged, mutinf__km_progress *prog)
+                               double *centers, int32_t *labels, double *inertia, int32_t *n_iter,
+                               int32_t *converged, mutinf__km_progress *prog)
 {
     int64_t n = X->n, d = X->d;
     mutinf_status st = MUTINF_OK;
@@ -86,16 +80,13 @@ mutinf_status mutinf__km_lloyd(const mutinf__km_data *X, const mutinf__km_plan *
     while (it < max_iter) {
         int64_t changed = 0, moved = 0;
         st = mutinf__km_assign(X, plan, w, k, centers, labels, sums, counts, &changed);
-        if (st != MUTINF_OK)
-            goto done;
+        if (st != MUTINF_OK) goto done;
         it++;
         st = relocate_empty(X, plan, w, k, centers, labels, sums, counts, &moved);
-        if (st != MUTINF_OK)
-            goto done;
+        if (st != MUTINF_OK) goto done;
         double shift = 0.0;
         for (int64_t j = 0; j < k; j++) {
-            if (counts[j] == 0)
-                continue; /* nothing to move it to: keep the old centre */
+            if (counts[j] == 0) continue; /* nothing to move it to: keep the old centre */
             double inv = 1.0 / (double)counts[j];
             for (int64_t f = 0; f < d; f++) {
                 double c = sums[j * d + f] * inv;
@@ -127,8 +118,7 @@ mutinf_status mutinf__km_lloyd(const mutinf__km_data *X, const mutinf__km_plan *
     if (!strict) {
         /* Labels of the final centres, so that labels, centres and predict agree. */
         st = mutinf__km_assign(X, plan, w, k, centers, labels, NULL, NULL, NULL);
-        if (st != MUTINF_OK)
-            goto done;
+        if (st != MUTINF_OK) goto done;
     }
     *inertia = mutinf__km_inertia(X, plan, w, centers, labels);
     *n_iter = it;

@@ -100,8 +100,7 @@ static void naive_lloyd(const double *x, int64_t n, int64_t d, int64_t k, double
             changed += lab[i] != best;
             lab[i] = best;
         }
-        if (it == iters || !changed)
-            break;
+        if (it == iters || !changed) break;
         memset(s, 0, (size_t)(k * d) * sizeof(double));
         memset(cnt, 0, (size_t)k * sizeof(int64_t));
         for (int64_t i = 0; i < n; i++) {
@@ -125,8 +124,7 @@ static void test_blobs_recovered(void **state)
     const int64_t shapes[][3] = {{3000, 2, 6}, {2000, 5, 5}, {4000, 20, 12}, {1500, 130, 40}};
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
         int64_t n = shapes[s][0], d = shapes[s][1], k = shapes[s][2];
-        if (test_quick() && n > 2000)
-            n /= 2;
+        if (test_quick() && n > 2000) n /= 2;
         int32_t *truth = malloc((size_t)n * sizeof(int32_t));
         int32_t *lab = malloc((size_t)n * sizeof(int32_t));
         double *x = make_blobs(n, d, k, 11 + s, truth);
@@ -292,8 +290,7 @@ static long double brute_best(const double *v, int64_t lo, int64_t n, int64_t k)
     long double best = INFINITY;
     for (int64_t e = lo + 1; e <= n - (k - 1); e++) {
         long double a = brute_best(v, lo, e, 1) + brute_best(v, e, n, k - 1);
-        if (a < best)
-            best = a;
+        if (a < best) best = a;
     }
     return best;
 }
@@ -315,8 +312,7 @@ static void test_exact_1d_brute_force(void **state)
         for (int64_t i = 0; i < n; i++) {
             v[i] = trial % 3 == 0 ? floor(test_rand_normal(&s) * 30.0) / 7.0
                                   : test_rand_normal(&s) * (1.0 + (double)(i % 3));
-            if (trial % 5 == 1)
-                v[i] += 1e6; /* large offset: the prefix sums are centred */
+            if (trial % 5 == 1) v[i] += 1e6; /* large offset: the prefix sums are centred */
         }
         memcpy(sorted, v, (size_t)n * sizeof(double));
         qsort(sorted, (size_t)n, sizeof(double), cmp_double);
@@ -408,8 +404,7 @@ static void test_threads_identical(void **state)
     const int64_t shapes[][3] = {{5000, 3, 9}, {4000, 16, 20}, {3000, 128, 64}, {2000, 40, 7}};
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
         int64_t n = shapes[s][0], d = shapes[s][1], k = shapes[s][2];
-        if (test_quick())
-            n /= 4;
+        if (test_quick()) n /= 4;
         double *x = malloc((size_t)(n * d) * sizeof(double));
         test_fill_normal(x, (size_t)(n * d), 400 + s);
         for (int is_f32 = 0; is_f32 < 2; is_f32++) {
@@ -625,8 +620,7 @@ static void test_init_picks_rows(void **state)
     int hit[4] = {0, 0, 0, 0};
     for (int64_t j = 0; j < 4; j++)
         for (int64_t i = 0; i < n; i++)
-            if (memcmp(b + i * d, c + j * d, (size_t)d * sizeof(double)) == 0)
-                hit[truth[i]]++;
+            if (memcmp(b + i * d, c + j * d, (size_t)d * sizeof(double)) == 0) hit[truth[i]]++;
     for (int j = 0; j < 4; j++)
         assert_int_equal(hit[j], 1);
     free(truth);
@@ -818,8 +812,7 @@ static void test_bad_arguments(void **state)
     assert_status(mutinf_kmeans_fit(km, x, -1, 2, 2, 1, lab), MUTINF_ERR_DIMENSION_MISMATCH);
     assert_status(mutinf_kmeans_fit(km, x, 2, 2, 2, 1, lab), MUTINF_ERR_INVALID_ARGUMENT);
     assert_non_null(strstr(mutinf_last_error_message(), "k = 3 > n = 2"));
-    assert_status(mutinf_kmeans_fit(km, x, 20, 2, INT64_MAX / 4, 1, lab),
-                  MUTINF_ERR_SIZE_OVERFLOW);
+    assert_status(mutinf_kmeans_fit(km, x, 20, 2, INT64_MAX / 4, 1, lab), MUTINF_ERR_SIZE_OVERFLOW);
     assert_status(mutinf_kmeans_fit(km, x, 20, 2, INT64_MIN, 1, lab), MUTINF_ERR_SIZE_OVERFLOW);
     assert_status(mutinf_kmeans_fit(km, x, (int64_t)INT32_MAX + 5, 1, 0, 1, lab),
                   MUTINF_ERR_SIZE_OVERFLOW);
@@ -921,8 +914,7 @@ static void test_out_of_memory(void **state)
             mutinf__alloc_fail_after(fail);
             mutinf_status st = mutinf_kmeans_predict(km, x, n, d, 1, n, lab);
             mutinf__alloc_fail_after(-1);
-            if (st == MUTINF_OK)
-                break;
+            if (st == MUTINF_OK) break;
             assert_int_equal(st, MUTINF_ERR_OUT_OF_MEMORY);
         }
         mutinf_kmeans *km2 = NULL;
@@ -957,7 +949,6 @@ int main(void)
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_out_of_memory),
     };
-    if (getenv("MUTINF_TEST_FILTER") != NULL)
-        cmocka_set_test_filter(getenv("MUTINF_TEST_FILTER"));
+    if (getenv("MUTINF_TEST_FILTER") != NULL) cmocka_set_test_filter(getenv("MUTINF_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

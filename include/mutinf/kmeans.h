@@ -39,6 +39,13 @@
  * Determinism: the same data, settings and seed give bit-identical labels,
  * centroids and inertia for every thread count.
  *
+ * Memory: the data are read in place when the view is row-major and
+ * contiguous (col_stride 1, row_stride d), else copied once into such a
+ * buffer.  Beyond that a fit uses O(n) labels and distances, O(k d) centroid
+ * sums per accumulation block (at most 64 blocks, about 8 MiB), k-means++
+ * seeding a float copy of the data (4 n d bytes) plus (2 + ln k) n doubles,
+ * and the exact d == 1 programme an arg-min table of 4 k n bytes.
+ *
  * Fewer distinct points than k: the fit succeeds with inertia 0, every
  * distinct point a centroid, the remaining centroids duplicates of them
  * (empty clusters), and mutinf_kmeans_degenerate() reports 1.
@@ -359,8 +366,7 @@ MUTINF_API mutinf_status mutinf_kmeans_converged(const mutinf_kmeans *km, int32_
  * @return ::MUTINF_OK; ::MUTINF_ERR_NULL_ARGUMENT; ::MUTINF_ERR_INVALID_STATE (no fit yet).
  * Thread safety: read-only.  @since 0.1
  */
-MUTINF_API mutinf_status mutinf_kmeans_degenerate(const mutinf_kmeans *km,
-                                                  int32_t *degenerate_out);
+MUTINF_API mutinf_status mutinf_kmeans_degenerate(const mutinf_kmeans *km, int32_t *degenerate_out);
 
 #ifdef __cplusplus
 }

@@ -33,13 +33,13 @@ def main():
         print("PyTorch not installed: skipped")
         return 77
     text = None
-    for name in ["README.md", "tools/README-cli.md"]:
+    for name in ["README.md"]:
         p = os.path.join(src, name)
         if os.path.exists(p) and HEADING in open(p).read():
             text = section(open(p).read())
             break
     if text is None:
-        print(f"no section {HEADING!r} in README.md or tools/README-cli.md", file=sys.stderr)
+        print(f"no section {HEADING!r} in README.md", file=sys.stderr)
         return 1
     py = re.search(r"```python\n(.*?)```", text, re.S).group(1)
     sh = re.search(r"```sh\n(.*?)```", text, re.S).group(1)

@@ -103,8 +103,8 @@ typedef struct dp_ctx {
 } dp_ctx;
 
 /* min over j in [jlo, jhi] of prev[j] + cost(j, i); leftmost arg-min. */
-__attribute__((target_clones("arch=x86-64-v3", "default"))) static int64_t
-best_split(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *value)
+static inline __attribute__((always_inline)) int64_t
+best_split_body(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *value)
 {
     const double *S1 = c->S1, *S2 = c->S2, *inv = c->inv, *prev = c->prev;
     double s1i = S1[i], s2i = S2[i];
@@ -148,29 +148,62 @@ best_split(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *value)
     return bj;
 }
 
-/* Solves rows i in [ilo, ihi] knowing their optimal j lies in [jlo, jhi]. */
+/* The recursion, compiled twice: with AVX2/FMA and for the baseline, each
+ * with the split search inlined (a call per row costs as much as the
+ * search itself in the deep levels, where ranges hold a few columns). */
+#define MUTINF__DEFINE_SOLVE_RANGE(NAME, ATTR)                                                     \
+    ATTR static void NAME(const dp_ctx *c, int64_t ilo, int64_t ihi, int64_t jlo, int64_t jhi)     \
+    {                                                                                              \
+        while (ilo <= ihi) {                                                                       \
+            int64_t mid = ilo + (ihi - ilo) / 2;                                                   \
+            int64_t hi = jhi < mid - 1 ? jhi : mid - 1;                                            \
+            int64_t lo = c->Jprev != NULL && c->Jprev[mid] > jlo ? c->Jprev[mid] : jlo;            \
+            lo = lo < hi ? lo : hi; /* a bound broken by rounding must not empty the range */      \
+            double v;                                                                              \
+            int64_t bj = best_split_body(c, mid, lo, hi, &v);                                      \
+            c->cur[mid] = v;                                                                       \
+            c->J[mid] = (int32_t)bj;                                                               \
+            /* recurse on the smaller half, loop on the other */                                   \
+            if (mid - ilo < ihi - mid) {                                                           \
+                NAME(c, ilo, mid - 1, jlo, bj);                                                    \
+                ilo = mid + 1;                                                                     \
+                jlo = bj;                                                                          \
+            } else {                                                                               \
+                NAME(c, mid + 1, ihi, bj, jhi);                                                    \
+                ihi = mid - 1;                                                                     \
+                jhi = bj;                                                                          \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+MUTINF__DEFINE_SOLVE_RANGE(solve_range_avx2, __attribute__((target("avx2,fma"))))
+MUTINF__DEFINE_SOLVE_RANGE(solve_range_plain, )
+
+static int have_avx2_fma(void)
+{
+    static int cached = -1;
+    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (v < 0) {
+        __builtin_cpu_init();
+        v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
+    }
+    return v;
+}
+
 static void solve_range(const dp_ctx *c, int64_t ilo, int64_t ihi, int64_t jlo, int64_t jhi)
 {
-    while (ilo <= ihi) {
-        int64_t mid = ilo + (ihi - ilo) / 2;
-        int64_t hi = jhi < mid - 1 ? jhi : mid - 1;
-        int64_t lo = c->Jprev != NULL && c->Jprev[mid] > jlo ? c->Jprev[mid] : jlo;
-        lo = lo < hi ? lo : hi; /* a bound broken by rounding must not empty the range */
-        double v;
-        int64_t bj = best_split(c, mid, lo, hi, &v);
-        c->cur[mid] = v;
-        c->J[mid] = (int32_t)bj;
-        /* recurse on the smaller half, loop on the other */
-        if (mid - ilo < ihi - mid) {
-            solve_range(c, ilo, mid - 1, jlo, bj);
-            ilo = mid + 1;
-            jlo = bj;
-        } else {
-            solve_range(c, mid + 1, ihi, bj, jhi);
-            ihi = mid - 1;
-            jhi = bj;
-        }
-    }
+    if (have_avx2_fma())
+        solve_range_avx2(c, ilo, ihi, jlo, jhi);
+    else
+        solve_range_plain(c, ilo, ihi, jlo, jhi);
+}
+
+/* The top levels: one split search per node. */
+__attribute__((target_clones("arch=x86-64-v3", "default"))) static int64_t
+best_split(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *value)
+{
+    return best_split_body(c, i, jlo, jhi, value);
 }
 
 typedef struct dp_node {

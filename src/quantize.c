@@ -1,6 +1,5 @@
 /* Quantizers: per-unit equal-frequency bins, and k-means per module. */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #ifdef _OPENMP
@@ -8,44 +7,32 @@
 #endif
 
 #include "alloc.h"
+#include "copula.h"
 #include "discrete.h"
 #include "error.h"
 #include "partition.h"
 #include "quantize.h"
 
-typedef struct {
-    double value;
-    int64_t index;
-} ranked;
-
-static int cmp_ranked(const void *pa, const void *pb)
-{
-    const ranked *a = pa, *b = pb;
-    if (a->value < b->value)
-        return -1;
-    if (a->value > b->value)
-        return 1;
-    return (a->index > b->index) - (a->index < b->index);
-}
-
 void mutinf__quantile_bins(const mutinf__view *v, int64_t unit, int32_t bins, void *buf,
                            int32_t *bin_out)
 {
     const int64_t n = v->dim[0];
-    ranked *r = buf;
-    for (int64_t i = 0; i < n; i++) {
-        r[i].value = mutinf__view_at2(v, i, unit);
-        r[i].index = i;
-    }
-    qsort(r, (size_t)n, sizeof *r, cmp_ranked);
+    double *val = (double *)((char *)buf + mutinf__sort_work_bytes(n));
+    int64_t *order = (int64_t *)(val + n);
+    mutinf__sort_column(v, unit, buf, val, order);
     for (int64_t a = 0; a < n;) {
         /* floor(bins * a / n) without overflow: a < n < 2^31, bins < 2^31 */
         int32_t b = (int32_t)(((__int128)bins * a) / n);
         int64_t e = a;
-        while (e < n && r[e].value == r[a].value)
-            bin_out[r[e++].index] = b;
+        while (e < n && val[e] == val[a])
+            bin_out[order[e++]] = b;
         a = e;
     }
+}
+
+size_t mutinf__quantile_work_bytes(int64_t n)
+{
+    return mutinf__sort_work_bytes(n) + (size_t)n * (sizeof(double) + sizeof(int64_t));
 }
 
 mutinf_status mutinf__quantize_quantile(const mutinf__view *v, const mutinf_partition *p,
@@ -56,7 +43,8 @@ mutinf_status mutinf__quantize_quantile(const mutinf__view *v, const mutinf_part
     if (nt > m)
         nt = (int)m;
     int32_t *bin = mutinf__alloc((size_t)n * (size_t)m, sizeof *bin, 0, "unit bins");
-    ranked *buf = mutinf__alloc((size_t)nt * (size_t)n, sizeof *buf, 0, "sort buffer");
+    size_t per = mutinf__quantile_work_bytes(n) / sizeof(uint64_t) + 1;
+    uint64_t *buf = mutinf__alloc((size_t)nt * per, sizeof *buf, 0, "sort buffer");
     if (bin == NULL || buf == NULL) {
         mutinf__free(bin);
         mutinf__free(buf);
@@ -65,9 +53,9 @@ mutinf_status mutinf__quantize_quantile(const mutinf__view *v, const mutinf_part
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1) if (nt > 1)
     for (int64_t u = 0; u < m; u++) {
 #ifdef _OPENMP
-        ranked *mine = buf + (int64_t)omp_get_thread_num() * n;
+        uint64_t *mine = buf + (size_t)omp_get_thread_num() * per;
 #else
-        ranked *mine = buf;
+        uint64_t *mine = buf;
 #endif
         mutinf__quantile_bins(v, p->units[u], bins, mine, bin + u * n);
     }

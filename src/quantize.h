@@ -4,6 +4,7 @@
 #ifndef MUTINF_SRC_QUANTIZE_H
 #define MUTINF_SRC_QUANTIZE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "mutinf/common.h"
@@ -13,7 +14,9 @@
 
 /* Equal-frequency bins of one column: bin_out[i] = floor(bins * r / n), r the
  * 0-based rank of the first sample equal to sample i (so equal values share
- * a bin).  `buf` is scratch for n (value, index) pairs (16 bytes each). */
+ * a bin).  `buf` is scratch of mutinf__quantile_work_bytes(n) bytes,
+ * aligned for uint64_t. */
+size_t mutinf__quantile_work_bytes(int64_t n);
 void mutinf__quantile_bins(const mutinf__view *v, int64_t unit, int32_t bins, void *buf,
                            int32_t *bin_out);
 

@@ -64,8 +64,11 @@ void mutinf__sort_column(const mutinf__view *v, int64_t unit, void *work, double
         idx2 = ti;
     }
     for (int64_t r = 0; r < n; r++) {
+        /* the value back from its key (no second, random-order read) */
+        uint64_t u = key[r];
+        u = (u >> 63) ? u & ~((uint64_t)1 << 63) : ~u;
+        memcpy(&values_out[r], &u, sizeof u);
         order_out[r] = idx[r];
-        values_out[r] = mutinf__view_at2(v, idx[r], unit) + 0.0;
     }
 }
 
@@ -119,7 +122,7 @@ mutinf_status mutinf__copula_transform(const mutinf__view *v, const int64_t *uni
         int64_t *order = (int64_t *)(val + n);
 #pragma omp for schedule(dynamic, 1)
         for (int64_t j = 0; j < m; j++) {
-            mutinf__sort_column(&cols, j, mine, val, order); /* reads column j first */
+            mutinf__sort_column(&cols, j, mine, val, order); /* reads column j once */
             double *col = out + j * n;
             for (int64_t a = 0; a < n;) {
                 int64_t b = a;

@@ -210,8 +210,9 @@ typedef struct dp_node {
     int64_t ilo, ihi, jlo, jhi;
 } dp_node;
 
-/* One layer: rows i in [m, n].  The first levels breadth first (each node's
- * mid solved in parallel), then the remaining sub-trees in parallel. */
+/* One layer: rows i in [m, n].  The first levels breadth first, then the
+ * remaining sub-trees in parallel.  Every node's bounds follow from the same
+ * tree of mid-points, so the answer does not depend on the schedule. */
 static void solve_layer(const dp_ctx *c, int64_t n, dp_node *nodes, dp_node *next,
                         int64_t max_nodes, int32_t threads)
 {
@@ -219,7 +220,9 @@ static void solve_layer(const dp_ctx *c, int64_t n, dp_node *nodes, dp_node *nex
     nodes[0] = (dp_node){c->m, n, c->m - 1, n - 1};
     while (count > 0 && count * 2 <= max_nodes && count < 64) {
         int64_t produced = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+        /* sequential: with the previous layer's bound these searches are
+         * short, and a parallel region per level costs more than it saves
+         * on a busy machine */
         for (int64_t q = 0; q < count; q++) {
             dp_node nd = nodes[q];
             int64_t mid = nd.ilo + (nd.ihi - nd.ilo) / 2;

@@ -10,8 +10,9 @@
  *   shape=NAME peer=dgemm-peak speedup=R libmutinf_gflops=G dgemm_gflops=P
  *
  * where G counts the useful flops (covariance d(d+1)n, Cholesky d^3/3 for
- * the full matrix and each module) per second and P is the rate of a large
- * dgemm measured in the same run.  Usage: jacobian [small|medium|large|lingauss2048]... */
+ * the full matrix and each module) per second, P is the rate of a 2048^3
+ * dgemm measured in the same run, and R is the median over repetitions of
+ * G / P, each repetition paired with a dgemm measurement taken right after.  Usage: jacobian [small|medium|large|lingauss2048]... */
 #include <cblas.h>
 #include <math.h>
 #include <stdint.h>
@@ -78,29 +79,39 @@ static int write_npy(const char *path, const double *x, int64_t b, int64_t d, in
     return fclose(f) != 0 || bad;
 }
 
+/* The dgemm reference: C = A B with 2048 x 2048 matrices, BLAS threads as
+ * configured (2 under bench/run).  Buffers are kept between calls. */
+#define PEAK_N 2048
+static double *peak_a, *peak_b, *peak_c;
+
 static double dgemm_gflops(void)
 {
-    const int n = 2048;
-    double *a = malloc((size_t)n * n * sizeof *a), *b = malloc((size_t)n * n * sizeof *b),
-           *c = malloc((size_t)n * n * sizeof *c);
-    fill_uniform(a, (size_t)n * n, 1);
-    fill_uniform(b, (size_t)n * n, 2);
-    double t[5];
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, a, n, b, n, 0.0, c, n);
-    for (int r = 0; r < 5; r++) {
+    const int n = PEAK_N;
+    if (peak_a == NULL) {
+        peak_a = malloc((size_t)n * n * sizeof *peak_a);
+        peak_b = malloc((size_t)n * n * sizeof *peak_b);
+        peak_c = malloc((size_t)n * n * sizeof *peak_c);
+        if (peak_a == NULL || peak_b == NULL || peak_c == NULL) {
+            fprintf(stderr, "jacobian bench: out of memory for dgemm\n");
+            exit(1);
+        }
+        fill_uniform(peak_a, (size_t)n * n, 1);
+        fill_uniform(peak_b, (size_t)n * n, 2);
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, peak_a, n, peak_b, n,
+                    0.0, peak_c, n);
+    }
+    double t[3];
+    for (int r = 0; r < 3; r++) {
         double t0 = now();
-        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, a, n, b, n, 0.0, c,
-                    n);
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, peak_a, n, peak_b, n,
+                    0.0, peak_c, n);
         t[r] = now() - t0;
     }
-    free(a);
-    free(b);
-    free(c);
     /* Let OpenBLAS's worker threads stop spinning before anything else is
      * timed (they busy-wait for a while after each call). */
-    struct timespec pause = {0, 300000000};
+    struct timespec pause = {0, 200000000};
     nanosleep(&pause, NULL);
-    return 2.0 * n * (double)n * n / median(t, 5) / 1e9;
+    return 2.0 * n * (double)n * n / median(t, 3) / 1e9;
 }
 
 static void check(mutinf_status st, const char *what)
@@ -135,8 +146,6 @@ int main(int argc, char **argv)
     const char *dir = getenv("MUTINF_BENCH_DIR");
     if (dir == NULL)
         dir = ".";
-    /* The machine may be shared: the dgemm rate is measured again right
-     * before each case, and every ratio uses the adjacent measurement. */
     double peak = dgemm_gflops();
     fprintf(stderr, "jacobian bench: dgemm 2048^3 at %.1f GFLOP/s\n", peak);
 
@@ -175,12 +184,14 @@ int main(int argc, char **argv)
         }
         mutinf_partition *p = NULL;
         check(mutinf_partition_create_contiguous(d, K, &p), "partition");
-        peak = dgemm_gflops();
-        double t[32], tc = 0.0, se = 0.0;
+        double t[32], ratio[32], peaks[32], tc = 0.0, se = 0.0;
         int64_t ninf = 0;
         /* Each timing covers enough calls to last about 0.3 s (at least
          * one), so that short calls and the peers' long ones see the same
-         * share of a loaded machine; the median of the repetitions. */
+         * share of a loaded machine.  Every repetition is paired with a
+         * dgemm measurement taken right after it, and the dgemm-peak ratio
+         * is the median of the paired ratios (a shared machine's load
+         * drifts; adjacent measurements see the same load). */
         int calls = 1;
         for (int r = -1; r < sh->reps; r++) {
             double t0 = now();
@@ -192,13 +203,18 @@ int main(int argc, char **argv)
                 mutinf_jacobians_destroy(j);
             }
             double dt = (now() - t0) / calls;
-            if (r < 0) /* warm-up, sizes the repetitions */
+            if (r < 0) { /* warm-up, sizes the repetitions */
                 calls = dt > 0.3 ? 1 : (int)(0.3 / dt) + 1;
-            else
-                t[r] = dt;
+                continue;
+            }
+            t[r] = dt;
+            peaks[r] = dgemm_gflops();
+            ratio[r] = (double)B * sample_flops(d, n, K) / dt / 1e9 / peaks[r];
         }
         double sec = median(t, sh->reps);
         double gflops = (double)B * sample_flops(d, n, K) / sec / 1e9;
+        peak = median(peaks, sh->reps);
+        double rel = median(ratio, sh->reps);
         fprintf(json,
                 ",\n  \"%s\": {\"seconds\": %.9g, \"batch\": %lld, \"units\": %lld, "
                 "\"inputs\": %lld, \"modules\": %lld, \"tc\": %.17g, \"stderr\": %.17g, "
@@ -207,7 +223,7 @@ int main(int argc, char **argv)
                 (long long)ninf);
         printf("shape=%s peer=dgemm-peak speedup=%.3f libmutinf_gflops=%.1f dgemm_gflops=%.1f "
                "libmutinf_samples_per_s=%.0f\n",
-               sh->name, gflops / peak, gflops, peak, (double)B / sec);
+               sh->name, rel, gflops, peak, (double)B / sec);
         fflush(stdout);
         mutinf_partition_destroy(p);
         free(J);
@@ -222,8 +238,7 @@ int main(int argc, char **argv)
         fill_uniform(W, (size_t)(d * n), 77);
         mutinf_partition *p = NULL;
         check(mutinf_partition_create_contiguous(d, K, &p), "partition");
-        peak = dgemm_gflops();
-        double t[3], tc = 0.0;
+        double t[3], ratio[3], peaks[3], tc = 0.0;
         for (int r = 0; r < 3; r++) {
             double t0 = now();
             mutinf_lingauss *m = NULL;
@@ -231,18 +246,25 @@ int main(int argc, char **argv)
             check(mutinf_lingauss_total_correlation(m, p, o, &tc), "lingauss_total_correlation");
             t[r] = now() - t0;
             mutinf_lingauss_destroy(m);
+            peaks[r] = dgemm_gflops();
+            ratio[r] = sample_flops(d, n, K) / t[r] / 1e9 / peaks[r];
         }
         double sec = median(t, 3);
         double gflops = sample_flops(d, n, K) / sec / 1e9;
+        peak = median(peaks, 3);
+        double rel = median(ratio, 3);
         fprintf(json, ",\n  \"lingauss2048\": {\"seconds\": %.9g, \"tc\": %.17g}", sec, tc);
         printf("shape=lingauss2048 peer=dgemm-peak speedup=%.3f libmutinf_gflops=%.1f "
                "dgemm_gflops=%.1f seconds=%.3f\n",
-               gflops / peak, gflops, peak, sec);
+               rel, gflops, peak, sec);
         mutinf_partition_destroy(p);
         free(W);
     }
     fprintf(json, "\n}\n");
     fclose(json);
     mutinf_options_destroy(o);
+    free(peak_a);
+    free(peak_b);
+    free(peak_c);
     return 0;
 }

@@ -337,23 +337,31 @@ static mutinf_status fit_degenerate(const mutinf__km_data *X, int64_t k, int64_t
     return MUTINF_OK;
 }
 
-/* Mean over features of the population variance of each feature. */
-static double mean_variance(const mutinf__km_data *X)
+/* Mean over features of the population variance of each feature: two
+ * passes over the rows (mean, then squared deviations), row by row so that
+ * the data stream through the cache once per pass. */
+static mutinf_status mean_variance(const mutinf__km_data *X, double *out)
 {
     int64_t n = X->n, d = X->d;
-    double total = 0.0;
-    for (int64_t f = 0; f < d; f++) {
-        double s = 0.0, q = 0.0;
-        for (int64_t i = 0; i < n; i++)
-            s += X->x64 != NULL ? X->x64[i * d + f] : (double)X->x32[i * d + f];
-        double mu = s / (double)n;
-        for (int64_t i = 0; i < n; i++) {
-            double t = (X->x64 != NULL ? X->x64[i * d + f] : (double)X->x32[i * d + f]) - mu;
-            q += t * t;
+    double *acc = mutinf__alloc((size_t)(2 * d), sizeof(double), 1, "k-means variances");
+    if (acc == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
+    double *mean = acc, *sq = acc + d;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t f = 0; f < d; f++)
+            mean[f] += X->x64 != NULL ? X->x64[i * d + f] : (double)X->x32[i * d + f];
+    for (int64_t f = 0; f < d; f++)
+        mean[f] /= (double)n;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t f = 0; f < d; f++) {
+            double t = (X->x64 != NULL ? X->x64[i * d + f] : (double)X->x32[i * d + f]) - mean[f];
+            sq[f] += t * t;
         }
-        total += q / (double)n;
-    }
-    return total / (double)d;
+    double total = 0.0;
+    for (int64_t f = 0; f < d; f++)
+        total += sq[f] / (double)n;
+    *out = total / (double)d;
+    mutinf__free(acc);
+    return MUTINF_OK;
 }
 
 /* ---- fit ------------------------------------------------------------------- */
@@ -377,7 +385,12 @@ static mutinf_status run_lloyd(const mutinf_kmeans *km, const mutinf__km_data *X
         st = MUTINF_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    double tol_abs = km->tol > 0.0 ? km->tol * mean_variance(X) : 0.0;
+    double tol_abs = 0.0;
+    if (km->tol > 0.0) {
+        st = mean_variance(X, &tol_abs);
+        if (st != MUTINF_OK) goto done;
+        tol_abs *= km->tol;
+    }
     mutinf__km_progress prog = {km->progress, km->payload, 0,
                                 (int64_t)runs * (int64_t)km->max_iter};
     double best = INFINITY;

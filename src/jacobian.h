@@ -71,7 +71,11 @@ void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int
 /* A lower bound of ||A^-1||_1 per lane for A = L L^T (L from
  * mutinf__jac_chol_lanes, n x n lane-interleaved), by two steps of Hager's
  * estimator as LAPACK's dpocon takes them: est[l] for lane l.  `work` holds
- * 2 n LANES doubles. */
+ * 3 n LANES doubles. */
 void mutinf__jac_inv_norm1_lanes(int64_t n, const double *l, double *work, double *est);
+
+/* 1-norm per lane of the symmetric n x n lane-interleaved matrix whose
+ * lower triangle is cl[(i*ld + j)*LANES + lane], j <= i. */
+void mutinf__jac_norm1_lanes(int64_t n, const double *cl, int64_t ld, double *norm);
 
 #endif

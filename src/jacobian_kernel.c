@@ -339,19 +339,21 @@ void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int
 #undef LL
 }
 
-/* y = A^-1 x for A = L L^T, lane-interleaved n-vectors (x may equal y). */
-JAC_INLINE void solve_lanes(int64_t n, const double *l, const double *x, double *y)
+/* y = A^-1 x for A = L L^T, lane-interleaved n-vectors (x may equal y);
+ * rd holds the reciprocals of L's diagonal. */
+JAC_INLINE void solve_lanes(int64_t n, const double *l, const double *rd, const double *x,
+                            double *y)
 {
     for (int64_t i = 0; i < n; i++) { /* L z = x, rows of L contiguous */
         const double *li = l + i * n * LANES;
         v4d t = load4(x + i * LANES);
         for (int64_t p = 0; p < i; p++)
             t -= load4(li + p * LANES) * load4(y + p * LANES);
-        store4(y + i * LANES, t / load4(li + i * LANES));
+        store4(y + i * LANES, t * load4(rd + i * LANES));
     }
     for (int64_t i = n - 1; i >= 0; i--) { /* L^T y = z, column sweeps along row i */
         const double *li = l + i * n * LANES;
-        v4d yi = load4(y + i * LANES) / load4(li + i * LANES);
+        v4d yi = load4(y + i * LANES) * load4(rd + i * LANES);
         store4(y + i * LANES, yi);
         for (int64_t p = 0; p < i; p++)
             store4(y + p * LANES, load4(y + p * LANES) - load4(li + p * LANES) * yi);
@@ -361,12 +363,15 @@ JAC_INLINE void solve_lanes(int64_t n, const double *l, const double *x, double 
 JAC_SIMD
 void mutinf__jac_inv_norm1_lanes(int64_t n, const double *l, double *work, double *est)
 {
-    double *x = work, *y = work + n * LANES;
+    double *x = work, *y = work + n * LANES, *rd = work + 2 * n * LANES;
     const v4di absmask = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    const v4d one = {1.0, 1.0, 1.0, 1.0};
+    for (int64_t i = 0; i < n; i++)
+        store4(rd + i * LANES, one / load4(l + (i * n + i) * LANES));
     const double inv_n = 1.0 / (double)n;
     for (int64_t i = 0; i < n; i++)
         store4(x + i * LANES, (v4d){inv_n, inv_n, inv_n, inv_n});
-    solve_lanes(n, l, x, y);
+    solve_lanes(n, l, rd, x, y);
     v4d best = {0, 0, 0, 0};
     for (int64_t i = 0; i < n; i++)
         best += (v4d)((v4di)load4(y + i * LANES) & absmask);
@@ -378,7 +383,7 @@ void mutinf__jac_inv_norm1_lanes(int64_t n, const double *l, double *work, doubl
             s[q] = yi[q] < 0.0 ? -1.0 : 1.0;
         store4(x + i * LANES, s);
     }
-    solve_lanes(n, l, x, y);
+    solve_lanes(n, l, rd, x, y);
     int64_t at[LANES] = {0, 0, 0, 0};
     double top[LANES] = {-1.0, -1.0, -1.0, -1.0};
     for (int64_t i = 0; i < n; i++)
@@ -392,10 +397,30 @@ void mutinf__jac_inv_norm1_lanes(int64_t n, const double *l, double *work, doubl
     memset(x, 0, (size_t)(n * LANES) * sizeof *x);
     for (int q = 0; q < LANES; q++)
         x[at[q] * LANES + q] = 1.0;
-    solve_lanes(n, l, x, y);
+    solve_lanes(n, l, rd, x, y);
     v4d second = {0, 0, 0, 0};
     for (int64_t i = 0; i < n; i++)
         second += (v4d)((v4di)load4(y + i * LANES) & absmask);
     for (int q = 0; q < LANES; q++)
         est[q] = second[q] > best[q] ? second[q] : best[q];
+}
+
+JAC_SIMD
+void mutinf__jac_norm1_lanes(int64_t n, const double *cl, int64_t ld, double *norm)
+{
+    const v4di absmask = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    v4d best = {0, 0, 0, 0};
+    for (int64_t j = 0; j < n; j++) {
+        /* column j of the symmetric matrix: row j up to the diagonal, then
+         * column j below it */
+        v4d col = {0, 0, 0, 0};
+        for (int64_t i = 0; i <= j; i++)
+            col += (v4d)((v4di)load4(cl + (j * ld + i) * LANES) & absmask);
+        for (int64_t i = j + 1; i < n; i++)
+            col += (v4d)((v4di)load4(cl + (i * ld + j) * LANES) & absmask);
+        v4di gt = col > best;
+        best = (v4d)(((v4di)col & gt) | ((v4di)best & ~gt));
+    }
+    for (int q = 0; q < LANES; q++)
+        norm[q] = best[q];
 }

@@ -102,7 +102,7 @@ typedef struct {
     const double **rowp; /* MUTINF__JAC_ROWS(m) row pointers for the product */
     double *zeros;       /* MUTINF__JAC_KC zeros (padding rows) */
     double *fac;         /* m row scale factors 2^-e */
-    double *solve;       /* 2 x m x LANES condition estimate vectors */
+    double *solve;       /* 3 x m x LANES condition estimate vectors */
     void *block;         /* the allocation holding all of the above */
 } lane_ws;
 
@@ -128,7 +128,7 @@ static int lane_ws_alloc(lane_ws *w, const jac_ctx *c)
         lines_of((K + 1) * LANES, sizeof(double)),     lines_of(b, sizeof(int64_t)),
         lines_of(m * LANES, sizeof(int)),              lines_of(K * K * LANES, sizeof(double)),
         lines_of(mp, sizeof(double *)),                lines_of(MUTINF__JAC_KC, sizeof(double)),
-        lines_of(m, sizeof(double)),                   lines_of(2 * m * LANES, sizeof(double)),
+        lines_of(m, sizeof(double)),                   lines_of(3 * m * LANES, sizeof(double)),
     };
     size_t total = 192;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
@@ -266,10 +266,11 @@ static double half_log_ratio(const double *num, const double *den, int64_t n, in
 static void check_pivots(const double *d, int64_t n, const double *maxd, double guard, int *ok)
 {
     for (int q = 0; q < LANES; q++) {
-        double lo = INFINITY;
+        int good = maxd[q] > 0.0;
+        const double floor_ = guard * maxd[q];
         for (int64_t u = 0; u < n; u++)
-            lo = fmin(lo, d[u * LANES + q]);
-        if (!(maxd[q] > 0.0) || !(lo > guard * maxd[q]))
+            good &= d[u * LANES + q] > floor_; /* false for NaN */
+        if (!good)
             ok[q] = 0;
     }
 }
@@ -289,10 +290,13 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
     for (int64_t k = 0; k < K; k++)
         for (int q = 0; q < LANES; q++) {
             double mx = 0.0;
-            for (int64_t u = off[k]; u < off[k + 1]; u++)
-                mx = fmax(mx, w->cl[(u * m + u) * LANES + q]);
+            for (int64_t u = off[k]; u < off[k + 1]; u++) {
+                double x = w->cl[(u * m + u) * LANES + q];
+                mx = x > mx ? x : mx;
+            }
             w->maxd[k * LANES + q] = mx;
-            w->maxd[K * LANES + q] = fmax(w->maxd[K * LANES + q], mx);
+            if (mx > w->maxd[K * LANES + q])
+                w->maxd[K * LANES + q] = mx;
         }
     /* Each module's own factor (module 0's pivots come from the full one,
      * but its guard uses its own size). */
@@ -325,22 +329,9 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
                 }
             }
     }
-    /* 1-norm of the full matrix (column sums of |C| from its lower
-     * triangle), for the condition estimate. */
-    double anorm[LANES] = {0.0, 0.0, 0.0, 0.0};
-    for (int64_t j = 0; j < m; j++) {
-        double col[LANES];
-        for (int q = 0; q < LANES; q++)
-            col[q] = fabs(w->cl[(j * m + j) * LANES + q]);
-        for (int64_t i = 0; i < j; i++)
-            for (int q = 0; q < LANES; q++)
-                col[q] += fabs(w->cl[(j * m + i) * LANES + q]);
-        for (int64_t i = j + 1; i < m; i++)
-            for (int q = 0; q < LANES; q++)
-                col[q] += fabs(w->cl[(i * m + j) * LANES + q]);
-        for (int q = 0; q < LANES; q++)
-            anorm[q] = fmax(anorm[q], col[q]);
-    }
+    /* 1-norm of the full matrix, for the condition estimate. */
+    double anorm[LANES];
+    mutinf__jac_norm1_lanes(m, w->cl, m, anorm);
     double guard = CHOL_GUARD * mutinf__rank_tol(o->rank_tol, m);
     mutinf__jac_chol_lanes(m, w->cl, m, NULL, w->cl, w->dfull);
     check_pivots(w->dfull, m, w->maxd + K * LANES, guard, ok);

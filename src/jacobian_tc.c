@@ -7,26 +7,31 @@
  * the batch it is in):
  *
  * - m <= PLAIN_MAX_UNITS: the library's own kernels inside its parallel
- *   loop (no BLAS there).  Each sample's rows, in partition order and scaled
- *   by powers of two, give C'_b by a register-tiled SIMD product; four
- *   samples are factored at once, one per SIMD lane.  With units ordered by
- *   module, the full Cholesky factor's pivots D_u are the conditional
- *   variances of unit u given the units before it, and each module's own
- *   factor gives D^k_u given the earlier units of its module, so
+ *   loop (no BLAS there).  Each sample's rows in partition order give C_b
+ *   by a register-tiled SIMD product (read in place when they are
+ *   contiguous doubles), scaled to a unit-order diagonal by powers of two;
+ *   four samples are factored at once, one per SIMD lane.  With units
+ *   ordered by module, the full Cholesky factor's pivots D_u are the
+ *   conditional variances of unit u given the units before it, and each
+ *   module's own factor gives D^k_u given the earlier units of its module,
+ *   so
  *
  *       TC_b = 1/2 sum_{k >= 1} sum_{u in S_k} log(D^k_u / D_u)
  *
  *   (module 0's pivots are the first pivots of the full factor).  The
  *   factor loops subtract products in a fixed order, so modules whose
  *   cross-covariances are exactly zero give ratios of exactly 1 and TC
- *   exactly 0, as mutinf__gaussian_tc() does.  A sample whose pivots do not
- *   clear the rank guard of gauss_tc.c (or every sample under strict_rank)
- *   is redone after the parallel loop by mutinf__gaussian_tc_ws(), which
- *   applies the SVD rank rules and may use BLAS threads.
+ *   exactly 0, as mutinf__gaussian_tc() does.  A sample whose factorization
+ *   misses the acceptance rule of gauss_tc.c (condition estimate, pivots),
+ *   or every sample under strict_rank, is redone after the parallel loop by
+ *   mutinf__gaussian_tc_ws(), which applies the SVD rank rules and may use
+ *   BLAS threads.
  *
- * - larger m: one sample at a time, the covariance by BLAS dsyrk (BLAS
- *   threads; directly on the caller's memory when one stride is 1) and
- *   mutinf__gaussian_tc_ws() for the blocks, outside any parallel region.
+ * - larger m: one sample at a time, outside any parallel region, the
+ *   covariance by BLAS dsyrk with BLAS threads (directly on the caller's
+ *   memory when one stride is 1), then the same ratio of pivots with LAPACK
+ *   dpotrf and the same acceptance rule; mutinf__gaussian_tc_ws() for the
+ *   pairwise matrix, strict_rank and samples that miss the rule.
  *
  * Determinism: per-sample values depend on their sample only; the batch
  * sums run over chunks of samples (their size depends on the shape only)

@@ -29,8 +29,8 @@ static inline double mutinf__jac_pow2(int k)
     return x;
 }
 
-/* Rows of the packing buffer for m rows: m rounded up to 4, plus 2 zero
- * rows the 4 x 3 tiles may read past the last 4-row block. */
+/* Rows of the packing buffer for m rows: m rounded up to 4, plus 2 spare
+ * zero rows. */
 #define MUTINF__JAC_ROWS(m) ((((m) + 3) & ~(int64_t)3) + 2)
 
 /* Power-of-two row scales of sample `b`: for each of the `m` rows

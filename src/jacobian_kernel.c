@@ -205,6 +205,92 @@ JAC_INLINE void syrk_tile(int64_t kcp, const double *const *a, const double *con
     out[3][2] = hsum(c32);
 }
 
+/* Narrower tiles for the columns left of the diagonal block: 4 x nj. */
+JAC_INLINE void syrk_tile_narrow(int64_t kcp, const double *const *a, const double *b0,
+                                 const double *b1, double out[4][3])
+{
+    const double *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
+    v4d c00 = {0, 0, 0, 0}, c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00,
+        c31 = c00;
+    if (b1 != NULL) {
+        for (int64_t k = 0; k < kcp; k += 4) {
+            v4d x0 = load4(b0 + k), x1 = load4(b1 + k), y = load4(a0 + k);
+            c00 += y * x0;
+            c01 += y * x1;
+            y = load4(a1 + k);
+            c10 += y * x0;
+            c11 += y * x1;
+            y = load4(a2 + k);
+            c20 += y * x0;
+            c21 += y * x1;
+            y = load4(a3 + k);
+            c30 += y * x0;
+            c31 += y * x1;
+        }
+    } else {
+        for (int64_t k = 0; k < kcp; k += 4) {
+            v4d x0 = load4(b0 + k);
+            c00 += load4(a0 + k) * x0;
+            c10 += load4(a1 + k) * x0;
+            c20 += load4(a2 + k) * x0;
+            c30 += load4(a3 + k) * x0;
+        }
+    }
+    out[0][0] = hsum(c00);
+    out[0][1] = hsum(c01);
+    out[1][0] = hsum(c10);
+    out[1][1] = hsum(c11);
+    out[2][0] = hsum(c20);
+    out[2][1] = hsum(c21);
+    out[3][0] = hsum(c30);
+    out[3][1] = hsum(c31);
+}
+
+/* The lower triangle of the diagonal 4 x 4 block: ten accumulators. */
+JAC_INLINE void syrk_tile_diag(int64_t kcp, const double *const *a, double out[4][4])
+{
+    const double *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3];
+    v4d c00 = {0, 0, 0, 0}, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c22 = c00, c30 = c00,
+        c31 = c00, c32 = c00, c33 = c00;
+    for (int64_t k = 0; k < kcp; k += 4) {
+        v4d y0 = load4(a0 + k), y1 = load4(a1 + k), y2 = load4(a2 + k), y3 = load4(a3 + k);
+        c00 += y0 * y0;
+        c10 += y1 * y0;
+        c11 += y1 * y1;
+        c20 += y2 * y0;
+        c21 += y2 * y1;
+        c22 += y2 * y2;
+        c30 += y3 * y0;
+        c31 += y3 * y1;
+        c32 += y3 * y2;
+        c33 += y3 * y3;
+    }
+    out[0][0] = hsum(c00);
+    out[1][0] = hsum(c10);
+    out[1][1] = hsum(c11);
+    out[2][0] = hsum(c20);
+    out[2][1] = hsum(c21);
+    out[2][2] = hsum(c22);
+    out[3][0] = hsum(c30);
+    out[3][1] = hsum(c31);
+    out[3][2] = hsum(c32);
+    out[3][3] = hsum(c33);
+}
+
+/* Writes the lower-triangle entries of a tile at rows i0.., columns j0... */
+JAC_INLINE void store_tile(int64_t m, int64_t i0, int64_t j0, int64_t nj, const double *t,
+                           int64_t ldt, double *cl, int lane, int accumulate)
+{
+    for (int64_t r = 0; r < 4; r++)
+        for (int64_t c = 0; c < nj; c++) {
+            int64_t i = i0 + r, j = j0 + c;
+            if (i >= m || j > i)
+                continue;
+            double *dst = cl + (i * m + j) * LANES + lane;
+            *dst = accumulate ? *dst + t[r * ldt + c] : t[r * ldt + c];
+        }
+}
+
 JAC_SIMD
 void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, double *cl,
                            int lane, int accumulate, const double *pf, int64_t pf_len)
@@ -212,26 +298,36 @@ void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, do
     const int64_t mp = (m + 3) & ~(int64_t)3;
     /* Spread the prefetches of the next sample's data over the tiles: 8
      * doubles (one cache line) per prefetch. */
-    const int64_t tiles = (mp / 4) * (mp / 3 + 2) / 2 + 1;
+    const int64_t tiles = (mp / 4) * (mp / 6 + 2) + 1;
     const int64_t lines = pf != NULL ? (pf_len + 7) / 8 : 0;
     const int64_t per_tile = (lines + tiles - 1) / tiles;
     int64_t next_line = 0;
+#define PREFETCH_SOME()                                                                            \
+    for (int64_t q = 0; q < per_tile && next_line < lines; q++, next_line++)                      \
+    __builtin_prefetch(pf + next_line * 8, 0, 3)
+    /* Every entry is the same sum whatever tile computes it: one 4-wide
+     * accumulator over k, then a fixed horizontal sum. */
     for (int64_t i0 = 0; i0 < mp; i0 += 4) {
-        for (int64_t j0 = 0; j0 < i0 + 4 && j0 < m; j0 += 3) {
-            for (int64_t q = 0; q < per_tile && next_line < lines; q++, next_line++)
-                __builtin_prefetch(pf + next_line * 8, 0, 3);
+        int64_t j0 = 0;
+        for (; j0 + 3 <= i0; j0 += 3) {
+            PREFETCH_SOME();
             double t[4][3];
             syrk_tile(kcp, rowp + i0, rowp + j0, t);
-            for (int64_t r = 0; r < 4; r++)
-                for (int64_t c = 0; c < 3; c++) {
-                    int64_t i = i0 + r, j = j0 + c;
-                    if (i >= m || j > i)
-                        continue;
-                    double *dst = cl + (i * m + j) * LANES + lane;
-                    *dst = accumulate ? *dst + t[r][c] : t[r][c];
-                }
+            store_tile(m, i0, j0, 3, &t[0][0], 3, cl, lane, accumulate);
         }
+        if (j0 < i0) {
+            PREFETCH_SOME();
+            double t[4][3];
+            int64_t nj = i0 - j0;
+            syrk_tile_narrow(kcp, rowp + i0, rowp[j0], nj == 2 ? rowp[j0 + 1] : NULL, t);
+            store_tile(m, i0, j0, nj, &t[0][0], 3, cl, lane, accumulate);
+        }
+        PREFETCH_SOME();
+        double t[4][4];
+        syrk_tile_diag(kcp, rowp + i0, t);
+        store_tile(m, i0, i0, 4, &t[0][0], 4, cl, lane, accumulate);
     }
+#undef PREFETCH_SOME
 }
 
 JAC_SIMD
@@ -351,7 +447,34 @@ JAC_INLINE void solve_lanes(int64_t n, const double *l, const double *rd, const 
             t -= load4(li + p * LANES) * load4(y + p * LANES);
         store4(y + i * LANES, t * load4(rd + i * LANES));
     }
-    for (int64_t i = n - 1; i >= 0; i--) { /* L^T y = z, column sweeps along row i */
+    /* L^T y = z: y_i final once rows > i have been swept; row i of L then
+     * updates every y_p, p < i.  Four rows at a time share each y_p load
+     * and store; each y_p still takes its updates in decreasing i. */
+    int64_t i = n - 1;
+    for (; i >= 3; i -= 4) {
+        const double *l0 = l + i * n * LANES, *l1 = l0 - n * LANES, *l2 = l1 - n * LANES,
+                     *l3 = l2 - n * LANES;
+        v4d y0 = load4(y + i * LANES) * load4(rd + i * LANES);
+        v4d y1 = (load4(y + (i - 1) * LANES) - load4(l0 + (i - 1) * LANES) * y0) *
+                 load4(rd + (i - 1) * LANES);
+        v4d t2 = load4(y + (i - 2) * LANES) - load4(l0 + (i - 2) * LANES) * y0;
+        v4d y2 = (t2 - load4(l1 + (i - 2) * LANES) * y1) * load4(rd + (i - 2) * LANES);
+        v4d t3 = load4(y + (i - 3) * LANES) - load4(l0 + (i - 3) * LANES) * y0;
+        t3 -= load4(l1 + (i - 3) * LANES) * y1;
+        v4d y3 = (t3 - load4(l2 + (i - 3) * LANES) * y2) * load4(rd + (i - 3) * LANES);
+        store4(y + i * LANES, y0);
+        store4(y + (i - 1) * LANES, y1);
+        store4(y + (i - 2) * LANES, y2);
+        store4(y + (i - 3) * LANES, y3);
+        for (int64_t p = 0; p < i - 3; p++) {
+            v4d t = load4(y + p * LANES) - load4(l0 + p * LANES) * y0;
+            t -= load4(l1 + p * LANES) * y1;
+            t -= load4(l2 + p * LANES) * y2;
+            t -= load4(l3 + p * LANES) * y3;
+            store4(y + p * LANES, t);
+        }
+    }
+    for (; i >= 0; i--) {
         const double *li = l + i * n * LANES;
         v4d yi = load4(y + i * LANES) * load4(rd + i * LANES);
         store4(y + i * LANES, yi);

@@ -150,17 +150,30 @@ double mutinf__km_sqdist(const mutinf__km_data *X, int64_t i, const double *c)
 
 typedef double mutinf__v4d __attribute__((vector_size(32)));
 
-/* Exact squared distances of m rows (starting at row r0) to the kp padded
- * centroids stored feature-major in cT (d x kp), into D (m x kp). */
-__attribute__((target_clones("arch=x86-64-v3", "default"))) static void
-direct_block(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT, int64_t kp,
-             double *D)
+typedef long long mutinf__v4q __attribute__((vector_size(32)));
+
+/* Lane-wise minimum (a macro: vector arguments by value would change the ABI). */
+#define MUTINF__VMIN(a, b)                                                                         \
+    ((mutinf__v4d)((((mutinf__v4q)(a)) & ((a) < (b))) | (((mutinf__v4q)(b)) & ~((a) < (b)))))
+
+/* Nearest of the kp padded centroids (feature-major in cT, d x kp; the
+ * padding is at distance +inf) for m rows starting at row r0, by exact
+ * (x - c)^2, into lab.  Four centroids per vector; each lane keeps its first
+ * minimum, then the lanes are merged without branches: the overall minimum,
+ * and the lowest index (kept as a double) among the lanes that reach it --
+ * the first minimum of a sequential scan. */
+static inline __attribute__((always_inline)) void
+direct_labels_body(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT, int64_t kp,
+                   int32_t *lab, const int64_t d, const int is64)
 {
-    int64_t d = X->d;
+    const mutinf__v4q swap_halves = {2, 3, 0, 1}, swap_pairs = {1, 0, 3, 2};
     for (int64_t i = 0; i < m; i++) {
         double x[MUTINF__KM_DIRECT_MAX_D];
-        mutinf__km_row(X, r0 + i, x);
-        double *out = D + i * kp;
+        for (int64_t f = 0; f < d; f++)
+            x[f] = is64 ? X->x64[(r0 + i) * d + f] : (double)X->x32[(r0 + i) * d + f];
+        mutinf__v4d best = {INFINITY, INFINITY, INFINITY, INFINITY};
+        mutinf__v4d bidx = {0.0, 1.0, 2.0, 3.0}, idx = bidx;
+        const mutinf__v4d four = {4.0, 4.0, 4.0, 4.0};
         for (int64_t j = 0; j < kp; j += 4) {
             mutinf__v4d acc = {0.0, 0.0, 0.0, 0.0};
             for (int64_t f = 0; f < d; f++) {
@@ -169,9 +182,48 @@ direct_block(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT, 
                 t = x[f] - c;
                 acc += t * t;
             }
-            memcpy(out + j, &acc, sizeof(acc));
+            mutinf__v4q lt = acc < best;
+            best = (mutinf__v4d)(((mutinf__v4q)acc & lt) | ((mutinf__v4q)best & ~lt));
+            bidx = (mutinf__v4d)(((mutinf__v4q)idx & lt) | ((mutinf__v4q)bidx & ~lt));
+            idx += four;
         }
+        mutinf__v4d mn = MUTINF__VMIN(best, __builtin_shuffle(best, swap_halves));
+        mn = MUTINF__VMIN(mn, __builtin_shuffle(mn, swap_pairs));
+        mutinf__v4q at = best == mn;
+        const mutinf__v4d big = {1e300, 1e300, 1e300, 1e300};
+        mutinf__v4d cand = (mutinf__v4d)(((mutinf__v4q)bidx & at) | ((mutinf__v4q)big & ~at));
+        cand = MUTINF__VMIN(cand, __builtin_shuffle(cand, swap_halves));
+        cand = MUTINF__VMIN(cand, __builtin_shuffle(cand, swap_pairs));
+        lab[i] = (int32_t)cand[0];
     }
+}
+
+/* The body specialised for each d <= 8 and precision, so that the loops
+ * over features unroll. */
+__attribute__((target_clones("arch=x86-64-v3", "default"))) static void
+direct_labels(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT, int64_t kp,
+              int32_t *lab)
+{
+#define MUTINF__DIRECT_CASE(D)                                                                     \
+    case D:                                                                                        \
+        if (X->x64 != NULL)                                                                        \
+            direct_labels_body(X, r0, m, cT, kp, lab, D, 1);                                       \
+        else                                                                                       \
+            direct_labels_body(X, r0, m, cT, kp, lab, D, 0);                                       \
+        break;
+    switch (X->d) {
+        MUTINF__DIRECT_CASE(1)
+        MUTINF__DIRECT_CASE(2)
+        MUTINF__DIRECT_CASE(3)
+        MUTINF__DIRECT_CASE(4)
+        MUTINF__DIRECT_CASE(5)
+        MUTINF__DIRECT_CASE(6)
+        MUTINF__DIRECT_CASE(7)
+    default:
+        direct_labels_body(X, r0, m, cT, kp, lab, MUTINF__KM_DIRECT_MAX_D, X->x64 != NULL);
+        break;
+    }
+#undef MUTINF__DIRECT_CASE
 }
 
 /* Distances (up to the per-row constant |x|^2) of rows [r0, r0+m) into the
@@ -339,7 +391,7 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__
         int64_t m = r1 - c0 < plan->chunk ? r1 - c0 : plan->chunk;
         const void *G;
         if (plan->mode == MUTINF__KM_DIRECT) {
-            direct_block(X, c0, m, w->cpack, kp, (double *)scratch);
+            direct_labels(X, c0, m, w->cpack, kp, (int32_t *)scratch);
             G = scratch;
         } else if (plan->mode == MUTINF__KM_FUSED) {
             mutinf_status st = gemm_block(X, w, k, c0, m, scratch);
@@ -353,7 +405,7 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__
         for (int64_t i = 0; i < m; i++) {
             int32_t lab;
             if (plan->mode == MUTINF__KM_DIRECT)
-                lab = argmin64((const double *)G + i * kp, NULL, k);
+                lab = ((const int32_t *)G)[i];
             else if (X->x64 != NULL)
                 lab = argmin64((const double *)G + i * k, w->cnorm, k);
             else

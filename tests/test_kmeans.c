@@ -122,9 +122,10 @@ static void test_blobs_recovered(void **state)
 {
     (void)state;
     const int64_t shapes[][3] = {{3000, 2, 6}, {2000, 5, 5}, {4000, 20, 12}, {1500, 130, 40}};
+    const int64_t quick[][3] = {{600, 2, 6}, {500, 5, 5}, {600, 20, 12}, {400, 50, 10}};
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
-        int64_t n = shapes[s][0], d = shapes[s][1], k = shapes[s][2];
-        if (test_quick() && n > 2000) n /= 2;
+        const int64_t *sh = test_quick() ? quick[s] : shapes[s];
+        int64_t n = sh[0], d = sh[1], k = sh[2];
         int32_t *truth = malloc((size_t)n * sizeof(int32_t));
         int32_t *lab = malloc((size_t)n * sizeof(int32_t));
         double *x = make_blobs(n, d, k, 11 + s, truth);
@@ -173,8 +174,10 @@ static void test_lloyd_matches_reference(void **state)
 {
     (void)state;
     const int64_t shapes[][3] = {{500, 3, 7}, {600, 24, 9}, {400, 70, 50}};
+    const int64_t quick[][3] = {{500, 3, 7}, {200, 24, 9}, {150, 40, 30}};
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
-        int64_t n = shapes[s][0], d = shapes[s][1], k = shapes[s][2];
+        const int64_t *sh = test_quick() ? quick[s] : shapes[s];
+        int64_t n = sh[0], d = sh[1], k = sh[2];
         double *x = malloc((size_t)(n * d) * sizeof(double));
         test_fill_normal(x, (size_t)(n * d), 100 + s);
         double *c0 = malloc((size_t)(k * d) * sizeof(double));
@@ -187,7 +190,7 @@ static void test_lloyd_matches_reference(void **state)
         double *c = malloc((size_t)(k * d) * sizeof(double));
         double *cref = malloc((size_t)(k * d) * sizeof(double));
         double prev = INFINITY;
-        for (int iters = 1; iters <= 12; iters++) {
+        for (int iters = 1; iters <= (test_quick() ? 6 : 12); iters++) {
             mutinf_kmeans *km = new_km((int32_t)k);
             assert_status(mutinf_kmeans_set_init_centroids(km, c0, k, d, d, 1), MUTINF_OK);
             assert_status(mutinf_kmeans_set_tol(km, 0.0), MUTINF_OK);
@@ -385,7 +388,7 @@ static void test_exact_1d_large(void **state)
     assert_memory_equal(c1, c2, sizeof(c1));
     assert_memory_equal(&i1, &i2, sizeof(i1));
     assert_status(mutinf_kmeans_set_algorithm(km, MUTINF_KMEANS_ALGORITHM_LLOYD), MUTINF_OK);
-    assert_status(mutinf_kmeans_set_n_init(km, 5), MUTINF_OK);
+    assert_status(mutinf_kmeans_set_n_init(km, test_quick() ? 2 : 5), MUTINF_OK);
     assert_status(mutinf_kmeans_fit(km, x, n, 1, 1, 1, l3), MUTINF_OK);
     assert_status(mutinf_kmeans_inertia(km, &il), MUTINF_OK);
     assert_true(i1 <= il * (1 + 1e-12));
@@ -402,9 +405,10 @@ static void test_threads_identical(void **state)
 {
     (void)state;
     const int64_t shapes[][3] = {{5000, 3, 9}, {4000, 16, 20}, {3000, 128, 64}, {2000, 40, 7}};
+    const int64_t quick[][3] = {{800, 3, 9}, {600, 16, 20}, {300, 80, 40}, {400, 40, 7}};
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
-        int64_t n = shapes[s][0], d = shapes[s][1], k = shapes[s][2];
-        if (test_quick()) n /= 4;
+        const int64_t *sh = test_quick() ? quick[s] : shapes[s];
+        int64_t n = sh[0], d = sh[1], k = sh[2];
         double *x = malloc((size_t)(n * d) * sizeof(double));
         test_fill_normal(x, (size_t)(n * d), 400 + s);
         for (int is_f32 = 0; is_f32 < 2; is_f32++) {

@@ -165,10 +165,17 @@ static double floor_seconds(const double *x, int64_t n, int64_t d, int64_t k, co
     return median(tg, repeats) + median(tr, repeats);
 }
 
+/* With arguments, only the named cases run (shape names, or "d1"). */
+static int wanted(int argc, char **argv, const char *name)
+{
+    if (argc < 2) return 1;
+    for (int a = 1; a < argc; a++)
+        if (strcmp(argv[a], name) == 0) return 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
     const char *dir = getenv("MUTINF_BENCH_DIR");
     if (dir == NULL) {
         fprintf(stderr, "bench/kmeans: set MUTINF_BENCH_DIR (run it through bench/run kmeans)\n");
@@ -192,7 +199,9 @@ int main(int argc, char **argv)
         return 1;
     }
     fprintf(js, "{\"n1\": %d, \"n2\": %d, \"repeats\": %d, \"shapes\": [\n", N1, N2, repeats);
+    int first_written = 1;
     for (int s = 0; s < n_shapes; s++) {
+        if (!wanted(argc, argv, shapes[s].name)) continue;
         int64_t n = shapes[s].n, d = shapes[s].d, k = shapes[s].k;
         double *x = malloc((size_t)(n * d) * sizeof(double));
         float *x32 = malloc((size_t)(n * d) * sizeof(float));
@@ -208,8 +217,9 @@ int main(int argc, char **argv)
         write_npy(dir, name, x, n, d);
         snprintf(name, sizeof(name), "C0_%s.npy", shapes[s].name);
         write_npy(dir, name, C0, k, d);
-        fprintf(js, "  {\"name\": \"%s\", \"n\": %lld, \"d\": %lld, \"k\": %lld", shapes[s].name,
-                (long long)n, (long long)d, (long long)k);
+        fprintf(js, "%s  {\"name\": \"%s\", \"n\": %lld, \"d\": %lld, \"k\": %lld",
+                first_written ? "" : ",\n", shapes[s].name, (long long)n, (long long)d,
+                (long long)k);
         double lib_f64 = 0.0;
         for (int is_f32 = 0; is_f32 < 2; is_f32++) {
             const void *data = is_f32 ? (const void *)x32 : (const void *)x;
@@ -238,14 +248,15 @@ int main(int argc, char **argv)
             }
             fprintf(js, ", \"init_ms\": %.6f", 1e3 * (median(tp, repeats) - median(tg, repeats)));
         }
-        fprintf(js, "}%s\n", s + 1 < n_shapes ? "," : "");
+        fprintf(js, "}");
+        first_written = 0;
         free(x);
         free(x32);
         free(C0);
     }
-    fprintf(js, "  ],\n");
+    fprintf(js, "\n  ]");
     /* One-dimensional data: a mixture, as a unit's activations might look. */
-    {
+    if (wanted(argc, argv, "d1")) {
         int64_t n = 1000000, k = 64;
         double *x = malloc((size_t)n * sizeof(double));
         for (int64_t i = 0; i < n; i++) {
@@ -268,11 +279,12 @@ int main(int argc, char **argv)
             mutinf_kmeans_destroy(km);
         }
         fprintf(js,
-                "  \"d1\": {\"name\": \"n1m_d1_k64\", \"k\": %lld, \"fit_ms\": %.6f, "
-                "\"inertia\": %.17g}\n}\n",
+                ",\n  \"d1\": {\"name\": \"n1m_d1_k64\", \"k\": %lld, \"fit_ms\": %.6f, "
+                "\"inertia\": %.17g}",
                 (long long)k, 1e3 * median(t, repeats), inertia);
         free(x);
     }
+    fprintf(js, "\n}\n");
     fclose(js);
     return 0;
 }

@@ -44,6 +44,7 @@ void mutinf__km_make_plan(mutinf__km_plan *plan, int64_t n, int64_t d, int64_t k
     int64_t kd = k * d;
     plan->threads = threads < 1 ? 1 : threads;
     plan->super_rows = 0;
+    plan->ksub = k;
     /* Distance block of chunk x k doubles within ~256 KiB (L2). */
     int64_t target = clamp64(32768 / k, 64, 512);
     if (d <= MUTINF__KM_DIRECT_MAX_D) {
@@ -57,6 +58,14 @@ void mutinf__km_make_plan(mutinf__km_plan *plan, int64_t n, int64_t d, int64_t k
         } else if (small >= 48) {
             plan->mode = MUTINF__KM_FUSED;
             plan->chunk = small < target ? small : target;
+        } else if (MUTINF__BLAS_SMALL / (64.0 * (double)d) >= 8.0) {
+            /* Large k: 64-row chunks against a few centroids per GEMM call,
+             * each call below the single-thread bound, so the whole pass
+             * (GEMMs, arg-min, sums) stays in the library's parallel loop
+             * instead of waking BLAS threads for every panel. */
+            plan->mode = MUTINF__KM_FUSED;
+            plan->chunk = 64;
+            plan->ksub = (int64_t)(MUTINF__BLAS_SMALL / (64.0 * (double)d)) / 4 * 4;
         } else {
             plan->mode = MUTINF__KM_SPLIT;
             plan->chunk = 128;
@@ -229,14 +238,20 @@ direct_labels(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT,
 /* Distances (up to the per-row constant |x|^2) of rows [r0, r0+m) into the
  * k x m column-major block G (G[j + i*ld]); returns the status of the GEMM. */
 static mutinf_status gemm_block(const mutinf__km_data *X, const mutinf__km_work *w, int64_t k,
-                                int64_t r0, int64_t m, void *G)
+                                int64_t ksub, int64_t r0, int64_t m, void *G)
 {
     int64_t d = X->d;
-    if (X->x64 != NULL)
-        return mutinf__gemm('T', 'N', k, m, d, 1.0, w->cpack, d, X->x64 + r0 * d, d, 0.0,
-                            (double *)G, k);
-    return mutinf__sgemm('T', 'N', k, m, d, 1.0f, w->cpack32, d, X->x32 + r0 * d, d, 0.0f,
-                         (float *)G, k);
+    mutinf_status st = MUTINF_OK;
+    for (int64_t j0 = 0; j0 < k && st == MUTINF_OK; j0 += ksub) {
+        int64_t kb = k - j0 < ksub ? k - j0 : ksub;
+        if (X->x64 != NULL)
+            st = mutinf__gemm('T', 'N', kb, m, d, 1.0, w->cpack + j0 * d, d, X->x64 + r0 * d, d,
+                              0.0, (double *)G + j0, k);
+        else
+            st = mutinf__sgemm('T', 'N', kb, m, d, 1.0f, w->cpack32 + j0 * d, d, X->x32 + r0 * d, d,
+                               0.0f, (float *)G + j0, k);
+    }
+    return st;
 }
 
 /* Arg-min over the k centroids of one row of a distance block, lowest
@@ -394,7 +409,7 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__
             direct_labels(X, c0, m, w->cpack, kp, (int32_t *)scratch);
             G = scratch;
         } else if (plan->mode == MUTINF__KM_FUSED) {
-            mutinf_status st = gemm_block(X, w, k, c0, m, scratch);
+            mutinf_status st = gemm_block(X, w, k, plan->ksub, c0, m, scratch);
             if (st != MUTINF_OK) return st;
             G = scratch;
         } else {
@@ -474,7 +489,7 @@ mutinf_status mutinf__km_assign(const mutinf__km_data *X, const mutinf__km_plan 
         for (int64_t s0 = 0; s0 < n && status == MUTINF_OK; s0 += plan->super_rows) {
             int64_t s1 = s0 + plan->super_rows < n ? s0 + plan->super_rows : n;
             /* Large GEMM outside the parallel region: BLAS may use its threads. */
-            status = gemm_block(X, w, k, s0, s1 - s0,
+            status = gemm_block(X, w, k, k, s0, s1 - s0,
                                 X->x64 != NULL ? (void *)w->gbuf : (void *)w->gbuf32);
             if (status != MUTINF_OK) break;
             /* The argmin and the sums run on this thread: between two

@@ -41,6 +41,8 @@ typedef struct mutinf__km_plan {
     int64_t block_rows; /* rows per accumulation block (a multiple of chunk) */
     int64_t n_blocks;
     int64_t super_rows; /* rows per BLAS-threaded GEMM in split mode */
+    int64_t ksub;       /* centroids per GEMM call (k, or fewer to stay below
+                           MUTINF__BLAS_SMALL in the fused mode) */
 } mutinf__km_plan;
 
 #define MUTINF__KM_DIRECT 0 /* exact (x - c)^2 loop, no BLAS: small d */

@@ -470,14 +470,16 @@ static void test_distance_modes_agree(void **state)
         test_fill_normal(x, (size_t)(n * d), 900 + s);
         test_fill_normal(c, (size_t)(k * d), 950 + s);
         mutinf__km_data X = {x, NULL, n, d};
-        int32_t *lab[3];
-        double *sums[3];
-        int64_t *counts[3];
+        int32_t *lab[4];
+        double *sums[4];
+        int64_t *counts[4];
         int first = d <= 8 ? 0 : 1; /* the direct kernel serves d <= 8 only */
-        for (int mode = first; mode < 3; mode++) {
+        /* mode 3: fused, with the centroids split over several GEMM calls */
+        for (int mode = first; mode < 4; mode++) {
             mutinf__km_plan plan;
             mutinf__km_make_plan(&plan, n, d, k, 2);
-            plan.mode = mode;
+            plan.mode = mode == 3 ? MUTINF__KM_FUSED : mode;
+            plan.ksub = mode == 3 ? 4 : k;
             plan.chunk = 64;
             plan.block_rows = 128;
             plan.n_blocks = (n + 127) / 128;
@@ -508,15 +510,15 @@ static void test_distance_modes_agree(void **state)
                     bj = (int32_t)j;
                 }
             }
-            for (int mode = first; mode < 3; mode++)
+            for (int mode = first; mode < 4; mode++)
                 assert_int_equal(lab[mode][i], bj);
         }
-        for (int mode = first + 1; mode < 3; mode++) {
+        for (int mode = first + 1; mode < 4; mode++) {
             assert_memory_equal(counts[mode], counts[first], (size_t)k * sizeof(int64_t));
             /* same labels, same block order: bit-identical sums */
             assert_memory_equal(sums[mode], sums[first], (size_t)(k * d) * sizeof(double));
         }
-        for (int mode = first; mode < 3; mode++) {
+        for (int mode = first; mode < 4; mode++) {
             free(lab[mode]);
             free(sums[mode]);
             free(counts[mode]);

@@ -120,8 +120,8 @@ for sh in res["shapes"]:
         print(f"shape={name} phase=init libmutinf_ms={sh['init_ms']:.3f} peer=sklearn "
               f"peer_ms={1e3 * t:.3f} speedup={1e3 * t / sh['init_ms']:.3f}", flush=True)
 
-d1 = res["d1"]
-if KMeans is not None:
+d1 = res.get("d1")
+if d1 is not None and KMeans is not None:
     X1 = np.load(os.path.join(bench_dir, "X1.npy"))
     times, inertia = [], None
     for _ in range(max(1, min(R, 3))):

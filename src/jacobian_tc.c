@@ -27,11 +27,13 @@
  *   mutinf__gaussian_tc_ws(), which applies the SVD rank rules and may use
  *   BLAS threads.
  *
- * - larger m: one sample at a time, outside any parallel region, the
- *   covariance by BLAS dsyrk with BLAS threads (directly on the caller's
+ * - larger m: the covariance by BLAS dsyrk (directly on the caller's
  *   memory when one stride is 1), then the same ratio of pivots with LAPACK
  *   dpotrf and the same acceptance rule; mutinf__gaussian_tc_ws() for the
- *   pairwise matrix, strict_rank and samples that miss the rule.
+ *   pairwise matrix, strict_rank and samples that miss the rule.  One
+ *   sample at a time outside any parallel region, BLAS using its threads;
+ *   in parallel over samples only when mutinf__blas_is_sequential() says
+ *   BLAS cannot start threads of its own there (STYLE.md).
  *
  * Determinism: per-sample values depend on their sample only; the batch
  * sums run over chunks of samples (their size depends on the shape only)
@@ -39,6 +41,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #ifdef _OPENMP
@@ -697,32 +700,172 @@ static mutinf_status ordered_tc(const jac_ctx *c, double *C, int64_t ldc, double
     return MUTINF_OK;
 }
 
-/* Large m: BLAS for the covariance, one sample at a time with BLAS
- * threads; the ratio of pivots when the units are in partition order,
- * gauss_tc (rank rules, pairwise, strict rank) otherwise or when a pivot
- * misses its guard. */
-static mutinf_status blas_path(const jac_ctx *c, double *tcs, double *pw_chunks)
+/* How the BLAS path reads the batch. */
+typedef struct {
+    char trans;      /* 'T': rows with column stride 1; 'N': row stride 1; 0: packed */
+    int64_t lda, dc; /* leading dimension of the direct product; covariance order */
+    int ordered;     /* the modules are units 0..m-1 in increasing order */
+    int quick;       /* TC alone, no strict rank: the ratio of pivots */
+    size_t work;     /* doubles of block workspace */
+} large_plan;
+
+/* Buffers of one thread of the BLAS path. */
+typedef struct {
+    double *cov, *gwork, *pwtmp, *jc, *cp;
+    int *exps;
+} large_ws;
+
+static void large_ws_free(large_ws *w)
+{
+    mutinf__free(w->cov);
+    mutinf__free(w->gwork);
+    mutinf__free(w->pwtmp);
+    mutinf__free(w->exps);
+    mutinf__free(w->jc);
+    mutinf__free(w->cp);
+    memset(w, 0, sizeof *w);
+}
+
+static mutinf_status large_ws_alloc(const jac_ctx *c, const large_plan *pl, large_ws *w)
+{
+    memset(w, 0, sizeof *w);
+    w->cov = mutinf__alloc((size_t)(pl->dc * pl->dc), sizeof(double), 0, "covariance");
+    w->gwork = w->cov ? mutinf__alloc(pl->work, sizeof(double), 0, "block workspace") : NULL;
+    w->pwtmp = w->gwork ? mutinf__alloc((size_t)(c->K * c->K), sizeof(double), 0, "pairwise")
+                        : NULL;
+    w->exps = w->pwtmp ? mutinf__alloc((size_t)c->m, sizeof(int), 0, "row scales") : NULL;
+    if (w->exps == NULL) {
+        large_ws_free(w);
+        return MUTINF_ERR_OUT_OF_MEMORY;
+    }
+    return MUTINF_OK;
+}
+
+/* One sample on the BLAS path: *tc, and the pairwise values in w->pwtmp
+ * when they are wanted. */
+static mutinf_status large_sample(const jac_ctx *c, const large_plan *pl, large_ws *w, int64_t b,
+                                  double *tc)
+{
+    const mutinf__view *v = c->v;
+    const int64_t d = v->dim[1], n = v->dim[2], m = c->m, K = c->K;
+    const double noise = c->o->noise_var;
+    double *pw = c->want_pairwise ? w->pwtmp : NULL, *cov = w->cov;
+    mutinf_status st = MUTINF_OK;
+    if (pl->trans) {
+        const double *a = (const double *)v->data + b * v->stride[0];
+        st = mutinf__syrk(pl->trans, d, n, 1.0, a, pl->lda, 0.0, cov, d);
+        if (st != MUTINF_OK)
+            return st;
+        /* Trust the unscaled product only where no square can have under-
+         * or overflowed (0 may be an underflow). */
+        int direct = 1;
+        for (int64_t r = 0; r < m && direct; r++) {
+            double x = cov[c->p->units[r] * (d + 1)];
+            direct = x >= 0x1p-900 && x <= 0x1p900;
+        }
+        if (direct) {
+            for (int64_t u = 0; u < d; u++)
+                cov[u * (d + 1)] += noise;
+            st = MUTINF_ERR_NUMERICAL;
+            if (pl->quick && pl->ordered) {
+                st = ordered_tc(c, cov, d, w->gwork, tc);
+            } else if (pl->quick) {
+                /* C[S,S] in partition order (lower triangle), a copy */
+                if (w->cp == NULL &&
+                    (w->cp = mutinf__alloc((size_t)(m * m), sizeof(double), 0, "covariance")) ==
+                        NULL)
+                    return MUTINF_ERR_OUT_OF_MEMORY;
+                const int64_t *u = c->p->units;
+                for (int64_t j = 0; j < m; j++)
+                    for (int64_t i = j; i < m; i++)
+                        w->cp[i + j * m] =
+                            u[i] >= u[j] ? cov[u[i] + u[j] * d] : cov[u[j] + u[i] * d];
+                st = ordered_tc(c, w->cp, m, w->gwork, tc);
+            }
+            if (st != MUTINF_ERR_NUMERICAL)
+                return st;
+            if (pl->quick && pl->ordered) { /* ordered_tc consumed the matrix */
+                st = mutinf__syrk(pl->trans, d, n, 1.0, a, pl->lda, 0.0, cov, d);
+                if (st != MUTINF_OK)
+                    return st;
+                for (int64_t u = 0; u < d; u++)
+                    cov[u * (d + 1)] += noise;
+            }
+            return mutinf__gaussian_tc_ws(cov, d, c->p, c->o, tc, pw, w->gwork);
+        }
+    }
+    /* Packed: rows in partition order, each divided by a power of two near
+     * its largest entry. */
+    if (w->jc == NULL) {
+        w->jc = mutinf__alloc((size_t)m * (size_t)n, sizeof(double), 0, "packed Jacobian");
+        if (w->jc == NULL)
+            return MUTINF_ERR_OUT_OF_MEMORY;
+    }
+    if (w->cp == NULL &&
+        (w->cp = mutinf__alloc((size_t)(m * m), sizeof(double), 0, "covariance")) == NULL)
+        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (mutinf__jac_row_scales(v, b, c->p->units, m, noise, w->exps))
+        return fail_non_finite(c, b);
+    for (int64_t r = 0; r < m; r++) { /* column-major m x n: column j is input j */
+        double inv = mutinf__jac_pow2(-w->exps[r]);
+        for (int64_t j = 0; j < n; j++)
+            w->jc[r + j * m] = mutinf__view_at3(v, b, c->p->units[r], j) * inv;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        st = mutinf__syrk('N', m, n, 1.0, w->jc, m, 0.0, w->cp, m);
+        if (st != MUTINF_OK)
+            return st;
+        for (int64_t u = 0; u < m; u++)
+            w->cp[u * (m + 1)] += ldexp(noise, -2 * w->exps[u]);
+        if (pass == 0 && pl->quick) {
+            st = ordered_tc(c, w->cp, m, w->gwork, tc);
+            if (st != MUTINF_ERR_NUMERICAL)
+                return st;
+            continue; /* consumed: recompute, then the rank rules */
+        }
+        st = mutinf__gaussian_tc_ws(w->cp, m, c->pp, c->o, tc, pw, w->gwork);
+        if (st == MUTINF_OK && pw != NULL) {
+            for (int64_t k = 0; k < K; k++) {
+                double h = pw[k * K + k];
+                if (h != -INFINITY)
+                    pw[k * K + k] =
+                        2.0 * h - (double)(c->pp->offsets[k + 1] - c->pp->offsets[k]) * LN_2PIE;
+            }
+            pairwise_unscale(c, w->exps, pw);
+        }
+        break;
+    }
+    return st;
+}
+
+/* The first failure of a parallel loop, by sample, re-raised on the
+ * calling thread (the message is thread-local). */
+typedef struct {
+    int64_t sample; /* -1: none */
+    mutinf_status status;
+    char message[512];
+} first_error;
+
+/* Large m: BLAS for the covariance.  With a BLAS that cannot start threads
+ * of its own inside a parallel region (sequential or OpenMP OpenBLAS, or one
+ * BLAS thread), samples run in parallel over chunks with one BLAS thread
+ * each; otherwise one sample at a time with BLAS threads.  Pairwise sums
+ * per chunk in sample order either way, so both give the same bits. */
+static mutinf_status blas_path(const jac_ctx *c, int nthreads, double *tcs, double *pw_chunks)
 {
     const mutinf__view *v = c->v;
     const int64_t B = v->dim[0], d = v->dim[1], n = v->dim[2], m = c->m, K = c->K;
-    const double noise = c->o->noise_var;
-    /* Direct: row-major rows (column stride 1) or column-major (row stride 1). */
-    char trans = 0;
-    int64_t lda = 0;
+    large_plan pl = {0, 0, 0, 1, !c->want_pairwise && !c->o->strict_rank, 0};
     if (!v->is_f32 && v->stride[2] == 1 && v->stride[1] >= n && v->stride[1] > 0) {
-        trans = 'T';
-        lda = v->stride[1];
+        pl.trans = 'T';
+        pl.lda = v->stride[1];
     } else if (!v->is_f32 && v->stride[1] == 1 && v->stride[2] >= d && v->stride[2] > 0) {
-        trans = 'N';
-        lda = v->stride[2];
+        pl.trans = 'N';
+        pl.lda = v->stride[2];
     }
-    /* The direct covariance has the units in partition order when the
-     * modules are 0..m-1 in increasing order. */
-    int ordered = 1;
-    for (int64_t r = 0; r < m && ordered; r++)
-        ordered = c->p->units[r] == r;
-    const int quick = !c->want_pairwise && !c->o->strict_rank;
-    int64_t dc = trans ? d : m; /* order of the covariance buffer */
+    for (int64_t r = 0; r < m && pl.ordered; r++)
+        pl.ordered = c->p->units[r] == r;
+    pl.dc = pl.trans ? d : m;
     int64_t bmax = 0;
     for (int64_t k = 0; k < K; k++)
         bmax = c->pp->offsets[k + 1] - c->pp->offsets[k] > bmax
@@ -730,121 +873,63 @@ static mutinf_status blas_path(const jac_ctx *c, double *tcs, double *pw_chunks)
                    : bmax;
     size_t gsize = mutinf__gaussian_tc_work_size(c->p, c->want_pairwise);
     size_t bsize = (size_t)(bmax * bmax + 3 * m);
-    double *cov = mutinf__alloc((size_t)(dc * dc), sizeof *cov, 0, "covariance");
-    double *gwork = cov ? mutinf__alloc(gsize > bsize ? gsize : bsize, sizeof *gwork, 0,
-                                        "block workspace")
-                        : NULL;
-    double *pwtmp = gwork ? mutinf__alloc((size_t)(K * K), sizeof *pwtmp, 0, "pairwise") : NULL;
-    int *exps = pwtmp ? mutinf__alloc((size_t)m, sizeof *exps, 0, "row scales") : NULL;
-    double *jc = NULL, *cp = NULL;
-    mutinf_status st = exps ? MUTINF_OK : MUTINF_ERR_OUT_OF_MEMORY;
-    for (int64_t b = 0; b < B && st == MUTINF_OK; b++) {
-        double *pw = c->want_pairwise ? pwtmp : NULL;
-        int direct = 0;
-        const double *a = trans ? (const double *)v->data + b * v->stride[0] : NULL;
-        if (trans) {
-            st = mutinf__syrk(trans, d, n, 1.0, a, lda, 0.0, cov, d);
-            if (st != MUTINF_OK)
-                break;
-            /* Trust the unscaled product only where no square can have
-             * under- or overflowed. */
-            direct = 1;
-            for (int64_t r = 0; r < m && direct; r++) {
-                double x = cov[c->p->units[r] * (d + 1)];
-                direct = x >= 0x1p-900 && x <= 0x1p900; /* 0 may be an underflow */
-            }
-            if (direct) {
-                for (int64_t u = 0; u < d; u++)
-                    cov[u * (d + 1)] += noise;
-                st = MUTINF_ERR_NUMERICAL;
-                if (quick && ordered) {
-                    st = ordered_tc(c, cov, d, gwork, &tcs[b]);
-                } else if (quick) {
-                    /* C[S,S] in partition order (lower triangle), a copy */
-                    if (cp == NULL &&
-                        (cp = mutinf__alloc((size_t)(m * m), sizeof *cp, 0, "covariance")) == NULL) {
-                        st = MUTINF_ERR_OUT_OF_MEMORY;
-                        break;
+    pl.work = gsize > bsize ? gsize : bsize;
+
+    const int64_t n_chunks = (B + c->chunk - 1) / c->chunk;
+    if (!mutinf__blas_is_sequential() || nthreads > n_chunks)
+        nthreads = mutinf__blas_is_sequential() ? (int)n_chunks : 1;
+    large_ws *ws = mutinf__alloc((size_t)nthreads, sizeof *ws, 1, "thread workspaces");
+    first_error *errs = ws ? mutinf__alloc((size_t)nthreads, sizeof *errs, 0, "errors") : NULL;
+    mutinf_status st = errs ? MUTINF_OK : MUTINF_ERR_OUT_OF_MEMORY;
+    for (int t = 0; t < nthreads && st == MUTINF_OK; t++)
+        st = large_ws_alloc(c, &pl, &ws[t]);
+    /* One parallel region, or rounds between which the progress callback
+     * runs (every chunk when serial). */
+    const int64_t round =
+        c->o->progress == NULL ? n_chunks : (nthreads > 1 ? ROUND_CHUNKS : 1);
+    for (int64_t r0 = 0; r0 < n_chunks && st == MUTINF_OK; r0 += round) {
+        int64_t r1 = r0 + round < n_chunks ? r0 + round : n_chunks;
+        for (int t = 0; t < nthreads; t++)
+            errs[t].sample = -1;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads) if (nthreads > 1)
+        for (int64_t ch = r0; ch < r1; ch++) {
+            int tid = 0;
+#ifdef _OPENMP
+            tid = omp_get_thread_num();
+#endif
+            first_error *e = &errs[tid];
+            int64_t s1 = (ch + 1) * c->chunk < B ? (ch + 1) * c->chunk : B;
+            for (int64_t b = ch * c->chunk; b < s1; b++) {
+                if (e->sample >= 0 && e->sample < b)
+                    break;
+                mutinf_status sst = large_sample(c, &pl, &ws[tid], b, &tcs[b]);
+                if (sst != MUTINF_OK) {
+                    if (e->sample < 0 || b < e->sample) {
+                        e->sample = b;
+                        e->status = sst;
+                        snprintf(e->message, sizeof e->message, "%s",
+                                 mutinf_last_error_message());
                     }
-                    const int64_t *u = c->p->units;
-                    for (int64_t j = 0; j < m; j++)
-                        for (int64_t i = j; i < m; i++)
-                            cp[i + j * m] = u[i] >= u[j] ? cov[u[i] + u[j] * d] : cov[u[j] + u[i] * d];
-                    st = ordered_tc(c, cp, m, gwork, &tcs[b]);
-                }
-                if (st == MUTINF_ERR_NUMERICAL) {
-                    if (quick && ordered) {
-                        /* ordered_tc consumed the matrix */
-                        st = mutinf__syrk(trans, d, n, 1.0, a, lda, 0.0, cov, d);
-                        for (int64_t u = 0; u < d && st == MUTINF_OK; u++)
-                            cov[u * (d + 1)] += noise;
-                    } else {
-                        st = MUTINF_OK;
-                    }
-                    if (st == MUTINF_OK)
-                        st = mutinf__gaussian_tc_ws(cov, d, c->p, c->o, &tcs[b], pw, gwork);
-                }
-            }
-        }
-        if (!direct && st == MUTINF_OK) {
-            if (jc == NULL) {
-                jc = mutinf__alloc((size_t)m * (size_t)n, sizeof *jc, 0, "packed Jacobian");
-                if (jc != NULL && cp == NULL)
-                    cp = mutinf__alloc((size_t)(m * m), sizeof *cp, 0, "covariance");
-                if (jc == NULL || cp == NULL) {
-                    st = MUTINF_ERR_OUT_OF_MEMORY;
                     break;
                 }
-            }
-            if (mutinf__jac_row_scales(v, b, c->p->units, m, noise, exps)) {
-                st = fail_non_finite(c, b);
-                break;
-            }
-            /* Column-major m x n: column j of the packing is input j. */
-            for (int64_t r = 0; r < m; r++) {
-                double inv = mutinf__jac_pow2(-exps[r]);
-                for (int64_t j = 0; j < n; j++)
-                    jc[r + j * m] = mutinf__view_at3(v, b, c->p->units[r], j) * inv;
-            }
-            for (int pass = 0; pass < 2 && st == MUTINF_OK; pass++) {
-                st = mutinf__syrk('N', m, n, 1.0, jc, m, 0.0, cp, m);
-                if (st != MUTINF_OK)
-                    break;
-                for (int64_t u = 0; u < m; u++)
-                    cp[u * (m + 1)] += ldexp(noise, -2 * exps[u]);
-                if (pass == 0 && quick) {
-                    st = ordered_tc(c, cp, m, gwork, &tcs[b]);
-                    if (st != MUTINF_ERR_NUMERICAL)
-                        break;
-                    st = MUTINF_OK; /* consumed: recompute, then the rank rules */
-                    continue;
-                }
-                st = mutinf__gaussian_tc_ws(cp, m, c->pp, c->o, &tcs[b], pw, gwork);
-                if (st == MUTINF_OK && pw != NULL) {
-                    for (int64_t k = 0; k < K; k++) {
-                        double h = pw[k * K + k];
-                        if (h != -INFINITY)
-                            pw[k * K + k] = 2.0 * h - (double)(c->pp->offsets[k + 1] -
-                                                               c->pp->offsets[k]) *
-                                                          LN_2PIE;
-                    }
-                    pairwise_unscale(c, exps, pw);
-                }
-                break;
+                if (pw_chunks != NULL)
+                    for (int64_t i = 0; i < K * K; i++)
+                        pw_chunks[ch * K * K + i] += ws[tid].pwtmp[i];
             }
         }
-        if (st == MUTINF_OK && pw != NULL)
-            for (int64_t i = 0; i < K * K; i++)
-                pw_chunks[(b / c->chunk) * K * K + i] += pw[i];
+        int best = -1;
+        for (int t = 0; t < nthreads; t++)
+            if (errs[t].sample >= 0 && (best < 0 || errs[t].sample < errs[best].sample))
+                best = t;
+        if (best >= 0)
+            st = mutinf__fail(errs[best].status, "%s", errs[best].message);
         if (st == MUTINF_OK)
-            st = report_progress(c->o, b + 1, B);
+            st = report_progress(c->o, r1 * c->chunk < B ? r1 * c->chunk : B, B);
     }
-    mutinf__free(cov);
-    mutinf__free(gwork);
-    mutinf__free(pwtmp);
-    mutinf__free(exps);
-    mutinf__free(jc);
-    mutinf__free(cp);
+    for (int t = 0; ws != NULL && t < nthreads; t++)
+        large_ws_free(&ws[t]);
+    mutinf__free(ws);
+    mutinf__free(errs);
     return st;
 }
 
@@ -951,7 +1036,7 @@ mutinf_status mutinf_jacobians_total_correlation(const mutinf_jacobians *jacobia
     if (m <= PLAIN_MAX_UNITS)
         st = plain_path(&c, mutinf__thread_count(options), tcs, flags, pw_chunks);
     else
-        st = blas_path(&c, tcs, pw_chunks);
+        st = blas_path(&c, mutinf__thread_count(options), tcs, pw_chunks);
 
     double mean = 0.0, se = 0.0;
     int64_t n_inf = 0;

@@ -14,7 +14,10 @@
 #include "linalg.h"
 
 /* BLAS integers: OpenBLAS and netlib LAPACKE on Debian use 32-bit ints. */
-static int fits_blas(int64_t v) { return v >= 0 && v <= INT_MAX; }
+static int fits_blas(int64_t v)
+{
+    return v >= 0 && v <= INT_MAX;
+}
 
 static mutinf_status check_sizes(const char *what, int n, const int64_t *v)
 {
@@ -33,8 +36,7 @@ int mutinf__blas_is_sequential(void)
      * thread on its own. */
     static int cached = -1;
     int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (c >= 0)
-        return c;
+    if (c >= 0) return c;
     int (*get_parallel)(void) = NULL;
     int (*get_threads)(void) = NULL;
     *(void **)&get_parallel = dlsym(RTLD_DEFAULT, "openblas_get_parallel");
@@ -53,41 +55,35 @@ mutinf_status mutinf__syrk(char trans, int64_t n, int64_t k, double alpha, const
 {
     const int64_t sizes[] = {n, k, lda, ldc};
     mutinf_status st = check_sizes("dsyrk", 4, sizes);
-    if (st != MUTINF_OK)
-        return st;
-    if (n == 0)
-        return MUTINF_OK;
-    cblas_dsyrk(CblasColMajor, CblasLower, trans == 'N' ? CblasNoTrans : CblasTrans, (int)n,
-                (int)k, alpha, A, (int)(lda > 0 ? lda : 1), beta, C, (int)(ldc > 0 ? ldc : 1));
+    if (st != MUTINF_OK) return st;
+    if (n == 0) return MUTINF_OK;
+    cblas_dsyrk(CblasColMajor, CblasLower, trans == 'N' ? CblasNoTrans : CblasTrans, (int)n, (int)k,
+                alpha, A, (int)(lda > 0 ? lda : 1), beta, C, (int)(ldc > 0 ? ldc : 1));
     return MUTINF_OK;
 }
 
-mutinf_status mutinf__gemm(char transa, char transb, int64_t m, int64_t n, int64_t k,
-                           double alpha, const double *A, int64_t lda, const double *B,
-                           int64_t ldb, double beta, double *C, int64_t ldc)
+mutinf_status mutinf__gemm(char transa, char transb, int64_t m, int64_t n, int64_t k, double alpha,
+                           const double *A, int64_t lda, const double *B, int64_t ldb, double beta,
+                           double *C, int64_t ldc)
 {
     const int64_t sizes[] = {m, n, k, lda, ldb, ldc};
     mutinf_status st = check_sizes("dgemm", 6, sizes);
-    if (st != MUTINF_OK)
-        return st;
-    if (m == 0 || n == 0)
-        return MUTINF_OK;
+    if (st != MUTINF_OK) return st;
+    if (m == 0 || n == 0) return MUTINF_OK;
     cblas_dgemm(CblasColMajor, transa == 'N' ? CblasNoTrans : CblasTrans,
                 transb == 'N' ? CblasNoTrans : CblasTrans, (int)m, (int)n, (int)k, alpha, A,
                 (int)(lda > 0 ? lda : 1), B, (int)(ldb > 0 ? ldb : 1), beta, C, (int)ldc);
     return MUTINF_OK;
 }
 
-mutinf_status mutinf__sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k,
-                            float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
-                            float beta, float *C, int64_t ldc)
+mutinf_status mutinf__sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha,
+                            const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                            float *C, int64_t ldc)
 {
     const int64_t sizes[] = {m, n, k, lda, ldb, ldc};
     mutinf_status st = check_sizes("sgemm", 6, sizes);
-    if (st != MUTINF_OK)
-        return st;
-    if (m == 0 || n == 0)
-        return MUTINF_OK;
+    if (st != MUTINF_OK) return st;
+    if (m == 0 || n == 0) return MUTINF_OK;
     cblas_sgemm(CblasColMajor, transa == 'N' ? CblasNoTrans : CblasTrans,
                 transb == 'N' ? CblasNoTrans : CblasTrans, (int)m, (int)n, (int)k, alpha, A,
                 (int)(lda > 0 ? lda : 1), B, (int)(ldb > 0 ? ldb : 1), beta, C, (int)ldc);
@@ -107,18 +103,25 @@ double mutinf__rank_tol(double rank_tol, int64_t n)
 }
 
 /* 1-norm of a symmetric matrix from its lower triangle (dpocon needs the
- * norm of the matrix before factorization). */
-static double sym_norm1_lower(int64_t n, const double *A, int64_t lda)
+ * norm of the matrix before factorization), in one column-order pass:
+ * entry (i, j), i > j, counts for columns j and i.  `sums` holds n doubles. */
+static double sym_norm1_lower(int64_t n, const double *A, int64_t lda, double *sums)
 {
-    double best = 0.0;
+    for (int64_t j = 0; j < n; j++)
+        sums[j] = 0.0;
     for (int64_t j = 0; j < n; j++) {
-        double col = 0.0;
-        for (int64_t i = 0; i < j; i++)
-            col += fabs(A[j + i * lda]);
-        for (int64_t i = j; i < n; i++)
-            col += fabs(A[i + j * lda]);
-        best = fmax(best, col);
+        const double *col = A + j * lda;
+        double own = fabs(col[j]);
+        for (int64_t i = j + 1; i < n; i++) {
+            double v = fabs(col[i]);
+            own += v;
+            sums[i] += v;
+        }
+        sums[j] += own;
     }
+    double best = 0.0;
+    for (int64_t j = 0; j < n; j++)
+        best = fmax(best, sums[j]);
     return best;
 }
 
@@ -130,30 +133,26 @@ mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double min_
 {
     const int64_t sizes[] = {n, lda};
     mutinf_status st = check_sizes("dpotrf", 2, sizes);
-    if (st != MUTINF_OK)
-        return st;
-    double anorm = sym_norm1_lower(n, A, lda);
-    if (!(anorm > 0.0) || !isfinite(anorm))
-        return MUTINF_ERR_NUMERICAL;
-    lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)lda);
-    if (info != 0)
-        return MUTINF_ERR_NUMERICAL;
+    if (st != MUTINF_OK) return st;
     /* A successful factorization does not prove full numerical rank: rounding
      * can leave a positive pivot where the exact matrix is singular.  The
      * condition estimate (dpocon, O(n^2)) tells a well-conditioned matrix from
      * one that only SVD can judge. */
     double stack_work[4 * RCOND_STACK_N];
-    double *work = n <= RCOND_STACK_N ? stack_work
-                                      : mutinf__alloc(4 * (size_t)n, sizeof *work, 0, "dpocon workspace");
-    if (work == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    double *work = n <= RCOND_STACK_N
+                       ? stack_work
+                       : mutinf__alloc(4 * (size_t)n, sizeof *work, 0, "dpocon workspace");
+    if (work == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
+    double anorm = sym_norm1_lower(n, A, lda, work);
+    lapack_int info = 1; /* "not positive definite" until dpotrf says otherwise */
     double rcond = 0.0;
-    info = LAPACKE_dpocon_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)lda, anorm,
-                               &rcond, work, (lapack_int *)(work + 3 * n));
-    if (work != stack_work)
-        mutinf__free(work);
-    if (info != 0 || !(rcond > min_rcond))
-        return MUTINF_ERR_NUMERICAL;
+    if (anorm > 0.0 && isfinite(anorm))
+        info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)lda);
+    if (info == 0)
+        info = LAPACKE_dpocon_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)lda, anorm,
+                                   &rcond, work, (lapack_int *)(work + 3 * n));
+    if (work != stack_work) mutinf__free(work);
+    if (info != 0 || !(rcond > min_rcond)) return MUTINF_ERR_NUMERICAL;
     double sum = 0.0;
     for (int64_t i = 0; i < n; i++)
         sum += log(A[i + i * lda]);
@@ -163,15 +162,17 @@ mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double min_
 
 static int fail_svd = 0;
 
-void mutinf__linalg_fail_svd(int n) { fail_svd = n; }
+void mutinf__linalg_fail_svd(int n)
+{
+    fail_svd = n;
+}
 
 mutinf_status mutinf__rank_logpdet(int64_t n, double *A, int64_t lda, double rtol, int64_t *rank,
                                    double *logpdet)
 {
     const int64_t sizes[] = {n, lda};
     mutinf_status st = check_sizes("dgesvd", 2, sizes);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     if (n == 0) {
         *rank = 0;
         *logpdet = 0.0;
@@ -187,8 +188,7 @@ mutinf_status mutinf__rank_logpdet(int64_t n, double *A, int64_t lda, double rto
                             (int)info);
     lapack_int lwork = (lapack_int)wq;
     double *work = mutinf__alloc((size_t)lwork + (size_t)n, sizeof *work, 0, "SVD workspace");
-    if (work == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (work == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     double *s = work + lwork;
     info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'N', 'N', ni, ni, A, ld, s, &dummy, 1, &dummy, 1,
                                work, lwork);
@@ -221,10 +221,8 @@ mutinf_status mutinf__potrf_lower(int64_t n, double *A, int64_t lda)
 {
     const int64_t sizes[] = {n, lda};
     mutinf_status st = check_sizes("dpotrf", 2, sizes);
-    if (st != MUTINF_OK)
-        return st;
-    if (n == 0)
-        return MUTINF_OK;
+    if (st != MUTINF_OK) return st;
+    if (n == 0) return MUTINF_OK;
     lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)lda);
     return info == 0 ? MUTINF_OK : MUTINF_ERR_NUMERICAL;
 }
@@ -233,10 +231,8 @@ mutinf_status mutinf__trsv_lower(char trans, int64_t n, const double *L, int64_t
 {
     const int64_t sizes[] = {n, lda};
     mutinf_status st = check_sizes("dtrsv", 2, sizes);
-    if (st != MUTINF_OK)
-        return st;
-    if (n == 0)
-        return MUTINF_OK;
+    if (st != MUTINF_OK) return st;
+    if (n == 0) return MUTINF_OK;
     cblas_dtrsv(CblasColMajor, CblasLower, trans == 'N' ? CblasNoTrans : CblasTrans, CblasNonUnit,
                 (int)n, L, (int)lda, x, 1);
     return MUTINF_OK;

@@ -323,6 +323,8 @@ static void test_exact_1d_brute_force(void **state)
         for (int64_t i = 1; i < n; i++)
             distinct += sorted[i] != sorted[i - 1];
         mutinf_kmeans *km = new_km((int32_t)k);
+        /* one thread: tiny data, and hundreds of parallel regions are slow under valgrind */
+        assert_status(mutinf_kmeans_set_threads(km, 1), MUTINF_OK);
         int32_t lab[16], lab2[16];
         /* strided view: every second element of a buffer */
         double buf[32];
@@ -405,7 +407,7 @@ static void test_threads_identical(void **state)
 {
     (void)state;
     const int64_t shapes[][3] = {{5000, 3, 9}, {4000, 16, 20}, {3000, 128, 64}, {2000, 40, 7}};
-    const int64_t quick[][3] = {{800, 3, 9}, {600, 16, 20}, {300, 80, 40}, {400, 40, 7}};
+    const int64_t quick[][3] = {{500, 3, 9}, {300, 16, 12}, {150, 64, 40}, {200, 40, 7}};
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
         const int64_t *sh = test_quick() ? quick[s] : shapes[s];
         int64_t n = sh[0], d = sh[1], k = sh[2];
@@ -423,7 +425,7 @@ static void test_threads_identical(void **state)
                 mutinf_kmeans *km = new_km((int32_t)k);
                 assert_status(mutinf_kmeans_set_threads(km, t + 1), MUTINF_OK);
                 assert_status(mutinf_kmeans_set_n_init(km, 2), MUTINF_OK);
-                assert_status(mutinf_kmeans_set_max_iter(km, 15), MUTINF_OK);
+                assert_status(mutinf_kmeans_set_max_iter(km, test_quick() ? 6 : 15), MUTINF_OK);
                 assert_status(mutinf_kmeans_set_seed(km, 99), MUTINF_OK);
                 if (is_f32)
                     assert_status(mutinf_kmeans_fit_f32(km, x32, n, d, d, 1, lab[t]), MUTINF_OK);

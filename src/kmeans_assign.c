@@ -58,14 +58,17 @@ void mutinf__km_make_plan(mutinf__km_plan *plan, int64_t n, int64_t d, int64_t k
         } else if (small >= 48) {
             plan->mode = MUTINF__KM_FUSED;
             plan->chunk = small < target ? small : target;
-        } else if (MUTINF__BLAS_SMALL / (64.0 * (double)d) >= 8.0) {
-            /* Large k: 64-row chunks against a few centroids per GEMM call,
-             * each call below the single-thread bound, so the whole pass
-             * (GEMMs, arg-min, sums) stays in the library's parallel loop
-             * instead of waking BLAS threads for every panel. */
+        } else if (sqrt(MUTINF__BLAS_SMALL / (double)d) >= 8.0) {
+            /* Large k: square-ish calls, chunk rows against as many
+             * centroids, each call below the single-thread bound, so the
+             * whole pass (GEMMs, arg-min, sums) stays in the library's
+             * parallel loop instead of waking BLAS threads for every panel
+             * (measured for n = 40000, d = k = 256: 32 x 32 beats 64 x 16,
+             * 128 x 8 and the BLAS-threaded panels). */
+            int64_t side = (int64_t)sqrt(MUTINF__BLAS_SMALL / (double)d) / 4 * 4;
             plan->mode = MUTINF__KM_FUSED;
-            plan->chunk = 64;
-            plan->ksub = (int64_t)(MUTINF__BLAS_SMALL / (64.0 * (double)d)) / 4 * 4;
+            plan->chunk = side;
+            plan->ksub = side;
         } else {
             plan->mode = MUTINF__KM_SPLIT;
             plan->chunk = 128;

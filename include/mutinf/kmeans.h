@@ -219,7 +219,8 @@ MUTINF_API mutinf_status mutinf_kmeans_set_threads(mutinf_kmeans *km, int32_t th
  * Set a progress callback (NULL, the default, for none).  During a fit it is
  * called from the calling thread after each Lloyd iteration with
  * done = iterations finished over all restarts and
- * total = n_init * max_iter (the exact d == 1 programme reports each of its
+ * total = restarts run * max_iter (n_init, or 1 with given centroids; the
+ * exact d == 1 programme reports each of its
  * k layers, total = k).  A non-zero return stops the fit, which then
  * returns ::MUTINF_ERR_CANCELLED and leaves the handle's previous fit and
  * every output untouched.

@@ -16,7 +16,7 @@
  * of reciprocals instead of divisions.  The top levels of the recursion run
  * breadth first, the sub-trees below them in parallel; every sub-problem has
  * a fixed answer, so the result does not depend on the thread count.
- * Memory: the arg-min table, 4 * k * n bytes, for the backtrack. */
+ * Memory: the arg-min table, k * n bytes (delta-coded), for the backtrack. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -258,16 +258,25 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     double *inv = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D reciprocals");
     double *Da = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D costs");
     double *Db = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D costs");
-    int32_t *J = k > 1 ? mutinf__alloc((size_t)(k - 1) * n1, sizeof(int32_t), 0,
-                                       "k-means 1-D arg-min table (4 k n bytes)")
-                       : NULL;
+    /* Arg-min rows: the current and the previous layer in full (int32), and
+     * every layer delta-coded in bytes for the backtrack (each row is
+     * non-decreasing; a step of 255 or more is escaped to a side list, at
+     * most n / 255 + 1 per layer).  A quarter of the memory of an int32
+     * table, which matters: fresh pages cost more than the programme. */
+    int32_t *Ja = mutinf__alloc(n1, sizeof(int32_t), 0, "k-means 1-D arg-min row");
+    int32_t *Jb = mutinf__alloc(n1, sizeof(int32_t), 0, "k-means 1-D arg-min row");
+    size_t esc_cap = (size_t)n / 255 + 2, layers = k > 1 ? (size_t)(k - 1) : 1;
+    uint8_t *Jd = mutinf__alloc(layers * n1, 1, 0, "k-means 1-D arg-min table (k n bytes)");
+    int32_t *Je = mutinf__alloc(layers * esc_cap, sizeof(int32_t), 0, "k-means 1-D escapes");
+    int32_t *J0 = mutinf__alloc(layers, sizeof(int32_t), 0, "k-means 1-D row starts");
     dp_node *nodes = mutinf__alloc(128, sizeof(dp_node), 0, "k-means 1-D nodes");
     dp_node *next = mutinf__alloc(128, sizeof(dp_node), 0, "k-means 1-D nodes");
-    if (!v || !S1 || !S2 || !inv || !Da || !Db || (k > 1 && !J) || !nodes || !next) {
+    if (!v || !S1 || !S2 || !inv || !Da || !Db || !Ja || !Jb || !Jd || !Je || !J0 || !nodes ||
+        !next) {
         st = MUTINF_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    if (k > 1) advise_huge(J, (size_t)(k - 1) * n1 * sizeof(int32_t));
+    advise_huge(Jd, layers * n1);
     for (int64_t i = 0; i < n; i++)
         v[i] = X->x64 != NULL ? X->x64[i] : (double)X->x32[i];
     st = sort_doubles(v, n);
@@ -298,15 +307,36 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     for (int64_t m = 2; m <= k; m++) {
         for (int64_t i = 0; i < m; i++)
             cur[i] = INFINITY; /* fewer values than clusters */
-        dp_ctx c = {S1,
-                    S2,
-                    inv,
-                    prev,
-                    cur,
-                    J + (size_t)(m - 2) * n1,
-                    m > 2 ? J + (size_t)(m - 3) * n1 : NULL,
-                    m};
+        int32_t *Jcur = (m % 2) ? Ja : Jb, *Jprev = (m % 2) ? Jb : Ja;
+        dp_ctx c = {S1, S2, inv, prev, cur, Jcur, m > 2 ? Jprev : NULL, m};
         solve_layer(&c, n, nodes, next, 128, threads);
+        /* delta-code the row (rows i < m copy row m, keeping it monotone) */
+        {
+            uint8_t *row = Jd + (size_t)(m - 2) * n1;
+            int32_t *esc = Je + (size_t)(m - 2) * esc_cap;
+            int32_t last = Jcur[m];
+            J0[m - 2] = last;
+            row[0] = 0;
+            size_t ne = 0;
+            for (int64_t i = 1; i <= n; i++) {
+                int32_t val = i < m ? Jcur[m] : Jcur[i];
+                int32_t dlt = val - last;
+                if (dlt >= 0 && dlt < 255) {
+                    row[i] = (uint8_t)dlt;
+                } else {
+                    row[i] = 255;
+                    esc[ne < esc_cap ? ne : esc_cap - 1] = dlt;
+                    ne++;
+                }
+                last = val;
+            }
+            if (ne > esc_cap) {
+                st = mutinf__fail(MUTINF_ERR_INTERNAL,
+                                  "mutinf_kmeans_fit: 1-D arg-min row %lld is not monotone",
+                                  (long long)m);
+                goto done;
+            }
+        }
         double *t = prev;
         prev = cur;
         cur = t;
@@ -321,7 +351,16 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     /* Backtrack the group boundaries; centroids are the exact group means. */
     int64_t hi = n;
     for (int64_t m = k; m >= 1; m--) {
-        int64_t lo = m == 1 ? 0 : J[(size_t)(m - 2) * n1 + (size_t)hi];
+        int64_t lo = 0;
+        if (m > 1) { /* decode J_m[hi] */
+            const uint8_t *row = Jd + (size_t)(m - 2) * n1;
+            const int32_t *esc = Je + (size_t)(m - 2) * esc_cap;
+            int64_t val = J0[m - 2];
+            size_t e = 0;
+            for (int64_t i = 1; i <= hi; i++)
+                val += row[i] == 255 ? esc[e++] : row[i];
+            lo = val;
+        }
         double s = 0.0;
         for (int64_t i = lo; i < hi; i++)
             s += v[i];
@@ -357,7 +396,11 @@ done:
     mutinf__free(inv);
     mutinf__free(Da);
     mutinf__free(Db);
-    mutinf__free(J);
+    mutinf__free(Ja);
+    mutinf__free(Jb);
+    mutinf__free(Jd);
+    mutinf__free(Je);
+    mutinf__free(J0);
     mutinf__free(nodes);
     mutinf__free(next);
     return st;

@@ -4,9 +4,6 @@
 #include <limits.h>
 #include <math.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "alloc.h"
 #include "error.h"
@@ -229,16 +226,6 @@ static mutinf_status prepare_data(const char *fn, const void *data, int32_t is_f
     return MUTINF_OK;
 }
 
-static int32_t thread_count(int32_t threads)
-{
-#ifdef _OPENMP
-    if (threads <= 0) threads = omp_get_num_procs();
-#else
-    threads = 1;
-#endif
-    return threads < 1 ? 1 : threads;
-}
-
 /* ---- distinct rows --------------------------------------------------------- */
 
 static uint64_t hash_row(const mutinf__km_data *X, int64_t i)
@@ -458,7 +445,7 @@ static mutinf_status fit_common(mutinf_kmeans *km, const void *data, int32_t is_
     mutinf_status st = prepare_data(fn, data, is_f32, n, d, rs, cs, &X, &owned);
     if (st != MUTINF_OK) return st;
 
-    int32_t threads = thread_count(km->threads);
+    int32_t threads = (int32_t)mutinf__resolve_threads(km->threads);
     double *centers = mutinf__alloc((size_t)kd, sizeof(double), 0, "k-means centroids");
     int32_t *labels = mutinf__alloc((size_t)n, sizeof(int32_t), 0, "k-means labels");
     int64_t *first = mutinf__alloc((size_t)k, sizeof(int64_t), 0, "k-means distinct rows");
@@ -535,7 +522,7 @@ static mutinf_status predict_common(const mutinf_kmeans *km, const void *data, i
     if (st != MUTINF_OK) return st;
     int64_t k = km->fit_k;
     mutinf__km_plan plan;
-    mutinf__km_make_plan(&plan, n, d, k, thread_count(km->threads));
+    mutinf__km_make_plan(&plan, n, d, k, (int32_t)mutinf__resolve_threads(km->threads));
     mutinf__km_work w;
     int32_t *labels = mutinf__alloc((size_t)n, sizeof(int32_t), 0, "k-means labels");
     if (labels == NULL) {

@@ -27,9 +27,9 @@ const struct mutinf_options mutinf__default_options = {
     .progress_payload = NULL,
 };
 
-int mutinf__thread_count(const mutinf_options *options)
+int mutinf__resolve_threads(int32_t threads)
 {
-    int t = mutinf__opts(options)->threads;
+    int t = threads;
 #ifdef _OPENMP
     if (t <= 0)
         t = omp_get_num_procs();
@@ -37,6 +37,11 @@ int mutinf__thread_count(const mutinf_options *options)
     t = 1;
 #endif
     return t < 1 ? 1 : t;
+}
+
+int mutinf__thread_count(const mutinf_options *options)
+{
+    return mutinf__resolve_threads(mutinf__opts(options)->threads);
 }
 
 double mutinf__in_units(const mutinf_options *options, double nats)

@@ -34,6 +34,9 @@ static inline const struct mutinf_options *mutinf__opts(const mutinf_options *op
 /* Number of threads for the library's own loops (resolves 0 to all cores). */
 int mutinf__thread_count(const mutinf_options *options);
 
+/* The same rule for a handle's own `threads` setting (k-means). */
+int mutinf__resolve_threads(int32_t threads);
+
 /* Converts nats to the unit the options ask for (infinities pass through). */
 double mutinf__in_units(const mutinf_options *options, double nats);
 

@@ -21,26 +21,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "mutinf/mutinf.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 static uint64_t splitmix(uint64_t *s)
 {
@@ -58,8 +40,7 @@ static void normals(double *x, size_t n, uint64_t seed)
         double v = ((double)(splitmix(&s) >> 11) + 0.5) / 9007199254740992.0;
         double r = sqrt(-2.0 * log(u));
         x[i] = r * cos(2 * M_PI * v);
-        if (i + 1 < n)
-            x[i + 1] = r * sin(2 * M_PI * v);
+        if (i + 1 < n) x[i + 1] = r * sin(2 * M_PI * v);
     }
 }
 
@@ -86,32 +67,6 @@ static double *make_data(int64_t n, int64_t d, int64_t latent, uint64_t seed)
     free(w);
     free(z);
     return x;
-}
-
-static void write_npy(const char *dir, const char *name, const double *x, int64_t n, int64_t d)
-{
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (f == NULL) {
-        fprintf(stderr, "activations: cannot write %s\n", path);
-        exit(1);
-    }
-    char header[128];
-    int len = snprintf(header, sizeof header,
-                       "{'descr': '<f8', 'fortran_order': False, 'shape': (%lld, %lld), }",
-                       (long long)n, (long long)d);
-    int total = 10 + len + 1, pad = (64 - total % 64) % 64;
-    unsigned short hlen = (unsigned short)(len + pad + 1);
-    fwrite("\x93NUMPY\x01\x00", 1, 8, f);
-    fputc(hlen & 0xff, f);
-    fputc(hlen >> 8, f);
-    fwrite(header, 1, (size_t)len, f);
-    for (int i = 0; i < pad; i++)
-        fputc(' ', f);
-    fputc('\n', f);
-    fwrite(x, sizeof *x, (size_t)(n * d), f);
-    fclose(f);
 }
 
 static void check(mutinf_status st, const char *what)
@@ -146,8 +101,7 @@ int main(void)
     {
         const int64_t n = 100000, d = 256, K = 16;
         double *x = make_data(n, d, 64, 1);
-        if (dir)
-            write_npy(dir, "gaussian.npy", x, n, d);
+        if (dir) bench_save_matrix("activations", dir, "gaussian.npy", x, n, d);
         mutinf_partition *p = NULL;
         mutinf_options *o = NULL;
         check(mutinf_partition_create_contiguous(d, K, &p), "partition");
@@ -160,25 +114,26 @@ int main(void)
         /* libmutinf (wrap included: it is the pass that checks and sums the
          * data) and the bare dsyrk alternate, so load changes hit both */
         for (int r = 0; r < reps; r++) {
-            double t0 = now();
+            double t0 = bench_now();
             mutinf_activations *a = NULL;
             check(mutinf_activations_wrap(x, n, d, d, 1, &a), "wrap");
             check(mutinf_activations_gaussian(a, p, o, &tc, pw, NULL), "gaussian");
             mutinf_activations_destroy(a);
-            t[r] = now() - t0;
-            t0 = now();
+            t[r] = bench_now() - t0;
+            t0 = bench_now();
             cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, (int)d, (int)n, 1.0, x, (int)d,
                         0.0, C, (int)d);
-            f[r] = now() - t0;
+            f[r] = bench_now() - t0;
         }
-        double lib = median(t, reps), floor_s = median(f, reps);
+        double lib = bench_median(t, reps), floor_s = bench_median(f, reps);
         printf("shape=gaussian_n100k_d256_K16 libmutinf_s=%.4f peer=dsyrk-floor peer_s=%.4f "
                "speedup=%.2f\n",
                lib, floor_s, floor_s / lib);
         fflush(stdout);
         if (json) {
-            fprintf(json, "  \"gaussian_n100k_d256_K16\": {\"libmutinf_s\": %.6f, \"tc\": %.17g, "
-                          "\"pairwise01\": %.17g},\n",
+            fprintf(json,
+                    "  \"gaussian_n100k_d256_K16\": {\"libmutinf_s\": %.6f, \"tc\": %.17g, "
+                    "\"pairwise01\": %.17g},\n",
                     lib, tc, pw[1]);
         }
         free(C);
@@ -193,8 +148,7 @@ int main(void)
         const int64_t n = 100000, d = 64, K = 8;
         reps = 3;
         double *x = make_data(n, d, 8, 2);
-        if (dir)
-            write_npy(dir, "quantized.npy", x, n, d);
+        if (dir) bench_save_matrix("activations", dir, "quantized.npy", x, n, d);
         mutinf_partition *p = NULL;
         mutinf_options *o = NULL;
         check(mutinf_partition_create_contiguous(d, K, &p), "partition");
@@ -207,15 +161,15 @@ int main(void)
         int64_t cells = 0;
         int32_t under = 0;
         for (int r = 0; r < reps; r++) {
-            double t0 = now();
+            double t0 = bench_now();
             mutinf_activations *a = NULL;
             check(mutinf_activations_wrap(x, n, d, d, 1, &a), "wrap");
             check(mutinf_activations_quantized(a, p, o, &tc, pw, NULL, NULL, &cells, &under, NULL),
                   "quantized");
             mutinf_activations_destroy(a);
-            t[r] = now() - t0;
+            t[r] = bench_now() - t0;
         }
-        double lib = median(t, reps);
+        double lib = bench_median(t, reps);
         fprintf(stderr, "activations: quantized TC %.4f, occupied cells %lld, undersampled %d\n",
                 tc, (long long)cells, (int)under);
         if (json)
@@ -223,8 +177,7 @@ int main(void)
                     "  \"quantized_n100k_d64_K8_b16\": {\"libmutinf_s\": %.6f, \"tc\": %.17g, "
                     "\"occupied_cells\": %lld}\n",
                     lib, tc, (long long)cells);
-        if (!dir)
-            printf("shape=quantized_n100k_d64_K8_b16 libmutinf_s=%.4f\n", lib);
+        if (!dir) printf("shape=quantized_n100k_d64_K8_b16 libmutinf_s=%.4f\n", lib);
         free(pw);
         mutinf_options_destroy(o);
         mutinf_partition_destroy(p);

@@ -12,7 +12,8 @@
  * where G counts the useful flops (covariance d(d+1)n, Cholesky d^3/3 for
  * the full matrix and each module) per second, P is the rate of a 2048^3
  * dgemm measured in the same run, and R is the median over repetitions of
- * G / P, each repetition paired with a dgemm measurement taken right after.  Usage: jacobian [small|medium|large|lingauss2048]... */
+ * G / P, each repetition paired with a dgemm measurement taken right after.  Usage: jacobian
+ * [small|medium|large|lingauss2048]... */
 #include <cblas.h>
 #include <math.h>
 #include <stdint.h>
@@ -21,26 +22,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "mutinf/mutinf.h"
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *x, int n)
-{
-    qsort(x, (size_t)n, sizeof *x, cmp_double);
-    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
-}
 
 /* Deterministic data: uniform in [-1, 1) from splitmix64 of the index. */
 static void fill_uniform(double *x, size_t n, uint64_t seed)
@@ -52,31 +35,6 @@ static void fill_uniform(double *x, size_t n, uint64_t seed)
         z ^= z >> 31;
         x[i] = (double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0;
     }
-}
-
-static int write_npy(const char *path, const double *x, int64_t b, int64_t d, int64_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (f == NULL)
-        return 1;
-    char dict[128];
-    int len = snprintf(dict, sizeof dict,
-                       "{'descr': '<f8', 'fortran_order': False, 'shape': (%lld, %lld, %lld), }",
-                       (long long)b, (long long)d, (long long)n);
-    int total = 10 + len + 1;
-    int pad = (64 - total % 64) % 64;
-    unsigned char head[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0};
-    uint16_t hl = (uint16_t)(len + pad + 1);
-    head[8] = (unsigned char)(hl & 0xff);
-    head[9] = (unsigned char)(hl >> 8);
-    fwrite(head, 1, 10, f);
-    fwrite(dict, 1, (size_t)len, f);
-    for (int i = 0; i < pad; i++)
-        fputc(' ', f);
-    fputc('\n', f);
-    size_t count = (size_t)(b * d * n);
-    int bad = fwrite(x, sizeof *x, count, f) != count;
-    return fclose(f) != 0 || bad;
 }
 
 /* The dgemm reference: C = A B with 2048 x 2048 matrices, BLAS threads as
@@ -102,16 +60,16 @@ static double dgemm_gflops(void)
     }
     double t[3];
     for (int r = 0; r < 3; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0, peak_a, n, peak_b, n,
                     0.0, peak_c, n);
-        t[r] = now() - t0;
+        t[r] = bench_now() - t0;
     }
     /* Let OpenBLAS's worker threads stop spinning before anything else is
      * timed (they busy-wait for a while after each call). */
     struct timespec pause = {0, 200000000};
     nanosleep(&pause, NULL);
-    return 2.0 * n * (double)n * n / median(t, 3) / 1e9;
+    return 2.0 * n * (double)n * n / bench_median(t, 3) / 1e9;
 }
 
 static void check(mutinf_status st, const char *what)
@@ -144,8 +102,7 @@ int main(int argc, char **argv)
         {"large", 200, 512, 1024, 8, 3},
     };
     const char *dir = getenv("MUTINF_BENCH_DIR");
-    if (dir == NULL)
-        dir = ".";
+    if (dir == NULL) dir = ".";
     double peak = dgemm_gflops();
     fprintf(stderr, "jacobian bench: dgemm 2048^3 at %.1f GFLOP/s\n", peak);
 
@@ -167,8 +124,7 @@ int main(int argc, char **argv)
         int wanted = argc < 2;
         for (int a = 1; a < argc; a++)
             wanted |= strcmp(argv[a], sh->name) == 0;
-        if (!wanted)
-            continue;
+        if (!wanted) continue;
         int64_t B = sh->batch, d = sh->units, n = sh->inputs, K = sh->modules;
         size_t count = (size_t)(B * d * n);
         double *J = malloc(count * sizeof *J);
@@ -178,7 +134,7 @@ int main(int argc, char **argv)
         }
         fill_uniform(J, count, 1000 + (uint64_t)s);
         snprintf(path, sizeof path, "%s/jacobian_%s.npy", dir, sh->name);
-        if (write_npy(path, J, B, d, n)) {
+        if (bench_write_npy(path, J, 3, (const int64_t[3]){B, d, n})) {
             fprintf(stderr, "jacobian bench: cannot write %s\n", path);
             return 1;
         }
@@ -194,7 +150,7 @@ int main(int argc, char **argv)
          * drifts; adjacent measurements see the same load). */
         int calls = 1;
         for (int r = -1; r < sh->reps; r++) {
-            double t0 = now();
+            double t0 = bench_now();
             for (int q = 0; q < calls; q++) {
                 mutinf_jacobians *j = NULL;
                 check(mutinf_jacobians_wrap(J, B, d, n, d * n, n, 1, &j), "wrap");
@@ -202,7 +158,7 @@ int main(int argc, char **argv)
                       "total_correlation");
                 mutinf_jacobians_destroy(j);
             }
-            double dt = (now() - t0) / calls;
+            double dt = (bench_now() - t0) / calls;
             if (r < 0) { /* warm-up, sizes the repetitions */
                 calls = dt > 0.3 ? 1 : (int)(0.3 / dt) + 1;
                 continue;
@@ -211,10 +167,10 @@ int main(int argc, char **argv)
             peaks[r] = dgemm_gflops();
             ratio[r] = (double)B * sample_flops(d, n, K) / dt / 1e9 / peaks[r];
         }
-        double sec = median(t, sh->reps);
+        double sec = bench_median(t, sh->reps);
         double gflops = (double)B * sample_flops(d, n, K) / sec / 1e9;
-        peak = median(peaks, sh->reps);
-        double rel = median(ratio, sh->reps);
+        peak = bench_median(peaks, sh->reps);
+        double rel = bench_median(ratio, sh->reps);
         fprintf(json,
                 ",\n  \"%s\": {\"seconds\": %.9g, \"batch\": %lld, \"units\": %lld, "
                 "\"inputs\": %lld, \"modules\": %lld, \"tc\": %.17g, \"stderr\": %.17g, "
@@ -240,19 +196,19 @@ int main(int argc, char **argv)
         check(mutinf_partition_create_contiguous(d, K, &p), "partition");
         double t[3], ratio[3], peaks[3], tc = 0.0;
         for (int r = 0; r < 3; r++) {
-            double t0 = now();
+            double t0 = bench_now();
             mutinf_lingauss *m = NULL;
             check(mutinf_lingauss_create(W, d, n, n, 1, NULL, 1, 0.0, &m), "lingauss_create");
             check(mutinf_lingauss_total_correlation(m, p, o, &tc), "lingauss_total_correlation");
-            t[r] = now() - t0;
+            t[r] = bench_now() - t0;
             mutinf_lingauss_destroy(m);
             peaks[r] = dgemm_gflops();
             ratio[r] = sample_flops(d, n, K) / t[r] / 1e9 / peaks[r];
         }
-        double sec = median(t, 3);
+        double sec = bench_median(t, 3);
         double gflops = sample_flops(d, n, K) / sec / 1e9;
-        peak = median(peaks, 3);
-        double rel = median(ratio, 3);
+        peak = bench_median(peaks, 3);
+        double rel = bench_median(ratio, 3);
         fprintf(json, ",\n  \"lingauss2048\": {\"seconds\": %.9g, \"tc\": %.17g}", sec, tc);
         printf("shape=lingauss2048 peer=dgemm-peak speedup=%.3f libmutinf_gflops=%.1f "
                "dgemm_gflops=%.1f seconds=%.3f\n",

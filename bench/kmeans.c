@@ -17,31 +17,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "mutinf/mutinf.h"
 
 #define N1 2
 #define N2 12
 
 static int repeats = 5;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(double), cmp_d);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 static uint64_t rng_state = 12345;
 static double rnd_normal(void)
@@ -56,32 +38,6 @@ static double rnd_normal(void)
         u[q] = ((double)(z >> 11) + 0.5) / 9007199254740992.0;
     }
     return sqrt(-2.0 * log(u[0])) * cos(6.283185307179586 * u[1]);
-}
-
-static void write_npy(const char *dir, const char *name, const double *x, int64_t n, int64_t d)
-{
-    char path[4096], header[256];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (f == NULL) {
-        fprintf(stderr, "bench/kmeans: cannot write %s\n", path);
-        exit(1);
-    }
-    int len = snprintf(header, sizeof(header),
-                       "{'descr': '<f8', 'fortran_order': False, 'shape': (%lld, %lld), }",
-                       (long long)n, (long long)d);
-    int total = 10 + len + 1;
-    int pad = (64 - total % 64) % 64;
-    fwrite("\x93NUMPY\x01\x00", 1, 8, f);
-    uint16_t hl = (uint16_t)(len + pad + 1);
-    fputc(hl & 0xFF, f);
-    fputc(hl >> 8, f);
-    fwrite(header, 1, (size_t)len, f);
-    for (int i = 0; i < pad; i++)
-        fputc(' ', f);
-    fputc('\n', f);
-    fwrite(x, sizeof(double), (size_t)(n * d), f);
-    fclose(f);
 }
 
 static void check(mutinf_status st, const char *what)
@@ -113,12 +69,12 @@ static fit_result fit_once(const void *x, int is_f32, int64_t n, int64_t d, int6
         check(mutinf_kmeans_set_init_centroids(km, C0, k, d, d, 1), "set_init_centroids");
     int32_t *labels = malloc((size_t)n * sizeof(int32_t));
     fit_result r;
-    double t0 = now();
+    double t0 = bench_now();
     if (is_f32)
         check(mutinf_kmeans_fit_f32(km, x, n, d, d, 1, labels), "fit_f32");
     else
         check(mutinf_kmeans_fit(km, x, n, d, d, 1, labels), "fit");
-    r.seconds = now() - t0;
+    r.seconds = bench_now() - t0;
     check(mutinf_kmeans_inertia(km, &r.inertia), "inertia");
     check(mutinf_kmeans_n_iter(km, &r.n_iter), "n_iter");
     free(labels);
@@ -135,7 +91,7 @@ static fit_result fit_median(const void *x, int is_f32, int64_t n, int64_t d, in
         r = fit_once(x, is_f32, n, d, k, C0, iters, plusplus);
         t[q] = r.seconds;
     }
-    r.seconds = median(t, repeats);
+    r.seconds = bench_median(t, repeats);
     return r;
 }
 
@@ -147,22 +103,22 @@ static double floor_seconds(const double *x, int64_t n, int64_t d, int64_t k, co
     double tg[64], tr[64];
     volatile double sink = 0.0;
     for (int q = 0; q < repeats; q++) {
-        double t0 = now();
+        double t0 = bench_now();
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)k, (int)d, 1.0, x, (int)d,
                     C0, (int)d, 0.0, G, (int)k);
-        tg[q] = now() - t0;
-        t0 = now();
+        tg[q] = bench_now() - t0;
+        t0 = bench_now();
         double s = 0.0;
         int64_t total = n * d;
 #pragma omp parallel for reduction(+ : s) num_threads(2) schedule(static)
         for (int64_t i = 0; i < total; i++)
             s += x[i];
-        tr[q] = now() - t0;
+        tr[q] = bench_now() - t0;
         sink += s + G[q];
     }
     (void)sink;
     free(G);
-    return median(tg, repeats) + median(tr, repeats);
+    return bench_median(tg, repeats) + bench_median(tr, repeats);
 }
 
 /* With arguments, only the named cases run (shape names, or "d1"). */
@@ -214,9 +170,9 @@ int main(int argc, char **argv)
             memcpy(C0 + j * d, x + (j * (n / k)) * d, (size_t)d * sizeof(double));
         char name[256];
         snprintf(name, sizeof(name), "X_%s.npy", shapes[s].name);
-        write_npy(dir, name, x, n, d);
+        bench_save_matrix("bench/kmeans", dir, name, x, n, d);
         snprintf(name, sizeof(name), "C0_%s.npy", shapes[s].name);
-        write_npy(dir, name, C0, k, d);
+        bench_save_matrix("bench/kmeans", dir, name, C0, k, d);
         fprintf(js, "%s  {\"name\": \"%s\", \"n\": %lld, \"d\": %lld, \"k\": %lld",
                 first_written ? "" : ",\n", shapes[s].name, (long long)n, (long long)d,
                 (long long)k);
@@ -246,7 +202,8 @@ int main(int argc, char **argv)
                 tp[q] = fit_once(x, 0, n, d, k, C0, 1, 1).seconds;
                 tg[q] = fit_once(x, 0, n, d, k, C0, 1, 0).seconds;
             }
-            fprintf(js, ", \"init_ms\": %.6f", 1e3 * (median(tp, repeats) - median(tg, repeats)));
+            fprintf(js, ", \"init_ms\": %.6f",
+                    1e3 * (bench_median(tp, repeats) - bench_median(tg, repeats)));
         }
         fprintf(js, "}");
         first_written = 0;
@@ -263,7 +220,7 @@ int main(int argc, char **argv)
             double z = rnd_normal();
             x[i] = i % 3 == 0 ? fmax(z, 0.0) * 2.0 : (i % 3 == 1 ? tanh(z) : 0.3 * z + 4.0);
         }
-        write_npy(dir, "X1.npy", x, n, 1);
+        bench_save_matrix("bench/kmeans", dir, "X1.npy", x, n, 1);
         double t[64], inertia = 0.0;
         for (int q = 0; q < repeats; q++) {
             mutinf_kmeans *km = NULL;
@@ -271,9 +228,9 @@ int main(int argc, char **argv)
             check(mutinf_kmeans_set_threads(km, 2), "set_threads");
             check(mutinf_kmeans_set_k(km, (int32_t)k), "set_k");
             int32_t *labels = malloc((size_t)n * sizeof(int32_t));
-            double t0 = now();
+            double t0 = bench_now();
             check(mutinf_kmeans_fit(km, x, n, 1, 1, 1, labels), "fit 1-D");
-            t[q] = now() - t0;
+            t[q] = bench_now() - t0;
             check(mutinf_kmeans_inertia(km, &inertia), "inertia");
             free(labels);
             mutinf_kmeans_destroy(km);
@@ -281,7 +238,7 @@ int main(int argc, char **argv)
         fprintf(js,
                 ",\n  \"d1\": {\"name\": \"n1m_d1_k64\", \"k\": %lld, \"fit_ms\": %.6f, "
                 "\"inertia\": %.17g}",
-                (long long)k, 1e3 * median(t, repeats), inertia);
+                (long long)k, 1e3 * bench_median(t, repeats), inertia);
         free(x);
     }
     fprintf(js, "\n}\n");

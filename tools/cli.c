@@ -153,6 +153,60 @@ int cli_double_value(const char *cmd, const cli_opt *o, double lo, double hi, do
     return 0;
 }
 
+int cli_begin(const char *cmd, const char *usage, int argc, char **argv, cli_opt *opts,
+              size_t n_opts, int *status)
+{
+    int r = cli_parse(cmd, argc, argv, opts, n_opts);
+    if (r < 0) {
+        fputs(usage, stdout);
+        *status = CLI_OK;
+        return 0;
+    }
+    *status = r;
+    return r == 0;
+}
+
+int cli_flag(cli_opt *opts, size_t n_opts, const char *name)
+{
+    return cli_find(opts, n_opts, name)->seen;
+}
+
+/* The cli_opt_* readers leave *out at its default when the option is absent,
+ * so a command states each default once, where it declares the variable. */
+int cli_opt_int(const char *cmd, cli_opt *opts, size_t n_opts, const char *name, int64_t lo,
+                int64_t hi, int64_t *out)
+{
+    const cli_opt *o = cli_find(opts, n_opts, name);
+    return o->seen ? cli_int_value(cmd, o, lo, hi, out) : 0;
+}
+
+int cli_opt_u64(const char *cmd, cli_opt *opts, size_t n_opts, const char *name, uint64_t *out)
+{
+    const cli_opt *o = cli_find(opts, n_opts, name);
+    return o->seen ? cli_u64_value(cmd, o, out) : 0;
+}
+
+int cli_opt_double(const char *cmd, cli_opt *opts, size_t n_opts, const char *name, double lo,
+                   double hi, double *out)
+{
+    const cli_opt *o = cli_find(opts, n_opts, name);
+    return o->seen ? cli_double_value(cmd, o, lo, hi, out) : 0;
+}
+
+int cli_opt_choice(const char *cmd, cli_opt *opts, size_t n_opts, const char *name, const char *a,
+                   int32_t a_value, const char *b, int32_t b_value, int32_t *out)
+{
+    const cli_opt *o = cli_find(opts, n_opts, name);
+    if (!o->seen) return 0;
+    if (strcmp(o->value, a) == 0)
+        *out = a_value;
+    else if (strcmp(o->value, b) == 0)
+        *out = b_value;
+    else
+        return cli_usage_error(cmd, "%s: '%s' is not %s or %s", name, o->value, a, b);
+    return 0;
+}
+
 /* ---- data ------------------------------------------------------------------- */
 
 static int has_ext(const char *path, const char *ext)

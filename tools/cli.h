@@ -56,6 +56,29 @@ int cli_u64_value(const char *cmd, const cli_opt *o, uint64_t *out);
 /* Finite double value in [lo, hi]; returns 0 or CLI_USAGE. */
 int cli_double_value(const char *cmd, const cli_opt *o, double lo, double hi, double *out);
 
+/* Parses argv against opts and prints `usage` on --help.  Returns 1 when the
+ * command goes on; 0 when it must return *status (CLI_OK after --help,
+ * CLI_USAGE after printing the problem). */
+int cli_begin(const char *cmd, const char *usage, int argc, char **argv, cli_opt *opts,
+              size_t n_opts, int *status);
+
+/* Whether the flag (or option) `name` was given. */
+int cli_flag(cli_opt *opts, size_t n_opts, const char *name);
+
+/* Optional values: when option `name` was given, its value replaces *out
+ * (checked as by cli_int_value etc.); otherwise *out keeps its default.
+ * Each returns 0 or CLI_USAGE. */
+int cli_opt_int(const char *cmd, cli_opt *opts, size_t n_opts, const char *name, int64_t lo,
+                int64_t hi, int64_t *out);
+int cli_opt_u64(const char *cmd, cli_opt *opts, size_t n_opts, const char *name, uint64_t *out);
+int cli_opt_double(const char *cmd, cli_opt *opts, size_t n_opts, const char *name, double lo,
+                   double hi, double *out);
+
+/* An optional choice between two words: a_value for `a`, b_value for `b`;
+ * any other word is a usage error "NAME: 'WORD' is not A or B". */
+int cli_opt_choice(const char *cmd, cli_opt *opts, size_t n_opts, const char *name, const char *a,
+                   int32_t a_value, const char *b, int32_t b_value, int32_t *out);
+
 /* ---- data ------------------------------------------------------------------- */
 
 /* Loads a .npy file (recognised by its magic) or a .csv file (by its

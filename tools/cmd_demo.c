@@ -312,12 +312,8 @@ int cmd_demo(int argc, char **argv)
         {"--samples", NULL, 1, NULL, 0}, {"--json", NULL, 0, NULL, 0},
     };
     const size_t n_opts = sizeof opts / sizeof opts[0];
-    int r = cli_parse(cmd, argc, argv, opts, n_opts);
-    if (r < 0) {
-        fputs(usage, stdout);
-        return CLI_OK;
-    }
-    if (r != 0) return r;
+    int r;
+    if (!cli_begin(cmd, usage, argc, argv, opts, n_opts, &r)) return r;
     demo d;
     memset(&d, 0, sizeof d);
     d.inputs = 15;
@@ -325,21 +321,12 @@ int cmd_demo(int argc, char **argv)
     d.modules = 2;
     d.samples = 2000;
     d.seed = 1;
-    cli_opt *o;
     /* Bounds keep W and the samples below a few hundred megabytes. */
-    if ((o = cli_find(opts, n_opts, "--seed"))->seen && (r = cli_u64_value(cmd, o, &d.seed)) != 0)
-        return r;
-    if ((o = cli_find(opts, n_opts, "--inputs"))->seen &&
-        (r = cli_int_value(cmd, o, 1, 4096, &d.inputs)) != 0)
-        return r;
-    if ((o = cli_find(opts, n_opts, "--units"))->seen &&
-        (r = cli_int_value(cmd, o, 2, 4096, &d.units)) != 0)
-        return r;
-    if ((o = cli_find(opts, n_opts, "--modules"))->seen &&
-        (r = cli_int_value(cmd, o, 2, 4096, &d.modules)) != 0)
-        return r;
-    if ((o = cli_find(opts, n_opts, "--samples"))->seen &&
-        (r = cli_int_value(cmd, o, 2, 10000000, &d.samples)) != 0)
+    if ((r = cli_opt_u64(cmd, opts, n_opts, "--seed", &d.seed)) != 0 ||
+        (r = cli_opt_int(cmd, opts, n_opts, "--inputs", 1, 4096, &d.inputs)) != 0 ||
+        (r = cli_opt_int(cmd, opts, n_opts, "--units", 2, 4096, &d.units)) != 0 ||
+        (r = cli_opt_int(cmd, opts, n_opts, "--modules", 2, 4096, &d.modules)) != 0 ||
+        (r = cli_opt_int(cmd, opts, n_opts, "--samples", 2, 10000000, &d.samples)) != 0)
         return r;
     if (d.modules > d.units)
         return cli_usage_error(cmd, "--modules %lld is more than --units %lld",
@@ -357,7 +344,7 @@ int cmd_demo(int argc, char **argv)
     if (r == 0) r = demo_gaussian(&d);
     if (r == 0) r = demo_quantized(&d);
     if (r == 0) {
-        if (cli_find(opts, n_opts, "--json")->seen)
+        if (cli_flag(opts, n_opts, "--json"))
             print_json(&d);
         else
             print_table(&d);

@@ -1,8 +1,5 @@
 /* mutinf gaussian: Gaussian plug-in TC from recorded activations. */
-#include <stdlib.h>
-#include <string.h>
-
-#include "cli.h"
+#include "cli_estimator.h"
 
 static const char usage[] =
     "usage: mutinf gaussian --data X.npy (--partition P | --modules K) [--pairwise]\n"
@@ -35,89 +32,51 @@ int cmd_gaussian(int argc, char **argv)
 {
     static const char cmd[] = "gaussian";
     cli_opt opts[] = {
-        {"--data", NULL, 1, NULL, 0},
-        {"--partition", NULL, 1, NULL, 0},
-        {"--modules", NULL, 1, NULL, 0},
-        {"--pairwise", NULL, 0, NULL, 0},
+        CLI_ESTIMATOR_OPTS("--data"),
         {"--no-bias-correction", NULL, 0, NULL, 0},
         {"--copula", NULL, 0, NULL, 0},
         {"--threads", NULL, 1, NULL, 0},
-        {"--json", NULL, 0, NULL, 0},
-        {"--bits", NULL, 0, NULL, 0},
     };
     const size_t n_opts = sizeof opts / sizeof opts[0];
-    int r = cli_parse(cmd, argc, argv, opts, n_opts);
-    if (r < 0) {
-        fputs(usage, stdout);
-        return CLI_OK;
-    }
-    if (r != 0) return r;
-    cli_opt *data = cli_find(opts, n_opts, "--data");
-    if (!data->seen) return cli_usage_error(cmd, "missing --data X.npy");
-    if (!cli_find(opts, n_opts, "--partition")->seen && !cli_find(opts, n_opts, "--modules")->seen)
-        return cli_usage_error(cmd, "missing --partition P (or --modules K)");
+    cli_estimator e;
+    int r;
+    if (!cli_estimator_begin(&e, cmd, usage, argc, argv, opts, n_opts, "--data", "X.npy", &r))
+        return r;
     int64_t threads = 0;
-    cli_opt *th = cli_find(opts, n_opts, "--threads");
-    if (th->seen && (r = cli_int_value(cmd, th, 0, 4096, &threads)) != 0) return r;
-    const int json = cli_find(opts, n_opts, "--json")->seen;
-    const int bits = cli_find(opts, n_opts, "--bits")->seen;
-    const int pairwise = cli_find(opts, n_opts, "--pairwise")->seen;
+    if ((r = cli_opt_int(cmd, opts, n_opts, "--threads", 0, 4096, &threads)) != 0) return r;
 
     npy_array x;
     mutinf_activations *act = NULL;
-    if ((r = cli_load_activations(data->value, &x, &act)) != 0) return r;
-    mutinf_partition *part = NULL;
-    mutinf_options *options = NULL;
-    double *pw = NULL;
-    r = cli_partition(cmd, cli_find(opts, n_opts, "--partition"),
-                      cli_find(opts, n_opts, "--modules"), x.shape[1], data->value, &part);
-    if (r != 0) goto done;
-    int64_t k = 0;
-    mutinf_partition_n_modules(part, &k);
-    mutinf_status st = mutinf_options_create(&options);
-    if (st == MUTINF_OK) st = mutinf_options_set_bits(options, bits);
-    if (st == MUTINF_OK) st = mutinf_options_set_threads(options, (int32_t)threads);
+    if ((r = cli_load_activations(e.input, &x, &act)) != 0) return r;
+    if ((r = cli_estimator_setup(&e, x.shape[1], threads)) != 0) goto done;
+    mutinf_status st = mutinf_options_set_bias_correction(
+        e.options, !cli_flag(opts, n_opts, "--no-bias-correction"));
     if (st == MUTINF_OK)
-        st = mutinf_options_set_bias_correction(
-            options, !cli_find(opts, n_opts, "--no-bias-correction")->seen);
-    if (st == MUTINF_OK)
-        st = mutinf_options_set_copula(options, cli_find(opts, n_opts, "--copula")->seen);
+        st = mutinf_options_set_copula(e.options, cli_flag(opts, n_opts, "--copula"));
     if (st != MUTINF_OK) {
         r = cli_lib_error(st, "options");
         goto done;
     }
-    if (pairwise && (pw = cli_alloc_square(k)) == NULL) {
-        cli_error(data->value, "out of memory");
-        r = CLI_NUMERICAL;
-        goto done;
-    }
     double t0 = cli_now(), tc = 0.0, p = 0.0;
-    st = mutinf_activations_gaussian(act, part, options, &tc, pw, &p);
+    st = mutinf_activations_gaussian(act, e.part, e.options, &tc, e.pw, &p);
     double seconds = cli_now() - t0;
     if (st != MUTINF_OK) {
-        r = cli_lib_error(st, data->value);
+        r = cli_lib_error(st, e.input);
         goto done;
     }
     cli_result res;
-    memset(&res, 0, sizeof res);
-    res.estimator = "gaussian";
-    res.input = data->value;
-    res.bits = bits;
-    res.n_modules = k;
+    cli_estimator_result(&e, &res);
     res.n_units = x.shape[1];
     res.n_samples = x.shape[0];
     res.total_correlation = tc;
-    res.pairwise = pw;
     res.has_p_value = 1;
     res.p_value = p;
     res.seconds = seconds;
-    cli_print_result(&res, json);
+    cli_print_result(&res, e.json);
     r = CLI_OK;
 done:
-    mutinf_options_destroy(options);
-    mutinf_partition_destroy(part);
+    cli_estimator_free(&e);
     mutinf_activations_destroy(act);
-    free(pw);
     npy_free(&x);
     return r;
 }

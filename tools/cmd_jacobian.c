@@ -1,8 +1,7 @@
 /* mutinf jacobian: local (Jacobian) TC over a batch of Jacobians. */
 #include <stdlib.h>
-#include <string.h>
 
-#include "cli.h"
+#include "cli_estimator.h"
 
 static const char usage[] =
     "usage: mutinf jacobian --data J.npy (--partition P | --modules K) [--noise-var V]\n"
@@ -36,62 +35,39 @@ int cmd_jacobian(int argc, char **argv)
 {
     static const char cmd[] = "jacobian";
     cli_opt opts[] = {
-        {"--data", NULL, 1, NULL, 0},     {"--partition", NULL, 1, NULL, 0},
-        {"--modules", NULL, 1, NULL, 0},  {"--noise-var", NULL, 1, NULL, 0},
-        {"--pairwise", NULL, 0, NULL, 0}, {"--per-sample", NULL, 1, NULL, 0},
-        {"--threads", NULL, 1, NULL, 0},  {"--json", NULL, 0, NULL, 0},
-        {"--bits", NULL, 0, NULL, 0},
+        CLI_ESTIMATOR_OPTS("--data"),
+        {"--noise-var", NULL, 1, NULL, 0},
+        {"--per-sample", NULL, 1, NULL, 0},
+        {"--threads", NULL, 1, NULL, 0},
     };
     const size_t n_opts = sizeof opts / sizeof opts[0];
-    int r = cli_parse(cmd, argc, argv, opts, n_opts);
-    if (r < 0) {
-        fputs(usage, stdout);
-        return CLI_OK;
-    }
-    if (r != 0) return r;
-    cli_opt *data = cli_find(opts, n_opts, "--data"), *o;
-    if (!data->seen) return cli_usage_error(cmd, "missing --data J.npy");
-    if (!cli_find(opts, n_opts, "--partition")->seen && !cli_find(opts, n_opts, "--modules")->seen)
-        return cli_usage_error(cmd, "missing --partition P (or --modules K)");
+    cli_estimator e;
+    int r;
+    if (!cli_estimator_begin(&e, cmd, usage, argc, argv, opts, n_opts, "--data", "J.npy", &r))
+        return r;
     double noise_var = 0.0;
     int64_t threads = 0;
-    if ((o = cli_find(opts, n_opts, "--noise-var"))->seen &&
-        (r = cli_double_value(cmd, o, 0.0, 1e300, &noise_var)) != 0)
-        return r;
-    if ((o = cli_find(opts, n_opts, "--threads"))->seen &&
-        (r = cli_int_value(cmd, o, 0, 4096, &threads)) != 0)
+    if ((r = cli_opt_double(cmd, opts, n_opts, "--noise-var", 0.0, 1e300, &noise_var)) != 0 ||
+        (r = cli_opt_int(cmd, opts, n_opts, "--threads", 0, 4096, &threads)) != 0)
         return r;
     const char *per_sample_path = cli_find(opts, n_opts, "--per-sample")->value;
-    const int json = cli_find(opts, n_opts, "--json")->seen;
-    const int bits = cli_find(opts, n_opts, "--bits")->seen;
-    const int pairwise = cli_find(opts, n_opts, "--pairwise")->seen;
 
     npy_array jac;
-    if ((r = cli_load_float(data->value, 3, "(batch, units, inputs)", &jac)) != 0) return r;
+    if ((r = cli_load_float(e.input, 3, "(batch, units, inputs)", &jac)) != 0) return r;
     const int64_t batch = jac.shape[0], units = jac.shape[1], inputs = jac.shape[2];
-    mutinf_partition *part = NULL;
-    mutinf_options *options = NULL;
     mutinf_jacobians *jh = NULL;
-    double *pw = NULL, *per = NULL;
-    r = cli_partition(cmd, cli_find(opts, n_opts, "--partition"),
-                      cli_find(opts, n_opts, "--modules"), units, data->value, &part);
-    if (r != 0) goto done;
-    int64_t k = 0;
-    mutinf_partition_n_modules(part, &k);
+    double *per = NULL;
+    if ((r = cli_estimator_setup(&e, units, threads)) != 0) goto done;
     cli_progress prog;
     cli_progress_init(&prog, "mutinf jacobian");
-    mutinf_status st = mutinf_options_create(&options);
-    if (st == MUTINF_OK) st = mutinf_options_set_bits(options, bits);
-    if (st == MUTINF_OK) st = mutinf_options_set_noise_var(options, noise_var);
-    if (st == MUTINF_OK) st = mutinf_options_set_threads(options, (int32_t)threads);
-    if (st == MUTINF_OK) st = mutinf_options_set_progress(options, cli_progress_cb, &prog);
+    mutinf_status st = mutinf_options_set_noise_var(e.options, noise_var);
+    if (st == MUTINF_OK) st = mutinf_options_set_progress(e.options, cli_progress_cb, &prog);
     if (st != MUTINF_OK) {
         r = cli_lib_error(st, "options");
         goto done;
     }
-    if ((pairwise && (pw = cli_alloc_square(k)) == NULL) ||
-        (per_sample_path && (per = malloc((size_t)batch * sizeof *per)) == NULL)) {
-        cli_error(data->value, "out of memory");
+    if (per_sample_path && (per = malloc((size_t)batch * sizeof *per)) == NULL) {
+        cli_error(e.input, "out of memory");
         r = CLI_NUMERICAL;
         goto done;
     }
@@ -103,11 +79,11 @@ int cmd_jacobian(int argc, char **argv)
              ? mutinf_jacobians_wrap(jac.data, batch, units, inputs, s[0], s[1], s[2], &jh)
              : mutinf_jacobians_wrap_f32(jac.data, batch, units, inputs, s[0], s[1], s[2], &jh);
     if (st == MUTINF_OK)
-        st = mutinf_jacobians_total_correlation(jh, part, options, &tc, &se, &n_inf, per, pw);
+        st = mutinf_jacobians_total_correlation(jh, e.part, e.options, &tc, &se, &n_inf, per, e.pw);
     double seconds = cli_now() - t0;
     cli_progress_done(&prog);
     if (st != MUTINF_OK) {
-        r = cli_lib_error(st, data->value);
+        r = cli_lib_error(st, e.input);
         goto done;
     }
     char err[512];
@@ -118,26 +94,19 @@ int cmd_jacobian(int argc, char **argv)
         goto done;
     }
     cli_result res;
-    memset(&res, 0, sizeof res);
-    res.estimator = "jacobian";
-    res.input = data->value;
-    res.bits = bits;
-    res.n_modules = k;
+    cli_estimator_result(&e, &res);
     res.n_units = units;
     res.n_samples = batch;
     res.total_correlation = tc;
     res.has_stderr = 1;
     res.std_error = se;
     res.n_infinite = n_inf;
-    res.pairwise = pw;
     res.seconds = seconds;
-    cli_print_result(&res, json);
+    cli_print_result(&res, e.json);
     r = CLI_OK;
 done:
     mutinf_jacobians_destroy(jh);
-    mutinf_options_destroy(options);
-    mutinf_partition_destroy(part);
-    free(pw);
+    cli_estimator_free(&e);
     free(per);
     npy_free(&jac);
     return r;

@@ -45,45 +45,27 @@ int cmd_kmeans(int argc, char **argv)
         {"--json", NULL, 0, NULL, 0},
     };
     const size_t n_opts = sizeof opts / sizeof opts[0];
-    int r = cli_parse(cmd, argc, argv, opts, n_opts);
-    if (r < 0) {
-        fputs(usage, stdout);
-        return CLI_OK;
-    }
-    if (r != 0) return r;
-    cli_opt *data = cli_find(opts, n_opts, "--data"), *o;
+    int r;
+    if (!cli_begin(cmd, usage, argc, argv, opts, n_opts, &r)) return r;
+    cli_opt *data = cli_find(opts, n_opts, "--data");
     if (!data->seen) return cli_usage_error(cmd, "missing --data X.npy");
-    if (!cli_find(opts, n_opts, "--k")->seen) return cli_usage_error(cmd, "missing -k K");
+    if (!cli_flag(opts, n_opts, "--k")) return cli_usage_error(cmd, "missing -k K");
     int64_t k = 0, n_init = 1, max_iter = 300, threads = 0;
     double tol = 1e-4;
     uint64_t seed = 0;
     int32_t init = MUTINF_KMEANS_INIT_KMEANSPP;
-    if ((r = cli_int_value(cmd, cli_find(opts, n_opts, "--k"), 1, INT32_MAX, &k)) != 0) return r;
-    if ((o = cli_find(opts, n_opts, "--n-init"))->seen &&
-        (r = cli_int_value(cmd, o, 1, INT32_MAX, &n_init)) != 0)
+    if ((r = cli_opt_int(cmd, opts, n_opts, "--k", 1, INT32_MAX, &k)) != 0 ||
+        (r = cli_opt_int(cmd, opts, n_opts, "--n-init", 1, INT32_MAX, &n_init)) != 0 ||
+        (r = cli_opt_int(cmd, opts, n_opts, "--max-iter", 1, INT32_MAX, &max_iter)) != 0 ||
+        (r = cli_opt_int(cmd, opts, n_opts, "--threads", 0, 4096, &threads)) != 0 ||
+        (r = cli_opt_double(cmd, opts, n_opts, "--tol", 0.0, 1e300, &tol)) != 0 ||
+        (r = cli_opt_u64(cmd, opts, n_opts, "--seed", &seed)) != 0 ||
+        (r = cli_opt_choice(cmd, opts, n_opts, "--init", "kmeans++", MUTINF_KMEANS_INIT_KMEANSPP,
+                            "random", MUTINF_KMEANS_INIT_RANDOM, &init)) != 0)
         return r;
-    if ((o = cli_find(opts, n_opts, "--max-iter"))->seen &&
-        (r = cli_int_value(cmd, o, 1, INT32_MAX, &max_iter)) != 0)
-        return r;
-    if ((o = cli_find(opts, n_opts, "--threads"))->seen &&
-        (r = cli_int_value(cmd, o, 0, 4096, &threads)) != 0)
-        return r;
-    if ((o = cli_find(opts, n_opts, "--tol"))->seen &&
-        (r = cli_double_value(cmd, o, 0.0, 1e300, &tol)) != 0)
-        return r;
-    if ((o = cli_find(opts, n_opts, "--seed"))->seen && (r = cli_u64_value(cmd, o, &seed)) != 0)
-        return r;
-    if ((o = cli_find(opts, n_opts, "--init"))->seen) {
-        if (strcmp(o->value, "kmeans++") == 0)
-            init = MUTINF_KMEANS_INIT_KMEANSPP;
-        else if (strcmp(o->value, "random") == 0)
-            init = MUTINF_KMEANS_INIT_RANDOM;
-        else
-            return cli_usage_error(cmd, "--init: '%s' is not kmeans++ or random", o->value);
-    }
     const char *labels_path = cli_find(opts, n_opts, "--labels")->value;
     const char *centroids_path = cli_find(opts, n_opts, "--centroids")->value;
-    const int json = cli_find(opts, n_opts, "--json")->seen;
+    const int json = cli_flag(opts, n_opts, "--json");
 
     npy_array x;
     if ((r = cli_load_float(data->value, 2, "(samples, features)", &x)) != 0) return r;

@@ -1,9 +1,7 @@
 /* mutinf quantized: discrete plug-in TC from quantized activations. */
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "cli.h"
+#include "cli_estimator.h"
 
 static const char usage[] =
     "usage: mutinf quantized --data X.npy (--partition P | --modules K) --bins B\n"
@@ -42,109 +40,63 @@ int cmd_quantized(int argc, char **argv)
 {
     static const char cmd[] = "quantized";
     cli_opt opts[] = {
-        {"--data", NULL, 1, NULL, 0},         {"--partition", NULL, 1, NULL, 0},
-        {"--modules", NULL, 1, NULL, 0},      {"--bins", NULL, 1, NULL, 0},
+        CLI_ESTIMATOR_OPTS("--data"),         {"--bins", NULL, 1, NULL, 0},
         {"--quantizer", NULL, 1, NULL, 0},    {"--miller-madow", NULL, 0, NULL, 0},
         {"--seed", NULL, 1, NULL, 0},         {"--n-init", NULL, 1, NULL, 0},
-        {"--permutations", NULL, 1, NULL, 0}, {"--pairwise", NULL, 0, NULL, 0},
-        {"--threads", NULL, 1, NULL, 0},      {"--json", NULL, 0, NULL, 0},
-        {"--bits", NULL, 0, NULL, 0},
+        {"--permutations", NULL, 1, NULL, 0}, {"--threads", NULL, 1, NULL, 0},
     };
     const size_t n_opts = sizeof opts / sizeof opts[0];
-    int r = cli_parse(cmd, argc, argv, opts, n_opts);
-    if (r < 0) {
-        fputs(usage, stdout);
-        return CLI_OK;
-    }
-    if (r != 0) return r;
-    cli_opt *data = cli_find(opts, n_opts, "--data"), *o;
-    if (!data->seen) return cli_usage_error(cmd, "missing --data X.npy");
-    if (!cli_find(opts, n_opts, "--partition")->seen && !cli_find(opts, n_opts, "--modules")->seen)
-        return cli_usage_error(cmd, "missing --partition P (or --modules K)");
-    if (!cli_find(opts, n_opts, "--bins")->seen) return cli_usage_error(cmd, "missing --bins B");
+    cli_estimator e;
+    int r;
+    if (!cli_estimator_begin(&e, cmd, usage, argc, argv, opts, n_opts, "--data", "X.npy", &r))
+        return r;
+    if (!cli_flag(opts, n_opts, "--bins")) return cli_usage_error(cmd, "missing --bins B");
     int64_t bins = 0, n_init = 1, perms = 0, threads = 0;
     uint64_t seed = 0;
     int32_t quantizer = MUTINF_QUANTIZER_KMEANS;
-    if ((r = cli_int_value(cmd, cli_find(opts, n_opts, "--bins"), 2, INT32_MAX, &bins)) != 0)
+    if ((r = cli_opt_int(cmd, opts, n_opts, "--bins", 2, INT32_MAX, &bins)) != 0 ||
+        (r = cli_opt_int(cmd, opts, n_opts, "--n-init", 1, INT32_MAX, &n_init)) != 0 ||
+        (r = cli_opt_int(cmd, opts, n_opts, "--permutations", 0, INT32_MAX, &perms)) != 0 ||
+        (r = cli_opt_int(cmd, opts, n_opts, "--threads", 0, 4096, &threads)) != 0 ||
+        (r = cli_opt_u64(cmd, opts, n_opts, "--seed", &seed)) != 0 ||
+        (r = cli_opt_choice(cmd, opts, n_opts, "--quantizer", "kmeans", MUTINF_QUANTIZER_KMEANS,
+                            "quantile", MUTINF_QUANTIZER_QUANTILE, &quantizer)) != 0)
         return r;
-    if ((o = cli_find(opts, n_opts, "--n-init"))->seen &&
-        (r = cli_int_value(cmd, o, 1, INT32_MAX, &n_init)) != 0)
-        return r;
-    if ((o = cli_find(opts, n_opts, "--permutations"))->seen &&
-        (r = cli_int_value(cmd, o, 0, INT32_MAX, &perms)) != 0)
-        return r;
-    if ((o = cli_find(opts, n_opts, "--threads"))->seen &&
-        (r = cli_int_value(cmd, o, 0, 4096, &threads)) != 0)
-        return r;
-    if ((o = cli_find(opts, n_opts, "--seed"))->seen && (r = cli_u64_value(cmd, o, &seed)) != 0)
-        return r;
-    if ((o = cli_find(opts, n_opts, "--quantizer"))->seen) {
-        if (strcmp(o->value, "kmeans") == 0)
-            quantizer = MUTINF_QUANTIZER_KMEANS;
-        else if (strcmp(o->value, "quantile") == 0)
-            quantizer = MUTINF_QUANTIZER_QUANTILE;
-        else
-            return cli_usage_error(cmd, "--quantizer: '%s' is not kmeans or quantile", o->value);
-    }
-    const int json = cli_find(opts, n_opts, "--json")->seen;
-    const int bits = cli_find(opts, n_opts, "--bits")->seen;
-    const int pairwise = cli_find(opts, n_opts, "--pairwise")->seen;
 
     npy_array x;
     mutinf_activations *act = NULL;
-    if ((r = cli_load_activations(data->value, &x, &act)) != 0) return r;
-    mutinf_partition *part = NULL;
-    mutinf_options *options = NULL;
-    double *pw = NULL;
-    r = cli_partition(cmd, cli_find(opts, n_opts, "--partition"),
-                      cli_find(opts, n_opts, "--modules"), x.shape[1], data->value, &part);
-    if (r != 0) goto done;
-    int64_t k = 0;
-    mutinf_partition_n_modules(part, &k);
+    if ((r = cli_load_activations(e.input, &x, &act)) != 0) return r;
+    if ((r = cli_estimator_setup(&e, x.shape[1], threads)) != 0) goto done;
     cli_progress prog;
     cli_progress_init(&prog, "mutinf quantized");
-    mutinf_status st = mutinf_options_create(&options);
-    if (st == MUTINF_OK) st = mutinf_options_set_bits(options, bits);
-    if (st == MUTINF_OK) st = mutinf_options_set_bins(options, (int32_t)bins);
-    if (st == MUTINF_OK) st = mutinf_options_set_quantizer(options, quantizer);
+    mutinf_status st = mutinf_options_set_bins(e.options, (int32_t)bins);
+    if (st == MUTINF_OK) st = mutinf_options_set_quantizer(e.options, quantizer);
     if (st == MUTINF_OK)
-        st = mutinf_options_set_miller_madow(options,
-                                             cli_find(opts, n_opts, "--miller-madow")->seen);
-    if (st == MUTINF_OK) st = mutinf_options_set_seed(options, seed);
-    if (st == MUTINF_OK) st = mutinf_options_set_n_init(options, (int32_t)n_init);
-    if (st == MUTINF_OK) st = mutinf_options_set_n_permutations(options, (int32_t)perms);
-    if (st == MUTINF_OK) st = mutinf_options_set_threads(options, (int32_t)threads);
-    if (st == MUTINF_OK) st = mutinf_options_set_progress(options, cli_progress_cb, &prog);
+        st = mutinf_options_set_miller_madow(e.options, cli_flag(opts, n_opts, "--miller-madow"));
+    if (st == MUTINF_OK) st = mutinf_options_set_seed(e.options, seed);
+    if (st == MUTINF_OK) st = mutinf_options_set_n_init(e.options, (int32_t)n_init);
+    if (st == MUTINF_OK) st = mutinf_options_set_n_permutations(e.options, (int32_t)perms);
+    if (st == MUTINF_OK) st = mutinf_options_set_progress(e.options, cli_progress_cb, &prog);
     if (st != MUTINF_OK) {
         r = cli_lib_error(st, "options");
-        goto done;
-    }
-    if (pairwise && (pw = cli_alloc_square(k)) == NULL) {
-        cli_error(data->value, "out of memory");
-        r = CLI_NUMERICAL;
         goto done;
     }
     double t0 = cli_now(), tc = 0.0, p = NAN, null_mean = NAN;
     int64_t cells = 0;
     int32_t under = 0;
-    st = mutinf_activations_quantized(act, part, options, &tc, pw, &p, &null_mean, &cells, &under,
-                                      NULL);
+    st = mutinf_activations_quantized(act, e.part, e.options, &tc, e.pw, &p, &null_mean, &cells,
+                                      &under, NULL);
     double seconds = cli_now() - t0;
     cli_progress_done(&prog);
     if (st != MUTINF_OK) {
-        r = cli_lib_error(st, data->value);
+        r = cli_lib_error(st, e.input);
         goto done;
     }
     cli_result res;
-    memset(&res, 0, sizeof res);
-    res.estimator = "quantized";
-    res.input = data->value;
-    res.bits = bits;
-    res.n_modules = k;
+    cli_estimator_result(&e, &res);
     res.n_units = x.shape[1];
     res.n_samples = x.shape[0];
     res.total_correlation = tc;
-    res.pairwise = pw;
     res.bins = bins;
     res.quantizer = quantizer == MUTINF_QUANTIZER_KMEANS ? "kmeans" : "quantile";
     res.has_p_value = perms > 0;
@@ -153,13 +105,11 @@ int cmd_quantized(int argc, char **argv)
     res.occupied_cells = cells;
     res.undersampled = under;
     res.seconds = seconds;
-    cli_print_result(&res, json);
+    cli_print_result(&res, e.json);
     r = CLI_OK;
 done:
-    mutinf_options_destroy(options);
-    mutinf_partition_destroy(part);
+    cli_estimator_free(&e);
     mutinf_activations_destroy(act);
-    free(pw);
     npy_free(&x);
     return r;
 }

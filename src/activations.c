@@ -8,7 +8,7 @@
 
 /* Row blocks of the scan: at most SCAN_BLOCKS of them (so the partial sums
  * take at most SCAN_BLOCKS * d doubles), each of at least SCAN_MIN_ROWS. */
-#define SCAN_BLOCKS 64
+#define SCAN_BLOCKS   64
 #define SCAN_MIN_ROWS 1024
 
 /* Sum of column j over rows [r0, r1) into *out, any strides. */
@@ -54,12 +54,10 @@ static mutinf_status scan(const mutinf__view *v, const char *fn, double *col_sum
 {
     const int64_t n = v->dim[0], d = v->dim[1];
     int64_t rows = (n + SCAN_BLOCKS - 1) / SCAN_BLOCKS;
-    if (rows < SCAN_MIN_ROWS)
-        rows = SCAN_MIN_ROWS;
+    if (rows < SCAN_MIN_ROWS) rows = SCAN_MIN_ROWS;
     int64_t nb = (n + rows - 1) / rows;
     double *part = mutinf__alloc((size_t)nb * (size_t)d, sizeof *part, 0, "column sums");
-    if (part == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (part == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     int threads = mutinf__thread_count(NULL);
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && nb > 1)
     for (int64_t b = 0; b < nb; b++)
@@ -79,8 +77,7 @@ static mutinf_status scan(const mutinf__view *v, const char *fn, double *col_sum
     if (!finite) {
         static const char *const names[2] = {"sample", "unit"};
         mutinf_status st = mutinf__view_check_finite(v, fn, "data", names);
-        if (st != MUTINF_OK)
-            return st;
+        if (st != MUTINF_OK) return st;
         *overflow = 1; /* finite data whose sums overflow */
     }
     return MUTINF_OK;
@@ -96,8 +93,7 @@ static mutinf_status wrap(const char *fn, const void *data, int32_t is_f32, int6
     const int64_t strides[2] = {row_stride, col_stride};
     mutinf__view v;
     mutinf_status st = mutinf__view_init(&v, fn, "data", data, is_f32, 2, dims, strides);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     mutinf_activations *a = mutinf__alloc(1, sizeof *a, 0, "activations handle");
     double *sums = mutinf__alloc((size_t)n_units, sizeof *sums, 0, "column sums");
     int overflow = 0;
@@ -132,14 +128,13 @@ mutinf_status mutinf_activations_wrap_f32(const float *data, int64_t n_samples, 
                                           int64_t row_stride, int64_t col_stride,
                                           mutinf_activations **out)
 {
-    return wrap("mutinf_activations_wrap_f32", data, 1, n_samples, n_units, row_stride,
-                col_stride, out);
+    return wrap("mutinf_activations_wrap_f32", data, 1, n_samples, n_units, row_stride, col_stride,
+                out);
 }
 
 void mutinf_activations_destroy(mutinf_activations *activations)
 {
-    if (activations == NULL)
-        return;
+    if (activations == NULL) return;
     mutinf__free(activations->col_sum);
     mutinf__free(activations);
 }

@@ -51,14 +51,16 @@ static mutinf_status estimate(const double *C, double n, const mutinf_partition 
     double *work = scratch, *pair = work + work_doubles, *corr = pair + K * K;
     for (int64_t j = 0; j < m; j++)
         iota[j] = j;
-    struct mutinf_partition compact = {.n_units = m, .n_modules = K, .n_assigned = m,
-                                       .labels = NULL, .offsets = partition->offsets,
+    struct mutinf_partition compact = {.n_units = m,
+                                       .n_modules = K,
+                                       .n_assigned = m,
+                                       .labels = NULL,
+                                       .offsets = partition->offsets,
                                        .units = iota};
     double tc;
     mutinf_status st =
         mutinf__gaussian_tc_ws(C, m, &compact, options, &tc, pairwise_out ? pair : NULL, work);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
 
     /* Likelihood-ratio test: 2 n TC ~ chi2(sum_{k<l} d_k d_l); the plug-in
      * TC is the same for the divisors n and n - 1. */
@@ -78,16 +80,14 @@ static mutinf_status estimate(const double *C, double n, const mutinf_partition 
         double shift = corr[m];
         for (int64_t k = 0; k < K; k++)
             shift -= corr[partition->offsets[k + 1] - partition->offsets[k]];
-        if (isfinite(tc))
-            tc += shift;
+        if (isfinite(tc)) tc += shift;
         if (pairwise_out != NULL)
             for (int64_t i = 0; i < K; i++) {
                 int64_t di = partition->offsets[i + 1] - partition->offsets[i];
                 for (int64_t j = 0; j < K; j++) {
                     int64_t dj = partition->offsets[j + 1] - partition->offsets[j];
                     double c = i == j ? -corr[di] : corr[di + dj] - corr[di] - corr[dj];
-                    if (isfinite(pair[i * K + j]))
-                        pair[i * K + j] += c;
+                    if (isfinite(pair[i * K + j])) pair[i * K + j] += c;
                 }
             }
     }
@@ -96,15 +96,14 @@ static mutinf_status estimate(const double *C, double n, const mutinf_partition 
     if (pairwise_out != NULL)
         for (int64_t i = 0; i < K * K; i++)
             pairwise_out[i] = mutinf__in_units(options, pair[i]);
-    if (p_value_out != NULL)
-        *p_value_out = p_value;
+    if (p_value_out != NULL) *p_value_out = p_value;
     return MUTINF_OK;
 }
 
 static size_t scratch_size(const mutinf_partition *p, int want_pairwise)
 {
-    return mutinf__gaussian_tc_work_size(p, want_pairwise) +
-           (size_t)(p->n_modules * p->n_modules) + (size_t)p->n_assigned + 1;
+    return mutinf__gaussian_tc_work_size(p, want_pairwise) + (size_t)(p->n_modules * p->n_modules) +
+           (size_t)p->n_assigned + 1;
 }
 
 /* The covariance of the assigned units (module order) of the handle's data,
@@ -122,12 +121,11 @@ static mutinf_status activations_cov(const mutinf_activations *activations,
             return mutinf__fail(MUTINF_ERR_SIZE_OVERFLOW, "copula buffer of %lld x %lld overflows",
                                 (long long)n, (long long)m);
         double *copula = mutinf__alloc(nm, sizeof *copula, 0, "copula-transformed data");
-        if (copula == NULL)
-            return MUTINF_ERR_OUT_OF_MEMORY;
+        if (copula == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
         mutinf_status st = mutinf__copula_transform(v, partition->units, m, threads, copula);
         if (st == MUTINF_OK) {
-            mutinf__view cv = {.data = copula, .is_f32 = 0, .rank = 2,
-                               .dim = {n, m, 1}, .stride = {1, n, 0}};
+            mutinf__view cv = {
+                .data = copula, .is_f32 = 0, .rank = 2, .dim = {n, m, 1}, .stride = {1, n, 0}};
             for (int64_t j = 0; j < m; j++)
                 iota[j] = j;
             st = mutinf__covariance(&cv, iota, m, threads, NULL, C, mean_out);
@@ -158,8 +156,7 @@ mutinf_status mutinf_activations_gaussian(const mutinf_activations *activations,
     const mutinf__view *v = &activations->view;
     const int64_t n = v->dim[0];
     mutinf_status st = mutinf__partition_check_units(partition, v->dim[1], FN);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     const int64_t m = partition->n_assigned;
     if (n <= m)
         return mutinf__fail(MUTINF_ERR_TOO_FEW_SAMPLES,
@@ -167,8 +164,7 @@ mutinf_status mutinf_activations_gaussian(const mutinf_activations *activations,
                             "Gaussian estimator needs n_samples > units",
                             FN, (long long)n, (long long)m);
     size_t mm;
-    if ((st = check_m(FN, m, &mm)) != MUTINF_OK)
-        return st;
+    if ((st = check_m(FN, m, &mm)) != MUTINF_OK) return st;
     double *buf = mutinf__alloc(mm + scratch_size(partition, pairwise_out != NULL), sizeof *buf, 0,
                                 "Gaussian estimator workspace");
     int64_t *iota = mutinf__alloc((size_t)m, sizeof *iota, 0, "unit map");
@@ -179,8 +175,8 @@ mutinf_status mutinf_activations_gaussian(const mutinf_activations *activations,
         st = activations_cov(activations, partition, mutinf__opts(options),
                              mutinf__thread_count(options), iota, buf + mm, buf, NULL);
         if (st == MUTINF_OK)
-            st = estimate(buf, (double)n, partition, options, buf + mm, iota, tc_out,
-                          pairwise_out, p_value_out);
+            st = estimate(buf, (double)n, partition, options, buf + mm, iota, tc_out, pairwise_out,
+                          p_value_out);
     }
     mutinf__free(iota);
     mutinf__free(buf);
@@ -196,8 +192,7 @@ mutinf_status mutinf_moments_size(const mutinf_partition *partition, int64_t *si
     MUTINF_CHECK_NULL(size_out, "mutinf_moments_size");
     size_t mm;
     mutinf_status st = check_m("mutinf_moments_size", partition->n_assigned, &mm);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     *size_out = 1 + partition->n_assigned + (int64_t)mm;
     return MUTINF_OK;
 }
@@ -207,8 +202,7 @@ static mutinf_status check_size(const char *fn, const mutinf_partition *partitio
     int64_t m = partition->n_assigned, want;
     size_t mm;
     mutinf_status st = check_m(fn, m, &mm);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     want = 1 + m + (int64_t)mm;
     if (size != want)
         return mutinf__fail(MUTINF_ERR_DIMENSION_MISMATCH,
@@ -231,8 +225,7 @@ mutinf_status mutinf_activations_moments(const mutinf_activations *activations,
     const mutinf__view *v = &activations->view;
     const int64_t n = v->dim[0], m = partition->n_assigned;
     mutinf_status st = mutinf__partition_check_units(partition, v->dim[1], FN);
-    if (st != MUTINF_OK || (st = check_size(FN, partition, size)) != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK || (st = check_size(FN, partition, size)) != MUTINF_OK) return st;
     if (mutinf__opts(options)->copula)
         return mutinf__fail(MUTINF_ERR_UNSUPPORTED,
                             "%s: the copula needs the ranks over all samples, which shards "
@@ -253,8 +246,7 @@ mutinf_status mutinf_activations_moments(const mutinf_activations *activations,
     } else {
         st = activations_cov(activations, partition, mutinf__opts(options),
                              mutinf__thread_count(options), iota, sums, M2, mean);
-        if (st != MUTINF_OK)
-            goto done;
+        if (st != MUTINF_OK) goto done;
         for (int64_t i = 0; i < m * m; i++)
             M2[i] *= (double)(n - 1);
     }
@@ -272,12 +264,12 @@ static mutinf_status check_moments(const char *fn, const char *name, const doubl
     double n = mo[0];
     if (!(n >= 0.0) || n != floor(n) || n > 9007199254740992.0)
         return mutinf__fail(MUTINF_ERR_INVALID_ARGUMENT,
-                            "%s: %s[0] (the sample count) = %g, must be a non-negative integer",
-                            fn, name, n);
+                            "%s: %s[0] (the sample count) = %g, must be a non-negative integer", fn,
+                            name, n);
     for (int64_t i = 1; i < 1 + m + m * m; i++)
         if (!isfinite(mo[i]))
-            return mutinf__fail(MUTINF_ERR_NON_FINITE, "%s: %s[%lld] = %g", fn, name,
-                                (long long)i, mo[i]);
+            return mutinf__fail(MUTINF_ERR_NON_FINITE, "%s: %s[%lld] = %g", fn, name, (long long)i,
+                                mo[i]);
     return MUTINF_OK;
 }
 
@@ -294,11 +286,9 @@ mutinf_status mutinf_moments_merge(double *moments, const double *other, int64_t
         return mutinf__fail(MUTINF_ERR_DIMENSION_MISMATCH,
                             "%s: size = %lld is not 1 + m + m*m for any m", fn, (long long)size);
     mutinf_status st = check_moments(fn, "moments", moments, m);
-    if (st != MUTINF_OK || (st = check_moments(fn, "other", other, m)) != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK || (st = check_moments(fn, "other", other, m)) != MUTINF_OK) return st;
     double na = moments[0], nb = other[0], n = na + nb;
-    if (nb == 0.0)
-        return MUTINF_OK;
+    if (nb == 0.0) return MUTINF_OK;
     if (na == 0.0) {
         memmove(moments, other, (size_t)size * sizeof *moments);
         return MUTINF_OK;
@@ -331,8 +321,7 @@ mutinf_status mutinf_moments_gaussian(const double *moments, int64_t size,
     MUTINF_CHECK_NULL(tc_out, FN);
     mutinf_status st = check_size(FN, partition, size);
     const int64_t m = partition->n_assigned;
-    if (st != MUTINF_OK || (st = check_moments(FN, "moments", moments, m)) != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK || (st = check_moments(FN, "moments", moments, m)) != MUTINF_OK) return st;
     double n = moments[0];
     if (n <= (double)m)
         return mutinf__fail(MUTINF_ERR_TOO_FEW_SAMPLES,
@@ -352,8 +341,8 @@ mutinf_status mutinf_moments_gaussian(const double *moments, int64_t size,
         const double *M2 = moments + 1 + m;
         for (size_t i = 0; i < mm; i++)
             buf[i] = M2[i] / (n - 1.0);
-        st = estimate(buf, n, partition, options, buf + mm, iota, tc_out, pairwise_out,
-                      p_value_out);
+        st =
+            estimate(buf, n, partition, options, buf + mm, iota, tc_out, pairwise_out, p_value_out);
     }
     mutinf__free(iota);
     mutinf__free(buf);

@@ -29,8 +29,7 @@ mutinf_status mutinf_activations_quantized(const mutinf_activations *activations
     const mutinf__view *v = &activations->view;
     const int64_t n = v->dim[0];
     mutinf_status st = mutinf__partition_check_units(partition, v->dim[1], FN);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     const struct mutinf_options *o = mutinf__opts(options);
     const int64_t K = partition->n_modules;
     if (n < 2)
@@ -57,39 +56,33 @@ mutinf_status mutinf_activations_quantized(const mutinf_activations *activations
         goto done;
     }
     /* progress: one step per module quantized, one per permutation */
-    mutinf__progress progress = {.fn = o->progress, .payload = o->progress_payload, .done = 0,
+    mutinf__progress progress = {.fn = o->progress,
+                                 .payload = o->progress_payload,
+                                 .done = 0,
                                  .total = K + o->n_permutations};
     if (o->quantizer == MUTINF_QUANTIZER_QUANTILE) {
         st = mutinf__quantize_quantile(v, partition, o->bins, threads, symbols);
-        if (st == MUTINF_OK)
-            st = mutinf__progress_step(&progress, K, FN);
+        if (st == MUTINF_OK) st = mutinf__progress_step(&progress, K, FN);
     } else {
-        st = mutinf__quantize_kmeans(v, partition, o->bins, o->n_init, o->seed, threads,
-                                     &progress, symbols);
+        st = mutinf__quantize_kmeans(v, partition, o->bins, o->n_init, o->seed, threads, &progress,
+                                     symbols);
     }
-    if (st != MUTINF_OK)
-        goto done;
+    if (st != MUTINF_OK) goto done;
 
     mutinf__discrete_result res;
     st = mutinf__discrete_tc(symbols, n, K, o->miller_madow, o->n_permutations, o->seed, threads,
                              &progress, pair, &res);
-    if (st != MUTINF_OK)
-        goto done;
+    if (st != MUTINF_OK) goto done;
 
     *tc_out = mutinf__in_units(options, res.tc);
     if (pairwise_out != NULL)
         for (int64_t i = 0; i < K * K; i++)
             pairwise_out[i] = mutinf__in_units(options, pair[i]);
-    if (p_value_out != NULL)
-        *p_value_out = res.p_value;
-    if (null_mean_out != NULL)
-        *null_mean_out = mutinf__in_units(options, res.null_mean);
-    if (occupied_cells_out != NULL)
-        *occupied_cells_out = res.occupied;
-    if (undersampled_out != NULL)
-        *undersampled_out = MIN_SAMPLES_PER_CELL * res.occupied > n;
-    if (symbols_out != NULL)
-        memcpy(symbols_out, symbols, nk * sizeof *symbols);
+    if (p_value_out != NULL) *p_value_out = res.p_value;
+    if (null_mean_out != NULL) *null_mean_out = mutinf__in_units(options, res.null_mean);
+    if (occupied_cells_out != NULL) *occupied_cells_out = res.occupied;
+    if (undersampled_out != NULL) *undersampled_out = MIN_SAMPLES_PER_CELL * res.occupied > n;
+    if (symbols_out != NULL) memcpy(symbols_out, symbols, nk * sizeof *symbols);
 done:
     mutinf__free(pair);
     mutinf__free(symbols);

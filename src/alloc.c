@@ -11,7 +11,10 @@
 
 static long fail_after = -1;
 
-void mutinf__alloc_fail_after(long n) { fail_after = n; }
+void mutinf__alloc_fail_after(long n)
+{
+    fail_after = n;
+}
 
 void *mutinf__alloc(size_t count, size_t size, int zero, const char *what)
 {
@@ -26,21 +29,17 @@ void *mutinf__alloc(size_t count, size_t size, int zero, const char *what)
                      what, bytes);
         return NULL;
     }
-    if (bytes == 0)
-        bytes = 1;
+    if (bytes == 0) bytes = 1;
     void *p = NULL;
     if (bytes >= HUGE_ALLOC) {
         /* Large covariance and data buffers: 2 MiB-aligned and backed by
          * transparent huge pages where the kernel allows, which cuts the
          * first-touch page faults of a 32 MiB matrix from 8192 to 16. */
-        if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
-            p = NULL;
+        if (posix_memalign(&p, HUGE_PAGE, bytes) != 0) p = NULL;
 #ifdef MADV_HUGEPAGE
-        if (p != NULL)
-            madvise(p, bytes - bytes % HUGE_PAGE, MADV_HUGEPAGE);
+        if (p != NULL) madvise(p, bytes - bytes % HUGE_PAGE, MADV_HUGEPAGE);
 #endif
-        if (p != NULL && zero)
-            memset(p, 0, bytes);
+        if (p != NULL && zero) memset(p, 0, bytes);
     } else {
         p = zero ? calloc(1, bytes) : malloc(bytes);
     }
@@ -49,4 +48,7 @@ void *mutinf__alloc(size_t count, size_t size, int zero, const char *what)
     return p;
 }
 
-void mutinf__free(void *p) { free(p); }
+void mutinf__free(void *p)
+{
+    free(p);
+}

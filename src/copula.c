@@ -15,8 +15,7 @@
 size_t mutinf__sort_work_bytes(int64_t n)
 {
     /* two key buffers, two index buffers, one histogram */
-    return (size_t)n * (2 * sizeof(uint64_t) + 2 * sizeof(int64_t)) +
-           RADIX_SIZE * sizeof(int64_t);
+    return (size_t)n * (2 * sizeof(uint64_t) + 2 * sizeof(int64_t)) + RADIX_SIZE * sizeof(int64_t);
 }
 
 /* Order-preserving map of doubles to unsigned integers (IEEE 754 total
@@ -80,11 +79,9 @@ mutinf_status mutinf__copula_transform(const mutinf__view *v, const int64_t *uni
      * is (a + b) / 2, so Phi^-1 is tabulated once at the 2n - 1 values
      * s / (2 (n + 1)), s = a + b in [2, 2n]. */
     double *table = mutinf__alloc((size_t)(2 * n + 1), sizeof *table, 0, "copula table");
-    if (table == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (table == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     int nt = threads < 1 ? 1 : threads;
-    if (nt > m)
-        nt = (int)m;
+    if (nt > m) nt = (int)m;
     /* per thread: sort workspace, sorted values, order */
     size_t per = mutinf__sort_work_bytes(n) / sizeof(uint64_t) + 2 * (size_t)n;
     uint64_t *scratch = mutinf__alloc((size_t)nt * per, sizeof *scratch, 0, "copula sort buffer");
@@ -108,8 +105,8 @@ mutinf_status mutinf__copula_transform(const mutinf__view *v, const int64_t *uni
             for (int64_t j = 0; j < m; j++)
                 out[i + j * n] = mutinf__view_at2(v, i, units[j]);
     }
-    const mutinf__view cols = {.data = out, .is_f32 = 0, .rank = 2,
-                               .dim = {n, m, 1}, .stride = {1, n, 0}};
+    const mutinf__view cols = {
+        .data = out, .is_f32 = 0, .rank = 2, .dim = {n, m, 1}, .stride = {1, n, 0}};
 
 #pragma omp parallel num_threads(nt) if (nt > 1)
     {

@@ -10,7 +10,7 @@
 
 /* A chunk of about 1M doubles (8 MB) keeps dsyrk near its peak (k large)
  * while the packed block stays a small fraction of the data. */
-#define CHUNK_DOUBLES (1 << 20)
+#define CHUNK_DOUBLES  (1 << 20)
 #define CHUNK_MIN_ROWS 256
 /* Largest mean^2 / variance for which the direct (uncentred) path is used. */
 #define DIRECT_MAX_RATIO 1e3
@@ -60,18 +60,15 @@ mutinf_status mutinf__covariance_chunked(const mutinf__view *v, const int64_t *u
                                          int threads, int64_t chunk, double *C, double *mean_out)
 {
     const int64_t n = v->dim[0];
-    if (chunk > n)
-        chunk = n;
+    if (chunk > n) chunk = n;
     /* Packing alternates with dsyrk chunk after chunk.  With a threaded
      * BLAS, OpenMP threads that spin after each packing region compete with
      * the BLAS threads for the cores (measured: twice slower on 2 cores), so
      * the packing then stays on the calling thread. */
-    if (!mutinf__blas_is_sequential())
-        threads = 1;
-    double *B = mutinf__alloc((size_t)m * (size_t)chunk + 2 * (size_t)m, sizeof *B, 0,
-                              "covariance chunk");
-    if (B == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (!mutinf__blas_is_sequential()) threads = 1;
+    double *B =
+        mutinf__alloc((size_t)m * (size_t)chunk + 2 * (size_t)m, sizeof *B, 0, "covariance chunk");
+    if (B == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     double *shift = B + m * chunk, *sum = shift + m;
 
     /* Shift by the mean of the first chunk: the accumulated co-moment is then
@@ -97,8 +94,7 @@ mutinf_status mutinf__covariance_chunked(const mutinf__view *v, const int64_t *u
                 sum[j] += B[j + r * m];
         st = mutinf__syrk('N', m, rows, 1.0, B, m, r0 == 0 ? 0.0 : 1.0, C, m);
     }
-    if (st == MUTINF_OK)
-        finish(m, n, shift, sum, C, mean_out);
+    if (st == MUTINF_OK) finish(m, n, shift, sum, C, mean_out);
     mutinf__free(B);
     return st;
 }
@@ -113,8 +109,7 @@ static mutinf_status column_sums(const mutinf__view *v, int64_t u0, int64_t m, i
     const int64_t block = 4096;
     int64_t nb = (n + block - 1) / block;
     double *part = mutinf__alloc((size_t)nb * (size_t)m, sizeof *part, 1, "column sums");
-    if (part == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (part == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
 #pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && nb > 1)
     for (int64_t b = 0; b < nb; b++) {
         double *p = part + b * m;
@@ -149,8 +144,7 @@ mutinf_status mutinf__covariance(const mutinf__view *v, const int64_t *units, in
 {
     const int64_t n = v->dim[0], rs = v->stride[0], cs = v->stride[1];
     int64_t chunk = CHUNK_DOUBLES / (m > 0 ? m : 1);
-    if (chunk < CHUNK_MIN_ROWS)
-        chunk = CHUNK_MIN_ROWS;
+    if (chunk < CHUNK_MIN_ROWS) chunk = CHUNK_MIN_ROWS;
 
     int consecutive = 1;
     for (int64_t j = 1; j < m && consecutive; j++)
@@ -165,8 +159,7 @@ mutinf_status mutinf__covariance(const mutinf__view *v, const int64_t *units, in
         return mutinf__covariance_chunked(v, units, m, threads, chunk, C, mean_out);
 
     double *sum = mutinf__alloc((size_t)m, sizeof *sum, 0, "column sums");
-    if (sum == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (sum == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     mutinf_status st = MUTINF_OK;
     if (col_sums != NULL)
         memcpy(sum, col_sums, (size_t)m * sizeof *sum);

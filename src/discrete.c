@@ -85,8 +85,7 @@ int64_t mutinf__dtable_dense(mutinf__dtable *t, int32_t *ids_out)
 
 mutinf_status mutinf__progress_step(mutinf__progress *pr, int64_t step, const char *fn)
 {
-    if (pr == NULL)
-        return MUTINF_OK;
+    if (pr == NULL) return MUTINF_OK;
     pr->done += step;
     if (pr->fn != NULL && pr->fn(pr->done, pr->total, pr->payload) != 0)
         return mutinf__fail(MUTINF_ERR_CANCELLED,
@@ -103,16 +102,14 @@ double mutinf__entropy_counts(const int64_t *counts, int64_t cells, int64_t n, i
         s += x * log(x);
     }
     double h = log(dn) - s / dn;
-    if (miller_madow)
-        h += (double)(cells - 1) / (2.0 * dn);
+    if (miller_madow) h += (double)(cells - 1) / (2.0 * dn);
     return h;
 }
 
 /* Joint entropy of the modules' dense ids; module k > 0 read through
  * perm[k] when perm is not NULL.  `cur` is n int32 of scratch. */
-static double joint_entropy(mutinf__dtable *t, const int32_t *ids, const int64_t *card,
-                            int64_t K, int32_t *const *perm, int mm, int32_t *cur,
-                            int64_t *occupied)
+static double joint_entropy(mutinf__dtable *t, const int32_t *ids, const int64_t *card, int64_t K,
+                            int32_t *const *perm, int mm, int32_t *cur, int64_t *occupied)
 {
     const int64_t n = t->n;
     int64_t distinct = card[0];
@@ -141,12 +138,9 @@ mutinf_status mutinf__discrete_tc(const int32_t *symbols, int64_t n, int64_t K, 
 {
     int nt = threads < 1 ? 1 : threads;
     int64_t jobs = K > n_permutations ? K : n_permutations;
-    if (pairwise != NULL && K * (K - 1) / 2 > jobs)
-        jobs = K * (K - 1) / 2;
-    if (nt > jobs)
-        nt = (int)jobs;
-    if (nt < 1)
-        nt = 1;
+    if (pairwise != NULL && K * (K - 1) / 2 > jobs) jobs = K * (K - 1) / 2;
+    if (nt > jobs) nt = (int)jobs;
+    if (nt < 1) nt = 1;
     mutinf_status st = MUTINF_OK;
     /* Scratch: dense ids of every module (n*K), per-module cardinality and
      * entropy, and per thread a table, n ids and K-1 permutations. */
@@ -156,8 +150,8 @@ mutinf_status mutinf__discrete_tc(const int32_t *symbols, int64_t n, int64_t K, 
                                sizeof *hk, 0, "entropies");
     mutinf__dtable *tables = mutinf__alloc((size_t)nt, sizeof *tables, 1, "count tables");
     int64_t per_thread = n * (n_permutations > 0 ? K : 1);
-    int32_t *scratch = mutinf__alloc((size_t)nt * (size_t)per_thread, sizeof *scratch, 0,
-                                     "permutation scratch");
+    int32_t *scratch =
+        mutinf__alloc((size_t)nt * (size_t)per_thread, sizeof *scratch, 0, "permutation scratch");
     int32_t **perms = mutinf__alloc((size_t)nt * (size_t)K, sizeof *perms, 0, "permutations");
     int ready = 0;
     if (ids == NULL || card == NULL || hk == NULL || tables == NULL || scratch == NULL ||
@@ -166,8 +160,7 @@ mutinf_status mutinf__discrete_tc(const int32_t *symbols, int64_t n, int64_t K, 
         goto done;
     }
     for (ready = 0; ready < nt; ready++)
-        if ((st = mutinf__dtable_init(&tables[ready], n)) != MUTINF_OK)
-            goto done;
+        if ((st = mutinf__dtable_init(&tables[ready], n)) != MUTINF_OK) goto done;
     double *null_tc = hk + K;
 
     /* Module entropies (the diagonal). */
@@ -183,8 +176,8 @@ mutinf_status mutinf__discrete_tc(const int32_t *symbols, int64_t n, int64_t K, 
     for (int64_t k = 0; k < K; k++)
         sum_h += hk[k];
 
-    double h_joint = joint_entropy(&tables[0], ids, card, K, NULL, miller_madow, scratch,
-                                   &res->occupied);
+    double h_joint =
+        joint_entropy(&tables[0], ids, card, K, NULL, miller_madow, scratch, &res->occupied);
     res->tc = sum_h - h_joint;
 
     if (pairwise != NULL) {
@@ -229,8 +222,8 @@ mutinf_status mutinf__discrete_tc(const int32_t *symbols, int64_t n, int64_t K, 
                     pi[i] = (int32_t)i;
                 uint64_t stream = PERMUTATION_STREAM ^ (uint64_t)(p * K + k);
                 for (int64_t i = n - 1; i > 0; i--) {
-                    int64_t j = (int64_t)mutinf__rng_below(seed, stream, (uint64_t)i,
-                                                            (uint64_t)(i + 1));
+                    int64_t j =
+                        (int64_t)mutinf__rng_below(seed, stream, (uint64_t)i, (uint64_t)(i + 1));
                     int32_t tmp = pi[i];
                     pi[i] = pi[j];
                     pi[j] = tmp;
@@ -238,12 +231,11 @@ mutinf_status mutinf__discrete_tc(const int32_t *symbols, int64_t n, int64_t K, 
                 pk[k] = pi;
             }
             int64_t occ;
-            null_tc[p] = sum_h - joint_entropy(&tables[tid], ids, card, K, pk, miller_madow,
-                                               base, &occ);
+            null_tc[p] =
+                sum_h - joint_entropy(&tables[tid], ids, card, K, pk, miller_madow, base, &occ);
         }
         st = mutinf__progress_step(progress, p1 - p0, "mutinf_activations_quantized");
-        if (st != MUTINF_OK)
-            goto done;
+        if (st != MUTINF_OK) goto done;
     }
     if (n_permutations > 0) {
         int64_t exceed = 0;

@@ -15,8 +15,8 @@ typedef struct mutinf__dtable {
     int64_t mask;       /* slots - 1 */
     uint64_t *slot_key; /* EMPTY or a key */
     int32_t *slot_id;
-    uint64_t *keys;     /* n keys, filled by the caller before mutinf__dtable_dense() */
-    int64_t *counts;    /* n counts, indexed by dense id */
+    uint64_t *keys;  /* n keys, filled by the caller before mutinf__dtable_dense() */
+    int64_t *counts; /* n counts, indexed by dense id */
 } mutinf__dtable;
 
 mutinf_status mutinf__dtable_init(mutinf__dtable *t, int64_t n);
@@ -44,10 +44,10 @@ typedef struct mutinf__progress {
 mutinf_status mutinf__progress_step(mutinf__progress *pr, int64_t step, const char *fn);
 
 typedef struct mutinf__discrete_result {
-    double tc;         /* nats */
-    int64_t occupied;  /* distinct K-tuples (occupied joint cells) */
-    double p_value;    /* permutation p-value, NaN without permutations */
-    double null_mean;  /* mean TC over the permutations, NaN without */
+    double tc;        /* nats */
+    int64_t occupied; /* distinct K-tuples (occupied joint cells) */
+    double p_value;   /* permutation p-value, NaN without permutations */
+    double null_mean; /* mean TC over the permutations, NaN without */
 } mutinf__discrete_result;
 
 /* Total correlation of the K symbol sequences symbols[i*K + k] (i < n, any

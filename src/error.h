@@ -18,7 +18,7 @@ mutinf_status mutinf__fail(mutinf_status status, const char *fmt, ...) MUTINF_PR
 #define MUTINF_CHECK_NULL(ptr, fn)                                                                 \
     do {                                                                                           \
         if ((ptr) == NULL)                                                                         \
-            return mutinf__fail(MUTINF_ERR_NULL_ARGUMENT, "%s: argument '%s' is NULL", fn, #ptr); \
+            return mutinf__fail(MUTINF_ERR_NULL_ARGUMENT, "%s: argument '%s' is NULL", fn, #ptr);  \
     } while (0)
 
 #endif

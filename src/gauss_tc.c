@@ -18,7 +18,7 @@
 #include "options.h"
 #include "partition.h"
 
-#define CHOL_GUARD 100.0
+#define CHOL_GUARD     100.0
 #define CHOL_MIN_RCOND 1e-8
 
 /* ln(2 pi e), for differential entropies. */
@@ -55,28 +55,26 @@ static void gather(const double *C, int64_t ldc, const int64_t *idx_a, int64_t m
             int64_t i = a < ma ? idx_a[a] : idx_b[a - ma];
             double v = i >= j ? C[i + j * ldc] : C[j + i * ldc];
             out[a + b * m] = v;
-            if (full)
-                out[b + a * m] = v;
+            if (full) out[b + a * m] = v;
         }
     }
 }
 
 static mutinf_status block_logdet(const double *C, int64_t ldc, const int64_t *idx_a, int64_t ma,
-                                  const int64_t *idx_b, int64_t mb,
-                                  const struct mutinf_options *o, double *mat, block_info *info)
+                                  const int64_t *idx_b, int64_t mb, const struct mutinf_options *o,
+                                  double *mat, block_info *info)
 {
     int64_t m = ma + mb;
     double rtol = mutinf__rank_tol(o->rank_tol, m);
     gather(C, ldc, idx_a, ma, idx_b, mb, o->strict_rank, mat);
     if (!o->strict_rank) {
-        mutinf_status st = mutinf__logdet_chol(m, mat, m, fmax(CHOL_MIN_RCOND, CHOL_GUARD * rtol),
-                                               &info->logdet);
+        mutinf_status st =
+            mutinf__logdet_chol(m, mat, m, fmax(CHOL_MIN_RCOND, CHOL_GUARD * rtol), &info->logdet);
         if (st == MUTINF_OK) {
             info->rank = m;
             return MUTINF_OK;
         }
-        if (st != MUTINF_ERR_NUMERICAL)
-            return st;
+        if (st != MUTINF_ERR_NUMERICAL) return st;
         gather(C, ldc, idx_a, ma, idx_b, mb, 1, mat);
     }
     return mutinf__rank_logpdet(m, mat, m, rtol, &info->rank, &info->logdet);
@@ -90,16 +88,14 @@ static int blocks_uncorrelated(const double *C, int64_t ldc, const mutinf_partit
     for (int64_t a = p->offsets[i]; a < p->offsets[i + 1]; a++)
         for (int64_t b = p->offsets[j]; b < p->offsets[j + 1]; b++) {
             int64_t u = p->units[a], v = p->units[b];
-            if ((u >= v ? C[u + v * ldc] : C[v + u * ldc]) != 0.0)
-                return 0;
+            if ((u >= v ? C[u + v * ldc] : C[v + u * ldc]) != 0.0) return 0;
         }
     return 1;
 }
 
 static double mi_from_ranks(const block_info *a, const block_info *b, const block_info *joint)
 {
-    if (joint->rank < a->rank + b->rank)
-        return INFINITY;
+    if (joint->rank < a->rank + b->rank) return INFINITY;
     return 0.5 * (a->logdet + b->logdet - joint->logdet);
 }
 
@@ -129,10 +125,9 @@ mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_
     int64_t r1 = 0;
     double sum_logdet = 0.0;
     for (int64_t k = 0; k < K; k++) {
-        st = block_logdet(C, ldc, p->units + p->offsets[k], p->offsets[k + 1] - p->offsets[k],
-                          NULL, 0, o, mat, &mod[k]);
-        if (st != MUTINF_OK)
-            return st;
+        st = block_logdet(C, ldc, p->units + p->offsets[k], p->offsets[k + 1] - p->offsets[k], NULL,
+                          0, o, mat, &mod[k]);
+        if (st != MUTINF_OK) return st;
         r1 += mod[k].rank;
         sum_logdet += mod[k].logdet;
     }
@@ -143,25 +138,23 @@ mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_
     } else {
         block_info joint;
         st = block_logdet(C, ldc, p->units, S, NULL, 0, o, mat, &joint);
-        if (st != MUTINF_OK)
-            return st;
+        if (st != MUTINF_OK) return st;
         total = joint.rank < r1 ? INFINITY : 0.5 * (sum_logdet - joint.logdet);
     }
 
     if (pairwise != NULL) {
         for (int64_t i = 0; i < K; i++) {
             int64_t di = p->offsets[i + 1] - p->offsets[i];
-            pairwise[i * K + i] = mod[i].rank < di ? -INFINITY
-                                                   : 0.5 * ((double)di * LN_2PIE + mod[i].logdet);
+            pairwise[i * K + i] =
+                mod[i].rank < di ? -INFINITY : 0.5 * ((double)di * LN_2PIE + mod[i].logdet);
             for (int64_t j = i + 1; j < K; j++) {
                 double mi = 0.0;
                 if (!blocks_uncorrelated(C, ldc, p, i, j)) {
                     block_info joint;
-                    st = block_logdet(C, ldc, p->units + p->offsets[i], di,
-                                      p->units + p->offsets[j], p->offsets[j + 1] - p->offsets[j],
-                                      o, mat, &joint);
-                    if (st != MUTINF_OK)
-                        return st;
+                    st =
+                        block_logdet(C, ldc, p->units + p->offsets[i], di, p->units + p->offsets[j],
+                                     p->offsets[j + 1] - p->offsets[j], o, mat, &joint);
+                    if (st != MUTINF_OK) return st;
                     mi = mi_from_ranks(&mod[i], &mod[j], &joint);
                 }
                 pairwise[i * K + j] = mi;
@@ -178,8 +171,7 @@ mutinf_status mutinf__gaussian_tc(const double *C, int64_t ldc, const mutinf_par
 {
     size_t n = mutinf__gaussian_tc_work_size(p, pairwise != NULL);
     double *work = mutinf__alloc(n, sizeof *work, 0, "block workspace");
-    if (work == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (work == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     mutinf_status st = mutinf__gaussian_tc_ws(C, ldc, p, options, tc, pairwise, work);
     mutinf__free(work);
     return st;

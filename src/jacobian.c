@@ -6,10 +6,9 @@
 #include "error.h"
 #include "jacobian.h"
 
-static mutinf_status jacobians_wrap(const void *data, int32_t is_f32, int64_t batch,
-                                    int64_t units, int64_t inputs, int64_t batch_stride,
-                                    int64_t row_stride, int64_t col_stride, const char *fn,
-                                    mutinf_jacobians **out)
+static mutinf_status jacobians_wrap(const void *data, int32_t is_f32, int64_t batch, int64_t units,
+                                    int64_t inputs, int64_t batch_stride, int64_t row_stride,
+                                    int64_t col_stride, const char *fn, mutinf_jacobians **out)
 {
     MUTINF_CHECK_NULL(out, fn);
     *out = NULL;
@@ -18,11 +17,9 @@ static mutinf_status jacobians_wrap(const void *data, int32_t is_f32, int64_t ba
     const int64_t strides[3] = {batch_stride, row_stride, col_stride};
     mutinf__view v;
     mutinf_status st = mutinf__view_init(&v, fn, "data", data, is_f32, 3, dims, strides);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     mutinf_jacobians *j = mutinf__alloc(1, sizeof *j, 1, "Jacobian view");
-    if (j == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (j == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     j->view = v;
     *out = j;
     return MUTINF_OK;
@@ -44,7 +41,10 @@ mutinf_status mutinf_jacobians_wrap_f32(const float *data, int64_t batch, int64_
                           "mutinf_jacobians_wrap_f32", out);
 }
 
-void mutinf_jacobians_destroy(mutinf_jacobians *jacobians) { mutinf__free(jacobians); }
+void mutinf_jacobians_destroy(mutinf_jacobians *jacobians)
+{
+    mutinf__free(jacobians);
+}
 
 mutinf_status mutinf_jacobians_shape(const mutinf_jacobians *jacobians, int64_t *batch_out,
                                      int64_t *units_out, int64_t *inputs_out)

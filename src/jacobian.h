@@ -53,8 +53,8 @@ void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int
  * cl[(i*m + j)*LANES + l].  The summation order is fixed by (m, kcp) alone.
  * While it works it prefetches the pf_len doubles at pf (the next sample;
  * pf may be NULL). */
-void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, double *cl,
-                           int lane, int accumulate, const double *pf, int64_t pf_len);
+void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, double *cl, int lane,
+                           int accumulate, const double *pf, int64_t pf_len);
 
 /* Cholesky factorization, for the LANES interleaved samples at once, of the
  * n x n symmetric matrix A whose element (i, j), j <= i, of lane l is

@@ -14,7 +14,8 @@
 #include "jacobian.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define JAC_SIMD __attribute__((target_clones("arch=x86-64-v3", "default"), optimize("fp-contract=fast")))
+#define JAC_SIMD                                                                                   \
+    __attribute__((target_clones("arch=x86-64-v3", "default"), optimize("fp-contract=fast")))
 #else
 #define JAC_SIMD
 #endif
@@ -32,11 +33,20 @@ typedef double v4du __attribute__((vector_size(32), aligned(8), may_alias));
 
 #define LANES MUTINF__JAC_LANES
 
-JAC_INLINE v4d load4(const double *p) { return *(const v4du *)p; }
-JAC_INLINE void store4(double *p, v4d x) { *(v4du *)p = x; }
+JAC_INLINE v4d load4(const double *p)
+{
+    return *(const v4du *)p;
+}
+JAC_INLINE void store4(double *p, v4d x)
+{
+    *(v4du *)p = x;
+}
 
 /* Horizontal sum in a fixed order. */
-JAC_INLINE double hsum(v4d a) { return (a[0] + a[1]) + (a[2] + a[3]); }
+JAC_INLINE double hsum(v4d a)
+{
+    return (a[0] + a[1]) + (a[2] + a[3]);
+}
 
 typedef long long v4di __attribute__((vector_size(32)));
 
@@ -50,7 +60,8 @@ JAC_INLINE void absmax_f64(const double *x, int64_t n, int64_t cs, double *mx, d
         const v4di absmask = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
         v4d vm0 = {0, 0, 0, 0}, vm1 = vm0, vp0 = vm0, vp1 = vm0;
         for (; j + 8 <= n; j += 8) {
-            v4d a = (v4d)((v4di)load4(x + j) & absmask), b = (v4d)((v4di)load4(x + j + 4) & absmask);
+            v4d a = (v4d)((v4di)load4(x + j) & absmask),
+                b = (v4d)((v4di)load4(x + j + 4) & absmask);
             v4di ga = a > vm0, gb = b > vm1;
             vm0 = (v4d)(((v4di)a & ga) | ((v4di)vm0 & ~ga));
             vm1 = (v4d)(((v4di)b & gb) | ((v4di)vm1 & ~gb));
@@ -96,8 +107,7 @@ JAC_INLINE void absmax_f32(const float *x, int64_t n, int64_t cs, double *mx, do
 /* The power-of-two exponent of the scale of a row with largest magnitude mx. */
 static int scale_exponent(double mx, double noise_floor)
 {
-    if (noise_floor > mx)
-        mx = noise_floor;
+    if (noise_floor > mx) mx = noise_floor;
     int e = 0;
     if (mx >= DBL_MIN && mx <= DBL_MAX) {
         /* frexp for normal numbers: mx = f 2^e with f in [0.5, 1) */
@@ -168,8 +178,7 @@ void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int
 JAC_INLINE void syrk_tile(int64_t kcp, const double *const *a, const double *const *b,
                           double out[4][3])
 {
-    const double *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *b0 = b[0], *b1 = b[1],
-                 *b2 = b[2];
+    const double *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *b0 = b[0], *b1 = b[1], *b2 = b[2];
     v4d c00 = {0, 0, 0, 0}, c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00,
         c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
     for (int64_t k = 0; k < kcp; k += 4) {
@@ -284,16 +293,15 @@ JAC_INLINE void store_tile(int64_t m, int64_t i0, int64_t j0, int64_t nj, const 
     for (int64_t r = 0; r < 4; r++)
         for (int64_t c = 0; c < nj; c++) {
             int64_t i = i0 + r, j = j0 + c;
-            if (i >= m || j > i)
-                continue;
+            if (i >= m || j > i) continue;
             double *dst = cl + (i * m + j) * LANES + lane;
             *dst = accumulate ? *dst + t[r * ldt + c] : t[r * ldt + c];
         }
 }
 
 JAC_SIMD
-void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, double *cl,
-                           int lane, int accumulate, const double *pf, int64_t pf_len)
+void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, double *cl, int lane,
+                           int accumulate, const double *pf, int64_t pf_len)
 {
     const int64_t mp = (m + 3) & ~(int64_t)3;
     /* Spread the prefetches of the next sample's data over the tiles: 8
@@ -303,7 +311,7 @@ void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, do
     const int64_t per_tile = (lines + tiles - 1) / tiles;
     int64_t next_line = 0;
 #define PREFETCH_SOME()                                                                            \
-    for (int64_t q = 0; q < per_tile && next_line < lines; q++, next_line++)                      \
+    for (int64_t q = 0; q < per_tile && next_line < lines; q++, next_line++)                       \
     __builtin_prefetch(pf + next_line * 8, 0, 3)
     /* Every entry is the same sum whatever tile computes it: one 4-wide
      * accumulator over k, then a fixed horizontal sum. */
@@ -334,9 +342,8 @@ JAC_SIMD
 void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int64_t *idx,
                             double *l, double *d)
 {
-#define SRC(i, j)                                                                                  \
-    (idx ? src + (idx[i] * lds + idx[j]) * LANES : src + ((i) * lds + (j)) * LANES)
-#define LL(i, j) (l + ((i) * n + (j)) * LANES)
+#define SRC(i, j) (idx ? src + (idx[i] * lds + idx[j]) * LANES : src + ((i)*lds + (j)) * LANES)
+#define LL(i, j)  (l + ((i)*n + (j)) * LANES)
     const v4d one = {1.0, 1.0, 1.0, 1.0};
     /* Columns two at a time (j, j + 1): rows share the loads of rows j and
      * j + 1.  Every element still subtracts its products in increasing p,
@@ -368,8 +375,7 @@ void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int
         store4(LL(j + 1, j + 1), piv1);
         int64_t i = j + 2;
         for (; i + 4 <= n; i += 4) {
-            const double *l0 = LL(i, 0), *l1 = LL(i + 1, 0), *l2 = LL(i + 2, 0),
-                         *l3 = LL(i + 3, 0);
+            const double *l0 = LL(i, 0), *l1 = LL(i + 1, 0), *l2 = LL(i + 2, 0), *l3 = LL(i + 3, 0);
             v4d a0 = load4(SRC(i, j)), a1 = load4(SRC(i + 1, j)), a2 = load4(SRC(i + 2, j)),
                 a3 = load4(SRC(i + 3, j));
             v4d b0 = load4(SRC(i, j + 1)), b1 = load4(SRC(i + 1, j + 1)),

@@ -66,9 +66,9 @@
  * principal block of a well-conditioned matrix is at least as well
  * conditioned) and also requires every pivot of every block to exceed
  * CHOL_GUARD * rank_tol * its largest diagonal entry. */
-#define CHOL_GUARD 100.0
+#define CHOL_GUARD     100.0
 #define CHOL_MIN_RCOND 1e-8
-#define LN_2PIE 2.8378770664093454836
+#define LN_2PIE        2.8378770664093454836
 /* Chunks of samples are the unit of work of the parallel loop and of the
  * pairwise sums (combined in chunk order, so the thread count never
  * changes a bit).  A chunk holds about CHUNK_WORK multiply-adds, between 4
@@ -97,16 +97,16 @@ typedef struct {
 
 /* Per-thread workspace of the in-library path. */
 typedef struct {
-    double *jp;    /* mp x MUTINF__JAC_KC packed rows */
-    double *cl;    /* m x m x LANES covariances, then the full factor */
-    double *lb;    /* bmax x bmax x LANES block / pair factor */
-    double *dfull; /* m x LANES pivots of the full factor */
-    double *dblk;  /* m x LANES pivots of each module's own factor */
-    double *dpair; /* bmax x LANES pivots of a pair's factor */
-    double *maxd;  /* (K + 1) x LANES largest diagonal entry per module, then all */
-    int64_t *idx;  /* bmax gather indices */
-    int *exps;     /* LANES x m row scale exponents */
-    double *pw;    /* LANES x K x K pairwise values of the current group */
+    double *jp;          /* mp x MUTINF__JAC_KC packed rows */
+    double *cl;          /* m x m x LANES covariances, then the full factor */
+    double *lb;          /* bmax x bmax x LANES block / pair factor */
+    double *dfull;       /* m x LANES pivots of the full factor */
+    double *dblk;        /* m x LANES pivots of each module's own factor */
+    double *dpair;       /* bmax x LANES pivots of a pair's factor */
+    double *maxd;        /* (K + 1) x LANES largest diagonal entry per module, then all */
+    int64_t *idx;        /* bmax gather indices */
+    int *exps;           /* LANES x m row scale exponents */
+    double *pw;          /* LANES x K x K pairwise values of the current group */
     const double **rowp; /* MUTINF__JAC_ROWS(m) row pointers for the product */
     double *zeros;       /* MUTINF__JAC_KC zeros (padding rows) */
     double *fac;         /* m row scale factors 2^-e */
@@ -121,7 +121,10 @@ static void lane_ws_free(lane_ws *w)
 }
 
 /* Bytes of `count` items of `size`, rounded up to whole cache lines. */
-static size_t lines_of(size_t count, size_t size) { return (count * size + 63) & ~(size_t)63; }
+static size_t lines_of(size_t count, size_t size)
+{
+    return (count * size + 63) & ~(size_t)63;
+}
 
 /* One block per thread, every buffer on its own cache lines and the block
  * padded at both ends, so that threads never write to a shared line. */
@@ -130,21 +133,27 @@ static int lane_ws_alloc(lane_ws *w, const jac_ctx *c)
     size_t m = (size_t)c->m, mp = (size_t)MUTINF__JAC_ROWS(c->m), b = (size_t)c->bmax,
            K = (size_t)c->K;
     const size_t sizes[] = {
-        lines_of(mp * MUTINF__JAC_KC, sizeof(double)), lines_of(m * m * LANES, sizeof(double)),
-        lines_of(b * b * LANES, sizeof(double)),       lines_of(m * LANES, sizeof(double)),
-        lines_of(m * LANES, sizeof(double)),           lines_of(b * LANES, sizeof(double)),
-        lines_of((K + 1) * LANES, sizeof(double)),     lines_of(b, sizeof(int64_t)),
-        lines_of(m * LANES, sizeof(int)),              lines_of(K * K * LANES, sizeof(double)),
-        lines_of(mp, sizeof(double *)),                lines_of(MUTINF__JAC_KC, sizeof(double)),
-        lines_of(m, sizeof(double)),                   lines_of(3 * m * LANES, sizeof(double)),
+        lines_of(mp * MUTINF__JAC_KC, sizeof(double)),
+        lines_of(m * m * LANES, sizeof(double)),
+        lines_of(b * b * LANES, sizeof(double)),
+        lines_of(m * LANES, sizeof(double)),
+        lines_of(m * LANES, sizeof(double)),
+        lines_of(b * LANES, sizeof(double)),
+        lines_of((K + 1) * LANES, sizeof(double)),
+        lines_of(b, sizeof(int64_t)),
+        lines_of(m * LANES, sizeof(int)),
+        lines_of(K * K * LANES, sizeof(double)),
+        lines_of(mp, sizeof(double *)),
+        lines_of(MUTINF__JAC_KC, sizeof(double)),
+        lines_of(m, sizeof(double)),
+        lines_of(3 * m * LANES, sizeof(double)),
     };
     size_t total = 192;
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         total += sizes[i];
     memset(w, 0, sizeof *w);
     w->block = mutinf__alloc(total, 1, 0, "thread workspace");
-    if (w->block == NULL)
-        return 0;
+    if (w->block == NULL) return 0;
     char *at = (char *)(((uintptr_t)w->block + 127) & ~(uintptr_t)63);
     void *parts[14];
     for (size_t i = 0; i < 14; i++) {
@@ -225,22 +234,19 @@ static int sample_cov_lane(const jac_ctx *c, lane_ws *w, int64_t b, int lane)
             mutinf__jac_syrk_lane(m, kcp, w->rowp, w->cl, lane, k0 > 0,
                                   k0 == 0 && pass == 0 ? pf : NULL, pf_len);
         }
-        if (pass == 1)
-            break;
+        if (pass == 1) break;
         int safe = 1;
         for (int64_t u = 0; u < m; u++) {
             double x = w->cl[(u * m + u) * LANES + lane];
             safe &= x >= SAFE_LO && x <= SAFE_HI;
         }
-        if (safe)
-            break;
+        if (safe) break;
     }
     /* Noise in the current scale, then a power of two per row that brings
      * the diagonal into [0.5, 2). */
     for (int64_t u = 0; u < m; u++) {
         double *cuu = &w->cl[(u * m + u) * LANES + lane];
-        if (noise > 0.0)
-            *cuu += ldexp(noise, -2 * e[u]);
+        if (noise > 0.0) *cuu += ldexp(noise, -2 * e[u]);
         int eu = 0;
         if (*cuu >= DBL_MIN && *cuu <= DBL_MAX) {
             uint64_t bits;
@@ -278,8 +284,7 @@ static void check_pivots(const double *d, int64_t n, const double *maxd, double 
         const double floor_ = guard * maxd[q];
         for (int64_t u = 0; u < n; u++)
             good &= d[u * LANES + q] > floor_; /* false for NaN */
-        if (!good)
-            ok[q] = 0;
+        if (!good) ok[q] = 0;
     }
 }
 
@@ -303,8 +308,7 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
                 mx = x > mx ? x : mx;
             }
             w->maxd[k * LANES + q] = mx;
-            if (mx > w->maxd[K * LANES + q])
-                w->maxd[K * LANES + q] = mx;
+            if (mx > w->maxd[K * LANES + q]) w->maxd[K * LANES + q] = mx;
         }
     /* Each module's own factor (module 0's pivots come from the full one,
      * but its guard uses its own size). */
@@ -330,8 +334,8 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
                 check_pivots(w->dpair, di + dj, mx,
                              CHOL_GUARD * mutinf__rank_tol(o->rank_tol, di + dj), ok);
                 for (int q = 0; q < LANES; q++) {
-                    double mi = half_log_ratio(w->dblk + off[j] * LANES, w->dpair + di * LANES,
-                                               dj, q);
+                    double mi =
+                        half_log_ratio(w->dblk + off[j] * LANES, w->dpair + di * LANES, dj, q);
                     w->pw[(q * K + i) * K + j] = mi;
                     w->pw[(q * K + j) * K + i] = mi;
                 }
@@ -347,11 +351,9 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
     mutinf__jac_inv_norm1_lanes(m, w->cl, w->solve, inv_norm);
     const double min_rcond = fmax(CHOL_MIN_RCOND, guard);
     for (int q = 0; q < LANES; q++)
-        if (!(1.0 / (anorm[q] * inv_norm[q]) > min_rcond))
-            ok[q] = 0;
+        if (!(1.0 / (anorm[q] * inv_norm[q]) > min_rcond)) ok[q] = 0;
     /* Module 0 alone: its guard uses its own size and diagonal. */
-    check_pivots(w->dfull, off[1], w->maxd, CHOL_GUARD * mutinf__rank_tol(o->rank_tol, off[1]),
-                 ok);
+    check_pivots(w->dfull, off[1], w->maxd, CHOL_GUARD * mutinf__rank_tol(o->rank_tol, off[1]), ok);
     memcpy(w->dblk, w->dfull, (size_t)off[1] * LANES * sizeof(double));
     for (int q = 0; q < LANES; q++) {
         double t = 0.0;
@@ -378,13 +380,11 @@ static void pairwise_unscale(const jac_ctx *c, const int *exps, double *pw)
     const int64_t *off = c->pp->offsets;
     for (int64_t k = 0; k < K; k++) {
         double logdet = pw[k * K + k];
-        if (logdet == -INFINITY)
-            continue;
+        if (logdet == -INFINITY) continue;
         double s = 0.0;
         for (int64_t u = off[k]; u < off[k + 1]; u++)
             s += (double)exps[u];
-        pw[k * K + k] =
-            0.5 * ((double)(off[k + 1] - off[k]) * LN_2PIE + logdet + 2.0 * M_LN2 * s);
+        pw[k * K + k] = 0.5 * ((double)(off[k + 1] - off[k]) * LN_2PIE + logdet + 2.0 * M_LN2 * s);
     }
 }
 
@@ -413,8 +413,7 @@ static void plain_chunk(const jac_ctx *c, lane_ws *w, int64_t s0, int64_t s1, do
         int ok[LANES];
         factor_group(c, w, tc, ok);
         for (int q = 0; q < LANES; q++) {
-            if (!live[q])
-                continue;
+            if (!live[q]) continue;
             int64_t b = g + q;
             if (!ok[q]) {
                 flags[b] = SAMPLE_FALLBACK;
@@ -457,14 +456,12 @@ static mutinf_status fallback_sample(const jac_ctx *c, lane_ws *w, double *cm, d
                                      double *pwtmp, int64_t b, double *tc)
 {
     const int64_t m = c->m;
-    if (sample_cov_lane(c, w, b, 0))
-        return fail_non_finite(c, b);
+    if (sample_cov_lane(c, w, b, 0)) return fail_non_finite(c, b);
     for (int64_t j = 0; j < m; j++)
         for (int64_t i = j; i < m; i++)
             cm[i + j * m] = w->cl[(i * m + j) * LANES];
     mutinf_status st = mutinf__gaussian_tc_ws(cm, m, c->pp, c->o, tc, pwtmp, gwork);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     if (pwtmp != NULL) {
         /* gauss_tc gives entropies of the scaled block; turn them back into
          * log-determinants, then unscale as on the fast path. */
@@ -494,17 +491,13 @@ static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uin
 {
     const int64_t B = c->v->dim[0], m = c->m, K = c->K;
     const int64_t n_chunks = (B + c->chunk - 1) / c->chunk;
-    if (nthreads > n_chunks)
-        nthreads = (int)n_chunks;
+    if (nthreads > n_chunks) nthreads = (int)n_chunks;
     lane_ws *ws = mutinf__alloc((size_t)nthreads, sizeof *ws, 1, "thread workspaces");
-    if (ws == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (ws == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     mutinf_status st = MUTINF_OK;
     for (int t = 0; t < nthreads && st == MUTINF_OK; t++)
-        if (!lane_ws_alloc(&ws[t], c))
-            st = MUTINF_ERR_OUT_OF_MEMORY;
-    if (st == MUTINF_OK && c->o->strict_rank)
-        memset(flags, SAMPLE_FALLBACK, (size_t)B);
+        if (!lane_ws_alloc(&ws[t], c)) st = MUTINF_ERR_OUT_OF_MEMORY;
+    if (st == MUTINF_OK && c->o->strict_rank) memset(flags, SAMPLE_FALLBACK, (size_t)B);
     /* One parallel region per call (one barrier), or rounds between which
      * the progress callback runs. */
     const int64_t round = c->o->progress != NULL ? ROUND_CHUNKS : n_chunks;
@@ -530,8 +523,7 @@ static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uin
             st = fail_non_finite(c, b);
             break;
         }
-        if (flags[b] != SAMPLE_FALLBACK)
-            continue;
+        if (flags[b] != SAMPLE_FALLBACK) continue;
         if (cm == NULL) {
             cm = mutinf__alloc((size_t)(m * m), sizeof *cm, 0, "covariance");
             gwork = cm ? mutinf__alloc(mutinf__gaussian_tc_work_size(c->pp, c->want_pairwise),
@@ -550,8 +542,7 @@ static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uin
         if (st == MUTINF_OK && c->o->strict_rank && (b + 1) % (c->chunk * ROUND_CHUNKS) == 0)
             st = report_progress(c->o, b + 1, B);
     }
-    if (st == MUTINF_OK && c->o->strict_rank)
-        st = report_progress(c->o, B, B);
+    if (st == MUTINF_OK && c->o->strict_rank) st = report_progress(c->o, B, B);
     mutinf__free(cm);
     mutinf__free(gwork);
     mutinf__free(pwtmp);
@@ -583,50 +574,39 @@ static mutinf_status chol_accept(int64_t n, double *A, int64_t lda, double min_r
     double anorm = 0.0;
     for (int64_t j = 0; j < n; j++)
         anorm = fmax(anorm, col[j]);
-    if (!(anorm > 0.0) || !(anorm <= DBL_MAX))
-        return MUTINF_ERR_NUMERICAL;
+    if (!(anorm > 0.0) || !(anorm <= DBL_MAX)) return MUTINF_ERR_NUMERICAL;
     mutinf_status st = mutinf__potrf_lower(n, A, lda);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     /* ||A^-1 v||_1 for v = 1/n, then for v = e_j at the largest entry of
      * A^-1 sign(A^-1 1/n): both are lower bounds of ||A^-1||_1. */
     for (int64_t i = 0; i < n; i++)
         y[i] = 1.0 / (double)n;
     st = mutinf__trsv_lower('N', n, A, lda, y);
-    if (st == MUTINF_OK)
-        st = mutinf__trsv_lower('T', n, A, lda, y);
-    if (st != MUTINF_OK)
-        return st;
+    if (st == MUTINF_OK) st = mutinf__trsv_lower('T', n, A, lda, y);
+    if (st != MUTINF_OK) return st;
     double est = 0.0;
     for (int64_t i = 0; i < n; i++) {
         est += fabs(y[i]);
         y[i] = y[i] < 0.0 ? -1.0 : 1.0;
     }
     st = mutinf__trsv_lower('N', n, A, lda, y);
-    if (st == MUTINF_OK)
-        st = mutinf__trsv_lower('T', n, A, lda, y);
-    if (st != MUTINF_OK)
-        return st;
+    if (st == MUTINF_OK) st = mutinf__trsv_lower('T', n, A, lda, y);
+    if (st != MUTINF_OK) return st;
     int64_t at = 0;
     for (int64_t i = 1; i < n; i++)
-        if (fabs(y[i]) > fabs(y[at]))
-            at = i;
+        if (fabs(y[i]) > fabs(y[at])) at = i;
     memset(y, 0, (size_t)n * sizeof *y);
     y[at] = 1.0;
     st = mutinf__trsv_lower('N', n, A, lda, y);
-    if (st == MUTINF_OK)
-        st = mutinf__trsv_lower('T', n, A, lda, y);
-    if (st != MUTINF_OK)
-        return st;
+    if (st == MUTINF_OK) st = mutinf__trsv_lower('T', n, A, lda, y);
+    if (st != MUTINF_OK) return st;
     double est2 = 0.0;
     for (int64_t i = 0; i < n; i++)
         est2 += fabs(y[i]);
     est = fmax(est, est2);
-    if (!(1.0 / (anorm * est) > min_rcond))
-        return MUTINF_ERR_NUMERICAL;
+    if (!(1.0 / (anorm * est) > min_rcond)) return MUTINF_ERR_NUMERICAL;
     for (int64_t i = 0; i < n; i++)
-        if (!(A[i + i * lda] > 0.0))
-            return MUTINF_ERR_NUMERICAL;
+        if (!(A[i + i * lda] > 0.0)) return MUTINF_ERR_NUMERICAL;
     return MUTINF_OK;
 }
 
@@ -639,8 +619,7 @@ static mutinf_status chol_accept(int64_t n, double *A, int64_t lda, double min_r
  * factorization misses the acceptance rule of gauss_tc.c: the caller then
  * applies the rank rules.
  * `blk` holds (largest module)^2 + 3 m doubles. */
-static mutinf_status ordered_tc(const jac_ctx *c, double *C, int64_t ldc, double *blk,
-                                double *tc)
+static mutinf_status ordered_tc(const jac_ctx *c, double *C, int64_t ldc, double *blk, double *tc)
 {
     const int64_t m = c->m, K = c->K;
     const int64_t *off = c->pp->offsets;
@@ -674,20 +653,17 @@ static mutinf_status ordered_tc(const jac_ctx *c, double *C, int64_t ldc, double
             memcpy(blk + j * dk + j, src + j * ldc + j, (size_t)(dk - j) * sizeof *blk);
         mutinf_status st = chol_accept(
             dk, blk, dk, fmax(CHOL_MIN_RCOND, CHOL_GUARD * mutinf__rank_tol(rank_tol, dk)), vec);
-        if (st != MUTINF_OK)
-            return st;
+        if (st != MUTINF_OK) return st;
         for (int64_t i = 0; i < dk; i++)
             piv[off[k] + i] = blk[i + i * dk];
     }
     mutinf_status st = chol_accept(
         m, C, ldc, fmax(CHOL_MIN_RCOND, CHOL_GUARD * mutinf__rank_tol(rank_tol, m)), vec);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     const double guard0 = CHOL_GUARD * mutinf__rank_tol(rank_tol, off[1]) * max0;
     for (int64_t u = 0; u < off[1]; u++) {
         double l = C[u + u * ldc];
-        if (!(l * l > guard0))
-            return MUTINF_ERR_NUMERICAL;
+        if (!(l * l > guard0)) return MUTINF_ERR_NUMERICAL;
     }
     double sum = 0.0;
     for (int64_t u0 = off[1]; u0 < m; u0 += LOG_BATCH) {
@@ -731,8 +707,8 @@ static mutinf_status large_ws_alloc(const jac_ctx *c, const large_plan *pl, larg
     memset(w, 0, sizeof *w);
     w->cov = mutinf__alloc((size_t)(pl->dc * pl->dc), sizeof(double), 0, "covariance");
     w->gwork = w->cov ? mutinf__alloc(pl->work, sizeof(double), 0, "block workspace") : NULL;
-    w->pwtmp = w->gwork ? mutinf__alloc((size_t)(c->K * c->K), sizeof(double), 0, "pairwise")
-                        : NULL;
+    w->pwtmp =
+        w->gwork ? mutinf__alloc((size_t)(c->K * c->K), sizeof(double), 0, "pairwise") : NULL;
     w->exps = w->pwtmp ? mutinf__alloc((size_t)c->m, sizeof(int), 0, "row scales") : NULL;
     if (w->exps == NULL) {
         large_ws_free(w);
@@ -754,8 +730,7 @@ static mutinf_status large_sample(const jac_ctx *c, const large_plan *pl, large_
     if (pl->trans) {
         const double *a = (const double *)v->data + b * v->stride[0];
         st = mutinf__syrk(pl->trans, d, n, 1.0, a, pl->lda, 0.0, cov, d);
-        if (st != MUTINF_OK)
-            return st;
+        if (st != MUTINF_OK) return st;
         /* Trust the unscaled product only where no square can have under-
          * or overflowed (0 may be an underflow). */
         int direct = 1;
@@ -771,9 +746,8 @@ static mutinf_status large_sample(const jac_ctx *c, const large_plan *pl, large_
                 st = ordered_tc(c, cov, d, w->gwork, tc);
             } else if (pl->quick) {
                 /* C[S,S] in partition order (lower triangle), a copy */
-                if (w->cp == NULL &&
-                    (w->cp = mutinf__alloc((size_t)(m * m), sizeof(double), 0, "covariance")) ==
-                        NULL)
+                if (w->cp == NULL && (w->cp = mutinf__alloc((size_t)(m * m), sizeof(double), 0,
+                                                            "covariance")) == NULL)
                     return MUTINF_ERR_OUT_OF_MEMORY;
                 const int64_t *u = c->p->units;
                 for (int64_t j = 0; j < m; j++)
@@ -782,12 +756,10 @@ static mutinf_status large_sample(const jac_ctx *c, const large_plan *pl, large_
                             u[i] >= u[j] ? cov[u[i] + u[j] * d] : cov[u[j] + u[i] * d];
                 st = ordered_tc(c, w->cp, m, w->gwork, tc);
             }
-            if (st != MUTINF_ERR_NUMERICAL)
-                return st;
+            if (st != MUTINF_ERR_NUMERICAL) return st;
             if (pl->quick && pl->ordered) { /* ordered_tc consumed the matrix */
                 st = mutinf__syrk(pl->trans, d, n, 1.0, a, pl->lda, 0.0, cov, d);
-                if (st != MUTINF_OK)
-                    return st;
+                if (st != MUTINF_OK) return st;
                 for (int64_t u = 0; u < d; u++)
                     cov[u * (d + 1)] += noise;
             }
@@ -798,14 +770,12 @@ static mutinf_status large_sample(const jac_ctx *c, const large_plan *pl, large_
      * its largest entry. */
     if (w->jc == NULL) {
         w->jc = mutinf__alloc((size_t)m * (size_t)n, sizeof(double), 0, "packed Jacobian");
-        if (w->jc == NULL)
-            return MUTINF_ERR_OUT_OF_MEMORY;
+        if (w->jc == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     }
     if (w->cp == NULL &&
         (w->cp = mutinf__alloc((size_t)(m * m), sizeof(double), 0, "covariance")) == NULL)
         return MUTINF_ERR_OUT_OF_MEMORY;
-    if (mutinf__jac_row_scales(v, b, c->p->units, m, noise, w->exps))
-        return fail_non_finite(c, b);
+    if (mutinf__jac_row_scales(v, b, c->p->units, m, noise, w->exps)) return fail_non_finite(c, b);
     for (int64_t r = 0; r < m; r++) { /* column-major m x n: column j is input j */
         double inv = mutinf__jac_pow2(-w->exps[r]);
         for (int64_t j = 0; j < n; j++)
@@ -813,14 +783,12 @@ static mutinf_status large_sample(const jac_ctx *c, const large_plan *pl, large_
     }
     for (int pass = 0; pass < 2; pass++) {
         st = mutinf__syrk('N', m, n, 1.0, w->jc, m, 0.0, w->cp, m);
-        if (st != MUTINF_OK)
-            return st;
+        if (st != MUTINF_OK) return st;
         for (int64_t u = 0; u < m; u++)
             w->cp[u * (m + 1)] += ldexp(noise, -2 * w->exps[u]);
         if (pass == 0 && pl->quick) {
             st = ordered_tc(c, w->cp, m, w->gwork, tc);
-            if (st != MUTINF_ERR_NUMERICAL)
-                return st;
+            if (st != MUTINF_ERR_NUMERICAL) return st;
             continue; /* consumed: recompute, then the rank rules */
         }
         st = mutinf__gaussian_tc_ws(w->cp, m, c->pp, c->o, tc, pw, w->gwork);
@@ -885,8 +853,7 @@ static mutinf_status blas_path(const jac_ctx *c, int nthreads, double *tcs, doub
         st = large_ws_alloc(c, &pl, &ws[t]);
     /* One parallel region, or rounds between which the progress callback
      * runs (every chunk when serial). */
-    const int64_t round =
-        c->o->progress == NULL ? n_chunks : (nthreads > 1 ? ROUND_CHUNKS : 1);
+    const int64_t round = c->o->progress == NULL ? n_chunks : (nthreads > 1 ? ROUND_CHUNKS : 1);
     for (int64_t r0 = 0; r0 < n_chunks && st == MUTINF_OK; r0 += round) {
         int64_t r1 = r0 + round < n_chunks ? r0 + round : n_chunks;
         for (int t = 0; t < nthreads; t++)
@@ -900,15 +867,13 @@ static mutinf_status blas_path(const jac_ctx *c, int nthreads, double *tcs, doub
             first_error *e = &errs[tid];
             int64_t s1 = (ch + 1) * c->chunk < B ? (ch + 1) * c->chunk : B;
             for (int64_t b = ch * c->chunk; b < s1; b++) {
-                if (e->sample >= 0 && e->sample < b)
-                    break;
+                if (e->sample >= 0 && e->sample < b) break;
                 mutinf_status sst = large_sample(c, &pl, &ws[tid], b, &tcs[b]);
                 if (sst != MUTINF_OK) {
                     if (e->sample < 0 || b < e->sample) {
                         e->sample = b;
                         e->status = sst;
-                        snprintf(e->message, sizeof e->message, "%s",
-                                 mutinf_last_error_message());
+                        snprintf(e->message, sizeof e->message, "%s", mutinf_last_error_message());
                     }
                     break;
                 }
@@ -919,12 +884,9 @@ static mutinf_status blas_path(const jac_ctx *c, int nthreads, double *tcs, doub
         }
         int best = -1;
         for (int t = 0; t < nthreads; t++)
-            if (errs[t].sample >= 0 && (best < 0 || errs[t].sample < errs[best].sample))
-                best = t;
-        if (best >= 0)
-            st = mutinf__fail(errs[best].status, "%s", errs[best].message);
-        if (st == MUTINF_OK)
-            st = report_progress(c->o, r1 * c->chunk < B ? r1 * c->chunk : B, B);
+            if (errs[t].sample >= 0 && (best < 0 || errs[t].sample < errs[best].sample)) best = t;
+        if (best >= 0) st = mutinf__fail(errs[best].status, "%s", errs[best].message);
+        if (st == MUTINF_OK) st = report_progress(c->o, r1 * c->chunk < B ? r1 * c->chunk : B, B);
     }
     for (int t = 0; ws != NULL && t < nthreads; t++)
         large_ws_free(&ws[t]);
@@ -969,8 +931,7 @@ mutinf_status mutinf_jacobians_total_correlation(const mutinf_jacobians *jacobia
     MUTINF_CHECK_NULL(tc_out, fn);
     const mutinf__view *v = &jacobians->view;
     mutinf_status st = mutinf__partition_check_units(partition, v->dim[1], fn);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     const struct mutinf_options *o = mutinf__opts(options);
     const int64_t B = v->dim[0], m = partition->n_assigned, K = partition->n_modules;
     int64_t bmax = 0;
@@ -1017,8 +978,8 @@ mutinf_status mutinf_jacobians_total_correlation(const mutinf_jacobians *jacobia
     uint8_t *flags = tcs ? mutinf__alloc((size_t)B, 1, 1, "sample flags") : NULL;
     double *pw_chunks = NULL;
     if (flags != NULL && pairwise_out != NULL)
-        pw_chunks = mutinf__alloc((size_t)(n_chunks * K * K), sizeof *pw_chunks, 1,
-                                  "pairwise sums");
+        pw_chunks =
+            mutinf__alloc((size_t)(n_chunks * K * K), sizeof *pw_chunks, 1, "pairwise sums");
     if (flags == NULL || (pairwise_out != NULL && pw_chunks == NULL)) {
         mutinf__free(iota);
         mutinf__free(tcs);
@@ -1050,10 +1011,8 @@ mutinf_status mutinf_jacobians_total_correlation(const mutinf_jacobians *jacobia
     if (st == MUTINF_OK) {
         batch_stats(tcs, B, &mean, &se, &n_inf);
         *tc_out = mutinf__in_units(options, mean);
-        if (stderr_out != NULL)
-            *stderr_out = mutinf__in_units(options, se);
-        if (n_infinite_out != NULL)
-            *n_infinite_out = n_inf;
+        if (stderr_out != NULL) *stderr_out = mutinf__in_units(options, se);
+        if (n_infinite_out != NULL) *n_infinite_out = n_inf;
         if (per_sample_out != NULL)
             for (int64_t b = 0; b < B; b++)
                 per_sample_out[b] = mutinf__in_units(options, tcs[b]);

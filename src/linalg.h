@@ -29,14 +29,14 @@ mutinf_status mutinf__syrk(char trans, int64_t n, int64_t k, double alpha, const
                            int64_t lda, double beta, double *C, int64_t ldc);
 
 /* C = alpha * op(A) op(B) + beta * C, C is m x n, op(A) m x k, op(B) k x n. */
-mutinf_status mutinf__gemm(char transa, char transb, int64_t m, int64_t n, int64_t k,
-                           double alpha, const double *A, int64_t lda, const double *B,
-                           int64_t ldb, double beta, double *C, int64_t ldc);
+mutinf_status mutinf__gemm(char transa, char transb, int64_t m, int64_t n, int64_t k, double alpha,
+                           const double *A, int64_t lda, const double *B, int64_t ldb, double beta,
+                           double *C, int64_t ldc);
 
 /* Single-precision GEMM, same conventions (k-means on float data). */
-mutinf_status mutinf__sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k,
-                            float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
-                            float beta, float *C, int64_t ldc);
+mutinf_status mutinf__sgemm(char transa, char transb, int64_t m, int64_t n, int64_t k, float alpha,
+                            const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                            float *C, int64_t ldc);
 
 /* Copies the lower triangle of the n x n matrix C into its upper triangle. */
 void mutinf__symmetrize_lower(int64_t n, double *C, int64_t ldc);
@@ -58,8 +58,8 @@ mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double min_
  * n x n matrix A (full matrix read; destroyed) from its singular values:
  * s counts as zero when s <= rtol * s_max; *logpdet = sum of log s over the
  * rest (0 for rank 0).  MUTINF_ERR_NUMERICAL with a message if dgesvd fails. */
-mutinf_status mutinf__rank_logpdet(int64_t n, double *A, int64_t lda, double rtol,
-                                   int64_t *rank, double *logpdet);
+mutinf_status mutinf__rank_logpdet(int64_t n, double *A, int64_t lda, double rtol, int64_t *rank,
+                                   double *logpdet);
 
 /* Test hook: the next `n` calls of mutinf__rank_logpdet fail as if dgesvd
  * had not converged (n = 0, the default: never).  Not exported; for

@@ -34,12 +34,10 @@ static mutinf_status lingauss_create(const void *weights, int32_t is_f32, int64_
     mutinf__view w, b;
     const int64_t dims[2] = {units, inputs}, strides[2] = {row_stride, col_stride};
     mutinf_status st = mutinf__view_init(&w, fn, "weights", weights, is_f32, 2, dims, strides);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     if (bias != NULL) {
         st = mutinf__view_init(&b, fn, "bias", bias, is_f32, 1, &units, &bias_stride);
-        if (st != MUTINF_OK)
-            return st;
+        if (st != MUTINF_OK) return st;
     }
     if (!(noise_var >= 0.0) || !isfinite(noise_var))
         return mutinf__fail(MUTINF_ERR_INVALID_ARGUMENT,
@@ -50,14 +48,11 @@ static mutinf_status lingauss_create(const void *weights, int32_t is_f32, int64_
         return mutinf__fail(MUTINF_ERR_SIZE_OVERFLOW, "%s: %lld x %lld weights overflow", fn,
                             (long long)units, (long long)inputs);
     st = mutinf__view_check_finite(&w, fn, "weights", w_index);
-    if (st == MUTINF_OK && bias != NULL)
-        st = mutinf__view_check_finite(&b, fn, "bias", b_index);
-    if (st != MUTINF_OK)
-        return st;
+    if (st == MUTINF_OK && bias != NULL) st = mutinf__view_check_finite(&b, fn, "bias", b_index);
+    if (st != MUTINF_OK) return st;
 
     mutinf_lingauss *m = mutinf__alloc(1, sizeof *m, 1, "model");
-    if (m == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (m == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     m->weights = mutinf__alloc(wn, sizeof(double), 0, "model weights");
     m->bias = m->weights ? mutinf__alloc((size_t)units, sizeof(double), 1, "model bias") : NULL;
     m->cov = m->bias ? mutinf__alloc((size_t)units * (size_t)units, sizeof(double), 0,
@@ -105,8 +100,7 @@ mutinf_status mutinf_lingauss_create_f32(const float *weights, int64_t units, in
 
 void mutinf_lingauss_destroy(mutinf_lingauss *model)
 {
-    if (model == NULL)
-        return;
+    if (model == NULL) return;
     mutinf__free(model->weights);
     mutinf__free(model->bias);
     mutinf__free(model->cov);
@@ -133,12 +127,10 @@ mutinf_status mutinf_lingauss_total_correlation(const mutinf_lingauss *model,
     MUTINF_CHECK_NULL(partition, fn);
     MUTINF_CHECK_NULL(tc_out, fn);
     mutinf_status st = mutinf__partition_check_units(partition, model->units, fn);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     double tc;
     st = mutinf__gaussian_tc(model->cov, model->units, partition, options, &tc, NULL);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     *tc_out = mutinf__in_units(options, tc);
     return MUTINF_OK;
 }
@@ -152,13 +144,11 @@ mutinf_status mutinf_lingauss_pairwise(const mutinf_lingauss *model,
     MUTINF_CHECK_NULL(partition, fn);
     MUTINF_CHECK_NULL(pairwise_out, fn);
     mutinf_status st = mutinf__partition_check_units(partition, model->units, fn);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     int64_t K = partition->n_modules;
     /* Computed into scratch so a failure leaves the caller's buffer untouched. */
     double *m = mutinf__alloc((size_t)(K * K), sizeof *m, 0, "pairwise matrix");
-    if (m == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (m == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     double tc;
     st = mutinf__gaussian_tc(model->cov, model->units, partition, options, &tc, m);
     if (st == MUTINF_OK)
@@ -211,8 +201,7 @@ mutinf_status mutinf_lingauss_sample(const mutinf_lingauss *model, int64_t n, ui
         }
         if (st == MUTINF_OK) {
             memcpy(y_out + s0 * d, y, (size_t)(c * d) * sizeof *y);
-            if (x_out != NULL)
-                memcpy(x_out + s0 * in, x, (size_t)(c * in) * sizeof *x);
+            if (x_out != NULL) memcpy(x_out + s0 * in, x, (size_t)(c * in) * sizeof *x);
         }
     }
     mutinf__free(x);

@@ -31,8 +31,7 @@ int mutinf__resolve_threads(int32_t threads)
 {
     int t = threads;
 #ifdef _OPENMP
-    if (t <= 0)
-        t = omp_get_num_procs();
+    if (t <= 0) t = omp_get_num_procs();
 #else
     t = 1;
 #endif
@@ -54,22 +53,24 @@ mutinf_status mutinf_options_create(mutinf_options **out)
     MUTINF_CHECK_NULL(out, "mutinf_options_create");
     *out = NULL;
     mutinf_options *o = mutinf__alloc(1, sizeof *o, 0, "options");
-    if (o == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (o == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     *o = mutinf__default_options;
     *out = o;
     return MUTINF_OK;
 }
 
-void mutinf_options_destroy(mutinf_options *options) { mutinf__free(options); }
+void mutinf_options_destroy(mutinf_options *options)
+{
+    mutinf__free(options);
+}
 
 /* Setters and getters share one shape; the macros keep the validation rule
  * of each key next to its name. */
-#define FLAG_VALID(v)  ((v) == 0 || (v) == 1)
+#define FLAG_VALID(v) ((v) == 0 || (v) == 1)
 #define DEFINE_OPTION(key, type, fmt, valid, rule)                                                 \
-    mutinf_status mutinf_options_set_##key(mutinf_options *options, type key)                     \
+    mutinf_status mutinf_options_set_##key(mutinf_options *options, type key)                      \
     {                                                                                              \
-        MUTINF_CHECK_NULL(options, "mutinf_options_set_" #key);                                   \
+        MUTINF_CHECK_NULL(options, "mutinf_options_set_" #key);                                    \
         if (!(valid))                                                                              \
             return mutinf__fail(MUTINF_ERR_INVALID_ARGUMENT,                                       \
                                 "mutinf_options_set_" #key ": " #key " = " fmt " but must be %s",  \
@@ -79,8 +80,8 @@ void mutinf_options_destroy(mutinf_options *options) { mutinf__free(options); }
     }                                                                                              \
     mutinf_status mutinf_options_get_##key(const mutinf_options *options, type *key##_out)         \
     {                                                                                              \
-        MUTINF_CHECK_NULL(options, "mutinf_options_get_" #key);                                   \
-        MUTINF_CHECK_NULL(key##_out, "mutinf_options_get_" #key);                                 \
+        MUTINF_CHECK_NULL(options, "mutinf_options_get_" #key);                                    \
+        MUTINF_CHECK_NULL(key##_out, "mutinf_options_get_" #key);                                  \
         *key##_out = options->key;                                                                 \
         return MUTINF_OK;                                                                          \
     }

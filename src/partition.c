@@ -22,17 +22,15 @@ static mutinf_status partition_build(int32_t *labels, int64_t n_units, int64_t n
         return MUTINF_ERR_OUT_OF_MEMORY;
     }
     for (int64_t i = 0; i < n_units; i++)
-        if (labels[i] >= 0)
-            offsets[labels[i] + 1]++;
+        if (labels[i] >= 0) offsets[labels[i] + 1]++;
     for (int64_t k = 0; k < n_modules; k++) {
         if (offsets[k + 1] == 0) {
             mutinf__free(p);
             mutinf__free(offsets);
             mutinf__free(units);
             mutinf__free(labels);
-            return mutinf__fail(MUTINF_ERR_EMPTY_MODULE,
-                                "%s: module %lld of %lld has no unit", fn, (long long)k,
-                                (long long)n_modules);
+            return mutinf__fail(MUTINF_ERR_EMPTY_MODULE, "%s: module %lld of %lld has no unit", fn,
+                                (long long)k, (long long)n_modules);
         }
         offsets[k + 1] += offsets[k];
     }
@@ -40,8 +38,7 @@ static mutinf_status partition_build(int32_t *labels, int64_t n_units, int64_t n
     /* Counting sort keeps units increasing within each module. */
     int64_t *fill = offsets; /* reuse: shift back afterwards */
     for (int64_t i = 0; i < n_units; i++)
-        if (labels[i] >= 0)
-            units[fill[labels[i]]++] = i;
+        if (labels[i] >= 0) units[fill[labels[i]]++] = i;
     for (int64_t k = n_modules; k > 0; k--)
         offsets[k] = offsets[k - 1];
     offsets[0] = 0;
@@ -72,10 +69,9 @@ mutinf_status mutinf_partition_create_from_labels(const int32_t *labels, int64_t
         return mutinf__fail(MUTINF_ERR_INVALID_ARGUMENT, "%s: n_modules = %lld, must be >= 0", fn,
                             (long long)n_modules);
     mutinf__view v;
-    mutinf_status st = mutinf__view_init(&v, fn, "labels", labels, 1 /* 4-byte elements */, 1,
-                                         &n_units, &stride);
-    if (st != MUTINF_OK)
-        return st;
+    mutinf_status st =
+        mutinf__view_init(&v, fn, "labels", labels, 1 /* 4-byte elements */, 1, &n_units, &stride);
+    if (st != MUTINF_OK) return st;
     int32_t max_label = -1;
     for (int64_t i = 0; i < n_units; i++) {
         int32_t l = labels[i * stride];
@@ -89,8 +85,7 @@ mutinf_status mutinf_partition_create_from_labels(const int32_t *labels, int64_t
                                 "%s: labels[%lld] = %d, must be -1 or >= 0", fn, (long long)i,
                                 (int)l);
         }
-        if (l > max_label)
-            max_label = l;
+        if (l > max_label) max_label = l;
     }
     int64_t k = n_modules > 0 ? n_modules : (int64_t)max_label + 1;
     if (k < 2)
@@ -99,11 +94,10 @@ mutinf_status mutinf_partition_create_from_labels(const int32_t *labels, int64_t
                             (long long)k);
     if (k > n_units)
         return mutinf__fail(MUTINF_ERR_EMPTY_MODULE,
-                            "%s: n_modules = %lld exceeds n_units = %lld, some module is empty",
-                            fn, (long long)k, (long long)n_units);
+                            "%s: n_modules = %lld exceeds n_units = %lld, some module is empty", fn,
+                            (long long)k, (long long)n_units);
     int32_t *copy = mutinf__alloc((size_t)n_units, sizeof *copy, 0, "partition labels");
-    if (copy == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (copy == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     for (int64_t i = 0; i < n_units; i++)
         copy[i] = labels[i * stride];
     return partition_build(copy, n_units, k, fn, out);
@@ -125,15 +119,13 @@ mutinf_status mutinf_partition_create_from_masks(const uint8_t *masks, int64_t n
     int64_t dims[2] = {n_modules, n_units}, strides[2] = {module_stride, unit_stride};
     mutinf__view v;
     mutinf_status st = mutinf__view_init(&v, fn, "masks", masks, 1, 2, dims, strides);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     if (n_modules < 2)
         return mutinf__fail(MUTINF_ERR_TOO_FEW_MODULES,
                             "%s: n_modules = %lld, at least 2 are needed", fn,
                             (long long)n_modules);
     int32_t *labels = mutinf__alloc((size_t)n_units, sizeof *labels, 0, "partition labels");
-    if (labels == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (labels == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     for (int64_t i = 0; i < n_units; i++)
         labels[i] = -1;
     for (int64_t k = 0; k < n_modules; k++)
@@ -142,11 +134,10 @@ mutinf_status mutinf_partition_create_from_masks(const uint8_t *masks, int64_t n
             if (m > 1) {
                 mutinf__free(labels);
                 return mutinf__fail(MUTINF_ERR_BAD_MASK_VALUE,
-                                    "%s: masks[%lld][%lld] = %u, must be 0 or 1", fn,
-                                    (long long)k, (long long)i, (unsigned)m);
+                                    "%s: masks[%lld][%lld] = %u, must be 0 or 1", fn, (long long)k,
+                                    (long long)i, (unsigned)m);
             }
-            if (m == 0)
-                continue;
+            if (m == 0) continue;
             if (labels[i] >= 0) {
                 int32_t first = labels[i];
                 mutinf__free(labels);
@@ -166,8 +157,9 @@ mutinf_status mutinf_partition_create_contiguous(int64_t n_units, int64_t n_modu
     MUTINF_CHECK_NULL(out, fn);
     *out = NULL;
     if (n_modules < 2)
-        return mutinf__fail(MUTINF_ERR_TOO_FEW_MODULES, "%s: n_modules = %lld, at least 2 are needed",
-                            fn, (long long)n_modules);
+        return mutinf__fail(MUTINF_ERR_TOO_FEW_MODULES,
+                            "%s: n_modules = %lld, at least 2 are needed", fn,
+                            (long long)n_modules);
     if (n_units < n_modules)
         return mutinf__fail(MUTINF_ERR_DIMENSION_MISMATCH,
                             "%s: n_units = %lld is smaller than n_modules = %lld", fn,
@@ -176,8 +168,7 @@ mutinf_status mutinf_partition_create_contiguous(int64_t n_units, int64_t n_modu
         return mutinf__fail(MUTINF_ERR_INVALID_ARGUMENT, "%s: n_modules = %lld exceeds INT32_MAX",
                             fn, (long long)n_modules);
     int32_t *labels = mutinf__alloc((size_t)n_units, sizeof *labels, 0, "partition labels");
-    if (labels == NULL)
-        return MUTINF_ERR_OUT_OF_MEMORY;
+    if (labels == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     int64_t base = n_units / n_modules, extra = n_units % n_modules, i = 0;
     for (int64_t k = 0; k < n_modules; k++)
         for (int64_t c = 0; c < base + (k < extra); c++)
@@ -187,8 +178,7 @@ mutinf_status mutinf_partition_create_contiguous(int64_t n_units, int64_t n_modu
 
 void mutinf_partition_destroy(mutinf_partition *partition)
 {
-    if (partition == NULL)
-        return;
+    if (partition == NULL) return;
     mutinf__free(partition->labels);
     mutinf__free(partition->offsets);
     mutinf__free(partition->units);
@@ -226,8 +216,7 @@ mutinf_status mutinf_partition_module_size(const mutinf_partition *partition, in
     MUTINF_CHECK_NULL(partition, fn);
     MUTINF_CHECK_NULL(size_out, fn);
     mutinf_status st = check_module(partition, module, fn);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     *size_out = partition->offsets[module + 1] - partition->offsets[module];
     return MUTINF_OK;
 }
@@ -239,14 +228,14 @@ mutinf_status mutinf_partition_module_units(const mutinf_partition *partition, i
     MUTINF_CHECK_NULL(partition, fn);
     MUTINF_CHECK_NULL(units_out, fn);
     mutinf_status st = check_module(partition, module, fn);
-    if (st != MUTINF_OK)
-        return st;
+    if (st != MUTINF_OK) return st;
     int64_t size = partition->offsets[module + 1] - partition->offsets[module];
     if (capacity < size)
         return mutinf__fail(MUTINF_ERR_DIMENSION_MISMATCH,
                             "%s: capacity = %lld but module %lld has %lld units", fn,
                             (long long)capacity, (long long)module, (long long)size);
-    memcpy(units_out, partition->units + partition->offsets[module], (size_t)size * sizeof *units_out);
+    memcpy(units_out, partition->units + partition->offsets[module],
+           (size_t)size * sizeof *units_out);
     return MUTINF_OK;
 }
 

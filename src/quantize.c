@@ -40,8 +40,7 @@ mutinf_status mutinf__quantize_quantile(const mutinf__view *v, const mutinf_part
 {
     const int64_t n = v->dim[0], K = p->n_modules, m = p->n_assigned;
     int nt = threads < 1 ? 1 : threads;
-    if (nt > m)
-        nt = (int)m;
+    if (nt > m) nt = (int)m;
     int32_t *bin = mutinf__alloc((size_t)n * (size_t)m, sizeof *bin, 0, "unit bins");
     size_t per = mutinf__quantile_work_bytes(n) / sizeof(uint64_t) + 1;
     uint64_t *buf = mutinf__alloc((size_t)nt * per, sizeof *buf, 0, "sort buffer");

@@ -14,8 +14,7 @@ mutinf_status mutinf__quantize_kmeans(const mutinf__view *v, const mutinf_partit
     const int64_t n = v->dim[0], K = p->n_modules;
     int64_t dmax = 0;
     for (int64_t k = 0; k < K; k++)
-        if (p->offsets[k + 1] - p->offsets[k] > dmax)
-            dmax = p->offsets[k + 1] - p->offsets[k];
+        if (p->offsets[k + 1] - p->offsets[k] > dmax) dmax = p->offsets[k + 1] - p->offsets[k];
     double *x = mutinf__alloc((size_t)n * (size_t)dmax, sizeof *x, 0, "standardised module");
     int32_t *labels = mutinf__alloc((size_t)n, sizeof *labels, 0, "cluster labels");
     mutinf_kmeans *km = NULL;
@@ -55,13 +54,11 @@ mutinf_status mutinf__quantize_kmeans(const mutinf__view *v, const mutinf_partit
                     x[i * dk + u] /= sd;
         }
         st = mutinf_kmeans_fit(km, x, n, dk, dk, 1, labels);
-        if (st != MUTINF_OK)
-            goto done;
+        if (st != MUTINF_OK) goto done;
         for (int64_t i = 0; i < n; i++)
             symbols[i * K + k] = labels[i];
         st = mutinf__progress_step(progress, 1, "mutinf_activations_quantized");
-        if (st != MUTINF_OK)
-            goto done;
+        if (st != MUTINF_OK) goto done;
     }
 done:
     mutinf_kmeans_destroy(km);

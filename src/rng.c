@@ -30,8 +30,7 @@ void mutinf__rng_normals(uint64_t seed, uint64_t stream, uint64_t first_counter,
         double r = sqrt(-2.0 * log(mutinf__rng_uniform(seed, stream, c)));
         double t = 2.0 * M_PI * mutinf__rng_uniform(seed, stream, c + 1);
         out[i] = r * cos(t);
-        if (i + 1 < n)
-            out[i + 1] = r * sin(t);
+        if (i + 1 < n) out[i + 1] = r * sin(t);
     }
 }
 

@@ -6,9 +6,15 @@
 
 static _Thread_local char last_error[512];
 
-int32_t mutinf_version_number(void) { return MUTINF_VERSION_NUMBER; }
+int32_t mutinf_version_number(void)
+{
+    return MUTINF_VERSION_NUMBER;
+}
 
-const char *mutinf_version(void) { return MUTINF_VERSION_STRING; }
+const char *mutinf_version(void)
+{
+    return MUTINF_VERSION_STRING;
+}
 
 const char *mutinf_status_string(mutinf_status status)
 {
@@ -33,12 +39,14 @@ const char *mutinf_status_string(mutinf_status status)
         "MUTINF_ERR_INVALID_STATE",
         "MUTINF_ERR_BAD_MASK_VALUE",
     };
-    if (status < 0 || (size_t)status >= sizeof names / sizeof names[0])
-        return "MUTINF_ERR_UNKNOWN";
+    if (status < 0 || (size_t)status >= sizeof names / sizeof names[0]) return "MUTINF_ERR_UNKNOWN";
     return names[status];
 }
 
-const char *mutinf_last_error_message(void) { return last_error; }
+const char *mutinf_last_error_message(void)
+{
+    return last_error;
+}
 
 mutinf_status mutinf__fail(mutinf_status status, const char *fmt, ...)
 {

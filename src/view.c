@@ -6,9 +6,9 @@
 #include "error.h"
 #include "view.h"
 
-mutinf_status mutinf__view_init(mutinf__view *v, const char *fn, const char *name,
-                                const void *data, int32_t is_f32, int32_t rank,
-                                const int64_t *dims, const int64_t *strides)
+mutinf_status mutinf__view_init(mutinf__view *v, const char *fn, const char *name, const void *data,
+                                int32_t is_f32, int32_t rank, const int64_t *dims,
+                                const int64_t *strides)
 {
     if (data == NULL)
         return mutinf__fail(MUTINF_ERR_NULL_ARGUMENT, "%s: argument '%s' is NULL", fn, name);
@@ -20,7 +20,8 @@ mutinf_status mutinf__view_init(mutinf__view *v, const char *fn, const char *nam
                                 (long long)dims[a]);
         int64_t mag = strides[a] == INT64_MIN ? -1 : (strides[a] < 0 ? -strides[a] : strides[a]);
         int64_t ext;
-        if (mag < 0 || mutinf__mul_i64(mag, dims[a] - 1, &ext) || __builtin_add_overflow(span, ext, &span))
+        if (mag < 0 || mutinf__mul_i64(mag, dims[a] - 1, &ext) ||
+            __builtin_add_overflow(span, ext, &span))
             return mutinf__fail(MUTINF_ERR_SIZE_OVERFLOW,
                                 "%s: '%s' with dimension %d = %lld and stride %lld overflows", fn,
                                 name, (int)a, (long long)dims[a], (long long)strides[a]);
@@ -73,8 +74,7 @@ static mutinf_status report_nonfinite(const mutinf__view *v, const char *fn, con
         for (int64_t j = 0; j < v->dim[1]; j++)
             for (int64_t k = 0; k < v->dim[2]; k++) {
                 double x = mutinf__view_at3(v, i, j, k);
-                if (isfinite(x))
-                    continue;
+                if (isfinite(x)) continue;
                 if (v->rank == 1)
                     return mutinf__fail(MUTINF_ERR_NON_FINITE, "%s: %s[%s %lld] = %g", fn, name,
                                         index_names[0], (long long)i, x);
@@ -99,8 +99,7 @@ mutinf_status mutinf__view_check_finite(const mutinf__view *v, const char *fn, c
     for (int32_t a = 1; a < 3; a++) {
         int64_t sa = v->stride[a] < 0 ? -v->stride[a] : v->stride[a];
         int64_t si = v->stride[inner] < 0 ? -v->stride[inner] : v->stride[inner];
-        if (v->dim[a] > 1 && (v->dim[inner] == 1 || sa < si))
-            inner = a;
+        if (v->dim[a] > 1 && (v->dim[inner] == 1 || sa < si)) inner = a;
     }
     int32_t o1 = inner == 0 ? 1 : 0, o2 = inner == 2 ? 1 : 2;
     for (int64_t i = 0; i < v->dim[o1]; i++)
@@ -110,8 +109,7 @@ mutinf_status mutinf__view_check_finite(const mutinf__view *v, const char *fn, c
                                                     v->stride[inner])
                                 : any_nonfinite_f64((const double *)v->data + off, v->dim[inner],
                                                     v->stride[inner]);
-            if (bad)
-                return report_nonfinite(v, fn, name, index_names);
+            if (bad) return report_nonfinite(v, fn, name, index_names);
         }
     return MUTINF_OK;
 }

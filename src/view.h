@@ -20,9 +20,9 @@ typedef struct mutinf__view {
 /* Validates and fills `v`: data non-NULL, every dim >= 1, and the byte span
  * of the view (sum |stride| * (dim - 1), times the element size) fits in
  * ptrdiff_t.  `fn` and `name` name the function and argument in messages. */
-mutinf_status mutinf__view_init(mutinf__view *v, const char *fn, const char *name,
-                                const void *data, int32_t is_f32, int32_t rank,
-                                const int64_t *dims, const int64_t *strides);
+mutinf_status mutinf__view_init(mutinf__view *v, const char *fn, const char *name, const void *data,
+                                int32_t is_f32, int32_t rank, const int64_t *dims,
+                                const int64_t *strides);
 
 /* Returns MUTINF_ERR_NON_FINITE naming the first NaN/Inf entry by its indices
  * (`index_names` such as {"sample", "row", "column"}), else MUTINF_OK. */

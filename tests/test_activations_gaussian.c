@@ -83,8 +83,7 @@ static void tc_ref(const double *x, int64_t n, int64_t d, const int32_t *labels,
     for (int64_t k = 0; k < K; k++) {
         int64_t mk = 0;
         for (int64_t j = 0; j < d; j++)
-            if (labels[j] == k)
-                cols[mk++] = j;
+            if (labels[j] == k) cols[mk++] = j;
         dims[k] = mk;
         h[k] = 0.5 * logdet_cols(x, n, d, cols, mk);
         sum += h[k];
@@ -92,8 +91,7 @@ static void tc_ref(const double *x, int64_t n, int64_t d, const int32_t *labels,
     }
     for (int64_t k = 0; k < K; k++)
         for (int64_t j = 0; j < d; j++)
-            if (labels[j] == k)
-                cols[m++] = j;
+            if (labels[j] == k) cols[m++] = j;
     double joint = 0.5 * logdet_cols(x, n, d, cols, m);
     *tc = sum - joint - (bias ? cs - bias_ref(n, m) : 0.0);
     if (pairwise != NULL)
@@ -106,8 +104,7 @@ static void tc_ref(const double *x, int64_t n, int64_t d, const int32_t *labels,
                 }
                 int64_t q = 0;
                 for (int64_t j = 0; j < d; j++)
-                    if (labels[j] == a || labels[j] == b)
-                        cols[q++] = j;
+                    if (labels[j] == a || labels[j] == b) cols[q++] = j;
                 double hab = 0.5 * logdet_cols(x, n, d, cols, q);
                 pairwise[a * K + b] =
                     h[a] + h[b] - hab -
@@ -126,10 +123,8 @@ static double *mixed_data(int64_t n, int64_t d, uint64_t seed, double mix)
     for (int64_t i = 0; i < n; i++)
         for (int64_t j = 0; j < d; j++) {
             double s = z[i * d + j];
-            if (j > 0)
-                s += mix * z[i * d + j - 1];
-            if (j > 2)
-                s -= 0.5 * mix * z[i * d + j - 3];
+            if (j > 0) s += mix * z[i * d + j - 1];
+            if (j > 2) s -= 0.5 * mix * z[i * d + j - 3];
             x[i * d + j] = 1.5 + (double)j * 0.1 + s;
         }
     free(z);
@@ -319,8 +314,7 @@ static void test_model_tc(void **state)
     double W[9 * 6];
     test_fill_normal(W, 54, 21);
     mutinf_lingauss *model = NULL;
-    assert_status(mutinf_lingauss_create(W, d, inputs, inputs, 1, NULL, 1, 0.5, &model),
-                  MUTINF_OK);
+    assert_status(mutinf_lingauss_create(W, d, inputs, inputs, 1, NULL, 1, 0.5, &model), MUTINF_OK);
     double *y = malloc((size_t)(n * d) * sizeof *y);
     assert_status(mutinf_lingauss_sample(model, n, 99, NULL, y), MUTINF_OK);
     mutinf_partition *p = NULL;
@@ -578,8 +572,7 @@ static void test_wrap_errors(void **state)
     assert_status(mutinf_activations_wrap(x, 0, 4, 4, 1, &a), MUTINF_ERR_DIMENSION_MISMATCH);
     assert_null(a);
     assert_status(mutinf_activations_wrap(x, 3, -1, 4, 1, &a), MUTINF_ERR_DIMENSION_MISMATCH);
-    assert_status(mutinf_activations_wrap(x, 3, 4, INT64_MAX / 2, 1, &a),
-                  MUTINF_ERR_SIZE_OVERFLOW);
+    assert_status(mutinf_activations_wrap(x, 3, 4, INT64_MAX / 2, 1, &a), MUTINF_ERR_SIZE_OVERFLOW);
     assert_status(mutinf_activations_wrap_f32(xf, 3, 4, INT64_MIN, 1, &a),
                   MUTINF_ERR_SIZE_OVERFLOW);
     x[2 * 4 + 1] = NAN;
@@ -614,8 +607,7 @@ static void test_gaussian_errors(void **state)
                   MUTINF_ERR_NULL_ARGUMENT);
     assert_status(mutinf_activations_gaussian(a, NULL, NULL, &tc, pw, &pv),
                   MUTINF_ERR_NULL_ARGUMENT);
-    assert_status(mutinf_activations_gaussian(a, p, NULL, NULL, pw, &pv),
-                  MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_activations_gaussian(a, p, NULL, NULL, pw, &pv), MUTINF_ERR_NULL_ARGUMENT);
     assert_status(mutinf_activations_gaussian(a, p5, NULL, &tc, pw, &pv),
                   MUTINF_ERR_DIMENSION_MISMATCH);
     mutinf_activations_destroy(a);
@@ -772,8 +764,7 @@ static void test_moments_merge(void **state)
         mutinf__alloc_fail_after(k);
         mutinf_status st = mutinf_activations_moments(a, p, NULL, keep, size);
         mutinf__alloc_fail_after(-1);
-        if (st == MUTINF_OK)
-            break;
+        if (st == MUTINF_OK) break;
         assert_status(st, MUTINF_ERR_OUT_OF_MEMORY);
         assert_memory_equal(keep, acc, sizeof keep);
     }
@@ -783,8 +774,7 @@ static void test_moments_merge(void **state)
         mutinf__alloc_fail_after(k);
         mutinf_status st = mutinf_moments_gaussian(acc, size, p, NULL, &t0, pwm, NULL);
         mutinf__alloc_fail_after(-1);
-        if (st == MUTINF_OK)
-            break;
+        if (st == MUTINF_OK) break;
         assert_status(st, MUTINF_ERR_OUT_OF_MEMORY);
         assert_true(t0 == -7);
     }

@@ -34,9 +34,9 @@ static double quantized(const double *x, int64_t n, int64_t d, const mutinf_part
     mutinf_activations *a = NULL;
     assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
     double tc;
-    assert_status(mutinf_activations_quantized(a, p, o, &tc, pairwise, NULL, NULL, NULL, NULL,
-                                               NULL),
-                  MUTINF_OK);
+    assert_status(
+        mutinf_activations_quantized(a, p, o, &tc, pairwise, NULL, NULL, NULL, NULL, NULL),
+        MUTINF_OK);
     mutinf_activations_destroy(a);
     return tc;
 }
@@ -188,9 +188,8 @@ static void test_tuple_symbols(void **state)
                   MUTINF_OK);
     mutinf_partition *single = NULL;
     assert_status(mutinf_partition_create_contiguous(3, 3, &single), MUTINF_OK);
-    assert_status(
-        mutinf_activations_quantized(a, single, o, &tc, NULL, NULL, NULL, NULL, NULL, s1),
-        MUTINF_OK);
+    assert_status(mutinf_activations_quantized(a, single, o, &tc, NULL, NULL, NULL, NULL, NULL, s1),
+                  MUTINF_OK);
     for (int64_t i = 0; i < n; i++) {
         assert_int_equal(sym[i * 2 + 0], s1[i * 3 + 0] * 3 + s1[i * 3 + 2]);
         assert_int_equal(sym[i * 2 + 1], s1[i * 3 + 1]);
@@ -218,14 +217,13 @@ static void test_tuple_symbols(void **state)
     int32_t *sy = malloc((size_t)(m * 2) * sizeof *sy);
     double pw[4];
     int64_t cells;
-    assert_status(mutinf_activations_quantized(a, halves, o8, &tc, pw, NULL, NULL, &cells, NULL,
-                                               sy),
-                  MUTINF_OK);
+    assert_status(
+        mutinf_activations_quantized(a, halves, o8, &tc, pw, NULL, NULL, &cells, NULL, sy),
+        MUTINF_OK);
     int32_t next = 0;
     for (int64_t i = 0; i < m; i++) {
         assert_true(sy[i * 2] <= next);
-        if (sy[i * 2] == next)
-            next++;
+        if (sy[i * 2] == next) next++;
         assert_int_equal(sy[i * 2], sy[i * 2 + 1]);
     }
     assert_int_equal(cells, next);
@@ -278,8 +276,7 @@ static void test_no_ln_n_failure(void **state)
     assert_close(tc, 8 * log(10.0) - log((double)n), 1e-12, 0);
     for (int i = 0; i < 8; i++)
         for (int j = 0; j < 8; j++)
-            if (i != j)
-                assert_true(pw[i * 8 + j] < 0.2);
+            if (i != j) assert_true(pw[i * 8 + j] < 0.2);
     mutinf_partition_destroy(p8);
     mutinf_activations_destroy(a);
     mutinf_options_destroy(o);
@@ -587,11 +584,11 @@ static void test_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_arcsine_law),      cmocka_unit_test(test_independent_bias),
+        cmocka_unit_test(test_arcsine_law),       cmocka_unit_test(test_independent_bias),
         cmocka_unit_test(test_copy_and_diagonal), cmocka_unit_test(test_tuple_symbols),
-        cmocka_unit_test(test_no_ln_n_failure),  cmocka_unit_test(test_permutation_outputs),
+        cmocka_unit_test(test_no_ln_n_failure),   cmocka_unit_test(test_permutation_outputs),
         cmocka_unit_test(test_views_and_threads), cmocka_unit_test(test_kmeans_quantizer),
-        cmocka_unit_test(test_progress),        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_progress),          cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

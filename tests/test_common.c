@@ -26,7 +26,7 @@ static void *fail_in_thread(void *arg)
 {
     int *ok = arg;
     *ok = mutinf_last_error_message()[0] == '\0'; /* a new thread starts empty */
-    mutinf_options_set_threads(NULL, 1);           /* sets this thread's message */
+    mutinf_options_set_threads(NULL, 1);          /* sets this thread's message */
     *ok = *ok && strstr(mutinf_last_error_message(), "'options' is NULL") != NULL;
     return NULL;
 }

@@ -20,8 +20,7 @@ static int cmp_rows(const void *pa, const void *pb)
     int64_t a = *(const int64_t *)pa, b = *(const int64_t *)pb;
     for (int64_t c = 0; c < ref_ncols; c++) {
         int32_t x = ref_sym[a * ref_K + ref_cols[c]], y = ref_sym[b * ref_K + ref_cols[c]];
-        if (x != y)
-            return x < y ? -1 : 1;
+        if (x != y) return x < y ? -1 : 1;
     }
     return 0;
 }
@@ -50,11 +49,9 @@ static double ref_entropy(const int32_t *sym, int64_t n, int64_t K, const int64_
         a = b;
     }
     free(idx);
-    if (cells_out)
-        *cells_out = cells;
+    if (cells_out) *cells_out = cells;
     long double h = logl((long double)n) - s / (long double)n;
-    if (mm)
-        h += (long double)(cells - 1) / (2.0L * (long double)n);
+    if (mm) h += (long double)(cells - 1) / (2.0L * (long double)n);
     return (double)h;
 }
 
@@ -65,8 +62,7 @@ static void random_symbols(int32_t *sym, int64_t n, int64_t K, const int32_t *ca
         for (int64_t k = 0; k < K; k++) {
             int32_t v = (int32_t)(test_rand_u64(&s) % (uint64_t)card[k]);
             /* dependence: module k copies module k-1 a third of the time */
-            if (k > 0 && test_rand_u64(&s) % 3 == 0)
-                v = sym[i * K + k - 1] % card[k];
+            if (k > 0 && test_rand_u64(&s) % 3 == 0) v = sym[i * K + k - 1] % card[k];
             sym[i * K + k] = v;
         }
     for (int64_t i = 0; i < n * K; i++)
@@ -232,13 +228,23 @@ static void test_sort_column(void **state)
         uint64_t r = test_rand_u64(&s);
         double v;
         switch (r % 6) {
-        case 0: v = (double)(r % 7) - 3.0; break;          /* many ties */
-        case 1: v = (r & 64) ? -0.0 : 0.0; break;           /* signed zeros */
-        case 2: v = ldexp(test_rand_uniform(&s), -1070); break; /* subnormals */
-        case 3: v = -1e300 * test_rand_uniform(&s); break;
-        default: v = test_rand_normal(&s); break;
+        case 0:
+            v = (double)(r % 7) - 3.0;
+            break; /* many ties */
+        case 1:
+            v = (r & 64) ? -0.0 : 0.0;
+            break; /* signed zeros */
+        case 2:
+            v = ldexp(test_rand_uniform(&s), -1070);
+            break; /* subnormals */
+        case 3:
+            v = -1e300 * test_rand_uniform(&s);
+            break;
+        default:
+            v = test_rand_normal(&s);
+            break;
         }
-        x[2 * i] = v;      /* a strided column (unit 0 of an n x 2 view) */
+        x[2 * i] = v; /* a strided column (unit 0 of an n x 2 view) */
         x[2 * i + 1] = 0.0;
     }
     mutinf__view v;
@@ -255,8 +261,7 @@ static void test_sort_column(void **state)
         assert_true(val[r] == x[2 * order[r]]);
         if (r > 0) {
             assert_true(val[r - 1] <= val[r]);
-            if (val[r - 1] == val[r])
-                assert_true(order[r - 1] < order[r]); /* stable */
+            if (val[r - 1] == val[r]) assert_true(order[r - 1] < order[r]); /* stable */
         }
     }
     free(seen);

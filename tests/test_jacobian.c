@@ -151,9 +151,9 @@ static void run(const mutinf_jacobians *j, const mutinf_partition *p, const muti
     assert_status(mutinf_partition_n_modules(p, &K), MUTINF_OK);
     r->per = malloc((size_t)B * sizeof *r->per);
     r->pw = malloc((size_t)(K * K) * sizeof *r->pw);
-    assert_status(mutinf_jacobians_total_correlation(j, p, o, &r->tc, &r->se, &r->n_inf, r->per,
-                                                     r->pw),
-                  MUTINF_OK);
+    assert_status(
+        mutinf_jacobians_total_correlation(j, p, o, &r->tc, &r->se, &r->n_inf, r->per, r->pw),
+        MUTINF_OK);
 }
 
 static void result_free(result *r)
@@ -283,8 +283,7 @@ static void test_random_reference(void **state)
     check_random(11, 8, 16, 2, 0, 0.0, 10);
     check_random(9, 17, 12, 3, 4, 0.1, 11); /* units > inputs, finite thanks to the noise */
     check_random(5, 40, 70, 4, 7, 0.0, 12);
-    if (!test_quick())
-        check_random(3, 180, 200, 6, 0, 0.0, 13); /* BLAS path */
+    if (!test_quick()) check_random(3, 180, 200, 6, 0, 0.0, 13); /* BLAS path */
 }
 
 /* Samples scaled by 1e-150 and 1e150 in one batch give the unscaled value;
@@ -363,7 +362,8 @@ static void test_det_overflow(void **state)
     assert_status(mutinf_jacobians_wrap(J, B, d, n, d * n, n, 1, &j), MUTINF_OK);
     result r;
     run(j, p, NULL, &r);
-    double ref0 = tc_ref(J, d, n, 0.0, p, NULL, 0.0), ref1 = tc_ref(J + d * n, d, n, 0.0, p, NULL, 0.0);
+    double ref0 = tc_ref(J, d, n, 0.0, p, NULL, 0.0),
+           ref1 = tc_ref(J + d * n, d, n, 0.0, p, NULL, 0.0);
     assert_true(isfinite(r.tc));
     assert_close(r.per[0], ref0, 1e-9, 0.0);
     assert_close(r.per[1], ref1, 1e-9, 0.0);
@@ -507,8 +507,7 @@ static void test_rank_rules_large(void **state)
     double *W = normals((size_t)(d * d), 54);
     for (int64_t i = 0; i < d; i++)
         for (int64_t c = 0; c < d; c++)
-            if (i / 55 != c / 55)
-                W[i * d + c] = 0.0;
+            if (i / 55 != c / 55) W[i * d + c] = 0.0;
     assert_status(mutinf_jacobians_wrap(W, B, d, d, 0, d, 1, &j), MUTINF_OK);
     run(j, p, NULL, &r);
     assert_true(r.tc == 0.0 && r.per[1] == 0.0 && r.pw[1] == 0.0);
@@ -528,8 +527,7 @@ static void test_uncorrelated_exact_zero(void **state)
     int32_t labels[9] = {0, 0, 0, 1, 1, 1, 2, 2, 2};
     for (int64_t i = 0; i < d; i++)
         for (int64_t c = 0; c < n; c++)
-            if (c / 4 != labels[i])
-                W[i * n + c] = 0.0;
+            if (c / 4 != labels[i]) W[i * n + c] = 0.0;
     mutinf_partition *p = make_partition(labels, d);
     mutinf_jacobians *j = NULL;
     assert_status(mutinf_jacobians_wrap(W, 2, d, n, 0, n, 1, &j), MUTINF_OK);
@@ -725,11 +723,9 @@ static void test_wrap_errors(void **state)
     j = (mutinf_jacobians *)J;
     assert_status(mutinf_jacobians_wrap(J, 0, 3, 4, 12, 4, 1, &j), MUTINF_ERR_DIMENSION_MISMATCH);
     assert_null(j);
-    assert_status(mutinf_jacobians_wrap(J, 2, -1, 4, 12, 4, 1, &j),
-                  MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_jacobians_wrap(J, 2, -1, 4, 12, 4, 1, &j), MUTINF_ERR_DIMENSION_MISMATCH);
     assert_status(mutinf_jacobians_wrap(J, 2, 3, 0, 12, 4, 1, &j), MUTINF_ERR_DIMENSION_MISMATCH);
-    assert_status(mutinf_jacobians_wrap(J, 2, 3, 4, INT64_MAX, 4, 1, &j),
-                  MUTINF_ERR_SIZE_OVERFLOW);
+    assert_status(mutinf_jacobians_wrap(J, 2, 3, 4, INT64_MAX, 4, 1, &j), MUTINF_ERR_SIZE_OVERFLOW);
     assert_status(mutinf_jacobians_wrap(J, 2, 3, 4, 12, INT64_MIN, 1, &j),
                   MUTINF_ERR_SIZE_OVERFLOW);
     assert_status(mutinf_jacobians_wrap(J, INT64_MAX, 3, 4, 1LL << 40, 4, 1, &j),
@@ -836,14 +832,13 @@ static void check_tc_errors(int64_t B, int64_t d, int64_t n, uint64_t seed, int 
     assert_status(mutinf_jacobians_wrap(J, B, d, n, d * n, n, 1, &j), MUTINF_OK);
     outputs x;
     outputs_reset(&x);
-    assert_status(mutinf_jacobians_total_correlation(NULL, p, NULL, &x.tc, &x.se, &x.ninf, x.per,
-                                                     x.pw),
-                  MUTINF_ERR_NULL_ARGUMENT);
-    assert_status(mutinf_jacobians_total_correlation(j, NULL, NULL, &x.tc, &x.se, &x.ninf, x.per,
-                                                     x.pw),
-                  MUTINF_ERR_NULL_ARGUMENT);
-    assert_status(mutinf_jacobians_total_correlation(j, p, NULL, NULL, &x.se, &x.ninf, x.per,
-                                                     x.pw),
+    assert_status(
+        mutinf_jacobians_total_correlation(NULL, p, NULL, &x.tc, &x.se, &x.ninf, x.per, x.pw),
+        MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(
+        mutinf_jacobians_total_correlation(j, NULL, NULL, &x.tc, &x.se, &x.ninf, x.per, x.pw),
+        MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_jacobians_total_correlation(j, p, NULL, NULL, &x.se, &x.ninf, x.per, x.pw),
                   MUTINF_ERR_NULL_ARGUMENT);
     assert_untouched(&x);
     assert_status(call(j, wrong, NULL, &x), MUTINF_ERR_DIMENSION_MISMATCH);

@@ -49,12 +49,10 @@ static double reference_tc(const double *w, int units, int inputs, double noise,
     double *block = malloc((size_t)units * (size_t)units * sizeof *block);
     double sum = 0.0;
     for (int mod = -2; mod < k; mod++) { /* -2: the union of all modules */
-        if (mod == -1)
-            continue;
+        if (mod == -1) continue;
         int m = 0;
         for (int i = 0; i < units; i++)
-            if ((mod == -2 && labels[i] >= 0) || labels[i] == mod)
-                idx[m++] = i;
+            if ((mod == -2 && labels[i] >= 0) || labels[i] == mod) idx[m++] = i;
         for (int a = 0; a < m; a++)
             for (int b = 0; b < m; b++)
                 block[a * m + b] = c[idx[a] * units + idx[b]];
@@ -184,8 +182,7 @@ static void test_invariance_large_model(void **state)
     assert_true(isfinite(base) && base > 0.1);
     assert_close(base, ref, 1e-9, 0);
     /* det(C) is beyond double range here: the log-determinant is ~ d ln n. */
-    if (!test_quick())
-        assert_true(0.5 * d * log((double)n) > 709.0);
+    if (!test_quick()) assert_true(0.5 * d * log((double)n) > 709.0);
 
     const double scales[] = {1e-150, 1e150};
     for (int s = 0; s < 2; s++) {
@@ -227,8 +224,7 @@ static void test_pairwise_matches_reference(void **state)
                 double c[9], rows[3 * 9];
                 int mi = 0;
                 for (int u = 0; u < d; u++)
-                    if (labels[u] == i)
-                        memcpy(rows + 9 * mi++, w + u * n, 9 * sizeof *w);
+                    if (labels[u] == i) memcpy(rows + 9 * mi++, w + u * n, 9 * sizeof *w);
                 for (int a = 0; a < mi; a++)
                     for (int b = 0; b < mi; b++) {
                         long double s = 0;
@@ -360,8 +356,7 @@ static void *run_job(void *arg)
         if (mutinf_lingauss_total_correlation(j->m, j->p, NULL, &tc) != MUTINF_OK ||
             mutinf_lingauss_pairwise(j->m, j->p, NULL, pw) != MUTINF_OK)
             j->ok = 0;
-        if (r > 0 && (memcmp(&tc, &j->tc, sizeof tc) || memcmp(pw, j->pw, sizeof pw)))
-            j->ok = 0;
+        if (r > 0 && (memcmp(&tc, &j->tc, sizeof tc) || memcmp(pw, j->pw, sizeof pw))) j->ok = 0;
         j->tc = tc;
         memcpy(j->pw, pw, sizeof pw);
     }
@@ -402,9 +397,11 @@ static void test_create_errors(void **state)
     (void)state;
     double w[6] = {1, 2, 3, 4, 5, 6}, b[2] = {0, 0};
     mutinf_lingauss *m = (mutinf_lingauss *)&m; /* must be reset to NULL */
-    assert_status(mutinf_lingauss_create(NULL, 2, 3, 3, 1, NULL, 0, 0, &m), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_lingauss_create(NULL, 2, 3, 3, 1, NULL, 0, 0, &m),
+                  MUTINF_ERR_NULL_ARGUMENT);
     assert_null(m);
-    assert_status(mutinf_lingauss_create(w, 2, 3, 3, 1, NULL, 0, 0, NULL), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_lingauss_create(w, 2, 3, 3, 1, NULL, 0, 0, NULL),
+                  MUTINF_ERR_NULL_ARGUMENT);
     m = (mutinf_lingauss *)&m;
     assert_status(mutinf_lingauss_create(w, 0, 3, 3, 1, NULL, 0, 0, &m),
                   MUTINF_ERR_DIMENSION_MISMATCH);
@@ -447,7 +444,8 @@ static void test_query_errors_leave_outputs(void **state)
     assert_status(mutinf_partition_create_contiguous(3, 2, &p3), MUTINF_OK);
     assert_status(mutinf_partition_create_contiguous(2, 2, &p2), MUTINF_OK);
     double tc = 123.0, pw[4] = {7, 7, 7, 7};
-    assert_status(mutinf_lingauss_total_correlation(m, p3, NULL, &tc), MUTINF_ERR_DIMENSION_MISMATCH);
+    assert_status(mutinf_lingauss_total_correlation(m, p3, NULL, &tc),
+                  MUTINF_ERR_DIMENSION_MISMATCH);
     assert_true(tc == 123.0);
     assert_status(mutinf_lingauss_pairwise(m, p3, NULL, pw), MUTINF_ERR_DIMENSION_MISMATCH);
     assert_true(pw[0] == 7 && pw[3] == 7);

@@ -59,8 +59,10 @@ static void test_from_labels_errors(void **state)
     assert_status(mutinf_partition_create_from_labels(ok, 3, 1, 0, NULL), MUTINF_ERR_NULL_ARGUMENT);
     assert_status(mutinf_partition_create_from_labels(ok, 0, 1, 0, &p),
                   MUTINF_ERR_DIMENSION_MISMATCH);
-    assert_status(mutinf_partition_create_from_labels(ok, 3, 0, 0, &p), MUTINF_ERR_INVALID_ARGUMENT);
-    assert_status(mutinf_partition_create_from_labels(ok, 3, 1, -1, &p), MUTINF_ERR_INVALID_ARGUMENT);
+    assert_status(mutinf_partition_create_from_labels(ok, 3, 0, 0, &p),
+                  MUTINF_ERR_INVALID_ARGUMENT);
+    assert_status(mutinf_partition_create_from_labels(ok, 3, 1, -1, &p),
+                  MUTINF_ERR_INVALID_ARGUMENT);
     assert_status(mutinf_partition_create_from_labels(ok, 3, INT64_MAX, 0, &p),
                   MUTINF_ERR_SIZE_OVERFLOW);
     const int32_t high[] = {0, 1, 1, 0, 0, 0, 0, 3};
@@ -79,11 +81,13 @@ static void test_from_labels_errors(void **state)
     assert_status(mutinf_partition_create_from_labels(ok, 3, 1, 3, &p), MUTINF_ERR_EMPTY_MODULE);
     assert_status(mutinf_partition_create_from_labels(ok, 3, 1, 5, &p), MUTINF_ERR_EMPTY_MODULE);
     const int32_t one[] = {0, 0, -1};
-    assert_status(mutinf_partition_create_from_labels(one, 3, 1, 0, &p), MUTINF_ERR_TOO_FEW_MODULES);
+    assert_status(mutinf_partition_create_from_labels(one, 3, 1, 0, &p),
+                  MUTINF_ERR_TOO_FEW_MODULES);
     const int32_t none[] = {-1, -1};
     assert_status(mutinf_partition_create_from_labels(none, 2, 1, 0, &p),
                   MUTINF_ERR_TOO_FEW_MODULES);
-    assert_status(mutinf_partition_create_from_labels(ok, 3, 1, 1, &p), MUTINF_ERR_LABEL_OUT_OF_RANGE);
+    assert_status(mutinf_partition_create_from_labels(ok, 3, 1, 1, &p),
+                  MUTINF_ERR_LABEL_OUT_OF_RANGE);
     assert_null(p);
 }
 
@@ -116,7 +120,8 @@ static void test_from_masks_errors(void **state)
     (void)state;
     uint8_t masks[] = {1, 1, 0, 0, 0, 1};
     mutinf_partition *p = (mutinf_partition *)&p;
-    assert_status(mutinf_partition_create_from_masks(NULL, 2, 3, 3, 1, &p), MUTINF_ERR_NULL_ARGUMENT);
+    assert_status(mutinf_partition_create_from_masks(NULL, 2, 3, 3, 1, &p),
+                  MUTINF_ERR_NULL_ARGUMENT);
     assert_null(p);
     assert_status(mutinf_partition_create_from_masks(masks, 2, 3, 3, 1, NULL),
                   MUTINF_ERR_NULL_ARGUMENT);
@@ -199,10 +204,10 @@ static void test_out_of_memory(void **state)
         for (long k = 0;; k++) {
             mutinf_partition *p = (mutinf_partition *)&p;
             mutinf__alloc_fail_after(k);
-            mutinf_status st =
-                which == 0   ? mutinf_partition_create_from_labels(labels, 3, 1, 0, &p)
-                : which == 1 ? mutinf_partition_create_from_masks(masks, 2, 2, 2, 1, &p)
-                             : mutinf_partition_create_contiguous(5, 2, &p);
+            mutinf_status st = which == 0 ? mutinf_partition_create_from_labels(labels, 3, 1, 0, &p)
+                               : which == 1
+                                   ? mutinf_partition_create_from_masks(masks, 2, 2, 2, 1, &p)
+                                   : mutinf_partition_create_contiguous(5, 2, &p);
             mutinf__alloc_fail_after(-1);
             if (st == MUTINF_OK) {
                 mutinf_partition_destroy(p);
@@ -216,12 +221,9 @@ static void test_out_of_memory(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_from_labels),
-        cmocka_unit_test(test_from_labels_errors),
-        cmocka_unit_test(test_from_masks),
-        cmocka_unit_test(test_from_masks_errors),
-        cmocka_unit_test(test_contiguous),
-        cmocka_unit_test(test_accessor_errors_leave_outputs),
+        cmocka_unit_test(test_from_labels),   cmocka_unit_test(test_from_labels_errors),
+        cmocka_unit_test(test_from_masks),    cmocka_unit_test(test_from_masks_errors),
+        cmocka_unit_test(test_contiguous),    cmocka_unit_test(test_accessor_errors_leave_outputs),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

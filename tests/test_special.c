@@ -44,8 +44,7 @@ static double gamma_q_poisson(int a, double x)
     long double mx = -INFINITY, terms_max = -INFINITY;
     for (int k = 0; k < a; k++) {
         long double t = -x + k * logl(x) - lgammal(k + 1.0L);
-        if (t > terms_max)
-            terms_max = t;
+        if (t > terms_max) terms_max = t;
     }
     long double s = 0;
     for (int k = 0; k < a; k++)
@@ -90,9 +89,9 @@ static void test_chi2_table(void **state)
     static const struct {
         double df, x05, x01;
     } table[] = {
-        {1, 3.841, 6.635},     {2, 5.991, 9.210},     {3, 7.815, 11.345},
-        {5, 11.070, 15.086},   {10, 18.307, 23.209},  {20, 31.410, 37.566},
-        {30, 43.773, 50.892},  {50, 67.505, 76.154},  {100, 124.342, 135.807},
+        {1, 3.841, 6.635},    {2, 5.991, 9.210},    {3, 7.815, 11.345},
+        {5, 11.070, 15.086},  {10, 18.307, 23.209}, {20, 31.410, 37.566},
+        {30, 43.773, 50.892}, {50, 67.505, 76.154}, {100, 124.342, 135.807},
     };
     for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
         /* Rounding the critical value to 3 decimals moves the tail by at
@@ -119,8 +118,8 @@ static void test_norm_quantile(void **state)
     for (double p = 1e-300; p < 0.5; p *= 3.7) {
         double x = mutinf__norm_quantile(p);
         assert_close(mutinf__norm_cdf(x), p, p > 1e-100 ? 1e-13 : 1e-12, 0);
-        assert_close(mutinf__norm_quantile(1.0 - p), -mutinf__norm_quantile(1.0 - (1.0 - p)),
-                     1e-12, 0);
+        assert_close(mutinf__norm_quantile(1.0 - p), -mutinf__norm_quantile(1.0 - (1.0 - p)), 1e-12,
+                     0);
     }
     for (int i = 1; i < 1000; i++) {
         double p = i / 1000.0;

@@ -9,23 +9,18 @@
 void test_assert_close(double a, double b, double rtol, double atol, const char *expr,
                        const char *file, int line)
 {
-    if (isinf(a) && isinf(b) && (a > 0) == (b > 0))
-        return;
-    if (fabs(a - b) <= atol + rtol * fabs(b))
-        return;
+    if (isinf(a) && isinf(b) && (a > 0) == (b > 0)) return;
+    if (fabs(a - b) <= atol + rtol * fabs(b)) return;
     print_error("%s = %.17g, expected %.17g (rtol %g, atol %g, diff %.3g)\n", expr, a, b, rtol,
-                   atol, a - b);
+                atol, a - b);
     _fail(file, line);
 }
 
-void test_assert_status(int32_t got, int32_t expected, const char *expr, const char *file,
-                        int line)
+void test_assert_status(int32_t got, int32_t expected, const char *expr, const char *file, int line)
 {
-    if (got == expected)
-        return;
-    print_error("%s returned %s, expected %s (last error: %s)\n", expr,
-                   mutinf_status_string(got), mutinf_status_string(expected),
-                   mutinf_last_error_message());
+    if (got == expected) return;
+    print_error("%s returned %s, expected %s (last error: %s)\n", expr, mutinf_status_string(got),
+                mutinf_status_string(expected), mutinf_last_error_message());
     _fail(file, line);
 }
 
@@ -81,4 +76,7 @@ double test_logdet_ref(const double *a, int n)
     return (double)logdet;
 }
 
-int test_quick(void) { return getenv("MUTINF_TEST_QUICK") != NULL; }
+int test_quick(void)
+{
+    return getenv("MUTINF_TEST_QUICK") != NULL;
+}

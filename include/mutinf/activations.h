@@ -156,9 +156,8 @@ MUTINF_API mutinf_status mutinf_activations_shape(const mutinf_activations *acti
  */
 MUTINF_API mutinf_status mutinf_activations_gaussian(const mutinf_activations *activations,
                                                      const mutinf_partition *partition,
-                                                     const mutinf_options *options,
-                                                     double *tc_out, double *pairwise_out,
-                                                     double *p_value_out);
+                                                     const mutinf_options *options, double *tc_out,
+                                                     double *pairwise_out, double *p_value_out);
 
 /**
  * Quantized (discrete) estimate of the total correlation and pairwise matrix.
@@ -231,14 +230,11 @@ MUTINF_API mutinf_status mutinf_activations_gaussian(const mutinf_activations *a
  *         On error no output is written.
  * Thread safety: concurrent calls on one handle are safe.  @since 0.1
  */
-MUTINF_API mutinf_status mutinf_activations_quantized(const mutinf_activations *activations,
-                                                      const mutinf_partition *partition,
-                                                      const mutinf_options *options,
-                                                      double *tc_out, double *pairwise_out,
-                                                      double *p_value_out, double *null_mean_out,
-                                                      int64_t *occupied_cells_out,
-                                                      int32_t *undersampled_out,
-                                                      int32_t *symbols_out);
+MUTINF_API mutinf_status mutinf_activations_quantized(
+    const mutinf_activations *activations, const mutinf_partition *partition,
+    const mutinf_options *options, double *tc_out, double *pairwise_out, double *p_value_out,
+    double *null_mean_out, int64_t *occupied_cells_out, int32_t *undersampled_out,
+    int32_t *symbols_out);
 
 /* ------------------------------------------------------------------------ */
 /* Mergeable moments: the Gaussian estimator over sharded data              */

@@ -30,9 +30,9 @@ extern "C" {
 /* Version                                                                   */
 /* ------------------------------------------------------------------------ */
 
-#define MUTINF_VERSION_MAJOR  0
-#define MUTINF_VERSION_MINOR  1
-#define MUTINF_VERSION_PATCH  0
+#define MUTINF_VERSION_MAJOR 0
+#define MUTINF_VERSION_MINOR 1
+#define MUTINF_VERSION_PATCH 0
 #define MUTINF_VERSION_NUMBER                                                                      \
     (MUTINF_VERSION_MAJOR * 10000 + MUTINF_VERSION_MINOR * 100 + MUTINF_VERSION_PATCH)
 #define MUTINF_VERSION_STRING "0.1.0"
@@ -59,25 +59,25 @@ MUTINF_API const char *mutinf_version(void);
 /** Return type of every fallible function.  0 is success. */
 typedef int32_t mutinf_status;
 
-#define MUTINF_OK                        0  /**< success */
-#define MUTINF_ERR_NULL_ARGUMENT         1  /**< a required pointer was NULL */
-#define MUTINF_ERR_INVALID_ARGUMENT      2  /**< a scalar argument is out of its domain */
-#define MUTINF_ERR_DIMENSION_MISMATCH    3  /**< sizes disagree, or a size is zero/negative */
-#define MUTINF_ERR_SIZE_OVERFLOW         4  /**< a product of sizes or strides overflows */
-#define MUTINF_ERR_NON_FINITE            5  /**< the data holds NaN or an infinity */
-#define MUTINF_ERR_LABEL_OUT_OF_RANGE    6  /**< a partition label is < -1 or >= n_modules */
-#define MUTINF_ERR_EMPTY_MODULE          7  /**< a module of the partition has no unit */
-#define MUTINF_ERR_OVERLAPPING_MODULES   8  /**< a unit belongs to two modules (masks) */
-#define MUTINF_ERR_TOO_FEW_MODULES       9  /**< fewer than two modules */
-#define MUTINF_ERR_OUT_OF_MEMORY         10 /**< an allocation failed */
-#define MUTINF_ERR_NUMERICAL             11 /**< a factorization failed where it must not */
-#define MUTINF_ERR_NO_CONVERGENCE        12 /**< an iterative method did not converge */
-#define MUTINF_ERR_UNSUPPORTED           13 /**< valid request this build cannot serve */
-#define MUTINF_ERR_INTERNAL              14 /**< a bug in libmutinf; please report it */
-#define MUTINF_ERR_TOO_FEW_SAMPLES       15 /**< not enough samples for the estimator */
-#define MUTINF_ERR_CANCELLED             16 /**< a progress callback asked to stop */
-#define MUTINF_ERR_INVALID_STATE         17 /**< the handle is not ready for this call */
-#define MUTINF_ERR_BAD_MASK_VALUE        18 /**< a partition mask entry is neither 0 nor 1 */
+#define MUTINF_OK                      0  /**< success */
+#define MUTINF_ERR_NULL_ARGUMENT       1  /**< a required pointer was NULL */
+#define MUTINF_ERR_INVALID_ARGUMENT    2  /**< a scalar argument is out of its domain */
+#define MUTINF_ERR_DIMENSION_MISMATCH  3  /**< sizes disagree, or a size is zero/negative */
+#define MUTINF_ERR_SIZE_OVERFLOW       4  /**< a product of sizes or strides overflows */
+#define MUTINF_ERR_NON_FINITE          5  /**< the data holds NaN or an infinity */
+#define MUTINF_ERR_LABEL_OUT_OF_RANGE  6  /**< a partition label is < -1 or >= n_modules */
+#define MUTINF_ERR_EMPTY_MODULE        7  /**< a module of the partition has no unit */
+#define MUTINF_ERR_OVERLAPPING_MODULES 8  /**< a unit belongs to two modules (masks) */
+#define MUTINF_ERR_TOO_FEW_MODULES     9  /**< fewer than two modules */
+#define MUTINF_ERR_OUT_OF_MEMORY       10 /**< an allocation failed */
+#define MUTINF_ERR_NUMERICAL           11 /**< a factorization failed where it must not */
+#define MUTINF_ERR_NO_CONVERGENCE      12 /**< an iterative method did not converge */
+#define MUTINF_ERR_UNSUPPORTED         13 /**< valid request this build cannot serve */
+#define MUTINF_ERR_INTERNAL            14 /**< a bug in libmutinf; please report it */
+#define MUTINF_ERR_TOO_FEW_SAMPLES     15 /**< not enough samples for the estimator */
+#define MUTINF_ERR_CANCELLED           16 /**< a progress callback asked to stop */
+#define MUTINF_ERR_INVALID_STATE       17 /**< the handle is not ready for this call */
+#define MUTINF_ERR_BAD_MASK_VALUE      18 /**< a partition mask entry is neither 0 nor 1 */
 
 /**
  * The symbolic name of a status code, e.g. "MUTINF_ERR_NON_FINITE".
@@ -147,7 +147,8 @@ MUTINF_API mutinf_status mutinf_options_get_threads(const mutinf_options *option
 
 /**
  * Report information in bits (1) instead of nats (0, default).
- * @return ::MUTINF_OK, ::MUTINF_ERR_NULL_ARGUMENT, ::MUTINF_ERR_INVALID_ARGUMENT (not 0/1).  @since 0.1
+ * @return ::MUTINF_OK, ::MUTINF_ERR_NULL_ARGUMENT, ::MUTINF_ERR_INVALID_ARGUMENT (not 0/1).  @since
+ * 0.1
  */
 MUTINF_API mutinf_status mutinf_options_set_bits(mutinf_options *options, int32_t bits);
 /** Read the bits option.  @since 0.1 */
@@ -168,7 +169,8 @@ MUTINF_API mutinf_status mutinf_options_get_rank_tol(const mutinf_options *optio
 /**
  * Strict rank check (1): decide every rank by SVD instead of accepting a
  * well-conditioned Cholesky factorization.  Default 0.
- * @return ::MUTINF_OK, ::MUTINF_ERR_NULL_ARGUMENT, ::MUTINF_ERR_INVALID_ARGUMENT (not 0/1).  @since 0.1
+ * @return ::MUTINF_OK, ::MUTINF_ERR_NULL_ARGUMENT, ::MUTINF_ERR_INVALID_ARGUMENT (not 0/1).  @since
+ * 0.1
  */
 MUTINF_API mutinf_status mutinf_options_set_strict_rank(mutinf_options *options,
                                                         int32_t strict_rank);
@@ -189,7 +191,8 @@ MUTINF_API mutinf_status mutinf_options_get_noise_var(const mutinf_options *opti
 
 /**
  * Bias correction of Gaussian entropies (Ince et al. 2017), 1 = on (default).
- * @return ::MUTINF_OK, ::MUTINF_ERR_NULL_ARGUMENT, ::MUTINF_ERR_INVALID_ARGUMENT (not 0/1).  @since 0.1
+ * @return ::MUTINF_OK, ::MUTINF_ERR_NULL_ARGUMENT, ::MUTINF_ERR_INVALID_ARGUMENT (not 0/1).  @since
+ * 0.1
  */
 MUTINF_API mutinf_status mutinf_options_set_bias_correction(mutinf_options *options,
                                                             int32_t bias_correction);
@@ -200,7 +203,8 @@ MUTINF_API mutinf_status mutinf_options_get_bias_correction(const mutinf_options
 /**
  * Gaussian copula transform of each unit before the Gaussian estimator
  * (1 = on, default 0).
- * @return ::MUTINF_OK, ::MUTINF_ERR_NULL_ARGUMENT, ::MUTINF_ERR_INVALID_ARGUMENT (not 0/1).  @since 0.1
+ * @return ::MUTINF_OK, ::MUTINF_ERR_NULL_ARGUMENT, ::MUTINF_ERR_INVALID_ARGUMENT (not 0/1).  @since
+ * 0.1
  */
 MUTINF_API mutinf_status mutinf_options_set_copula(mutinf_options *options, int32_t copula);
 /** Read the copula flag.  @since 0.1 */
@@ -246,7 +250,8 @@ MUTINF_API mutinf_status mutinf_options_get_seed(const mutinf_options *options, 
 
 /**
  * Miller–Madow correction of the plug-in entropies (1 = on, default 0).
- * @return ::MUTINF_OK, ::MUTINF_ERR_NULL_ARGUMENT, ::MUTINF_ERR_INVALID_ARGUMENT (not 0/1).  @since 0.1
+ * @return ::MUTINF_OK, ::MUTINF_ERR_NULL_ARGUMENT, ::MUTINF_ERR_INVALID_ARGUMENT (not 0/1).  @since
+ * 0.1
  */
 MUTINF_API mutinf_status mutinf_options_set_miller_madow(mutinf_options *options,
                                                          int32_t miller_madow);

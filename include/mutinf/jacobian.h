@@ -89,10 +89,10 @@ MUTINF_API mutinf_status mutinf_jacobians_wrap(const double *data, int64_t batch
  * @return as mutinf_jacobians_wrap().
  * Thread safety: safe.  @since 0.1
  */
-MUTINF_API mutinf_status mutinf_jacobians_wrap_f32(const float *data, int64_t batch,
-                                                   int64_t units, int64_t inputs,
-                                                   int64_t batch_stride, int64_t row_stride,
-                                                   int64_t col_stride, mutinf_jacobians **out);
+MUTINF_API mutinf_status mutinf_jacobians_wrap_f32(const float *data, int64_t batch, int64_t units,
+                                                   int64_t inputs, int64_t batch_stride,
+                                                   int64_t row_stride, int64_t col_stride,
+                                                   mutinf_jacobians **out);
 
 /**
  * Free a Jacobian view (the caller's data is not touched); NULL is a no-op.

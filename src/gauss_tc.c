@@ -4,10 +4,9 @@
  *   r0 == r1 == |S|  -> Cholesky log-determinants;
  *   r0 <  r1         -> +inf (a module is a deterministic function of others);
  *   r0 == r1 <  |S|  -> log pseudo-determinants on the supports.
- * A Cholesky factorization is trusted only when the block is well
- * conditioned (reciprocal condition above CHOL_MIN_RCOND and well clear of the
- * rank tolerance); otherwise SVD decides the rank with the documented
- * tolerance itself, so the fast path never changes an answer. */
+ * A Cholesky factorization is trusted only under the acceptance rule of
+ * linalg.h (a well-conditioned block); otherwise SVD decides the rank with
+ * the documented tolerance itself, so the fast path never changes an answer. */
 #include <math.h>
 #include <string.h>
 
@@ -17,9 +16,6 @@
 #include "linalg.h"
 #include "options.h"
 #include "partition.h"
-
-#define CHOL_GUARD     100.0
-#define CHOL_MIN_RCOND 1e-8
 
 /* ln(2 pi e), for differential entropies. */
 #define LN_2PIE 2.8378770664093454836
@@ -62,14 +58,14 @@ static void gather(const double *C, int64_t ldc, const int64_t *idx_a, int64_t m
 
 static mutinf_status block_logdet(const double *C, int64_t ldc, const int64_t *idx_a, int64_t ma,
                                   const int64_t *idx_b, int64_t mb, const struct mutinf_options *o,
-                                  double *mat, block_info *info)
+                                  double *mat, double *chol_work, block_info *info)
 {
     int64_t m = ma + mb;
     double rtol = mutinf__rank_tol(o->rank_tol, m);
     gather(C, ldc, idx_a, ma, idx_b, mb, o->strict_rank, mat);
     if (!o->strict_rank) {
-        mutinf_status st =
-            mutinf__logdet_chol(m, mat, m, fmax(CHOL_MIN_RCOND, CHOL_GUARD * rtol), &info->logdet);
+        mutinf_status st = mutinf__logdet_chol(m, mat, m, mutinf__chol_min_rcond(o->rank_tol, m),
+                                               chol_work, &info->logdet);
         if (st == MUTINF_OK) {
             info->rank = m;
             return MUTINF_OK;
@@ -103,8 +99,9 @@ size_t mutinf__gaussian_tc_work_size(const mutinf_partition *p, int want_pairwis
 {
     (void)want_pairwise;
     size_t s = (size_t)p->n_assigned;
-    /* the largest block matrix, then K block_info records (2 doubles each) */
-    return s * s + 2 * (size_t)p->n_modules + 2;
+    /* the largest block matrix, K block_info records (2 doubles each), and
+     * the Cholesky acceptance workspace (2 doubles per unit) */
+    return s * s + 2 * (size_t)p->n_modules + 2 * s + 2;
 }
 
 mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_partition *p,
@@ -115,6 +112,7 @@ mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_
     int64_t K = p->n_modules, S = p->n_assigned;
     double *mat = work;
     block_info *mod = (block_info *)(work + S * S);
+    double *chol_work = work + S * S + 2 * K;
     mutinf_status st;
 
     int all_uncorrelated = 1;
@@ -126,7 +124,7 @@ mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_
     double sum_logdet = 0.0;
     for (int64_t k = 0; k < K; k++) {
         st = block_logdet(C, ldc, p->units + p->offsets[k], p->offsets[k + 1] - p->offsets[k], NULL,
-                          0, o, mat, &mod[k]);
+                          0, o, mat, chol_work, &mod[k]);
         if (st != MUTINF_OK) return st;
         r1 += mod[k].rank;
         sum_logdet += mod[k].logdet;
@@ -137,7 +135,7 @@ mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_
         total = 0.0;
     } else {
         block_info joint;
-        st = block_logdet(C, ldc, p->units, S, NULL, 0, o, mat, &joint);
+        st = block_logdet(C, ldc, p->units, S, NULL, 0, o, mat, chol_work, &joint);
         if (st != MUTINF_OK) return st;
         total = joint.rank < r1 ? INFINITY : 0.5 * (sum_logdet - joint.logdet);
     }
@@ -153,7 +151,7 @@ mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_
                     block_info joint;
                     st =
                         block_logdet(C, ldc, p->units + p->offsets[i], di, p->units + p->offsets[j],
-                                     p->offsets[j + 1] - p->offsets[j], o, mat, &joint);
+                                     p->offsets[j + 1] - p->offsets[j], o, mat, chol_work, &joint);
                     if (st != MUTINF_OK) return st;
                     mi = mi_from_ranks(&mod[i], &mod[j], &joint);
                 }

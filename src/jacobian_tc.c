@@ -59,16 +59,13 @@
 /* Largest m handled by the in-library kernels (bench/jacobian measures the
  * crossover against the BLAS path). */
 #define PLAIN_MAX_UNITS 160
-/* The acceptance rule of gauss_tc.c for a Cholesky factorization: an
- * estimated reciprocal condition number (1-norm) above
- * max(CHOL_MIN_RCOND, CHOL_GUARD * rank_tol); otherwise the SVD decides.
- * The in-library path applies it to the full matrix of each sample (every
+/* The Cholesky acceptance rule of linalg.h (mutinf__chol_min_rcond):
+ * the in-library path applies it to the full matrix of each sample (every
  * principal block of a well-conditioned matrix is at least as well
  * conditioned) and also requires every pivot of every block to exceed
  * CHOL_GUARD * rank_tol * its largest diagonal entry. */
-#define CHOL_GUARD     100.0
-#define CHOL_MIN_RCOND 1e-8
-#define LN_2PIE        2.8378770664093454836
+#define CHOL_GUARD MUTINF__CHOL_GUARD
+#define LN_2PIE    2.8378770664093454836
 /* Chunks of samples are the unit of work of the parallel loop and of the
  * pairwise sums (combined in chunk order, so the thread count never
  * changes a bit).  A chunk holds about CHUNK_WORK multiply-adds, between 4
@@ -349,7 +346,7 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
     check_pivots(w->dfull, m, w->maxd + K * LANES, guard, ok);
     double inv_norm[LANES];
     mutinf__jac_inv_norm1_lanes(m, w->cl, w->solve, inv_norm);
-    const double min_rcond = fmax(CHOL_MIN_RCOND, guard);
+    const double min_rcond = mutinf__chol_min_rcond(o->rank_tol, m);
     for (int q = 0; q < LANES; q++)
         if (!(1.0 / (anorm[q] * inv_norm[q]) > min_rcond)) ok[q] = 0;
     /* Module 0 alone: its guard uses its own size and diagonal. */
@@ -552,64 +549,6 @@ static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uin
     return st;
 }
 
-/* Cholesky factorization in place (lower) with the acceptance rule of
- * gauss_tc.c: MUTINF_OK when A is positive definite and its reciprocal
- * condition number, ||A||_1 times two steps of Hager's estimate of
- * ||A^-1||_1 (as dpocon), exceeds min_rcond; MUTINF_ERR_NUMERICAL (no
- * message) otherwise.  `x` holds 2 n doubles.  BLAS may start threads. */
-static mutinf_status chol_accept(int64_t n, double *A, int64_t lda, double min_rcond, double *x)
-{
-    double *col = x, *y = x + n;
-    memset(col, 0, (size_t)n * sizeof *col);
-    for (int64_t j = 0; j < n; j++) { /* column sums of |A| from the lower triangle */
-        const double *aj = A + j * lda;
-        double s = fabs(aj[j]);
-        for (int64_t i = j + 1; i < n; i++) {
-            double a = fabs(aj[i]);
-            s += a;
-            col[i] += a;
-        }
-        col[j] += s;
-    }
-    double anorm = 0.0;
-    for (int64_t j = 0; j < n; j++)
-        anorm = fmax(anorm, col[j]);
-    if (!(anorm > 0.0) || !(anorm <= DBL_MAX)) return MUTINF_ERR_NUMERICAL;
-    mutinf_status st = mutinf__potrf_lower(n, A, lda);
-    if (st != MUTINF_OK) return st;
-    /* ||A^-1 v||_1 for v = 1/n, then for v = e_j at the largest entry of
-     * A^-1 sign(A^-1 1/n): both are lower bounds of ||A^-1||_1. */
-    for (int64_t i = 0; i < n; i++)
-        y[i] = 1.0 / (double)n;
-    st = mutinf__trsv_lower('N', n, A, lda, y);
-    if (st == MUTINF_OK) st = mutinf__trsv_lower('T', n, A, lda, y);
-    if (st != MUTINF_OK) return st;
-    double est = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        est += fabs(y[i]);
-        y[i] = y[i] < 0.0 ? -1.0 : 1.0;
-    }
-    st = mutinf__trsv_lower('N', n, A, lda, y);
-    if (st == MUTINF_OK) st = mutinf__trsv_lower('T', n, A, lda, y);
-    if (st != MUTINF_OK) return st;
-    int64_t at = 0;
-    for (int64_t i = 1; i < n; i++)
-        if (fabs(y[i]) > fabs(y[at])) at = i;
-    memset(y, 0, (size_t)n * sizeof *y);
-    y[at] = 1.0;
-    st = mutinf__trsv_lower('N', n, A, lda, y);
-    if (st == MUTINF_OK) st = mutinf__trsv_lower('T', n, A, lda, y);
-    if (st != MUTINF_OK) return st;
-    double est2 = 0.0;
-    for (int64_t i = 0; i < n; i++)
-        est2 += fabs(y[i]);
-    est = fmax(est, est2);
-    if (!(1.0 / (anorm * est) > min_rcond)) return MUTINF_ERR_NUMERICAL;
-    for (int64_t i = 0; i < n; i++)
-        if (!(A[i + i * lda] > 0.0)) return MUTINF_ERR_NUMERICAL;
-    return MUTINF_OK;
-}
-
 /* TC (nats) of a covariance whose first m rows and columns are the
  * assigned units in partition order (column-major, ldc; lower triangle
  * read; destroyed), by the ratio of Cholesky pivots as on the in-library
@@ -651,14 +590,14 @@ static mutinf_status ordered_tc(const jac_ctx *c, double *C, int64_t ldc, double
         const double *src = C + off[k] * (ldc + 1);
         for (int64_t j = 0; j < dk; j++)
             memcpy(blk + j * dk + j, src + j * ldc + j, (size_t)(dk - j) * sizeof *blk);
-        mutinf_status st = chol_accept(
-            dk, blk, dk, fmax(CHOL_MIN_RCOND, CHOL_GUARD * mutinf__rank_tol(rank_tol, dk)), vec);
+        mutinf_status st =
+            mutinf__logdet_chol(dk, blk, dk, mutinf__chol_min_rcond(rank_tol, dk), vec, NULL);
         if (st != MUTINF_OK) return st;
         for (int64_t i = 0; i < dk; i++)
             piv[off[k] + i] = blk[i + i * dk];
     }
-    mutinf_status st = chol_accept(
-        m, C, ldc, fmax(CHOL_MIN_RCOND, CHOL_GUARD * mutinf__rank_tol(rank_tol, m)), vec);
+    mutinf_status st =
+        mutinf__logdet_chol(m, C, ldc, mutinf__chol_min_rcond(rank_tol, m), vec, NULL);
     if (st != MUTINF_OK) return st;
     const double guard0 = CHOL_GUARD * mutinf__rank_tol(rank_tol, off[1]) * max0;
     for (int64_t u = 0; u < off[1]; u++) {

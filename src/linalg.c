@@ -102,9 +102,14 @@ double mutinf__rank_tol(double rank_tol, int64_t n)
     return rank_tol > 0.0 ? rank_tol : (double)(n > 1 ? n : 1) * DBL_EPSILON;
 }
 
-/* 1-norm of a symmetric matrix from its lower triangle (dpocon needs the
- * norm of the matrix before factorization), in one column-order pass:
- * entry (i, j), i > j, counts for columns j and i.  `sums` holds n doubles. */
+double mutinf__chol_min_rcond(double rank_tol, int64_t n)
+{
+    return fmax(MUTINF__CHOL_MIN_RCOND, MUTINF__CHOL_GUARD * mutinf__rank_tol(rank_tol, n));
+}
+
+/* 1-norm of a symmetric matrix from its lower triangle, in one column-order
+ * pass: entry (i, j), i > j, counts for columns j and i.  `sums` holds n
+ * doubles. */
 static double sym_norm1_lower(int64_t n, const double *A, int64_t lda, double *sums)
 {
     for (int64_t j = 0; j < n; j++)
@@ -125,38 +130,58 @@ static double sym_norm1_lower(int64_t n, const double *A, int64_t lda, double *s
     return best;
 }
 
-/* Blocks up to this size estimate their condition with stack workspace. */
-#define RCOND_STACK_N 64
+/* y <- A^-1 y with A = L L^T. */
+static void chol_solve(int64_t n, const double *L, int64_t lda, double *y)
+{
+    cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, L, (int)lda, y, 1);
+    cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, (int)n, L, (int)lda, y, 1);
+}
 
-mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double min_rcond,
+mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double min_rcond, double *work,
                                   double *logdet)
 {
     const int64_t sizes[] = {n, lda};
     mutinf_status st = check_sizes("dpotrf", 2, sizes);
     if (st != MUTINF_OK) return st;
+    if (n == 0) return MUTINF_ERR_NUMERICAL;
     /* A successful factorization does not prove full numerical rank: rounding
      * can leave a positive pivot where the exact matrix is singular.  The
-     * condition estimate (dpocon, O(n^2)) tells a well-conditioned matrix from
-     * one that only SVD can judge. */
-    double stack_work[4 * RCOND_STACK_N];
-    double *work = n <= RCOND_STACK_N
-                       ? stack_work
-                       : mutinf__alloc(4 * (size_t)n, sizeof *work, 0, "dpocon workspace");
-    if (work == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
+     * condition estimate (O(n^2)) tells a well-conditioned matrix from one
+     * that only SVD can judge. */
+    double *y = work;
     double anorm = sym_norm1_lower(n, A, lda, work);
-    lapack_int info = 1; /* "not positive definite" until dpotrf says otherwise */
-    double rcond = 0.0;
-    if (anorm > 0.0 && isfinite(anorm))
-        info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)lda);
-    if (info == 0)
-        info = LAPACKE_dpocon_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)lda, anorm,
-                                   &rcond, work, (lapack_int *)(work + 3 * n));
-    if (work != stack_work) mutinf__free(work);
-    if (info != 0 || !(rcond > min_rcond)) return MUTINF_ERR_NUMERICAL;
-    double sum = 0.0;
+    if (!(anorm > 0.0) || !(anorm <= DBL_MAX)) return MUTINF_ERR_NUMERICAL;
+    if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)lda) != 0)
+        return MUTINF_ERR_NUMERICAL;
+    /* Hager: ||A^-1 v||_1 for v = 1/n, then for v = e_j at the largest entry
+     * of A^-1 sign(A^-1 1/n); both are lower bounds of ||A^-1||_1. */
     for (int64_t i = 0; i < n; i++)
+        y[i] = 1.0 / (double)n;
+    chol_solve(n, A, lda, y);
+    double est = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        est += fabs(y[i]);
+        y[i] = y[i] < 0.0 ? -1.0 : 1.0;
+    }
+    chol_solve(n, A, lda, y);
+    int64_t at = 0;
+    for (int64_t i = 1; i < n; i++)
+        if (fabs(y[i]) > fabs(y[at])) at = i;
+    for (int64_t i = 0; i < n; i++)
+        y[i] = 0.0;
+    y[at] = 1.0;
+    chol_solve(n, A, lda, y);
+    double est2 = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        est2 += fabs(y[i]);
+    est = fmax(est, est2);
+    if (!(1.0 / (anorm * est) > min_rcond)) return MUTINF_ERR_NUMERICAL;
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        if (!(A[i + i * lda] > 0.0)) return MUTINF_ERR_NUMERICAL;
         sum += log(A[i + i * lda]);
-    *logdet = 2.0 * sum;
+    }
+    if (logdet != NULL) *logdet = 2.0 * sum;
     return MUTINF_OK;
 }
 
@@ -214,26 +239,5 @@ mutinf_status mutinf__rank_logpdet(int64_t n, double *A, int64_t lda, double rto
     mutinf__free(work);
     *rank = r;
     *logpdet = sum;
-    return MUTINF_OK;
-}
-
-mutinf_status mutinf__potrf_lower(int64_t n, double *A, int64_t lda)
-{
-    const int64_t sizes[] = {n, lda};
-    mutinf_status st = check_sizes("dpotrf", 2, sizes);
-    if (st != MUTINF_OK) return st;
-    if (n == 0) return MUTINF_OK;
-    lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)lda);
-    return info == 0 ? MUTINF_OK : MUTINF_ERR_NUMERICAL;
-}
-
-mutinf_status mutinf__trsv_lower(char trans, int64_t n, const double *L, int64_t lda, double *x)
-{
-    const int64_t sizes[] = {n, lda};
-    mutinf_status st = check_sizes("dtrsv", 2, sizes);
-    if (st != MUTINF_OK) return st;
-    if (n == 0) return MUTINF_OK;
-    cblas_dtrsv(CblasColMajor, CblasLower, trans == 'N' ? CblasNoTrans : CblasTrans, CblasNonUnit,
-                (int)n, L, (int)lda, x, 1);
     return MUTINF_OK;
 }

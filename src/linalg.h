@@ -45,13 +45,26 @@ void mutinf__symmetrize_lower(int64_t n, double *C, int64_t ldc);
  * n * DBL_EPSILON, as numpy.linalg.matrix_rank. */
 double mutinf__rank_tol(double rank_tol, int64_t n);
 
-/* Cholesky log-determinant of the symmetric n x n matrix A (lower triangle
- * read; A is overwritten by the factor).  Returns MUTINF_OK with *logdet
- * when A is positive definite and its reciprocal condition number (1-norm,
- * estimated by dpocon) exceeds min_rcond; MUTINF_ERR_NUMERICAL (no message
- * set) otherwise, in which case the caller decides the rank by SVD.
- * MUTINF_ERR_OUT_OF_MEMORY is possible above 64 x 64 (workspace). */
-mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double min_rcond,
+/* The rule that decides when a Cholesky factorization may stand for the
+ * rank decision (shared by every Gaussian estimator): the block must be well
+ * conditioned, reciprocal condition above max(MUTINF__CHOL_MIN_RCOND,
+ * MUTINF__CHOL_GUARD x the relative rank tolerance), so that the fast path
+ * never changes an answer the SVD would give. */
+#define MUTINF__CHOL_GUARD     100.0
+#define MUTINF__CHOL_MIN_RCOND 1e-8
+
+/* The threshold above for an n x n block (rank_tol as in the options). */
+double mutinf__chol_min_rcond(double rank_tol, int64_t n);
+
+/* Cholesky factorization of the symmetric n x n matrix A in place (lower
+ * triangle read and overwritten by the factor L) with the acceptance rule:
+ * MUTINF_OK when A is positive definite and its reciprocal condition number,
+ * ||A||_1 times Hager's lower bound of ||A^-1||_1 (two steps, as LAPACK's
+ * dpocon), exceeds min_rcond; then *logdet = 2 sum log L_ii unless logdet
+ * is NULL.  MUTINF_ERR_NUMERICAL (no message set) otherwise, in which case
+ * the caller decides the rank by SVD.  `work` holds 2 n doubles; no
+ * allocation.  BLAS may start threads for large n. */
+mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double min_rcond, double *work,
                                   double *logdet);
 
 /* Rank and log pseudo-determinant of the symmetric positive semi-definite
@@ -65,14 +78,5 @@ mutinf_status mutinf__rank_logpdet(int64_t n, double *A, int64_t lda, double rto
  * had not converged (n = 0, the default: never).  Not exported; for
  * single-threaded tests linked with the static library. */
 void mutinf__linalg_fail_svd(int n);
-
-/* Cholesky factorization A = L L^T in place (lower triangle read and
- * written), nothing else: MUTINF_OK, or MUTINF_ERR_NUMERICAL (no message)
- * when A is not numerically positive definite. */
-mutinf_status mutinf__potrf_lower(int64_t n, double *A, int64_t lda);
-
-/* x = L^-1 x (trans 'N') or L^-T x ('T') for the lower triangular n x n L
- * (dtrsv).  Call it outside the library's parallel regions. */
-mutinf_status mutinf__trsv_lower(char trans, int64_t n, const double *L, int64_t lda, double *x);
 
 #endif

@@ -1,25 +1,11 @@
 /* Numeric CSV reader; see csv.h. */
 #include "csv.h"
+#include "reader.h"
 
-#include <errno.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err != NULL && errlen > 0) vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 static int is_blank(char c)
 {
@@ -113,12 +99,13 @@ static int parse_terminated(const char *text, size_t len, npy_array *out, char *
         for (;;) {
             if (cols != 0 && nf == cols) { /* more fields than the first row */
                 free(data);
-                return fail(err, errlen, "line %ld has %zu fields, expected %zu like the first row",
-                            line, count_fields(p, eol), cols);
+                return reader_fail(err, errlen,
+                                   "line %ld has %zu fields, expected %zu like the first row", line,
+                                   count_fields(p, eol), cols);
             }
             if (grow(&data, &cap, base + nf + 1) != 0) {
                 free(data);
-                return fail(err, errlen, "out of memory at line %ld", line);
+                return reader_fail(err, errlen, "out of memory at line %ld", line);
             }
             const char *fb = f;
             int r = parse_field(&f, eol, &data[base + nf]);
@@ -144,28 +131,29 @@ static int parse_terminated(const char *text, size_t len, npy_array *out, char *
         first = 0;
         if (bad == 1) {
             free(data);
-            return fail(err, errlen, "line %ld, column %zu: empty field", line, bad_col);
+            return reader_fail(err, errlen, "line %ld, column %zu: empty field", line, bad_col);
         }
         if (bad == 2) {
             char ex[40];
             excerpt(bad_at, eol, ex, sizeof ex);
             free(data);
-            return fail(err, errlen, "line %ld, column %zu: '%s' is not a number", line, bad_col,
-                        ex);
+            return reader_fail(err, errlen, "line %ld, column %zu: '%s' is not a number", line,
+                               bad_col, ex);
         }
         if (cols == 0)
             cols = nf;
         else if (nf != cols) {
             free(data);
-            return fail(err, errlen, "line %ld has %zu fields, expected %zu like the first row",
-                        line, nf, cols);
+            return reader_fail(err, errlen,
+                               "line %ld has %zu fields, expected %zu like the first row", line, nf,
+                               cols);
         }
         rows++;
         p = eol + 1;
     }
     if (rows == 0) {
         free(data);
-        return fail(err, errlen, "no data rows");
+        return reader_fail(err, errlen, "no data rows");
     }
     out->dtype = NPY_F8;
     out->ndim = 2;
@@ -181,7 +169,7 @@ int csv_parse(const char *text, size_t len, npy_array *out, char *err, size_t er
 {
     memset(out, 0, sizeof *out);
     char *copy = malloc(len + 1);
-    if (copy == NULL) return fail(err, errlen, "out of memory for %zu bytes", len);
+    if (copy == NULL) return reader_fail(err, errlen, "out of memory for %zu bytes", len);
     memcpy(copy, text, len);
     copy[len] = '\0';
     int r = parse_terminated(copy, len, out, err, errlen);
@@ -192,29 +180,25 @@ int csv_parse(const char *text, size_t len, npy_array *out, char *err, size_t er
 int csv_read(const char *path, npy_array *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return fail(err, errlen, "cannot open: %s", strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return fail(err, errlen, "not a regular file");
-    }
-    size_t n = (size_t)st.st_size;
+    size_t n = 0;
+    FILE *f = reader_open(path, &n, err, errlen);
+    if (f == NULL) return -1;
     char *text = malloc(n + 1);
     if (text == NULL) {
         fclose(f);
-        return fail(err, errlen, "out of memory for %zu bytes", n);
+        return reader_fail(err, errlen, "out of memory for %zu bytes", n);
     }
     if (n > 0 && fread(text, 1, n, f) != n) {
         free(text);
         fclose(f);
-        return fail(err, errlen, "read error");
+        return reader_fail(err, errlen, "read error");
     }
     fclose(f);
     for (size_t i = 0; i < n; i++)
         if (text[i] == '\0') {
             free(text);
-            return fail(err, errlen, "binary data (NUL byte at offset %zu); not a CSV file", i);
+            return reader_fail(err, errlen, "binary data (NUL byte at offset %zu); not a CSV file",
+                               i);
         }
     text[n] = '\0';
     int r = parse_terminated(text, n, out, err, errlen);

@@ -4,6 +4,7 @@
  * an ASCII (3.0: UTF-8) Python dict literal with the keys 'descr',
  * 'fortran_order' and 'shape', padded with spaces and ended by '\n'. */
 #include "npy.h"
+#include "reader.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,25 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 
 #define NPY_MAGIC     "\x93NUMPY"
 #define NPY_MAGIC_LEN 6
 /* NumPy itself refuses headers above 10 000 bytes unless told otherwise;
  * anything above this bound is a corrupt or hostile file. */
 #define NPY_MAX_HEADER (1u << 20)
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    if (err != NULL && errlen > 0) vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* The data buffer.  Large arrays get 2 MiB-aligned memory marked for
  * transparent huge pages: reading 100 MB then costs a few dozen page faults
@@ -243,10 +231,11 @@ static int parse_descr(cursor *c, enum npy_dtype *dtype, char *err, size_t errle
 {
     skip_ws(c);
     if (c->p < c->end && *c->p == '[')
-        return fail(err, errlen, "structured dtypes are not supported (expected '<f8' or '<f4')");
+        return reader_fail(err, errlen,
+                           "structured dtypes are not supported (expected '<f8' or '<f4')");
     char d[32];
     if (parse_string(c, d, sizeof d) != 0)
-        return fail(err, errlen, "malformed .npy header: bad 'descr' value");
+        return reader_fail(err, errlen, "malformed .npy header: bad 'descr' value");
     /* NumPy writes '|' for one-byte types; '<' and '=' mean the same there. */
     if ((d[0] == '<' || d[0] == '=') && d[1] != '\0' && d[2] == '1' && d[3] == '\0') d[0] = '|';
     size_t t = 0;
@@ -255,15 +244,15 @@ static int parse_descr(cursor *c, enum npy_dtype *dtype, char *err, size_t errle
     if (t < N_DTYPES)
         *dtype = (enum npy_dtype)t;
     else if (d[0] == '>')
-        return fail(err, errlen,
-                    "big-endian dtype '%s' is not supported; save it as little-endian, "
-                    "e.g. a.astype('<f8')",
-                    d);
+        return reader_fail(err, errlen,
+                           "big-endian dtype '%s' is not supported; save it as little-endian, "
+                           "e.g. a.astype('<f8')",
+                           d);
     else if (strchr(d, 'O') != NULL)
-        return fail(err, errlen, "object arrays ('%s') are not supported", d);
+        return reader_fail(err, errlen, "object arrays ('%s') are not supported", d);
     else
-        return fail(err, errlen,
-                    "dtype '%s' is not supported (data: '<f8' or '<f4'; labels: integers)", d);
+        return reader_fail(
+            err, errlen, "dtype '%s' is not supported (data: '<f8' or '<f4'; labels: integers)", d);
     return 0;
 }
 
@@ -286,7 +275,7 @@ static int parse_bool(cursor *c, int *out)
 static int parse_shape(cursor *c, npy_array *a, char *err, size_t errlen)
 {
     if (expect(c, '(') != 0)
-        return fail(err, errlen, "malformed .npy header: 'shape' is not a tuple");
+        return reader_fail(err, errlen, "malformed .npy header: 'shape' is not a tuple");
     a->ndim = 0;
     for (;;) {
         skip_ws(c);
@@ -295,17 +284,17 @@ static int parse_shape(cursor *c, npy_array *a, char *err, size_t errlen)
             return 0;
         }
         if (c->p >= c->end || !isdigit((unsigned char)*c->p))
-            return fail(err, errlen, "malformed .npy header: bad 'shape' entry");
+            return reader_fail(err, errlen, "malformed .npy header: bad 'shape' entry");
         int64_t v = 0;
         while (c->p < c->end && isdigit((unsigned char)*c->p)) {
             int dgt = *c->p++ - '0';
             if (v > (INT64_MAX - dgt) / 10)
-                return fail(err, errlen, "shape entry overflows a 64-bit integer");
+                return reader_fail(err, errlen, "shape entry overflows a 64-bit integer");
             v = v * 10 + dgt;
         }
         if (c->p < c->end && (*c->p == 'L' || *c->p == 'l')) c->p++;
         if (a->ndim >= NPY_MAX_DIMS)
-            return fail(err, errlen, "more than %d dimensions", NPY_MAX_DIMS);
+            return reader_fail(err, errlen, "more than %d dimensions", NPY_MAX_DIMS);
         a->shape[a->ndim++] = v;
         skip_ws(c);
         if (c->p < c->end && *c->p == ',')
@@ -313,7 +302,7 @@ static int parse_shape(cursor *c, npy_array *a, char *err, size_t errlen)
         else if (c->p < c->end && *c->p == ')')
             continue;
         else
-            return fail(err, errlen, "malformed .npy header: bad 'shape' tuple");
+            return reader_fail(err, errlen, "malformed .npy header: bad 'shape' tuple");
     }
 }
 
@@ -321,7 +310,7 @@ static int parse_header(const char *text, size_t len, npy_array *a, char *err, s
 {
     cursor c = {text, text + len};
     int have_descr = 0, have_order = 0, have_shape = 0;
-    if (expect(&c, '{') != 0) return fail(err, errlen, "malformed .npy header: not a dict");
+    if (expect(&c, '{') != 0) return reader_fail(err, errlen, "malformed .npy header: not a dict");
     for (;;) {
         skip_ws(&c);
         if (c.p < c.end && *c.p == '}') {
@@ -330,33 +319,33 @@ static int parse_header(const char *text, size_t len, npy_array *a, char *err, s
         }
         char key[32];
         if (parse_string(&c, key, sizeof key) != 0 || expect(&c, ':') != 0)
-            return fail(err, errlen, "malformed .npy header: bad key");
+            return reader_fail(err, errlen, "malformed .npy header: bad key");
         if (strcmp(key, "descr") == 0 && !have_descr) {
             if (parse_descr(&c, &a->dtype, err, errlen) != 0) return -1;
             have_descr = 1;
         } else if (strcmp(key, "fortran_order") == 0 && !have_order) {
             if (parse_bool(&c, &a->fortran_order) != 0)
-                return fail(err, errlen, "malformed .npy header: bad 'fortran_order'");
+                return reader_fail(err, errlen, "malformed .npy header: bad 'fortran_order'");
             have_order = 1;
         } else if (strcmp(key, "shape") == 0 && !have_shape) {
             if (parse_shape(&c, a, err, errlen) != 0) return -1;
             have_shape = 1;
         } else {
-            return fail(err, errlen, "malformed .npy header: unexpected key '%s'", key);
+            return reader_fail(err, errlen, "malformed .npy header: unexpected key '%s'", key);
         }
         skip_ws(&c);
         if (c.p < c.end && *c.p == ',')
             c.p++;
         else if (!(c.p < c.end && *c.p == '}'))
-            return fail(err, errlen, "malformed .npy header: expected ',' or '}'");
+            return reader_fail(err, errlen, "malformed .npy header: expected ',' or '}'");
     }
     skip_ws(&c);
-    if (c.p != c.end) return fail(err, errlen, "malformed .npy header: trailing characters");
+    if (c.p != c.end) return reader_fail(err, errlen, "malformed .npy header: trailing characters");
     if (!have_descr || !have_order || !have_shape)
-        return fail(err, errlen, "malformed .npy header: missing '%s'",
-                    !have_descr   ? "descr"
-                    : !have_order ? "fortran_order"
-                                  : "shape");
+        return reader_fail(err, errlen, "malformed .npy header: missing '%s'",
+                           !have_descr   ? "descr"
+                           : !have_order ? "fortran_order"
+                                         : "shape");
     return 0;
 }
 
@@ -366,26 +355,28 @@ static int parse_preamble(const unsigned char *buf, size_t len, size_t *offset, 
                           char *err, size_t errlen)
 {
     if (len < NPY_MAGIC_LEN + 2 || memcmp(buf, NPY_MAGIC, NPY_MAGIC_LEN) != 0)
-        return fail(err, errlen, "not a .npy file (no \\x93NUMPY magic)");
+        return reader_fail(err, errlen, "not a .npy file (no \\x93NUMPY magic)");
     unsigned major = buf[6], minor = buf[7];
     if (major == 1) {
-        if (len < 10) return fail(err, errlen, "truncated .npy header");
+        if (len < 10) return reader_fail(err, errlen, "truncated .npy header");
         *hlen = (size_t)buf[8] | (size_t)buf[9] << 8;
         *offset = 10;
     } else if (major == 2 || major == 3) {
-        if (len < 12) return fail(err, errlen, "truncated .npy header");
+        if (len < 12) return reader_fail(err, errlen, "truncated .npy header");
         *hlen =
             (size_t)buf[8] | (size_t)buf[9] << 8 | (size_t)buf[10] << 16 | (size_t)buf[11] << 24;
         *offset = 12;
     } else {
-        return fail(err, errlen, "unsupported .npy format version %u.%u (expected 1.0, 2.0, 3.0)",
-                    major, minor);
+        return reader_fail(err, errlen,
+                           "unsupported .npy format version %u.%u (expected 1.0, 2.0, 3.0)", major,
+                           minor);
     }
     if (minor != 0)
-        return fail(err, errlen, "unsupported .npy format version %u.%u (expected 1.0, 2.0, 3.0)",
-                    major, minor);
+        return reader_fail(err, errlen,
+                           "unsupported .npy format version %u.%u (expected 1.0, 2.0, 3.0)", major,
+                           minor);
     if (*hlen > NPY_MAX_HEADER)
-        return fail(err, errlen, "implausible .npy header length %zu", *hlen);
+        return reader_fail(err, errlen, "implausible .npy header length %zu", *hlen);
     return 0;
 }
 
@@ -407,7 +398,7 @@ static int data_bytes(npy_array *a, size_t *nbytes, char *err, size_t errlen)
         (n != 0 && (uint64_t)n > (uint64_t)(INT64_MAX / (int64_t)isz))) {
         char s[256];
         npy_shape_string(a, s, sizeof s);
-        return fail(err, errlen, "shape %s is too large: its byte size overflows", s);
+        return reader_fail(err, errlen, "shape %s is too large: its byte size overflows", s);
     }
     a->size = n;
     *nbytes = (size_t)n * isz;
@@ -420,17 +411,17 @@ static int check_data_len(const npy_array *a, size_t need, size_t have, char *er
     char s[256];
     npy_shape_string(a, s, sizeof s);
     if (have < need)
-        return fail(err, errlen, "truncated data: shape %s %s needs %zu bytes, file has %zu", s,
-                    npy_descr(a->dtype), need, have);
-    return fail(err, errlen, "%zu unexpected bytes after the data of shape %s %s", have - need, s,
-                npy_descr(a->dtype));
+        return reader_fail(err, errlen, "truncated data: shape %s %s needs %zu bytes, file has %zu",
+                           s, npy_descr(a->dtype), need, have);
+    return reader_fail(err, errlen, "%zu unexpected bytes after the data of shape %s %s",
+                       have - need, s, npy_descr(a->dtype));
 }
 
 static int read_header_text(const unsigned char *text, size_t hlen, npy_array *a, char *err,
                             size_t errlen)
 {
     for (size_t i = 0; i < hlen; i++)
-        if (text[i] == '\0') return fail(err, errlen, "malformed .npy header: NUL byte");
+        if (text[i] == '\0') return reader_fail(err, errlen, "malformed .npy header: NUL byte");
     return parse_header((const char *)text, hlen, a, err, errlen);
 }
 
@@ -441,13 +432,13 @@ int npy_parse(const unsigned char *buf, size_t len, npy_array *out, char *err, s
     memset(&a, 0, sizeof a);
     size_t off, hlen, nbytes;
     if (parse_preamble(buf, len, &off, &hlen, err, errlen) != 0) return -1;
-    if (len - off < hlen) return fail(err, errlen, "truncated .npy header");
+    if (len - off < hlen) return reader_fail(err, errlen, "truncated .npy header");
     if (read_header_text(buf + off, hlen, &a, err, errlen) != 0 ||
         data_bytes(&a, &nbytes, err, errlen) != 0 ||
         check_data_len(&a, nbytes, len - off - hlen, err, errlen) != 0)
         return -1;
     a.data = malloc(nbytes > 0 ? nbytes : 1);
-    if (a.data == NULL) return fail(err, errlen, "out of memory for %zu bytes", nbytes);
+    if (a.data == NULL) return reader_fail(err, errlen, "out of memory for %zu bytes", nbytes);
     if (nbytes > 0) memcpy(a.data, buf + off + hlen, nbytes);
     *out = a;
     return 0;
@@ -466,14 +457,9 @@ int npy_sniff(const char *path)
 int npy_read(const char *path, npy_array *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) return fail(err, errlen, "cannot open: %s", strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return fail(err, errlen, "not a regular file");
-    }
-    size_t fsize = (size_t)st.st_size;
+    size_t fsize = 0;
+    FILE *f = reader_open(path, &fsize, err, errlen);
+    if (f == NULL) return -1;
     npy_array a;
     memset(&a, 0, sizeof a);
     unsigned char pre[12];
@@ -482,12 +468,12 @@ int npy_read(const char *path, npy_array *out, char *err, size_t errlen)
     char *text = NULL;
     if (parse_preamble(pre, got, &off, &hlen, err, errlen) != 0) goto fail;
     if (fsize < off || fsize - off < hlen) {
-        fail(err, errlen, "truncated .npy header");
+        reader_fail(err, errlen, "truncated .npy header");
         goto fail;
     }
     text = malloc(hlen + 1);
     if (text == NULL || fseek(f, (long)off, SEEK_SET) != 0 || fread(text, 1, hlen, f) != hlen) {
-        fail(err, errlen, "cannot read the .npy header");
+        reader_fail(err, errlen, "cannot read the .npy header");
         goto fail;
     }
     if (read_header_text((const unsigned char *)text, hlen, &a, err, errlen) != 0 ||
@@ -496,11 +482,11 @@ int npy_read(const char *path, npy_array *out, char *err, size_t errlen)
         goto fail;
     a.data = alloc_data(nbytes);
     if (a.data == NULL) {
-        fail(err, errlen, "out of memory for %zu bytes", nbytes);
+        reader_fail(err, errlen, "out of memory for %zu bytes", nbytes);
         goto fail;
     }
     if (nbytes > 0 && fread(a.data, 1, nbytes, f) != nbytes) {
-        fail(err, errlen, "read error: %s", ferror(f) ? strerror(errno) : "file shrank");
+        reader_fail(err, errlen, "read error: %s", ferror(f) ? strerror(errno) : "file shrank");
         goto fail;
     }
     free(text);
@@ -527,7 +513,7 @@ int npy_write(const char *path, enum npy_dtype dtype, int ndim, const int64_t *s
         n *= (size_t)shape[i];
     }
     append(dict, sizeof dict, &pos, "%s), }", ndim == 1 ? "," : "");
-    if (pos + 80 >= sizeof dict) return fail(err, errlen, "too many dimensions");
+    if (pos + 80 >= sizeof dict) return reader_fail(err, errlen, "too many dimensions");
     /* Pad with spaces so that the data starts on a 64-byte boundary. */
     size_t total = 10 + pos + 1;
     size_t pad = (64 - total % 64) % 64;
@@ -545,11 +531,11 @@ int npy_write(const char *path, enum npy_dtype dtype, int ndim, const int64_t *s
                              (unsigned char)(pos & 0xff),
                              (unsigned char)(pos >> 8)};
     FILE *f = fopen(path, "wb");
-    if (f == NULL) return fail(err, errlen, "cannot create: %s", strerror(errno));
+    if (f == NULL) return reader_fail(err, errlen, "cannot create: %s", strerror(errno));
     size_t nbytes = n * npy_itemsize(dtype);
     int ok = fwrite(pre, 1, sizeof pre, f) == sizeof pre && fwrite(dict, 1, pos, f) == pos &&
              (nbytes == 0 || fwrite(data, 1, nbytes, f) == nbytes);
     if (fclose(f) != 0) ok = 0;
-    if (!ok) return fail(err, errlen, "write error: %s", strerror(errno));
+    if (!ok) return reader_fail(err, errlen, "write error: %s", strerror(errno));
     return 0;
 }

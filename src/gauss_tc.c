@@ -17,9 +17,6 @@
 #include "options.h"
 #include "partition.h"
 
-/* ln(2 pi e), for differential entropies. */
-#define LN_2PIE 2.8378770664093454836
-
 typedef struct {
     int64_t rank;
     double logdet; /* log pseudo-determinant when rank < size */
@@ -144,7 +141,7 @@ mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_
         for (int64_t i = 0; i < K; i++) {
             int64_t di = p->offsets[i + 1] - p->offsets[i];
             pairwise[i * K + i] =
-                mod[i].rank < di ? -INFINITY : 0.5 * ((double)di * LN_2PIE + mod[i].logdet);
+                mod[i].rank < di ? -INFINITY : 0.5 * ((double)di * MUTINF__LN_2PIE + mod[i].logdet);
             for (int64_t j = i + 1; j < K; j++) {
                 double mi = 0.0;
                 if (!blocks_uncorrelated(C, ldc, p, i, j)) {

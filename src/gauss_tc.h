@@ -10,6 +10,9 @@
 #include "mutinf/common.h"
 #include "mutinf/partition.h"
 
+/* ln(2 pi e): the differential entropy of N(0, 1) is ln(2 pi e) / 2. */
+#define MUTINF__LN_2PIE 2.8378770664093454836
+
 /* Doubles of workspace mutinf__gaussian_tc_ws() needs for this partition. */
 size_t mutinf__gaussian_tc_work_size(const mutinf_partition *p, int want_pairwise);
 

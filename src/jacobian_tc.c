@@ -65,7 +65,6 @@
  * conditioned) and also requires every pivot of every block to exceed
  * CHOL_GUARD * rank_tol * its largest diagonal entry. */
 #define CHOL_GUARD MUTINF__CHOL_GUARD
-#define LN_2PIE    2.8378770664093454836
 /* Chunks of samples are the unit of work of the parallel loop and of the
  * pairwise sums (combined in chunk order, so the thread count never
  * changes a bit).  A chunk holds about CHUNK_WORK multiply-adds, between 4
@@ -381,7 +380,8 @@ static void pairwise_unscale(const jac_ctx *c, const int *exps, double *pw)
         double s = 0.0;
         for (int64_t u = off[k]; u < off[k + 1]; u++)
             s += (double)exps[u];
-        pw[k * K + k] = 0.5 * ((double)(off[k + 1] - off[k]) * LN_2PIE + logdet + 2.0 * M_LN2 * s);
+        pw[k * K + k] =
+            0.5 * ((double)(off[k + 1] - off[k]) * MUTINF__LN_2PIE + logdet + 2.0 * M_LN2 * s);
     }
 }
 
@@ -466,7 +466,7 @@ static mutinf_status fallback_sample(const jac_ctx *c, lane_ws *w, double *cm, d
             double h = pwtmp[k * c->K + k];
             if (h != -INFINITY)
                 pwtmp[k * c->K + k] =
-                    2.0 * h - (double)(c->pp->offsets[k + 1] - c->pp->offsets[k]) * LN_2PIE;
+                    2.0 * h - (double)(c->pp->offsets[k + 1] - c->pp->offsets[k]) * MUTINF__LN_2PIE;
         }
         pairwise_unscale(c, w->exps, pwtmp);
     }
@@ -735,8 +735,8 @@ static mutinf_status large_sample(const jac_ctx *c, const large_plan *pl, large_
             for (int64_t k = 0; k < K; k++) {
                 double h = pw[k * K + k];
                 if (h != -INFINITY)
-                    pw[k * K + k] =
-                        2.0 * h - (double)(c->pp->offsets[k + 1] - c->pp->offsets[k]) * LN_2PIE;
+                    pw[k * K + k] = 2.0 * h - (double)(c->pp->offsets[k + 1] - c->pp->offsets[k]) *
+                                                  MUTINF__LN_2PIE;
             }
             pairwise_unscale(c, w->exps, pw);
         }

@@ -10,7 +10,8 @@ same computation with
                   block, TC_b = 1/2 (sum_k log det C_b[Sk,Sk] - log det C_b);
   numpy-slogdet   numpy.matmul and numpy.linalg.slogdet, same formula;
 
-with 2 threads and float64, and prints one line per shape and peer:
+with 2 threads and float64 (median of 7 repetitions, 3 for the large
+shape, after warm-up; see time_it), and prints one line per shape and peer:
 
   shape=S libmutinf_samples_per_s=X peer=P peer_samples_per_s=Y speedup=R peer_finite=yes|no
 
@@ -33,13 +34,37 @@ def median(xs):
     return xs[n // 2] if n % 2 else 0.5 * (xs[n // 2 - 1] + xs[n // 2])
 
 
+# Each repetition lasts at least this long (several calls when one is
+# shorter), so that a short call is not timed alone against a shared
+# machine's scheduler noise.
+MIN_REP_SECONDS = 0.25
+
+
 def time_it(fn, reps):
-    fn()  # warm-up (first-touch, thread pools)
-    ts, out = [], None
-    for _ in range(reps):
+    """Median seconds per call over `reps` repetitions, after warm-up.
+
+    Two warm-up calls (first touch, thread pools, lazily initialised
+    kernels; one when it already takes over a second); the faster one sizes
+    the repetitions.  Each repetition times
+    enough back-to-back calls to last MIN_REP_SECONDS (at least one) and
+    counts its mean; the median of the repetitions is reported, so one
+    repetition disturbed by another process does not move the result.
+    """
+    t0 = time.perf_counter()
+    out = fn()
+    first = time.perf_counter() - t0
+    second = first
+    if first < 1.0:
         t0 = time.perf_counter()
         out = fn()
-        ts.append(time.perf_counter() - t0)
+        second = time.perf_counter() - t0
+    calls = max(1, int(math.ceil(MIN_REP_SECONDS / max(min(first, second), 1e-9))))
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        for _ in range(calls):
+            out = fn()
+        ts.append((time.perf_counter() - t0) / calls)
     return median(ts), out
 
 
@@ -103,7 +128,7 @@ def main():
         J = np.load(os.path.join(folder, "jacobian_%s.npy" % shape))
         bounds = module_bounds(r["units"], r["modules"])
         batch, lib_s = r["batch"], r["seconds"]
-        reps = 1 if shape == "large" else 3
+        reps = 3 if shape == "large" else 7
         peers = []
         if torch is not None:
             peers.append(("torch-notebook", torch_peer(torch, J, bounds)))

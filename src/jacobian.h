@@ -56,6 +56,10 @@ void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int
 void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, double *cl, int lane,
                            int accumulate, const double *pf, int64_t pf_len);
 
+/* cl[(i*m + j)*LANES + l] *= fac[i*LANES + l] * fac[j*LANES + l] for every
+ * j <= i < m and lane l: the power-of-two scalings of a group of samples. */
+void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac);
+
 /* Cholesky factorization, for the LANES interleaved samples at once, of the
  * n x n symmetric matrix A whose element (i, j), j <= i, of lane l is
  * src[(idx[i]*lds + idx[j])*LANES + l] (lower triangle read; idx == NULL

@@ -553,3 +553,14 @@ void mutinf__jac_norm1_lanes(int64_t n, const double *cl, int64_t ld, double *no
     for (int q = 0; q < LANES; q++)
         norm[q] = best[q];
 }
+
+JAC_SIMD
+void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac)
+{
+    for (int64_t i = 0; i < m; i++) {
+        const v4d fi = load4(fac + i * LANES);
+        double *row = cl + i * m * LANES;
+        for (int64_t j = 0; j <= i; j++)
+            store4(row + j * LANES, load4(row + j * LANES) * (fi * load4(fac + j * LANES)));
+    }
+}

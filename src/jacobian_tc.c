@@ -105,7 +105,7 @@ typedef struct {
     double *pw;          /* LANES x K x K pairwise values of the current group */
     const double **rowp; /* MUTINF__JAC_ROWS(m) row pointers for the product */
     double *zeros;       /* MUTINF__JAC_KC zeros (padding rows) */
-    double *fac;         /* m row scale factors 2^-e */
+    double *fac;         /* m x LANES row scale factors 2^-e */
     double *solve;       /* 3 x m x LANES condition estimate vectors */
     void *block;         /* the allocation holding all of the above */
 } lane_ws;
@@ -141,7 +141,7 @@ static int lane_ws_alloc(lane_ws *w, const jac_ctx *c)
         lines_of(K * K * LANES, sizeof(double)),
         lines_of(mp, sizeof(double *)),
         lines_of(MUTINF__JAC_KC, sizeof(double)),
-        lines_of(m, sizeof(double)),
+        lines_of(m * LANES, sizeof(double)),
         lines_of(3 * m * LANES, sizeof(double)),
     };
     size_t total = 192;
@@ -181,7 +181,10 @@ static int lane_ws_alloc(lane_ws *w, const jac_ctx *c)
 
 /* C'_b into lane `lane` of w->cl: the covariance of the sample's rows in
  * partition order plus noise, scaled to a unit-order diagonal by powers of
- * two, C' = S C S with S = diag(2^-exps[r]) (exps in w->exps).
+ * two, C' = S C S with S = diag(2^-exps[r]) (exps in w->exps).  The last
+ * factor of S, which brings the diagonal into [0.5, 2), is left in lane
+ * `lane` of w->fac for mutinf__jac_scale_lanes() (all lanes of a group at
+ * once) or scale_lane() to apply.
  *
  * First pass: the raw rows (read in place when they are contiguous
  * doubles).  When a diagonal entry is outside [SAFE_LO, SAFE_HI] (or not
@@ -250,13 +253,20 @@ static int sample_cov_lane(const jac_ctx *c, lane_ws *w, int64_t b, int lane)
             int ex = (int)((bits >> 52) & 0x7ff) - 1022; /* cuu = f 2^ex, f in [0.5, 1) */
             eu = ex >= 0 ? ex / 2 : -((1 - ex) / 2);
         }
-        w->fac[u] = mutinf__jac_pow2(-eu);
+        w->fac[u * LANES + lane] = mutinf__jac_pow2(-eu);
         e[u] += eu;
     }
+    return 0;
+}
+
+/* The scaling sample_cov_lane() leaves in w->fac, for lane `lane` alone (as
+ * mutinf__jac_scale_lanes() does for every lane). */
+static void scale_lane(int64_t m, lane_ws *w, int lane)
+{
     for (int64_t i = 0; i < m; i++)
         for (int64_t j = 0; j <= i; j++)
-            w->cl[(i * m + j) * LANES + lane] *= w->fac[i] * w->fac[j];
-    return 0;
+            w->cl[(i * m + j) * LANES + lane] *=
+                w->fac[i * LANES + lane] * w->fac[j * LANES + lane];
 }
 
 /* 0.5 * sum_u log(num[u] / den[u]) over n lane-interleaved entries, lane q. */
@@ -402,10 +412,13 @@ static void plain_chunk(const jac_ctx *c, lane_ws *w, int64_t s0, int64_t s1, do
                     live[q] = 1;
             }
             if (!live[q])
-                for (int64_t i = 0; i < m; i++)
+                for (int64_t i = 0; i < m; i++) {
+                    w->fac[i * LANES + q] = 1.0;
                     for (int64_t j = 0; j <= i; j++)
                         w->cl[(i * m + j) * LANES + q] = i == j ? 1.0 : 0.0;
+                }
         }
+        mutinf__jac_scale_lanes(m, w->cl, w->fac);
         double tc[LANES];
         int ok[LANES];
         factor_group(c, w, tc, ok);
@@ -454,6 +467,7 @@ static mutinf_status fallback_sample(const jac_ctx *c, lane_ws *w, double *cm, d
 {
     const int64_t m = c->m;
     if (sample_cov_lane(c, w, b, 0)) return fail_non_finite(c, b);
+    scale_lane(m, w, 0);
     for (int64_t j = 0; j < m; j++)
         for (int64_t i = j; i < m; i++)
             cm[i + j * m] = w->cl[(i * m + j) * LANES];

@@ -53,16 +53,24 @@ static void gather(const double *C, int64_t ldc, const int64_t *idx_a, int64_t m
     }
 }
 
+/* Workspace of block_logdet(): the Cholesky acceptance vectors and the
+ * SVD's, shared (never both in use). */
+typedef struct {
+    double *chol; /* 2 x the largest block */
+    double *svd;
+    size_t svd_size;
+} block_work;
+
 static mutinf_status block_logdet(const double *C, int64_t ldc, const int64_t *idx_a, int64_t ma,
                                   const int64_t *idx_b, int64_t mb, const struct mutinf_options *o,
-                                  double *mat, double *chol_work, block_info *info)
+                                  double *mat, const block_work *bw, block_info *info)
 {
     int64_t m = ma + mb;
     double rtol = mutinf__rank_tol(o->rank_tol, m);
     gather(C, ldc, idx_a, ma, idx_b, mb, o->strict_rank, mat);
     if (!o->strict_rank) {
         mutinf_status st = mutinf__logdet_chol(m, mat, m, mutinf__chol_min_rcond(o->rank_tol, m),
-                                               chol_work, &info->logdet);
+                                               bw->chol, &info->logdet);
         if (st == MUTINF_OK) {
             info->rank = m;
             return MUTINF_OK;
@@ -70,7 +78,8 @@ static mutinf_status block_logdet(const double *C, int64_t ldc, const int64_t *i
         if (st != MUTINF_ERR_NUMERICAL) return st;
         gather(C, ldc, idx_a, ma, idx_b, mb, 1, mat);
     }
-    return mutinf__rank_logpdet(m, mat, m, rtol, &info->rank, &info->logdet);
+    return mutinf__rank_logpdet_ws(m, mat, m, rtol, bw->svd, bw->svd_size, &info->rank,
+                                   &info->logdet);
 }
 
 /* 1 when every covariance between units of modules i and j is exactly 0:
@@ -95,10 +104,10 @@ static double mi_from_ranks(const block_info *a, const block_info *b, const bloc
 size_t mutinf__gaussian_tc_work_size(const mutinf_partition *p, int want_pairwise)
 {
     (void)want_pairwise;
-    size_t s = (size_t)p->n_assigned;
+    size_t s = (size_t)p->n_assigned, svd = mutinf__rank_logpdet_work_size(p->n_assigned);
     /* the largest block matrix, K block_info records (2 doubles each), and
-     * the Cholesky acceptance workspace (2 doubles per unit) */
-    return s * s + 2 * (size_t)p->n_modules + 2 * s + 2;
+     * the Cholesky acceptance (2 doubles per unit) or SVD workspace */
+    return s * s + 2 * (size_t)p->n_modules + (svd > 2 * s + 2 ? svd : 2 * s + 2);
 }
 
 mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_partition *p,
@@ -109,7 +118,9 @@ mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_
     int64_t K = p->n_modules, S = p->n_assigned;
     double *mat = work;
     block_info *mod = (block_info *)(work + S * S);
-    double *chol_work = work + S * S + 2 * K;
+    size_t svd = mutinf__rank_logpdet_work_size(S);
+    const block_work bw = {work + S * S + 2 * K, work + S * S + 2 * K,
+                           svd > (size_t)(2 * S + 2) ? svd : (size_t)(2 * S + 2)};
     mutinf_status st;
 
     int all_uncorrelated = 1;
@@ -121,7 +132,7 @@ mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_
     double sum_logdet = 0.0;
     for (int64_t k = 0; k < K; k++) {
         st = block_logdet(C, ldc, p->units + p->offsets[k], p->offsets[k + 1] - p->offsets[k], NULL,
-                          0, o, mat, chol_work, &mod[k]);
+                          0, o, mat, &bw, &mod[k]);
         if (st != MUTINF_OK) return st;
         r1 += mod[k].rank;
         sum_logdet += mod[k].logdet;
@@ -132,7 +143,7 @@ mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_
         total = 0.0;
     } else {
         block_info joint;
-        st = block_logdet(C, ldc, p->units, S, NULL, 0, o, mat, chol_work, &joint);
+        st = block_logdet(C, ldc, p->units, S, NULL, 0, o, mat, &bw, &joint);
         if (st != MUTINF_OK) return st;
         total = joint.rank < r1 ? INFINITY : 0.5 * (sum_logdet - joint.logdet);
     }
@@ -148,7 +159,7 @@ mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_
                     block_info joint;
                     st =
                         block_logdet(C, ldc, p->units + p->offsets[i], di, p->units + p->offsets[j],
-                                     p->offsets[j + 1] - p->offsets[j], o, mat, chol_work, &joint);
+                                     p->offsets[j + 1] - p->offsets[j], o, mat, &bw, &joint);
                     if (st != MUTINF_OK) return st;
                     mi = mi_from_ranks(&mod[i], &mod[j], &joint);
                 }

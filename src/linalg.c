@@ -241,3 +241,61 @@ mutinf_status mutinf__rank_logpdet(int64_t n, double *A, int64_t lda, double rto
     *logpdet = sum;
     return MUTINF_OK;
 }
+
+size_t mutinf__rank_logpdet_work_size(int64_t n)
+{
+    if (n <= 0) return 0;
+    /* dgesvd's own minimum for singular values only, if the query fails */
+    size_t lwork = 5 * (size_t)n;
+    if (fits_blas(n)) {
+        double wq = 0.0, dummy = 0.0;
+        lapack_int ni = (lapack_int)n;
+        if (LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'N', 'N', ni, ni, &dummy, ni, NULL, &dummy, 1,
+                                &dummy, 1, &wq, -1) == 0 &&
+            wq > (double)lwork)
+            lwork = (size_t)wq;
+    }
+    return lwork + (size_t)n;
+}
+
+mutinf_status mutinf__rank_logpdet_ws(int64_t n, double *A, int64_t lda, double rtol, double *work,
+                                      size_t work_size, int64_t *rank, double *logpdet)
+{
+    const int64_t sizes[] = {n, lda};
+    mutinf_status st = check_sizes("dgesvd", 2, sizes);
+    if (st != MUTINF_OK) return st;
+    if (n == 0) {
+        *rank = 0;
+        *logpdet = 0.0;
+        return MUTINF_OK;
+    }
+    if (work_size < 6 * (size_t)n)
+        return mutinf__fail(MUTINF_ERR_INTERNAL, "dgesvd workspace of %zu doubles for order %lld",
+                            work_size, (long long)n);
+    size_t lw = work_size - (size_t)n;
+    lapack_int lwork = lw > (size_t)INT_MAX ? INT_MAX : (lapack_int)lw;
+    double *s = work, dummy = 0.0;
+    lapack_int info =
+        LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'N', 'N', (lapack_int)n, (lapack_int)n, A,
+                            (lapack_int)lda, s, &dummy, 1, &dummy, 1, work + n, lwork);
+    if (fail_svd > 0) {
+        fail_svd--;
+        info = 1;
+    }
+    if (info < 0)
+        return mutinf__fail(MUTINF_ERR_INTERNAL, "dgesvd rejected argument %d", (int)-info);
+    if (info > 0)
+        return mutinf__fail(MUTINF_ERR_NUMERICAL,
+                            "dgesvd did not converge on a %lld x %lld block (%d superdiagonals)",
+                            (long long)n, (long long)n, (int)info);
+    double cut = rtol * s[0], sum = 0.0;
+    int64_t r = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (s[i] > cut && s[i] > 0.0) {
+            sum += log(s[i]);
+            r++;
+        }
+    *rank = r;
+    *logpdet = sum;
+    return MUTINF_OK;
+}

@@ -79,4 +79,16 @@ mutinf_status mutinf__rank_logpdet(int64_t n, double *A, int64_t lda, double rto
  * single-threaded tests linked with the static library. */
 void mutinf__linalg_fail_svd(int n);
 
+/* Doubles of workspace mutinf__rank_logpdet_ws() needs for blocks of order
+ * up to n (the singular values and dgesvd's optimal workspace, queried
+ * once). */
+size_t mutinf__rank_logpdet_work_size(int64_t n);
+
+/* As mutinf__rank_logpdet(), without allocating (the gaussian_tc fallback
+ * runs once per block and sample): `work` holds `work_size` doubles, at
+ * least mutinf__rank_logpdet_work_size(n).  The failure hook of
+ * mutinf__linalg_fail_svd() applies here too. */
+mutinf_status mutinf__rank_logpdet_ws(int64_t n, double *A, int64_t lda, double rtol, double *work,
+                                      size_t work_size, int64_t *rank, double *logpdet);
+
 #endif

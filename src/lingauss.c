@@ -47,9 +47,6 @@ static mutinf_status lingauss_create(const void *weights, int32_t is_f32, int64_
         mutinf__mul_size((size_t)units, (size_t)units, &(size_t){0}))
         return mutinf__fail(MUTINF_ERR_SIZE_OVERFLOW, "%s: %lld x %lld weights overflow", fn,
                             (long long)units, (long long)inputs);
-    st = mutinf__view_check_finite(&w, fn, "weights", w_index);
-    if (st == MUTINF_OK && bias != NULL) st = mutinf__view_check_finite(&b, fn, "bias", b_index);
-    if (st != MUTINF_OK) return st;
 
     mutinf_lingauss *m = mutinf__alloc(1, sizeof *m, 1, "model");
     if (m == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
@@ -71,6 +68,21 @@ static mutinf_status lingauss_create(const void *weights, int32_t is_f32, int64_
             m->bias[i] = mutinf__view_at2(&b, i, 0);
     /* C = W W^T = A^T A for the column-major A = W^T (inputs x units). */
     st = mutinf__syrk('T', units, inputs, 1.0, m->weights, inputs, 0.0, m->cov, units);
+    if (st != MUTINF_OK) {
+        mutinf_lingauss_destroy(m);
+        return st;
+    }
+    /* NaN or Inf in row i of W makes C_ii = sum_j W_ij^2 NaN or Inf, so a
+     * finite diagonal proves finite weights without a separate pass over
+     * them; otherwise the scan names the entry (or finds none: the sum of
+     * squares overflowed, which the rank rules handle). */
+    int finite = 1;
+    for (int64_t i = 0; i < units; i++)
+        finite &= isfinite(m->cov[i + i * units]) != 0;
+    if (!finite) {
+        st = mutinf__view_check_finite(&w, fn, "weights", w_index);
+    }
+    if (st == MUTINF_OK && bias != NULL) st = mutinf__view_check_finite(&b, fn, "bias", b_index);
     if (st != MUTINF_OK) {
         mutinf_lingauss_destroy(m);
         return st;

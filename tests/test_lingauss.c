@@ -2,6 +2,7 @@
  * concurrency and every failure status. */
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -431,6 +432,22 @@ static void test_create_errors(void **state)
     assert_status(mutinf_lingauss_create_f32(wf, 2, 3, 3, 1, NULL, 0, 0, &m),
                   MUTINF_ERR_NON_FINITE);
     assert_null(m);
+    /* Inf of either sign in any row, reported before the -inf bias */
+    for (int i = 0; i < 6; i++) {
+        w[i] = i % 2 ? -INFINITY : INFINITY;
+        m = (mutinf_lingauss *)w;
+        assert_status(mutinf_lingauss_create(w, 2, 3, 3, 1, b, 1, 0, &m), MUTINF_ERR_NON_FINITE);
+        assert_null(m);
+        char want[32];
+        snprintf(want, sizeof want, "row %d, column %d", i / 3, i % 3);
+        assert_non_null(strstr(mutinf_last_error_message(), want));
+        w[i] = (double)(i + 1);
+    }
+    /* Finite weights whose squares overflow are valid input: C_ii = +inf. */
+    b[1] = 0.0;
+    w[0] = 1e200;
+    assert_status(mutinf_lingauss_create(w, 2, 3, 3, 1, b, 1, 0, &m), MUTINF_OK);
+    mutinf_lingauss_destroy(m);
     mutinf_lingauss_destroy(NULL);
 }
 

@@ -69,8 +69,20 @@ static mutinf_status block_logdet(const double *C, int64_t ldc, const int64_t *i
     double rtol = mutinf__rank_tol(o->rank_tol, m);
     gather(C, ldc, idx_a, ma, idx_b, mb, o->strict_rank, mat);
     if (!o->strict_rank) {
+        double maxd = 0.0;
+        for (int64_t i = 0; i < m; i++)
+            maxd = fmax(maxd, mat[i + i * m]);
         mutinf_status st = mutinf__logdet_chol(m, mat, m, mutinf__chol_min_rcond(o->rank_tol, m),
                                                bw->chol, &info->logdet);
+        /* Every pivot must also clear MUTINF__CHOL_GUARD x the rank
+         * tolerance x the largest diagonal entry (as on the Jacobian
+         * estimator's in-library path): the smallest eigenvalue is at most
+         * the smallest pivot, and the condition estimate alone can miss a
+         * null vector orthogonal to its probes (a unit repeated in two
+         * modules). */
+        const double guard = MUTINF__CHOL_GUARD * rtol * maxd;
+        for (int64_t i = 0; i < m && st == MUTINF_OK; i++)
+            if (!(mat[i + i * m] * mat[i + i * m] > guard)) st = MUTINF_ERR_NUMERICAL;
         if (st == MUTINF_OK) {
             info->rank = m;
             return MUTINF_OK;

@@ -56,6 +56,16 @@ void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int
 void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, double *cl, int lane,
                            int accumulate, const double *pf, int64_t pf_len);
 
+/* Columns of J J^T per cache block in mutinf__jac_syrk_colmajor (a multiple
+ * of 3): 96 rows of MUTINF__JAC_KC doubles take 192 KiB. */
+#define MUTINF__JAC_JB 96
+
+/* As mutinf__jac_syrk_lane(), into the lower triangle of the column-major
+ * m x m matrix c (element (i, j), j <= i, at c[i + j*ldc]), with the same
+ * sum for every entry, blocked for large m. */
+void mutinf__jac_syrk_colmajor(int64_t m, int64_t kcp, const double *const *rowp, double *c,
+                               int64_t ldc, int accumulate);
+
 /* cl[(i*m + j)*LANES + l] *= fac[i*LANES + l] * fac[j*LANES + l] for every
  * j <= i < m and lane l: the power-of-two scalings of a group of samples. */
 void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac);

@@ -286,22 +286,28 @@ JAC_INLINE void syrk_tile_diag(int64_t kcp, const double *const *a, double out[4
     out[3][3] = hsum(c33);
 }
 
-/* Writes the lower-triangle entries of a tile at rows i0.., columns j0... */
+/* Writes the lower-triangle entries of a tile at rows i0.., columns j0...:
+ * entry (i, j) to out[i*rs + j*cs]. */
 JAC_INLINE void store_tile(int64_t m, int64_t i0, int64_t j0, int64_t nj, const double *t,
-                           int64_t ldt, double *cl, int lane, int accumulate)
+                           int64_t ldt, double *out, int64_t rs, int64_t cs, int accumulate)
 {
     for (int64_t r = 0; r < 4; r++)
         for (int64_t c = 0; c < nj; c++) {
             int64_t i = i0 + r, j = j0 + c;
             if (i >= m || j > i) continue;
-            double *dst = cl + (i * m + j) * LANES + lane;
+            double *dst = out + i * rs + j * cs;
             *dst = accumulate ? *dst + t[r * ldt + c] : t[r * ldt + c];
         }
 }
 
-JAC_SIMD
-void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, double *cl, int lane,
-                           int accumulate, const double *pf, int64_t pf_len)
+/* The lower triangle of J J^T into out[i*rs + j*cs], columns in blocks of
+ * jb (a multiple of 3) so that the rows a block reads stay in cache.
+ * Every entry is the same sum whatever tile, block or order computes it:
+ * one 4-wide accumulator over k, then a fixed horizontal sum; tiles sit on
+ * a fixed grid (rows by 4, columns by 3). */
+JAC_INLINE void syrk_body(int64_t m, int64_t kcp, const double *const *rowp, double *out,
+                          int64_t rs, int64_t cs, int64_t jb, int accumulate, const double *pf,
+                          int64_t pf_len)
 {
     const int64_t mp = (m + 3) & ~(int64_t)3;
     /* Spread the prefetches of the next sample's data over the tiles: 8
@@ -313,29 +319,46 @@ void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, do
 #define PREFETCH_SOME()                                                                            \
     for (int64_t q = 0; q < per_tile && next_line < lines; q++, next_line++)                       \
     __builtin_prefetch(pf + next_line * 8, 0, 3)
-    /* Every entry is the same sum whatever tile computes it: one 4-wide
-     * accumulator over k, then a fixed horizontal sum. */
-    for (int64_t i0 = 0; i0 < mp; i0 += 4) {
-        int64_t j0 = 0;
-        for (; j0 + 3 <= i0; j0 += 3) {
+    for (int64_t jb0 = 0; jb0 < mp; jb0 += jb) {
+        const int64_t jb1 = jb0 + jb;
+        for (int64_t i0 = jb0 - jb0 % 4; i0 < mp; i0 += 4) {
+            int64_t j0 = jb0;
+            for (; j0 + 3 <= i0 && j0 < jb1; j0 += 3) {
+                PREFETCH_SOME();
+                double t[4][3];
+                syrk_tile(kcp, rowp + i0, rowp + j0, t);
+                store_tile(m, i0, j0, 3, &t[0][0], 3, out, rs, cs, accumulate);
+            }
+            if (j0 >= jb1 || j0 > i0) continue;
+            if (j0 < i0) {
+                PREFETCH_SOME();
+                double t[4][3];
+                int64_t nj = i0 - j0;
+                syrk_tile_narrow(kcp, rowp + i0, rowp[j0], nj == 2 ? rowp[j0 + 1] : NULL, t);
+                store_tile(m, i0, j0, nj, &t[0][0], 3, out, rs, cs, accumulate);
+            }
             PREFETCH_SOME();
-            double t[4][3];
-            syrk_tile(kcp, rowp + i0, rowp + j0, t);
-            store_tile(m, i0, j0, 3, &t[0][0], 3, cl, lane, accumulate);
+            double t[4][4];
+            syrk_tile_diag(kcp, rowp + i0, t);
+            store_tile(m, i0, i0, 4, &t[0][0], 4, out, rs, cs, accumulate);
         }
-        if (j0 < i0) {
-            PREFETCH_SOME();
-            double t[4][3];
-            int64_t nj = i0 - j0;
-            syrk_tile_narrow(kcp, rowp + i0, rowp[j0], nj == 2 ? rowp[j0 + 1] : NULL, t);
-            store_tile(m, i0, j0, nj, &t[0][0], 3, cl, lane, accumulate);
-        }
-        PREFETCH_SOME();
-        double t[4][4];
-        syrk_tile_diag(kcp, rowp + i0, t);
-        store_tile(m, i0, i0, 4, &t[0][0], 4, cl, lane, accumulate);
     }
 #undef PREFETCH_SOME
+}
+
+JAC_SIMD
+void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, double *cl, int lane,
+                           int accumulate, const double *pf, int64_t pf_len)
+{
+    const int64_t mp = (m + 3) & ~(int64_t)3;
+    syrk_body(m, kcp, rowp, cl + lane, m * LANES, LANES, mp + 3, accumulate, pf, pf_len);
+}
+
+JAC_SIMD
+void mutinf__jac_syrk_colmajor(int64_t m, int64_t kcp, const double *const *rowp, double *c,
+                               int64_t ldc, int accumulate)
+{
+    syrk_body(m, kcp, rowp, c, 1, ldc, MUTINF__JAC_JB, accumulate, NULL, 0);
 }
 
 JAC_SIMD

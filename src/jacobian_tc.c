@@ -569,8 +569,10 @@ static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uin
  * path but with LAPACK: TC = sum_{k >= 1} sum_{u in S_k} log(L^k_uu / L_uu).
  * Modules whose cross-covariances are exactly zero give exactly 0, as in
  * gauss_tc.c.  Returns MUTINF_ERR_NUMERICAL (no message) when a
- * factorization misses the acceptance rule of gauss_tc.c: the caller then
- * applies the rank rules.
+ * factorization misses the acceptance rule of gauss_tc.c or a pivot misses
+ * its guard as on the in-library path (the condition estimate alone can
+ * miss a null vector orthogonal to its probes, e.g. a unit repeated in two
+ * modules): the caller then applies the rank rules.
  * `blk` holds (largest module)^2 + 3 m doubles. */
 static mutinf_status ordered_tc(const jac_ctx *c, double *C, int64_t ldc, double *blk, double *tc)
 {
@@ -596,27 +598,37 @@ static mutinf_status ordered_tc(const jac_ctx *c, double *C, int64_t ldc, double
     for (int64_t k = 0; k < K; k++)
         bmax = off[k + 1] - off[k] > bmax ? off[k + 1] - off[k] : bmax;
     double *piv = blk + bmax * bmax, *vec = piv + m;
-    double max0 = 0.0;
+    double max0 = 0.0, max_all = 0.0;
     for (int64_t u = 0; u < off[1]; u++)
         max0 = fmax(max0, C[u + u * ldc]);
+    for (int64_t u = 0; u < m; u++)
+        max_all = fmax(max_all, C[u + u * ldc]);
     for (int64_t k = 1; k < K; k++) {
         int64_t dk = off[k + 1] - off[k];
         const double *src = C + off[k] * (ldc + 1);
+        double maxk = 0.0;
+        for (int64_t j = 0; j < dk; j++)
+            maxk = fmax(maxk, src[j * (ldc + 1)]);
         for (int64_t j = 0; j < dk; j++)
             memcpy(blk + j * dk + j, src + j * ldc + j, (size_t)(dk - j) * sizeof *blk);
         mutinf_status st =
             mutinf__logdet_chol(dk, blk, dk, mutinf__chol_min_rcond(rank_tol, dk), vec, NULL);
         if (st != MUTINF_OK) return st;
-        for (int64_t i = 0; i < dk; i++)
-            piv[off[k] + i] = blk[i + i * dk];
+        const double guard = CHOL_GUARD * mutinf__rank_tol(rank_tol, dk) * maxk;
+        for (int64_t i = 0; i < dk; i++) {
+            double l = blk[i + i * dk];
+            if (!(l * l > guard)) return MUTINF_ERR_NUMERICAL;
+            piv[off[k] + i] = l;
+        }
     }
     mutinf_status st =
         mutinf__logdet_chol(m, C, ldc, mutinf__chol_min_rcond(rank_tol, m), vec, NULL);
     if (st != MUTINF_OK) return st;
     const double guard0 = CHOL_GUARD * mutinf__rank_tol(rank_tol, off[1]) * max0;
-    for (int64_t u = 0; u < off[1]; u++) {
+    const double guard = CHOL_GUARD * mutinf__rank_tol(rank_tol, m) * max_all;
+    for (int64_t u = 0; u < m; u++) {
         double l = C[u + u * ldc];
-        if (!(l * l > guard0)) return MUTINF_ERR_NUMERICAL;
+        if (!(l * l > guard) || (u < off[1] && !(l * l > guard0))) return MUTINF_ERR_NUMERICAL;
     }
     double sum = 0.0;
     for (int64_t u0 = off[1]; u0 < m; u0 += LOG_BATCH) {
@@ -767,6 +779,129 @@ typedef struct {
     char message[512];
 } first_error;
 
+/* Bytes of covariances quick_path() computes per parallel region. */
+#define GROUP_BYTES (32.0 * 1024 * 1024)
+
+/* Packing buffers of one thread of quick_path(). */
+typedef struct {
+    double *jp;          /* MUTINF__JAC_ROWS(m) x MUTINF__JAC_KC packed rows */
+    const double **rowp; /* MUTINF__JAC_ROWS(m) row pointers */
+    double *zeros;       /* MUTINF__JAC_KC zeros (padding rows) */
+} cov_ws;
+
+static void cov_ws_free(cov_ws *w)
+{
+    mutinf__free(w->jp);
+    mutinf__free((void *)w->rowp);
+    mutinf__free(w->zeros);
+    memset(w, 0, sizeof *w);
+}
+
+static int cov_ws_alloc(const jac_ctx *c, cov_ws *w)
+{
+    const size_t rows = (size_t)MUTINF__JAC_ROWS(c->m);
+    memset(w, 0, sizeof *w);
+    w->jp = mutinf__alloc(rows * MUTINF__JAC_KC, sizeof(double), 0, "packed rows");
+    w->rowp = w->jp ? mutinf__alloc(rows, sizeof(double *), 0, "row pointers") : NULL;
+    w->zeros = w->rowp ? mutinf__alloc(MUTINF__JAC_KC, sizeof(double), 1, "zeros") : NULL;
+    if (w->zeros == NULL) {
+        cov_ws_free(w);
+        return 0;
+    }
+    return 1;
+}
+
+/* The covariance of sample b's rows in partition order (no noise, no
+ * scaling) into `cov` (m x m, column-major, lower triangle) by the
+ * library's own product, in k-chunks of
+ * MUTINF__JAC_KC: no BLAS, so it may run inside the parallel region.
+ * Returns 1 when every diagonal entry lies in [SAFE_LO, SAFE_HI] (no
+ * square under- or overflowed, no NaN or Inf), else 0. */
+static int sample_cov_colmajor(const jac_ctx *c, cov_ws *w, int64_t b, double *cov)
+{
+    const mutinf__view *v = c->v;
+    const int64_t m = c->m, n = v->dim[2], rows = MUTINF__JAC_ROWS(m);
+    /* Always packed: the chunks of rows a cache block reads then sit
+     * contiguously instead of one per row stride (a power-of-two stride
+     * would map them all to a few cache sets). */
+    for (int64_t k0 = 0; k0 < n; k0 += MUTINF__JAC_KC) {
+        int64_t kc = n - k0 < MUTINF__JAC_KC ? n - k0 : MUTINF__JAC_KC;
+        int64_t kcp = (kc + 3) & ~(int64_t)3;
+        mutinf__jac_pack(v, b, c->p->units, m, NULL, k0, kc, kcp, w->jp);
+        for (int64_t r = 0; r < m; r++)
+            w->rowp[r] = w->jp + r * kcp;
+        for (int64_t r = m; r < rows; r++)
+            w->rowp[r] = w->zeros;
+        mutinf__jac_syrk_colmajor(m, kcp, w->rowp, cov, m, k0 > 0);
+    }
+    int safe = 1;
+    for (int64_t u = 0; u < m; u++) {
+        double x = cov[u * (m + 1)];
+        safe &= x >= SAFE_LO && x <= SAFE_HI;
+    }
+    return safe;
+}
+
+/* Large m, TC alone (no pairwise matrix, no strict rank): the covariances
+ * of up to `nthreads` samples at a time by the library's own product in
+ * the parallel region (no BLAS there), then, one sample at a time outside
+ * it, the ratio of Cholesky pivots with LAPACK using its own threads.  A
+ * sample whose diagonal over- or underflowed, or whose factorization
+ * misses the acceptance rule, goes through large_sample() (BLAS, scaled
+ * rows, rank rules).  Each sample's value depends on that sample alone. */
+static mutinf_status quick_path(const jac_ctx *c, const large_plan *pl, int nthreads, double *tcs)
+{
+    const int64_t B = c->v->dim[0], m = c->m;
+    /* Samples per group: covariances in one parallel region, then their
+     * factorizations; few regions, so that idle OpenMP threads spinning
+     * after a region and BLAS threads spinning after a call seldom meet. */
+    int64_t group = (int64_t)(GROUP_BYTES / ((double)m * (double)m * sizeof(double)));
+    if (group > B) group = B;
+    if (group < 1) group = 1;
+    if (nthreads > group) nthreads = (int)group;
+    const int G = (int)group;
+    size_t mm = (size_t)m * (size_t)m;
+    cov_ws *cw = mutinf__alloc((size_t)nthreads, sizeof *cw, 1, "thread workspaces");
+    int *safe = cw ? mutinf__alloc((size_t)G, sizeof *safe, 1, "flags") : NULL;
+    double *covs = safe ? mutinf__alloc((size_t)G * mm, sizeof *covs, 0, "covariances") : NULL;
+    large_ws lw;
+    memset(&lw, 0, sizeof lw);
+    mutinf_status st = covs ? large_ws_alloc(c, pl, &lw) : MUTINF_ERR_OUT_OF_MEMORY;
+    for (int t = 0; t < nthreads && st == MUTINF_OK; t++)
+        if (!cov_ws_alloc(c, &cw[t])) st = MUTINF_ERR_OUT_OF_MEMORY;
+    for (int64_t g = 0; g < B && st == MUTINF_OK; g += G) {
+        const int cnt = B - g < G ? (int)(B - g) : G;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads) if (nthreads > 1 && cnt > 1)
+        for (int t = 0; t < cnt; t++) {
+            int tid = 0;
+#ifdef _OPENMP
+            tid = omp_get_thread_num();
+#endif
+            safe[t] = sample_cov_colmajor(c, &cw[tid], g + t, covs + (size_t)t * mm);
+        }
+        for (int t = 0; t < cnt && st == MUTINF_OK; t++) {
+            const int64_t b = g + t;
+            st = MUTINF_ERR_NUMERICAL;
+            if (safe[t]) {
+                double *cov = covs + (size_t)t * mm;
+                for (int64_t u = 0; u < m; u++)
+                    cov[u * (m + 1)] += c->o->noise_var;
+                st = ordered_tc(c, cov, m, lw.gwork, &tcs[b]);
+            }
+            if (st == MUTINF_ERR_NUMERICAL) st = large_sample(c, pl, &lw, b, &tcs[b]);
+            if (st == MUTINF_OK && ((b + 1) % c->chunk == 0 || b + 1 == B))
+                st = report_progress(c->o, b + 1, B);
+        }
+    }
+    for (int t = 0; cw != NULL && t < nthreads; t++)
+        cov_ws_free(&cw[t]);
+    large_ws_free(&lw);
+    mutinf__free(cw);
+    mutinf__free(safe);
+    mutinf__free(covs);
+    return st;
+}
+
 /* Large m: BLAS for the covariance.  With a BLAS that cannot start threads
  * of its own inside a parallel region (sequential or OpenMP OpenBLAS, or one
  * BLAS thread), samples run in parallel over chunks with one BLAS thread
@@ -795,6 +930,7 @@ static mutinf_status blas_path(const jac_ctx *c, int nthreads, double *tcs, doub
     size_t gsize = mutinf__gaussian_tc_work_size(c->p, c->want_pairwise);
     size_t bsize = (size_t)(bmax * bmax + 3 * m);
     pl.work = gsize > bsize ? gsize : bsize;
+    if (pl.quick) return quick_path(c, &pl, nthreads, tcs);
 
     const int64_t n_chunks = (B + c->chunk - 1) / c->chunk;
     if (!mutinf__blas_is_sequential() || nthreads > n_chunks)

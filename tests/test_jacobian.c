@@ -576,6 +576,82 @@ static void test_per_sample_equals_single(void **state)
     check_single(2, 170, 180, 3, 72);
 }
 
+/* Large modules, TC alone: the covariances of a group of samples by the
+ * library's own product inside the parallel region, their factorizations
+ * after it.  Against the long double reference; bit-identical for 1, 2 and
+ * 3 threads, float data and transposed memory; with a sample whose squares
+ * underflow (redone with scaled rows: same TC as unscaled) and one where a
+ * unit of module 1 repeats a unit of module 0 (+inf).  The full size spans
+ * two groups of samples and several column blocks of the product. */
+static void test_large_tc_only(void **state)
+{
+    (void)state;
+    const int q = test_quick();
+    const int64_t B = q ? 5 : 16, d = q ? 200 : 520, n = 2 * d, K = 4;
+    const size_t N = (size_t)(B * d * n);
+    double *J = normals(N, 91);
+    float *Jf = malloc(N * sizeof *Jf);
+    double *Jt = malloc(N * sizeof *Jt);
+    for (size_t i = 0; i < N; i++) {
+        Jf[i] = (float)J[i];
+        J[i] = (double)Jf[i];
+    }
+    for (int64_t c = 0; c < n; c++) {
+        for (int64_t i = 0; i < d; i++) /* sample 1: sample 0 times 2^-700 */
+            J[1 * d * n + i * n + c] = 0x1p-700 * J[i * n + c];
+        /* sample 2: unit d/K + 5 (module 1) repeats unit 0 (module 0) */
+        J[2 * d * n + (d / K + 5) * n + c] = J[2 * d * n + c];
+        Jf[2 * d * n + (d / K + 5) * n + c] = Jf[2 * d * n + c];
+    }
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t i = 0; i < d; i++)
+            for (int64_t c = 0; c < n; c++)
+                Jt[b * d * n + c * d + i] = J[b * d * n + i * n + c];
+    mutinf_partition *p = NULL;
+    assert_status(mutinf_partition_create_contiguous(d, K, &p), MUTINF_OK);
+    mutinf_jacobians *jc = NULL, *jf = NULL, *jt = NULL;
+    assert_status(mutinf_jacobians_wrap(J, B, d, n, d * n, n, 1, &jc), MUTINF_OK);
+    assert_status(mutinf_jacobians_wrap_f32(Jf, B, d, n, d * n, n, 1, &jf), MUTINF_OK);
+    assert_status(mutinf_jacobians_wrap(Jt, B, d, n, d * n, 1, d, &jt), MUTINF_OK);
+    double *per[5];
+    double tc[5];
+    int64_t ninf[5];
+    const mutinf_jacobians *views[5] = {jc, jc, jc, jf, jt};
+    const int32_t threads[5] = {1, 2, 3, 2, 2};
+    for (int r = 0; r < 5; r++) {
+        mutinf_options *o = opts_threads(threads[r]);
+        per[r] = malloc((size_t)B * sizeof *per[r]);
+        assert_status(mutinf_jacobians_total_correlation(views[r], p, o, &tc[r], NULL, &ninf[r],
+                                                         per[r], NULL),
+                      MUTINF_OK);
+        mutinf_options_destroy(o);
+    }
+    for (int r = 1; r < 5; r++) {
+        if (r == 3) /* the float batch keeps sample 1 unscaled */
+            per[r][1] = per[0][1];
+        assert_bits_equal(per[0], per[r], (size_t)B);
+    }
+    assert_int_equal(ninf[0], 1);
+    assert_true(per[0][2] == INFINITY && tc[0] == INFINITY);
+    assert_close(per[0][1], per[0][0], 1e-12, 0.0);
+    const int64_t check[2] = {0, B - 1};
+    for (int i = 0; i < 2; i++) {
+        int64_t b = check[i];
+        double ref = tc_ref(J + b * d * n, (int)d, (int)n, 0.0, p, NULL, 0.0);
+        assert_true(isfinite(ref) && ref > 0.0);
+        assert_close(per[0][b], ref, 1e-10, 1e-12);
+    }
+    for (int r = 0; r < 5; r++)
+        free(per[r]);
+    mutinf_jacobians_destroy(jc);
+    mutinf_jacobians_destroy(jf);
+    mutinf_jacobians_destroy(jt);
+    mutinf_partition_destroy(p);
+    free(J);
+    free(Jf);
+    free(Jt);
+}
+
 /* Float data vs the same values in double; transposed and negative strides
  * vs contiguous; 1 vs 2 threads: bit-identical. */
 static void check_layouts(int64_t B, int64_t d, int64_t n, int64_t K, int exact)
@@ -920,6 +996,7 @@ int main(void)
         cmocka_unit_test(test_ill_conditioned),
         cmocka_unit_test(test_uncorrelated_exact_zero),
         cmocka_unit_test(test_per_sample_equals_single),
+        cmocka_unit_test(test_large_tc_only),
         cmocka_unit_test(test_layouts_precision_threads),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_wrap_errors),

@@ -66,6 +66,18 @@ void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, do
 void mutinf__jac_syrk_colmajor(int64_t m, int64_t kcp, const double *const *rowp, double *c,
                                int64_t ldc, int accumulate);
 
+/* Cholesky factorization A = L L^T of the column-major n x n matrix a
+ * (lower triangle read and overwritten by L), blocked: columns in blocks of
+ * 64, each block's trailing update by the product kernel of
+ * mutinf__jac_syrk_colmajor.  No BLAS.  `jp` holds MUTINF__JAC_ROWS(n) x 64
+ * doubles, `rowp` MUTINF__JAC_ROWS(n) pointers, `zeros` 64 zeros.  Returns
+ * 0, or 1 at the first pivot that is not positive (a destroyed). */
+int mutinf__jac_chol_colmajor(int64_t n, double *a, int64_t lda, double *jp, const double **rowp,
+                              const double *zeros);
+
+/* y <- A^-1 y for A = L L^T, L from mutinf__jac_chol_colmajor. */
+void mutinf__jac_chol_solve_colmajor(int64_t n, const double *l, int64_t ldl, double *y);
+
 /* cl[(i*m + j)*LANES + l] *= fac[i*LANES + l] * fac[j*LANES + l] for every
  * j <= i < m and lane l: the power-of-two scalings of a group of samples. */
 void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac);

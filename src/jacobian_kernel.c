@@ -287,7 +287,8 @@ JAC_INLINE void syrk_tile_diag(int64_t kcp, const double *const *a, double out[4
 }
 
 /* Writes the lower-triangle entries of a tile at rows i0.., columns j0...:
- * entry (i, j) to out[i*rs + j*cs]. */
+ * entry (i, j) to out[i*rs + j*cs], stored (accumulate 0), added (1) or
+ * subtracted (2). */
 JAC_INLINE void store_tile(int64_t m, int64_t i0, int64_t j0, int64_t nj, const double *t,
                            int64_t ldt, double *out, int64_t rs, int64_t cs, int accumulate)
 {
@@ -296,7 +297,8 @@ JAC_INLINE void store_tile(int64_t m, int64_t i0, int64_t j0, int64_t nj, const 
             int64_t i = i0 + r, j = j0 + c;
             if (i >= m || j > i) continue;
             double *dst = out + i * rs + j * cs;
-            *dst = accumulate ? *dst + t[r * ldt + c] : t[r * ldt + c];
+            double x = t[r * ldt + c];
+            *dst = accumulate == 0 ? x : (accumulate == 1 ? *dst + x : *dst - x);
         }
 }
 
@@ -585,5 +587,70 @@ void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac)
         double *row = cl + i * m * LANES;
         for (int64_t j = 0; j <= i; j++)
             store4(row + j * LANES, load4(row + j * LANES) * (fi * load4(fac + j * LANES)));
+    }
+}
+
+/* Columns per block of mutinf__jac_chol_colmajor (a multiple of 4). */
+#define CHOL_NB 64
+
+JAC_SIMD
+int mutinf__jac_chol_colmajor(int64_t n, double *a, int64_t lda, double *jp, const double **rowp,
+                              const double *zeros)
+{
+    for (int64_t j0 = 0; j0 < n; j0 += CHOL_NB) {
+        const int64_t nb = n - j0 < CHOL_NB ? n - j0 : CHOL_NB;
+        /* The block of columns, left-looking within it (the earlier blocks'
+         * updates are already applied): column j minus its products with
+         * columns j0..j-1 of the block, in increasing order, then scaled. */
+        for (int64_t j = j0; j < j0 + nb; j++) {
+            double *cj = a + j * lda;
+            for (int64_t p = j0; p < j; p++) {
+                const double *cp = a + p * lda;
+                const double f = cp[j];
+                for (int64_t i = j; i < n; i++)
+                    cj[i] -= cp[i] * f;
+            }
+            if (!(cj[j] > 0.0)) return 1;
+            const double l = sqrt(cj[j]), r = 1.0 / l;
+            cj[j] = l;
+            for (int64_t i = j + 1; i < n; i++)
+                cj[i] *= r;
+        }
+        /* Trailing update A22 -= L21 L21^T by the covariance product, L21's
+         * rows packed contiguously (kcp = nb rounded up to 4, zero padded). */
+        const int64_t t0 = j0 + nb, mt = n - t0;
+        if (mt <= 0) break;
+        const int64_t kcp = (nb + 3) & ~(int64_t)3, rows = MUTINF__JAC_ROWS(mt);
+        for (int64_t r = 0; r < mt; r++) {
+            double *dst = jp + r * kcp;
+            for (int64_t k = 0; k < nb; k++)
+                dst[k] = a[(t0 + r) + (j0 + k) * lda];
+            for (int64_t k = nb; k < kcp; k++)
+                dst[k] = 0.0;
+            rowp[r] = dst;
+        }
+        for (int64_t r = mt; r < rows; r++)
+            rowp[r] = zeros;
+        syrk_body(mt, kcp, rowp, a + t0 * (lda + 1), 1, lda, MUTINF__JAC_JB, 2, NULL, 0);
+    }
+    return 0;
+}
+
+JAC_SIMD
+void mutinf__jac_chol_solve_colmajor(int64_t n, const double *l, int64_t ldl, double *y)
+{
+    for (int64_t j = 0; j < n; j++) { /* L z = y, by columns */
+        const double *cj = l + j * ldl;
+        const double yj = y[j] / cj[j];
+        y[j] = yj;
+        for (int64_t i = j + 1; i < n; i++)
+            y[i] -= cj[i] * yj;
+    }
+    for (int64_t j = n - 1; j >= 0; j--) { /* L^T x = z, by dot products */
+        const double *cj = l + j * ldl;
+        double s = 0.0;
+        for (int64_t i = j + 1; i < n; i++)
+            s += cj[i] * y[i];
+        y[j] = (y[j] - s) / cj[j];
     }
 }

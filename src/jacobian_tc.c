@@ -563,6 +563,64 @@ static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uin
     return st;
 }
 
+/* Buffers of the library's own blocked Cholesky factorization. */
+typedef struct {
+    double *jp;          /* MUTINF__JAC_ROWS(n) x 64 (or more) doubles */
+    const double **rowp; /* MUTINF__JAC_ROWS(n) pointers */
+    const double *zeros; /* 64 (or more) zeros */
+} own_chol;
+
+/* mutinf__logdet_chol()'s factorization and acceptance rule (1-norm, two
+ * Hager steps as LAPACK's dpocon, reciprocal condition above min_rcond),
+ * without the log-determinant, by LAPACK (own == NULL) or by the library's
+ * own kernels.  `work` holds 2 n doubles. */
+static mutinf_status logdet_chol(int64_t n, double *A, int64_t lda, double min_rcond, double *work,
+                                 const own_chol *own)
+{
+    if (own == NULL) return mutinf__logdet_chol(n, A, lda, min_rcond, work, NULL);
+    if (n == 0) return MUTINF_ERR_NUMERICAL;
+    double *y = work, *sums = work + n;
+    for (int64_t j = 0; j < n; j++)
+        sums[j] = 0.0;
+    for (int64_t j = 0; j < n; j++) { /* 1-norm from the lower triangle */
+        const double *col = A + j * lda;
+        double sum = fabs(col[j]);
+        for (int64_t i = j + 1; i < n; i++) {
+            sum += fabs(col[i]);
+            sums[i] += fabs(col[i]);
+        }
+        sums[j] += sum;
+    }
+    double anorm = 0.0;
+    for (int64_t j = 0; j < n; j++)
+        anorm = fmax(anorm, sums[j]);
+    if (!(anorm > 0.0) || !(anorm <= DBL_MAX)) return MUTINF_ERR_NUMERICAL;
+    if (mutinf__jac_chol_colmajor(n, A, lda, own->jp, own->rowp, own->zeros))
+        return MUTINF_ERR_NUMERICAL;
+    for (int64_t i = 0; i < n; i++)
+        y[i] = 1.0 / (double)n;
+    mutinf__jac_chol_solve_colmajor(n, A, lda, y);
+    double est = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        est += fabs(y[i]);
+        y[i] = y[i] < 0.0 ? -1.0 : 1.0;
+    }
+    mutinf__jac_chol_solve_colmajor(n, A, lda, y);
+    int64_t at = 0;
+    for (int64_t i = 1; i < n; i++)
+        if (fabs(y[i]) > fabs(y[at])) at = i;
+    for (int64_t i = 0; i < n; i++)
+        y[i] = 0.0;
+    y[at] = 1.0;
+    mutinf__jac_chol_solve_colmajor(n, A, lda, y);
+    double est2 = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        est2 += fabs(y[i]);
+    est = fmax(est, est2);
+    if (!(1.0 / (anorm * est) > min_rcond)) return MUTINF_ERR_NUMERICAL;
+    return MUTINF_OK;
+}
+
 /* TC (nats) of a covariance whose first m rows and columns are the
  * assigned units in partition order (column-major, ldc; lower triangle
  * read; destroyed), by the ratio of Cholesky pivots as on the in-library
@@ -573,8 +631,11 @@ static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uin
  * its guard as on the in-library path (the condition estimate alone can
  * miss a null vector orthogonal to its probes, e.g. a unit repeated in two
  * modules): the caller then applies the rank rules.
- * `blk` holds (largest module)^2 + 3 m doubles. */
-static mutinf_status ordered_tc(const jac_ctx *c, double *C, int64_t ldc, double *blk, double *tc)
+ * `blk` holds (largest module)^2 + 3 m doubles.  The factorizations are
+ * LAPACK's (BLAS may start threads) when `own` is NULL, else the library's
+ * own (no BLAS: safe inside the parallel region), under the same rule. */
+static mutinf_status ordered_tc(const jac_ctx *c, double *C, int64_t ldc, double *blk,
+                                const own_chol *own, double *tc)
 {
     const int64_t m = c->m, K = c->K;
     const int64_t *off = c->pp->offsets;
@@ -611,8 +672,7 @@ static mutinf_status ordered_tc(const jac_ctx *c, double *C, int64_t ldc, double
             maxk = fmax(maxk, src[j * (ldc + 1)]);
         for (int64_t j = 0; j < dk; j++)
             memcpy(blk + j * dk + j, src + j * ldc + j, (size_t)(dk - j) * sizeof *blk);
-        mutinf_status st =
-            mutinf__logdet_chol(dk, blk, dk, mutinf__chol_min_rcond(rank_tol, dk), vec, NULL);
+        mutinf_status st = logdet_chol(dk, blk, dk, mutinf__chol_min_rcond(rank_tol, dk), vec, own);
         if (st != MUTINF_OK) return st;
         const double guard = CHOL_GUARD * mutinf__rank_tol(rank_tol, dk) * maxk;
         for (int64_t i = 0; i < dk; i++) {
@@ -621,8 +681,7 @@ static mutinf_status ordered_tc(const jac_ctx *c, double *C, int64_t ldc, double
             piv[off[k] + i] = l;
         }
     }
-    mutinf_status st =
-        mutinf__logdet_chol(m, C, ldc, mutinf__chol_min_rcond(rank_tol, m), vec, NULL);
+    mutinf_status st = logdet_chol(m, C, ldc, mutinf__chol_min_rcond(rank_tol, m), vec, own);
     if (st != MUTINF_OK) return st;
     const double guard0 = CHOL_GUARD * mutinf__rank_tol(rank_tol, off[1]) * max0;
     const double guard = CHOL_GUARD * mutinf__rank_tol(rank_tol, m) * max_all;
@@ -708,7 +767,7 @@ static mutinf_status large_sample(const jac_ctx *c, const large_plan *pl, large_
                 cov[u * (d + 1)] += noise;
             st = MUTINF_ERR_NUMERICAL;
             if (pl->quick && pl->ordered) {
-                st = ordered_tc(c, cov, d, w->gwork, tc);
+                st = ordered_tc(c, cov, d, w->gwork, NULL, tc);
             } else if (pl->quick) {
                 /* C[S,S] in partition order (lower triangle), a copy */
                 if (w->cp == NULL && (w->cp = mutinf__alloc((size_t)(m * m), sizeof(double), 0,
@@ -719,7 +778,7 @@ static mutinf_status large_sample(const jac_ctx *c, const large_plan *pl, large_
                     for (int64_t i = j; i < m; i++)
                         w->cp[i + j * m] =
                             u[i] >= u[j] ? cov[u[i] + u[j] * d] : cov[u[j] + u[i] * d];
-                st = ordered_tc(c, w->cp, m, w->gwork, tc);
+                st = ordered_tc(c, w->cp, m, w->gwork, NULL, tc);
             }
             if (st != MUTINF_ERR_NUMERICAL) return st;
             if (pl->quick && pl->ordered) { /* ordered_tc consumed the matrix */
@@ -752,7 +811,7 @@ static mutinf_status large_sample(const jac_ctx *c, const large_plan *pl, large_
         for (int64_t u = 0; u < m; u++)
             w->cp[u * (m + 1)] += ldexp(noise, -2 * w->exps[u]);
         if (pass == 0 && pl->quick) {
-            st = ordered_tc(c, w->cp, m, w->gwork, tc);
+            st = ordered_tc(c, w->cp, m, w->gwork, NULL, tc);
             if (st != MUTINF_ERR_NUMERICAL) return st;
             continue; /* consumed: recompute, then the rank rules */
         }
@@ -779,11 +838,14 @@ typedef struct {
     char message[512];
 } first_error;
 
-/* Bytes of covariances quick_path() computes per parallel region. */
-#define GROUP_BYTES (32.0 * 1024 * 1024)
+/* Samples per parallel region of quick_path(): the samples that need the
+ * rank rules are redone between regions. */
+#define QUICK_GROUP 64
 
-/* Packing buffers of one thread of quick_path(). */
+/* Buffers of one thread of quick_path(). */
 typedef struct {
+    double *cov;         /* m x m, column-major, lower triangle */
+    double *blk;         /* ordered_tc's block workspace */
     double *jp;          /* MUTINF__JAC_ROWS(m) x MUTINF__JAC_KC packed rows */
     const double **rowp; /* MUTINF__JAC_ROWS(m) row pointers */
     double *zeros;       /* MUTINF__JAC_KC zeros (padding rows) */
@@ -791,17 +853,21 @@ typedef struct {
 
 static void cov_ws_free(cov_ws *w)
 {
+    mutinf__free(w->cov);
+    mutinf__free(w->blk);
     mutinf__free(w->jp);
     mutinf__free((void *)w->rowp);
     mutinf__free(w->zeros);
     memset(w, 0, sizeof *w);
 }
 
-static int cov_ws_alloc(const jac_ctx *c, cov_ws *w)
+static int cov_ws_alloc(const jac_ctx *c, size_t blk, cov_ws *w)
 {
-    const size_t rows = (size_t)MUTINF__JAC_ROWS(c->m);
+    const size_t m = (size_t)c->m, rows = (size_t)MUTINF__JAC_ROWS(c->m);
     memset(w, 0, sizeof *w);
-    w->jp = mutinf__alloc(rows * MUTINF__JAC_KC, sizeof(double), 0, "packed rows");
+    w->cov = mutinf__alloc(m * m, sizeof(double), 0, "covariance");
+    w->blk = w->cov ? mutinf__alloc(blk, sizeof(double), 0, "block workspace") : NULL;
+    w->jp = w->blk ? mutinf__alloc(rows * MUTINF__JAC_KC, sizeof(double), 0, "packed rows") : NULL;
     w->rowp = w->jp ? mutinf__alloc(rows, sizeof(double *), 0, "row pointers") : NULL;
     w->zeros = w->rowp ? mutinf__alloc(MUTINF__JAC_KC, sizeof(double), 1, "zeros") : NULL;
     if (w->zeros == NULL) {
@@ -812,12 +878,10 @@ static int cov_ws_alloc(const jac_ctx *c, cov_ws *w)
 }
 
 /* The covariance of sample b's rows in partition order (no noise, no
- * scaling) into `cov` (m x m, column-major, lower triangle) by the
- * library's own product, in k-chunks of
- * MUTINF__JAC_KC: no BLAS, so it may run inside the parallel region.
- * Returns 1 when every diagonal entry lies in [SAFE_LO, SAFE_HI] (no
- * square under- or overflowed, no NaN or Inf), else 0. */
-static int sample_cov_colmajor(const jac_ctx *c, cov_ws *w, int64_t b, double *cov)
+ * scaling) into w->cov by the library's own product, in k-chunks of
+ * MUTINF__JAC_KC.  Returns 1 when every diagonal entry lies in [SAFE_LO,
+ * SAFE_HI] (no square under- or overflowed, no NaN or Inf), else 0. */
+static int sample_cov_colmajor(const jac_ctx *c, cov_ws *w, int64_t b)
 {
     const mutinf__view *v = c->v;
     const int64_t m = c->m, n = v->dim[2], rows = MUTINF__JAC_ROWS(m);
@@ -832,43 +896,36 @@ static int sample_cov_colmajor(const jac_ctx *c, cov_ws *w, int64_t b, double *c
             w->rowp[r] = w->jp + r * kcp;
         for (int64_t r = m; r < rows; r++)
             w->rowp[r] = w->zeros;
-        mutinf__jac_syrk_colmajor(m, kcp, w->rowp, cov, m, k0 > 0);
+        mutinf__jac_syrk_colmajor(m, kcp, w->rowp, w->cov, m, k0 > 0);
     }
     int safe = 1;
     for (int64_t u = 0; u < m; u++) {
-        double x = cov[u * (m + 1)];
+        double x = w->cov[u * (m + 1)];
         safe &= x >= SAFE_LO && x <= SAFE_HI;
     }
     return safe;
 }
 
-/* Large m, TC alone (no pairwise matrix, no strict rank): the covariances
- * of up to `nthreads` samples at a time by the library's own product in
- * the parallel region (no BLAS there), then, one sample at a time outside
- * it, the ratio of Cholesky pivots with LAPACK using its own threads.  A
- * sample whose diagonal over- or underflowed, or whose factorization
- * misses the acceptance rule, goes through large_sample() (BLAS, scaled
- * rows, rank rules).  Each sample's value depends on that sample alone. */
+/* Large m, TC alone (no pairwise matrix, no strict rank), entirely with the
+ * library's own kernels inside its parallel loop (no BLAS there): each
+ * sample's covariance by the blocked product, then the ratio of Cholesky
+ * pivots (ordered_tc) with the blocked factorization.  A sample whose
+ * diagonal over- or underflowed or whose factorization misses the
+ * acceptance rule is redone after the region by large_sample() (BLAS
+ * threads, scaled rows, rank rules).  Each sample's value depends on that
+ * sample alone, whatever the thread count. */
 static mutinf_status quick_path(const jac_ctx *c, const large_plan *pl, int nthreads, double *tcs)
 {
     const int64_t B = c->v->dim[0], m = c->m;
-    /* Samples per group: covariances in one parallel region, then their
-     * factorizations; few regions, so that idle OpenMP threads spinning
-     * after a region and BLAS threads spinning after a call seldom meet. */
-    int64_t group = (int64_t)(GROUP_BYTES / ((double)m * (double)m * sizeof(double)));
-    if (group > B) group = B;
-    if (group < 1) group = 1;
-    if (nthreads > group) nthreads = (int)group;
-    const int G = (int)group;
-    size_t mm = (size_t)m * (size_t)m;
+    const int G = B < QUICK_GROUP ? (int)B : QUICK_GROUP;
+    if (nthreads > G) nthreads = G;
     cov_ws *cw = mutinf__alloc((size_t)nthreads, sizeof *cw, 1, "thread workspaces");
-    int *safe = cw ? mutinf__alloc((size_t)G, sizeof *safe, 1, "flags") : NULL;
-    double *covs = safe ? mutinf__alloc((size_t)G * mm, sizeof *covs, 0, "covariances") : NULL;
+    uint8_t *redo = cw ? mutinf__alloc((size_t)G, 1, 1, "flags") : NULL;
     large_ws lw;
     memset(&lw, 0, sizeof lw);
-    mutinf_status st = covs ? large_ws_alloc(c, pl, &lw) : MUTINF_ERR_OUT_OF_MEMORY;
+    mutinf_status st = redo ? large_ws_alloc(c, pl, &lw) : MUTINF_ERR_OUT_OF_MEMORY;
     for (int t = 0; t < nthreads && st == MUTINF_OK; t++)
-        if (!cov_ws_alloc(c, &cw[t])) st = MUTINF_ERR_OUT_OF_MEMORY;
+        if (!cov_ws_alloc(c, pl->work, &cw[t])) st = MUTINF_ERR_OUT_OF_MEMORY;
     for (int64_t g = 0; g < B && st == MUTINF_OK; g += G) {
         const int cnt = B - g < G ? (int)(B - g) : G;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads) if (nthreads > 1 && cnt > 1)
@@ -877,18 +934,18 @@ static mutinf_status quick_path(const jac_ctx *c, const large_plan *pl, int nthr
 #ifdef _OPENMP
             tid = omp_get_thread_num();
 #endif
-            safe[t] = sample_cov_colmajor(c, &cw[tid], g + t, covs + (size_t)t * mm);
+            cov_ws *w = &cw[tid];
+            redo[t] = 1;
+            if (sample_cov_colmajor(c, w, g + t)) {
+                for (int64_t u = 0; u < m; u++)
+                    w->cov[u * (m + 1)] += c->o->noise_var;
+                const own_chol own = {w->jp, w->rowp, w->zeros};
+                redo[t] = ordered_tc(c, w->cov, m, w->blk, &own, &tcs[g + t]) != MUTINF_OK;
+            }
         }
         for (int t = 0; t < cnt && st == MUTINF_OK; t++) {
             const int64_t b = g + t;
-            st = MUTINF_ERR_NUMERICAL;
-            if (safe[t]) {
-                double *cov = covs + (size_t)t * mm;
-                for (int64_t u = 0; u < m; u++)
-                    cov[u * (m + 1)] += c->o->noise_var;
-                st = ordered_tc(c, cov, m, lw.gwork, &tcs[b]);
-            }
-            if (st == MUTINF_ERR_NUMERICAL) st = large_sample(c, pl, &lw, b, &tcs[b]);
+            if (redo[t]) st = large_sample(c, pl, &lw, b, &tcs[b]);
             if (st == MUTINF_OK && ((b + 1) % c->chunk == 0 || b + 1 == B))
                 st = report_progress(c->o, b + 1, B);
         }
@@ -897,8 +954,7 @@ static mutinf_status quick_path(const jac_ctx *c, const large_plan *pl, int nthr
         cov_ws_free(&cw[t]);
     large_ws_free(&lw);
     mutinf__free(cw);
-    mutinf__free(safe);
-    mutinf__free(covs);
+    mutinf__free(redo);
     return st;
 }
 

@@ -604,7 +604,18 @@ int mutinf__jac_chol_colmajor(int64_t n, double *a, int64_t lda, double *jp, con
          * columns j0..j-1 of the block, in increasing order, then scaled. */
         for (int64_t j = j0; j < j0 + nb; j++) {
             double *cj = a + j * lda;
-            for (int64_t p = j0; p < j; p++) {
+            int64_t p = j0;
+            for (; p + 4 <= j; p += 4) { /* four columns per pass, same order */
+                const double *c0 = a + p * lda, *c1 = c0 + lda, *c2 = c1 + lda, *c3 = c2 + lda;
+                const double f0 = c0[j], f1 = c1[j], f2 = c2[j], f3 = c3[j];
+                for (int64_t i = j; i < n; i++) {
+                    double x = cj[i] - c0[i] * f0;
+                    x -= c1[i] * f1;
+                    x -= c2[i] * f2;
+                    cj[i] = x - c3[i] * f3;
+                }
+            }
+            for (; p < j; p++) {
                 const double *cp = a + p * lda;
                 const double f = cp[j];
                 for (int64_t i = j; i < n; i++)

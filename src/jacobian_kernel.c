@@ -1,7 +1,9 @@
-/* Small-matrix kernels of the Jacobian estimator: row scaling and packing,
- * the covariance J J^T of one sample (SIMD over the inputs, 4 x 3 register
- * tiles), and Cholesky factorizations of four samples at once (SIMD across
- * samples, one sample per lane).
+/* Kernels of the Jacobian estimator: row scaling and packing, the
+ * covariance J J^T of one sample (SIMD over the inputs, 4 x 3 register
+ * tiles, blocked for the cache in the column-major variant), Cholesky
+ * factorizations of four small samples at once (SIMD across samples, one
+ * sample per lane), and a blocked Cholesky factorization of one large
+ * matrix whose trailing updates use the covariance product.
  *
  * Written with GCC vector extensions and compiled twice (target_clones):
  * once for x86-64-v3 (AVX2 + FMA, products contracted into FMAs) and once

@@ -2,9 +2,9 @@
  * covariance C_b = J_b J_b^T + v I over a partition, batch mean, standard
  * error, per-sample values and the mean pairwise matrix.
  *
- * Two paths, chosen by the number m of units in some module (never by the
- * batch size or the thread count, so a sample's value does not depend on
- * the batch it is in):
+ * Three paths, chosen by the number m of assigned units and by what is
+ * asked (never by the batch size or the thread count, so a sample's value
+ * does not depend on the batch it is in):
  *
  * - m <= PLAIN_MAX_UNITS: the library's own kernels inside its parallel
  *   loop (no BLAS there).  Each sample's rows in partition order give C_b
@@ -27,13 +27,22 @@
  *   mutinf__gaussian_tc_ws(), which applies the SVD rank rules and may use
  *   BLAS threads.
  *
- * - larger m: the covariance by BLAS dsyrk (directly on the caller's
- *   memory when one stride is 1), then the same ratio of pivots with LAPACK
- *   dpotrf and the same acceptance rule; mutinf__gaussian_tc_ws() for the
- *   pairwise matrix, strict_rank and samples that miss the rule.  One
- *   sample at a time outside any parallel region, BLAS using its threads;
- *   in parallel over samples only when mutinf__blas_is_sequential() says
- *   BLAS cannot start threads of its own there (STYLE.md).
+ * - larger m, TC alone (quick_path): one sample per thread inside the
+ *   library's parallel loop, no BLAS there: the covariance of the packed
+ *   rows by the same register-tiled product, blocked for the cache, then
+ *   the same ratio of pivots from the library's own blocked Cholesky
+ *   factorization, with the acceptance rule and pivot guards.  Samples
+ *   whose diagonal over- or underflows or that miss the rule are redone
+ *   after the loop by the BLAS path below.
+ *
+ * - larger m with the pairwise matrix or strict_rank (blas_path): the
+ *   covariance by BLAS dsyrk (directly on the caller's memory when one
+ *   stride is 1), then the same ratio of pivots with LAPACK dpotrf and the
+ *   same acceptance rule; mutinf__gaussian_tc_ws() for the pairwise matrix,
+ *   strict_rank and samples that miss the rule.  One sample at a time
+ *   outside any parallel region, BLAS using its threads; in parallel over
+ *   samples only when mutinf__blas_is_sequential() says BLAS cannot start
+ *   threads of its own there (STYLE.md).
  *
  * Determinism: per-sample values depend on their sample only; the batch
  * sums run over chunks of samples (their size depends on the shape only)

@@ -134,6 +134,20 @@ static void test_duplicated_unit_is_infinite(void **state)
     assert_true(isfinite(tc));
     assert_close(tc, reference_tc(w, 4, 6, 0.25, labels, 2), 1e-12, 1e-14);
     mutinf_options_destroy(o);
+
+    /* 200 units: the copy's null vector e_0 - e_55 is orthogonal to the
+     * condition estimate's first probe (all ones); the pivot guard still
+     * sends the matrix to the SVD. */
+    enum { D = 200, N = 400 };
+    double *big = malloc((size_t)D * N * sizeof *big);
+    int32_t *lab = malloc((size_t)D * sizeof *lab);
+    test_fill_normal(big, (size_t)D * N, 4);
+    memcpy(big + 55 * N, big, N * sizeof *big); /* unit 55 (module 1) == unit 0 */
+    for (int i = 0; i < D; i++)
+        lab[i] = i / 50;
+    assert_true(model_tc(big, D, N, 0.0, lab, NULL) == INFINITY);
+    free(big);
+    free(lab);
 }
 
 static void test_more_units_than_inputs(void **state)

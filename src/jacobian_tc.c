@@ -27,22 +27,22 @@
  *   mutinf__gaussian_tc_ws(), which applies the SVD rank rules and may use
  *   BLAS threads.
  *
- * - larger m, TC alone (quick_path): one sample per thread inside the
- *   library's parallel loop, no BLAS there: the covariance of the packed
- *   rows by the same register-tiled product, blocked for the cache, then
- *   the same ratio of pivots from the library's own blocked Cholesky
- *   factorization, with the acceptance rule and pivot guards.  Samples
- *   whose diagonal over- or underflows or that miss the rule are redone
- *   after the loop by the BLAS path below.
+ * - PLAIN_MAX_UNITS < m <= QUICK_MAX_UNITS, TC alone (quick_path): one
+ *   sample per thread inside the library's parallel loop, no BLAS there:
+ *   the covariance of the packed rows by the same register-tiled product,
+ *   blocked for the cache, then the same ratio of pivots from the
+ *   library's own blocked Cholesky factorization, with the acceptance rule
+ *   and pivot guards.  Samples whose diagonal over- or underflows or that
+ *   miss the rule are redone after the loop by the BLAS path below.
  *
- * - larger m with the pairwise matrix or strict_rank (blas_path): the
- *   covariance by BLAS dsyrk (directly on the caller's memory when one
- *   stride is 1), then the same ratio of pivots with LAPACK dpotrf and the
- *   same acceptance rule; mutinf__gaussian_tc_ws() for the pairwise matrix,
- *   strict_rank and samples that miss the rule.  One sample at a time
- *   outside any parallel region, BLAS using its threads; in parallel over
- *   samples only when mutinf__blas_is_sequential() says BLAS cannot start
- *   threads of its own there (STYLE.md).
+ * - otherwise, m > PLAIN_MAX_UNITS (blas_path): the covariance by BLAS
+ *   dsyrk (directly on the caller's memory when one stride is 1), then the
+ *   same ratio of pivots with LAPACK dpotrf and the same acceptance rule;
+ *   mutinf__gaussian_tc_ws() for the pairwise matrix, strict_rank and
+ *   samples that miss the rule.  One sample at a time outside any parallel
+ *   region, BLAS using its threads; in parallel over samples only when
+ *   mutinf__blas_is_sequential() says BLAS cannot start threads of its own
+ *   there (STYLE.md).
  *
  * Determinism: per-sample values depend on their sample only; the batch
  * sums run over chunks of samples (their size depends on the shape only)
@@ -847,6 +847,11 @@ typedef struct {
     char message[512];
 } first_error;
 
+/* Largest m on quick_path(): it runs one sample per thread, so for larger
+ * matrices (few samples, each worth BLAS's own threads) the BLAS path is
+ * kept.  A shape rule, so a sample's path never depends on the batch. */
+#define QUICK_MAX_UNITS 2048
+
 /* Samples per parallel region of quick_path(): the samples that need the
  * rank rules are redone between regions. */
 #define QUICK_GROUP 64
@@ -995,7 +1000,7 @@ static mutinf_status blas_path(const jac_ctx *c, int nthreads, double *tcs, doub
     size_t gsize = mutinf__gaussian_tc_work_size(c->p, c->want_pairwise);
     size_t bsize = (size_t)(bmax * bmax + 3 * m);
     pl.work = gsize > bsize ? gsize : bsize;
-    if (pl.quick) return quick_path(c, &pl, nthreads, tcs);
+    if (pl.quick && m <= QUICK_MAX_UNITS) return quick_path(c, &pl, nthreads, tcs);
 
     const int64_t n_chunks = (B + c->chunk - 1) / c->chunk;
     if (!mutinf__blas_is_sequential() || nthreads > n_chunks)

@@ -540,19 +540,18 @@ void mutinf__jac_inv_norm1_lanes(int64_t n, const double *l, double *work, doubl
         store4(x + i * LANES, s);
     }
     solve_lanes(n, l, rd, x, y);
-    int64_t at[LANES] = {0, 0, 0, 0};
-    double top[LANES] = {-1.0, -1.0, -1.0, -1.0};
-    for (int64_t i = 0; i < n; i++)
-        for (int q = 0; q < LANES; q++) {
-            double a = fabs(y[i * LANES + q]);
-            if (a > top[q]) {
-                top[q] = a;
-                at[q] = i;
-            }
-        }
+    /* First index of the largest |y_i| per lane, without branches. */
+    v4d top = {-1.0, -1.0, -1.0, -1.0}, at = {0, 0, 0, 0};
+    for (int64_t i = 0; i < n; i++) {
+        const v4d a = (v4d)((v4di)load4(y + i * LANES) & absmask),
+                  fi = {(double)i, (double)i, (double)i, (double)i};
+        const v4di gt = a > top;
+        top = (v4d)(((v4di)a & gt) | ((v4di)top & ~gt));
+        at = (v4d)(((v4di)fi & gt) | ((v4di)at & ~gt));
+    }
     memset(x, 0, (size_t)(n * LANES) * sizeof *x);
     for (int q = 0; q < LANES; q++)
-        x[at[q] * LANES + q] = 1.0;
+        x[(int64_t)at[q] * LANES + q] = 1.0;
     solve_lanes(n, l, rd, x, y);
     v4d second = {0, 0, 0, 0};
     for (int64_t i = 0; i < n; i++)

@@ -176,6 +176,13 @@ mutinf_status mutinf__covariance(const mutinf__view *v, const int64_t *units, in
 {
     if (mutinf__gram_available())
         return mutinf__covariance_gram(v, units, m, threads, 0, col_sums, C, mean_out);
+    return mutinf__covariance_blas(v, units, m, threads, col_sums, C, mean_out);
+}
+
+mutinf_status mutinf__covariance_blas(const mutinf__view *v, const int64_t *units, int64_t m,
+                                      int threads, const double *col_sums, double *C,
+                                      double *mean_out)
+{
     const int64_t n = v->dim[0], rs = v->stride[0], cs = v->stride[1];
     int64_t chunk = CHUNK_DOUBLES / (m > 0 ? m : 1);
     if (chunk < CHUNK_MIN_ROWS) chunk = CHUNK_MIN_ROWS;

@@ -35,6 +35,11 @@
 mutinf_status mutinf__covariance(const mutinf__view *v, const int64_t *units, int64_t m,
                                  int threads, const double *col_sums, double *C, double *mean_out);
 
+/* The same through the dsyrk paths (direct or chunked), whatever the CPU. */
+mutinf_status mutinf__covariance_blas(const mutinf__view *v, const int64_t *units, int64_t m,
+                                      int threads, const double *col_sums, double *C,
+                                      double *mean_out);
+
 /* The same, forcing the chunked path with `chunk` rows per dsyrk (tests). */
 mutinf_status mutinf__covariance_chunked(const mutinf__view *v, const int64_t *units, int64_t m,
                                          int threads, int64_t chunk, double *C, double *mean_out);

@@ -17,16 +17,16 @@
  * pass over the data.
  *
  * Paths, the same result up to rounding:
- * - Gram kernel (CPUs with AVX2 + FMA, covariance_gram.c): the data shifted
- *   by the column means (exact from `col_sums`, else the mean of the first
- *   rows), packed chunk by chunk and accumulated by register tiles in
- *   `threads` OpenMP threads, no BLAS call;
- * - direct (other CPUs): double data whose selected columns form one BLAS
+ * - Gram kernel (CPUs with AVX2 + FMA, m <= 1024, covariance_gram.c): the
+ *   data shifted by the column means (exact from `col_sums`, else the mean
+ *   of the first rows), packed chunk by chunk and accumulated by register
+ *   tiles in `threads` OpenMP threads, no BLAS call;
+ * - direct (otherwise): double data whose selected columns form one BLAS
  *   matrix (unit stride along rows or along columns, consecutive units):
  *   one dsyrk on the caller's memory and C = (X^T X - n m m^T) / (n - 1),
  *   used only when every mean is small against its standard deviation
  *   (mean^2 <= 1e3 var), so the cancellation costs at most ~3 digits;
- * - chunked (other CPUs, other layouts): rows packed in chunks, shifted by
+ * - chunked (otherwise, other layouts): rows packed in chunks, shifted by
  *   the mean of the first chunk, accumulated with dsyrk (beta = 1) and
  *   corrected by the shifted mean.  Packing runs in `threads` OpenMP
  *   threads when BLAS is sequential (else on the calling thread, see

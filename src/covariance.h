@@ -1,6 +1,6 @@
 /* Internal: the sample covariance of a subset of the columns of a strided
- * view, accumulated with dsyrk over chunks of rows (memory O(m^2 + chunk),
- * never a copy of the data). */
+ * view, accumulated over chunks of rows by the library's Gram kernel or by
+ * dsyrk (memory O(m^2 + chunk), never a copy of the data). */
 #ifndef MUTINF_SRC_COVARIANCE_H
 #define MUTINF_SRC_COVARIANCE_H
 

@@ -8,6 +8,9 @@
  *                               8 modules, 16 clusters, n_init 1, against
  *                               scikit-learn KMeans per module + NumPy counting.
  *
+ * Arguments name the cases to run (default: all), e.g.
+ * `bench/run activations gaussian_n100k_d256_K16`.
+ *
  * Writes the data (.npy) and its own timings (results.json) to
  * $MUTINF_BENCH_DIR for the peers script; prints one line per case it can
  * time alone.  Times are medians over repetitions (wall clock). */
@@ -78,11 +81,21 @@ static void check(mutinf_status st, const char *what)
     }
 }
 
-int main(void)
+/* 1 when the command line asks for case `name` (no arguments: every case). */
+static int wanted(int argc, char **argv, const char *name)
+{
+    int want = argc < 2;
+    for (int a = 1; a < argc; a++)
+        want |= strcmp(argv[a], name) == 0;
+    return want;
+}
+
+int main(int argc, char **argv)
 {
     const char *dir = getenv("MUTINF_BENCH_DIR");
     int reps = 9;
     FILE *json = NULL;
+    const char *sep = ""; /* between the members of results.json */
     if (dir != NULL) {
         char path[4096];
         snprintf(path, sizeof path, "%s/results.json", dir);
@@ -92,13 +105,15 @@ int main(void)
         /* the peers script loads the same shared library through ctypes to
          * time libmutinf interleaved with each peer (same machine load) */
         Dl_info info;
-        fprintf(json, "{\n");
-        if (dladdr((void *)mutinf_activations_gaussian, &info) && info.dli_fname != NULL)
-            fprintf(json, "  \"library\": \"%s\",\n", info.dli_fname);
+        fprintf(json, "{");
+        if (dladdr((void *)mutinf_activations_gaussian, &info) && info.dli_fname != NULL) {
+            fprintf(json, "\n  \"library\": \"%s\"", info.dli_fname);
+            sep = ",";
+        }
     }
 
     /* ---- Gaussian: n = 100000, d = 256, K = 16 ------------------------- */
-    {
+    if (wanted(argc, argv, "gaussian_n100k_d256_K16")) {
         const int64_t n = 100000, d = 256, K = 16;
         double *x = make_data(n, d, 64, 1);
         if (dir) bench_save_matrix("activations", dir, "gaussian.npy", x, n, d);
@@ -132,9 +147,10 @@ int main(void)
         fflush(stdout);
         if (json) {
             fprintf(json,
-                    "  \"gaussian_n100k_d256_K16\": {\"libmutinf_s\": %.6f, \"tc\": %.17g, "
-                    "\"pairwise01\": %.17g},\n",
-                    lib, tc, pw[1]);
+                    "%s\n  \"gaussian_n100k_d256_K16\": {\"libmutinf_s\": %.6f, \"tc\": %.17g, "
+                    "\"pairwise01\": %.17g}",
+                    sep, lib, tc, pw[1]);
+            sep = ",";
         }
         free(C);
         free(pw);
@@ -144,7 +160,7 @@ int main(void)
     }
 
     /* ---- Quantized: n = 100000, d = 64, K = 8, bins = 16 ---------------- */
-    {
+    if (wanted(argc, argv, "quantized_n100k_d64_K8_b16")) {
         const int64_t n = 100000, d = 64, K = 8;
         reps = 3;
         double *x = make_data(n, d, 8, 2);
@@ -174,9 +190,9 @@ int main(void)
                 tc, (long long)cells, (int)under);
         if (json)
             fprintf(json,
-                    "  \"quantized_n100k_d64_K8_b16\": {\"libmutinf_s\": %.6f, \"tc\": %.17g, "
-                    "\"occupied_cells\": %lld}\n",
-                    lib, tc, (long long)cells);
+                    "%s\n  \"quantized_n100k_d64_K8_b16\": {\"libmutinf_s\": %.6f, \"tc\": %.17g, "
+                    "\"occupied_cells\": %lld}",
+                    sep, lib, tc, (long long)cells);
         if (!dir) printf("shape=quantized_n100k_d64_K8_b16 libmutinf_s=%.4f\n", lib);
         free(pw);
         mutinf_options_destroy(o);
@@ -184,7 +200,7 @@ int main(void)
         free(x);
     }
     if (json) {
-        fprintf(json, "}\n");
+        fprintf(json, "\n}\n");
         fclose(json);
     }
     return 0;

@@ -1,4 +1,5 @@
-/* Chunked sample covariance by dsyrk.  See covariance.h for the two paths. */
+/* Sample covariance: the Gram kernel, or chunked and direct dsyrk.  See
+ * covariance.h for the paths. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -14,6 +15,12 @@
 #define CHUNK_MIN_ROWS 256
 /* Largest mean^2 / variance for which the direct (uncentred) path is used. */
 #define DIRECT_MAX_RATIO 1e3
+/* Most units for the Gram kernel.  Beyond, OpenBLAS's dsyrk blocks the
+ * triangle better (measured on 2 cores, 100k-sample-scale inputs: the kernel
+ * 1.1x dsyrk's speed at 1024 units, 0.95x at 2048 and 0.8x at 4096). */
+#define GRAM_MAX_UNITS 1024
+/* Rows whose mean shifts the data of the Gram path when no sums are known. */
+#define SHIFT_ROWS 1024
 
 /* B[j + r*m] = x[r0 + r, units[j]] - shift[j], r < rows: one sample per
  * column of B, so rows of a row-major input are read contiguously. */
@@ -139,8 +146,46 @@ static mutinf_status column_sums(const mutinf__view *v, int64_t u0, int64_t m, i
     return MUTINF_OK;
 }
 
+mutinf_status mutinf__covariance_gram(const mutinf__view *v, const int64_t *units, int64_t m,
+                                      int threads, int64_t chunk, const double *col_sums, double *C,
+                                      double *mean_out)
+{
+    if (!mutinf__gram_available()) return MUTINF_ERR_UNSUPPORTED;
+    const int64_t n = v->dim[0];
+    double *shift = mutinf__alloc(2 * (size_t)m, sizeof *shift, 0, "covariance shift");
+    if (shift == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
+    double *sum = shift + m;
+    if (col_sums != NULL) {
+        for (int64_t j = 0; j < m; j++)
+            shift[j] = col_sums[j] / (double)n;
+    } else {
+        /* the mean of the first rows: the co-moment is then that of nearly
+         * centred data, free of cancellation */
+        int64_t rows = n < SHIFT_ROWS ? n : SHIFT_ROWS;
+        for (int64_t j = 0; j < m; j++) {
+            double s = 0.0;
+            for (int64_t r = 0; r < rows; r++)
+                s += mutinf__view_at2(v, r, units[j]);
+            shift[j] = s / (double)rows;
+        }
+    }
+    mutinf_status st = mutinf__gram(v, units, m, shift, threads, chunk, C, sum);
+    if (st == MUTINF_OK) finish(m, n, shift, sum, C, mean_out);
+    mutinf__free(shift);
+    return st;
+}
+
 mutinf_status mutinf__covariance(const mutinf__view *v, const int64_t *units, int64_t m,
                                  int threads, const double *col_sums, double *C, double *mean_out)
+{
+    if (m <= GRAM_MAX_UNITS && mutinf__gram_available())
+        return mutinf__covariance_gram(v, units, m, threads, 0, col_sums, C, mean_out);
+    return mutinf__covariance_blas(v, units, m, threads, col_sums, C, mean_out);
+}
+
+mutinf_status mutinf__covariance_blas(const mutinf__view *v, const int64_t *units, int64_t m,
+                                      int threads, const double *col_sums, double *C,
+                                      double *mean_out)
 {
     const int64_t n = v->dim[0], rs = v->stride[0], cs = v->stride[1];
     int64_t chunk = CHUNK_DOUBLES / (m > 0 ? m : 1);

@@ -272,7 +272,8 @@ static void test_large_offset(void **state)
     free(x);
 }
 
-/* The chunked accumulation with tiny chunks equals the direct dsyrk. */
+/* The dsyrk paths: the chunked accumulation with tiny chunks and the direct
+ * dsyrk both equal the long-double reference. */
 static void test_covariance_paths(void **state)
 {
     (void)state;
@@ -285,7 +286,7 @@ static void test_covariance_paths(void **state)
     for (int j = 0; j < 9; j++)
         units[j] = j;
     double C0[81], C1[81], C2[81], m0[9], m1[9], ref[81];
-    assert_status(mutinf__covariance(&v, units, d, 1, NULL, C0, m0), MUTINF_OK);
+    assert_status(mutinf__covariance_blas(&v, units, d, 1, NULL, C0, m0), MUTINF_OK);
     assert_status(mutinf__covariance_chunked(&v, units, d, 1, 7, C1, m1), MUTINF_OK);
     assert_status(mutinf__covariance_chunked(&v, units, d, 3, 7, C2, NULL), MUTINF_OK);
     cov_ref(x, n, d, units, d, ref);
@@ -296,6 +297,114 @@ static void test_covariance_paths(void **state)
     }
     for (int j = 0; j < 9; j++)
         assert_close(m0[j], m1[j], 1e-13, 1e-14);
+    free(x);
+}
+
+/* Sum over the rows of column u of a view, in long double. */
+static double view_col_sum(const mutinf__view *v, int64_t u)
+{
+    long double s = 0;
+    for (int64_t i = 0; i < v->dim[0]; i++)
+        s += mutinf__view_at2(v, i, u);
+    return (double)s;
+}
+
+/* The Gram kernel against the long-double two-pass covariance on awkward
+ * shapes: unit counts leaving 1, 2 or 3 panels in the last tile and a
+ * partial last panel, chunks that do not divide n, several slabs and column
+ * ranges, row-major, column-major, reversed and strided, and float views,
+ * non-consecutive units; bit-identical for 1, 2 and 3 threads. */
+static void test_gram_kernel(void **state)
+{
+    (void)state;
+    if (!mutinf__gram_available()) {
+        assert_status(mutinf__covariance_gram(NULL, NULL, 0, 1, 0, NULL, NULL, NULL),
+                      MUTINF_ERR_UNSUPPORTED);
+        return;
+    }
+    const int64_t n = 1003, D = 23;
+    double *x = mixed_data(n, D, 15, 0.7);
+    for (int64_t i = 0; i < n; i++) /* means away from zero, unequal scales */
+        for (int64_t j = 0; j < D; j++)
+            x[i * D + j] = x[i * D + j] * (1.0 + 0.25 * (double)j) + 40.0 * (double)j - 300.0;
+    double *xt = malloc((size_t)(n * D) * sizeof *xt);
+    double *xw = calloc((size_t)(n * 2 * D), sizeof *xw);
+    float *xf = malloc((size_t)(n * D) * sizeof *xf);
+    double *xr = malloc((size_t)(n * D) * sizeof *xr);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < D; j++) {
+            xt[j * n + i] = x[i * D + j];
+            xw[(n - 1 - i) * 2 * D + 2 * j] = x[i * D + j];
+            xf[i * D + j] = (float)x[i * D + j];
+        }
+    /* a loop of its own: GCC 12.2 at -O3 drops the float rounding when this
+     * conversion shares the loop above */
+    for (int64_t i = 0; i < n * D; i++)
+        xr[i] = (double)xf[i];
+    mutinf__view views[4];
+    const int64_t dims[2] = {n, D};
+    const int64_t st[4][2] = {{D, 1}, {1, n}, {-2 * D, 2}, {D, 1}};
+    const void *data[4] = {x, xt, xw + (n - 1) * 2 * D, xf};
+    for (int k = 0; k < 4; k++)
+        assert_status(mutinf__view_init(&views[k], "t", "x", data[k], k == 3, 2, dims, st[k]),
+                      MUTINF_OK);
+
+    int64_t lists[9][23];
+    const int64_t sizes[9] = {1, 3, 4, 5, 8, 13, 14, 15, 23};
+    for (int l = 0; l < 8; l++)
+        for (int64_t j = 0; j < sizes[l]; j++)
+            lists[l][j] = j;
+    /* every unit, in an order mixing runs of 4 with scattered units */
+    const int64_t perm[23] = {4,  5,  6,  7,  22, 0, 9,  1,  12, 13, 14, 15,
+                              16, 17, 18, 19, 3,  2, 11, 10, 21, 20, 8};
+    memcpy(lists[8], perm, sizeof perm);
+    const int64_t chunks[3] = {0, 16, 7};
+    double *C = malloc(3 * (size_t)(D * D) * sizeof *C),
+           *ref = malloc((size_t)(D * D) * sizeof *ref);
+    double mean[3][23], sums[23];
+    for (int k = 0; k < 4; k++)
+        for (int l = test_quick() ? 5 : 0; l < 9; l++) {
+            const int64_t m = sizes[l] < 23 ? sizes[l] : 23, *units = lists[l];
+            cov_ref(k == 3 ? xr : x, n, D, units, m, ref);
+            for (int64_t j = 0; j < m; j++)
+                sums[j] = view_col_sum(&views[k], units[j]);
+            for (int c = 0; c < 3; c++)
+                for (int known = 0; known < 2; known++) {
+                    for (int t = 0; t < 3; t++)
+                        assert_status(mutinf__covariance_gram(&views[k], units, m, t + 1, chunks[c],
+                                                              known ? sums : NULL, C + t * m * m,
+                                                              mean[t]),
+                                      MUTINF_OK);
+                    for (int64_t a = 0; a < m; a++) {
+                        for (int64_t b = 0; b < m; b++) {
+                            double scale = sqrt(ref[a * m + a] * ref[b * m + b]);
+                            assert_close(C[a + b * m], ref[a * m + b], 0.0, 1e-13 * scale);
+                        }
+                        assert_close(mean[0][a], sums[a] / (double)n, 1e-14, 1e-12);
+                    }
+                    for (int t = 1; t < 3; t++) {
+                        assert_memory_equal(C + t * m * m, C, (size_t)(m * m) * sizeof *C);
+                        assert_memory_equal(mean[t], mean[0], (size_t)m * sizeof mean[0][0]);
+                    }
+                }
+        }
+
+    /* out of memory: status only, C untouched */
+    for (long k = 0;; k++) {
+        C[0] = -7.0;
+        mutinf__alloc_fail_after(k);
+        mutinf_status s = mutinf__covariance_gram(&views[0], lists[8], 23, 2, 16, NULL, C, NULL);
+        mutinf__alloc_fail_after(-1);
+        if (s == MUTINF_OK) break;
+        assert_status(s, MUTINF_ERR_OUT_OF_MEMORY);
+        assert_true(C[0] == -7.0);
+    }
+    free(ref);
+    free(C);
+    free(xr);
+    free(xf);
+    free(xw);
+    free(xt);
     free(x);
 }
 
@@ -792,6 +901,7 @@ int main(void)
         cmocka_unit_test(test_strided_and_float_views),
         cmocka_unit_test(test_large_offset),
         cmocka_unit_test(test_covariance_paths),
+        cmocka_unit_test(test_gram_kernel),
         cmocka_unit_test(test_model_tc),
         cmocka_unit_test(test_null),
         cmocka_unit_test(test_copula),

@@ -2,6 +2,7 @@
 """Peers of bench/activations: NumPy (Gaussian) and scikit-learn + NumPy (quantized).
 
 Usage: activations_peers.py DIR   (DIR = $MUTINF_BENCH_DIR, written by the C benchmark)
+Runs the peers of the cases the C benchmark ran (those in DIR/results.json).
 Prints one line per case: shape=... libmutinf_s=... peer=... peer_s=... speedup=...
 with speedup = peer time / libmutinf time, times being medians over repetitions.
 libmutinf is timed here too, through ctypes on the shared library the C benchmark
@@ -158,7 +159,13 @@ def main():
     except (KeyError, OSError, AttributeError) as err:
         print(f"activations_peers: libmutinf not loadable ({err}); using the C timings",
               file=sys.stderr)
-    g = ours["gaussian_n100k_d256_K16"]
+    if "gaussian_n100k_d256_K16" in ours:
+        gaussian_peer(np, lib, bench_dir, ours["gaussian_n100k_d256_K16"])
+    if "quantized_n100k_d64_K8_b16" in ours:
+        quantized_peer(np, lib, bench_dir, ours["quantized_n100k_d64_K8_b16"])
+
+
+def gaussian_peer(np, lib, bench_dir, g):
     x = np.load(os.path.join(bench_dir, "gaussian.npy"))
     if lib is not None:
         p, o = lib.setup(256, 16, threads=2, bias_correction=0)
@@ -171,9 +178,9 @@ def main():
           f"pairwise[0,1] numpy {pw[0, 1]:.10f} libmutinf {g['pairwise01']:.10f}",
           file=sys.stderr)
     line("gaussian_n100k_d256_K16", lib_s, "numpy", peer_s)
-    del x
 
-    q = ours["quantized_n100k_d64_K8_b16"]
+
+def quantized_peer(np, lib, bench_dir, q):
     try:
         import sklearn  # noqa: F401
     except ImportError:

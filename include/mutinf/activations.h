@@ -103,12 +103,15 @@ MUTINF_API mutinf_status mutinf_activations_shape(const mutinf_activations *acti
  *
  * Let S be the units assigned to some module (|S| = m, units outside every
  * module are ignored) and C the unbiased sample covariance (divisor n - 1)
- * of those units, computed by dsyrk without copying the data: one dsyrk on
- * the caller's memory when the units of S are consecutive double columns
- * of a row- or column-contiguous matrix and no mean exceeds ~30 standard
- * deviations (C = (X^T X - n mean mean^T) / (n - 1), the means from the
- * wrap); otherwise dsyrk over chunks of rows packed in double and shifted
- * by the mean of the first chunk (memory O(m^2 + chunk)).  Then
+ * of those units, computed without copying the data (memory O(m^2 +
+ * chunk)): on CPUs with AVX2 and FMA and m <= 1024, the rows shifted by
+ * the column means of the wrap, in chunks packed in double, accumulated by
+ * the library's own kernel; otherwise one dsyrk on the caller's memory
+ * when the units of S are consecutive double columns of a row- or
+ * column-contiguous matrix and no mean exceeds ~30 standard deviations
+ * (C = (X^T X - n mean mean^T) / (n - 1), the means from the wrap), else
+ * dsyrk over chunks of rows packed in double and shifted by the mean of
+ * the first chunk.  Then
  *
  *     TC = 1/2 (sum_k logdet C[Sk,Sk] - logdet C[S,S]),
  *

@@ -47,7 +47,7 @@ typedef long long mutinf__v4l_x __attribute__((vector_size(32)));
 /* Sorts n doubles ascending: LSD radix sort on the order-preserving 64-bit
  * image of each value, 16 bits per pass, skipping passes where every key
  * has the same digit. */
-static mutinf_status sort_doubles(double *v, int64_t n)
+mutinf_status mutinf__km_sort_doubles(double *v, int64_t n)
 {
     uint64_t *a = mutinf__alloc((size_t)n, sizeof(uint64_t), 0, "k-means sort keys");
     uint64_t *b = mutinf__alloc((size_t)n, sizeof(uint64_t), 0, "k-means sort keys");
@@ -279,7 +279,7 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     advise_huge(Jd, layers * n1);
     for (int64_t i = 0; i < n; i++)
         v[i] = X->x64 != NULL ? X->x64[i] : (double)X->x32[i];
-    st = sort_doubles(v, n);
+    st = mutinf__km_sort_doubles(v, n);
     if (st != MUTINF_OK) goto done;
     /* Centre on the median-ish middle value to keep the prefix sums small. */
     double mu = v[n / 2];

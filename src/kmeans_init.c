@@ -164,6 +164,42 @@ static int64_t sample_index(const double *closest, const double *block_pot, int6
     return last; /* r rounded beyond the total: the last point of positive weight */
 }
 
+/* Rows per chunk of the candidate pass: the products of a chunk with every
+ * candidate are kept (transposed) and then folded into the distances. */
+#define MUTINF__PP_CHUNK 64
+
+/* For the rows r0 + [0, len) and each candidate t: out[t][i] =
+ * min(closest[i], max(0, |x_i|^2 + cn[t] - 2 dt[t][i - r0])), and s[t] += the
+ * sum of those, as four partial sums combined in a fixed order. */
+__attribute__((target_clones("arch=x86-64-v3", "default"))) static void
+fold_chunk(const double *dt, int64_t T, int64_t len, int64_t r0, const double *xnorm,
+           const double *closest, const double *cn, double *const *out, double *s)
+{
+    const double *xn = xnorm + r0, *cl = closest + r0;
+    for (int64_t t = 0; t < T; t++) {
+        const double *dtt = dt + t * MUTINF__PP_CHUNK;
+        double *o = out[t] + r0, c = cn[t];
+        double p[4] = {0.0, 0.0, 0.0, 0.0};
+        int64_t r = 0;
+        for (; r + 4 <= len; r += 4)
+            for (int q = 0; q < 4; q++) {
+                double v = xn[r + q] + c - 2.0 * dtt[r + q];
+                v = v > 0.0 ? v : 0.0;
+                double m = v < cl[r + q] ? v : cl[r + q];
+                o[r + q] = m;
+                p[q] += m;
+            }
+        for (; r < len; r++) {
+            double v = xn[r] + c - 2.0 * dtt[r];
+            v = v > 0.0 ? v : 0.0;
+            double m = v < cl[r] ? v : cl[r];
+            o[r] = m;
+            p[0] += m;
+        }
+        s[t] += (p[0] + p[1]) + (p[2] + p[3]);
+    }
+}
+
 mutinf_status mutinf__km_init_plusplus(const mutinf__km_data *X, const mutinf__km_plan *plan,
                                        int64_t k, uint64_t seed, uint64_t stream, double *centers)
 {
@@ -171,8 +207,14 @@ mutinf_status mutinf__km_init_plusplus(const mutinf__km_data *X, const mutinf__k
     int64_t T = 2 + (int64_t)log((double)k);
     mutinf_status st = MUTINF_OK;
     uint64_t ctr = 0;
-    double *closest = mutinf__alloc((size_t)n, sizeof(double), 0, "k-means++ distances");
-    double *cmin = mutinf__alloc((size_t)n * (size_t)T, sizeof(double), 0, "k-means++ candidates");
+    /* T + 1 distance rows: the current one and one per candidate; choosing a
+     * candidate swaps its row with the current one (no copy). */
+    double *dist =
+        mutinf__alloc((size_t)n * (size_t)(T + 1), sizeof(double), 0, "k-means++ distances");
+    double *slot[65];
+    for (int64_t t = 0; t <= T; t++)
+        slot[t] = dist != NULL ? dist + (size_t)t * (size_t)n : NULL;
+    double *closest = slot[T];
     float *cand = mutinf__alloc((size_t)(T * d), sizeof(float), 0, "k-means++ candidates");
     double *block_pot = mutinf__alloc((size_t)nb, sizeof(double), 0, "k-means++ potentials");
     double *block_cpot = mutinf__alloc((size_t)(nb * T), sizeof(double), 0, "k-means++ potentials");
@@ -181,7 +223,7 @@ mutinf_status mutinf__km_init_plusplus(const mutinf__km_data *X, const mutinf__k
     float *xs = mutinf__alloc((size_t)n * (size_t)d, sizeof(float), 0, "k-means++ float copy");
     double cn[64];
     int fma = have_avx2_fma();
-    if (!closest || !cmin || !cand || !block_pot || !block_cpot || !xnorm || !mean || !xs) {
+    if (!dist || !cand || !block_pot || !block_cpot || !xnorm || !mean || !xs) {
         st = MUTINF_ERR_OUT_OF_MEMORY;
         goto done;
     }
@@ -244,22 +286,20 @@ mutinf_status mutinf__km_init_plusplus(const mutinf__km_data *X, const mutinf__k
 #pragma omp parallel for schedule(dynamic, 1) num_threads(plan->threads)
         for (int64_t b = 0; b < nb; b++) {
             int64_t r0 = b * br, r1 = r0 + br < n ? r0 + br : n;
-            double s[64], dt[2][64];
+            double s[64], dt[64 * MUTINF__PP_CHUNK], d0[64], d1[64];
             for (int64_t t = 0; t < T; t++)
                 s[t] = 0.0;
-            for (int64_t i = r0; i < r1; i += 2) {
-                int64_t i1 = i + 1 < r1 ? i + 1 : i;
-                dots2(fma, xs + i * d, xs + i1 * d, cand, T, d, dt[0], dt[1]);
-                for (int64_t r = 0; r <= i1 - i; r++) {
-                    double xn = xnorm[i + r], cl = closest[i + r];
+            for (int64_t c0 = r0; c0 < r1; c0 += MUTINF__PP_CHUNK) {
+                int64_t len = r1 - c0 < MUTINF__PP_CHUNK ? r1 - c0 : MUTINF__PP_CHUNK;
+                for (int64_t r = 0; r < len; r += 2) {
+                    int64_t r2 = r + 1 < len ? r + 1 : r;
+                    dots2(fma, xs + (c0 + r) * d, xs + (c0 + r2) * d, cand, T, d, d0, d1);
                     for (int64_t t = 0; t < T; t++) {
-                        double v = xn + cn[t] - 2.0 * dt[r][t];
-                        v = v > 0.0 ? v : 0.0;
-                        double m = v < cl ? v : cl;
-                        cmin[t * n + i + r] = m;
-                        s[t] += m;
+                        dt[t * MUTINF__PP_CHUNK + r] = d0[t];
+                        dt[t * MUTINF__PP_CHUNK + r2] = d1[t];
                     }
                 }
+                fold_chunk(dt, T, len, c0, xnorm, closest, cn, slot, s);
             }
             for (int64_t t = 0; t < T; t++)
                 block_cpot[b * T + t] = s[t];
@@ -276,14 +316,15 @@ mutinf_status mutinf__km_init_plusplus(const mutinf__km_data *X, const mutinf__k
             }
         }
         mutinf__km_row(X, idx[best], centers + c * d);
-        memcpy(closest, cmin + best * n, (size_t)n * sizeof(double));
+        closest = slot[best];
+        slot[best] = slot[T];
+        slot[T] = closest;
         for (int64_t b = 0; b < nb; b++)
             block_pot[b] = block_cpot[b * T + best];
         pot = best_pot;
     }
 done:
-    mutinf__free(closest);
-    mutinf__free(cmin);
+    mutinf__free(dist);
     mutinf__free(cand);
     mutinf__free(block_pot);
     mutinf__free(block_cpot);

@@ -148,6 +148,56 @@ best_split_body(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *va
     return bj;
 }
 
+/* Readable entries beyond the ends of S1, S2, prev (after index n) and inv
+ * (before index 0), for best_split_masked. */
+#define MUTINF__DP_PAD 4
+
+/* As best_split_body, for the short ranges of the lowest levels: whole
+ * vectors of four columns with the lanes past jhi masked, and a branch-free
+ * merge of the lanes.  The searches there cover a few columns each, and the
+ * data-dependent branches of a scalar tail (trip count, comparisons) are
+ * mispredicted at nearly every row.  Same values as best_split_body. */
+static inline __attribute__((always_inline)) int64_t
+best_split_masked(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *value)
+{
+    const double *S1 = c->S1, *S2 = c->S2, *inv = c->inv, *prev = c->prev;
+    double s1i = S1[i], s2i = S2[i];
+    mutinf__v4d_x vbest = {INFINITY, INFINITY, INFINITY, INFINITY};
+    mutinf__v4l_x jbest = {jlo, jlo, jlo, jlo};
+    mutinf__v4l_x jv = {jlo, jlo + 1, jlo + 2, jlo + 3};
+    const mutinf__v4l_x four = {4, 4, 4, 4}, last = {jhi, jhi, jhi, jhi};
+    for (int64_t j = jlo; j <= jhi; j += 4) {
+        mutinf__v4d_x p, a1, a2, r;
+        memcpy(&p, prev + j, sizeof(p));
+        memcpy(&a1, S1 + j, sizeof(a1));
+        memcpy(&a2, S2 + j, sizeof(a2));
+        r = (mutinf__v4d_x){inv[i - j], inv[i - j - 1], inv[i - j - 2], inv[i - j - 3]};
+        mutinf__v4d_x s = s1i - a1;
+        mutinf__v4d_x val = p + ((s2i - a2) - s * s * r);
+        mutinf__v4l_x lt = (val < vbest) & (jv <= last);
+        vbest = (mutinf__v4d_x)(((mutinf__v4l_x)val & lt) | ((mutinf__v4l_x)vbest & ~lt));
+        jbest = (jv & lt) | (jbest & ~lt);
+        jv += four;
+    }
+    /* the least value, then the least column among the lanes holding it */
+    double b01 = vbest[0] < vbest[1] ? vbest[0] : vbest[1];
+    double b23 = vbest[2] < vbest[3] ? vbest[2] : vbest[3];
+    double bv = b01 < b23 ? b01 : b23;
+    mutinf__v4d_x vb = {bv, bv, bv, bv};
+    const mutinf__v4l_x big = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    mutinf__v4l_x eq = vbest == vb;
+    mutinf__v4l_x jc = (jbest & eq) | (big & ~eq);
+    int64_t j01 = jc[0] < jc[1] ? jc[0] : jc[1], j23 = jc[2] < jc[3] ? jc[2] : jc[3];
+    int64_t bj = j01 < j23 ? j01 : j23;
+    if (bj == INT64_MAX) bj = jlo; /* every value NaN: cannot happen with finite data */
+    *value = bv;
+    return bj;
+}
+
+/* Rows at most this many below a node: solved level by level (rows at
+ * stride 2^L between solved neighbours), without recursion. */
+#define MUTINF__DP_LEAF 1024
+
 /* The recursion, compiled twice: with AVX2/FMA and for the baseline, each
  * with the split search inlined (a call per row costs as much as the
  * search itself in the deep levels, where ranges hold a few columns). */
@@ -155,6 +205,26 @@ best_split_body(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *va
     ATTR static void NAME(const dp_ctx *c, int64_t ilo, int64_t ihi, int64_t jlo, int64_t jhi)     \
     {                                                                                              \
         while (ilo <= ihi) {                                                                       \
+            if (ihi - ilo < MUTINF__DP_LEAF) {                                                     \
+                /* position p is row ilo - 1 + p; 0 and len + 1 stand for the bounds */            \
+                int64_t base = ilo - 1, len = ihi - ilo + 1, s = 1;                                \
+                while (2 * s <= len)                                                               \
+                    s *= 2;                                                                        \
+                for (; s >= 1; s /= 2)                                                             \
+                    for (int64_t p = s; p <= len; p += 2 * s) {                                    \
+                        int64_t i = base + p;                                                      \
+                        int64_t lo = p - s == 0 ? jlo : c->J[i - s];                               \
+                        int64_t hi = p + s > len ? jhi : c->J[i + s];                              \
+                        hi = hi < i - 1 ? hi : i - 1;                                              \
+                        if (c->Jprev != NULL && c->Jprev[i] > lo) lo = c->Jprev[i];                \
+                        lo = lo < hi ? lo : hi;                                                    \
+                        double v;                                                                  \
+                        int64_t bj = best_split_masked(c, i, lo, hi, &v);                          \
+                        c->cur[i] = v;                                                             \
+                        c->J[i] = (int32_t)bj;                                                     \
+                    }                                                                              \
+                return;                                                                            \
+            }                                                                                      \
             int64_t mid = ilo + (ihi - ilo) / 2;                                                   \
             int64_t hi = jhi < mid - 1 ? jhi : mid - 1;                                            \
             int64_t lo = c->Jprev != NULL && c->Jprev[mid] > jlo ? c->Jprev[mid] : jlo;            \
@@ -253,11 +323,13 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     mutinf_status st = MUTINF_OK;
     size_t n1 = (size_t)n + 1;
     double *v = mutinf__alloc((size_t)n, sizeof(double), 0, "k-means 1-D values");
-    double *S1 = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D prefix sums");
-    double *S2 = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D prefix sums");
-    double *inv = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D reciprocals");
-    double *Da = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D costs");
-    double *Db = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D costs");
+    size_t np = n1 + MUTINF__DP_PAD;
+    double *S1 = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D prefix sums");
+    double *S2 = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D prefix sums");
+    double *inv0 = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D reciprocals");
+    double *inv = inv0 != NULL ? inv0 + MUTINF__DP_PAD : NULL;
+    double *Da = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D costs");
+    double *Db = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D costs");
     /* Arg-min rows: the current and the previous layer in full (int32), and
      * every layer delta-coded in bytes for the backtrack (each row is
      * non-decreasing; a step of 255 or more is escaped to a side list, at
@@ -393,7 +465,7 @@ done:
     mutinf__free(v);
     mutinf__free(S1);
     mutinf__free(S2);
-    mutinf__free(inv);
+    mutinf__free(inv0);
     mutinf__free(Da);
     mutinf__free(Db);
     mutinf__free(Ja);

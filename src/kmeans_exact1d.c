@@ -196,7 +196,7 @@ best_split_masked(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *
 
 /* Rows at most this many below a node: solved level by level (rows at
  * stride 2^L between solved neighbours), without recursion. */
-#define MUTINF__DP_LEAF 1024
+#define MUTINF__DP_LEAF 8192
 
 /* The recursion, compiled twice: with AVX2/FMA and for the baseline, each
  * with the split search inlined (a call per row costs as much as the

@@ -194,6 +194,9 @@ best_split_masked(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *
     return bj;
 }
 
+/* Entries per independently coded segment of an arg-min row. */
+#define MUTINF__DP_SEG 65536
+
 /* Rows at most this many below a node: solved level by level (rows at
  * stride 2^L between solved neighbours), without recursion. */
 #define MUTINF__DP_LEAF 8192
@@ -290,9 +293,9 @@ static void solve_layer(const dp_ctx *c, int64_t n, dp_node *nodes, dp_node *nex
     nodes[0] = (dp_node){c->m, n, c->m - 1, n - 1};
     while (count > 0 && count * 2 <= max_nodes && count < 64) {
         int64_t produced = 0;
-        /* sequential: with the previous layer's bound these searches are
-         * short, and a parallel region per level costs more than it saves
-         * on a busy machine */
+        /* the upper searches are long (the previous layer's bound is loose
+         * for small m): in parallel from the second level on */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (count >= 2 && threads > 1)
         for (int64_t q = 0; q < count; q++) {
             dp_node nd = nodes[q];
             int64_t mid = nd.ilo + (nd.ihi - nd.ilo) / 2;
@@ -337,10 +340,13 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
      * table, which matters: fresh pages cost more than the programme. */
     int32_t *Ja = mutinf__alloc(n1, sizeof(int32_t), 0, "k-means 1-D arg-min row");
     int32_t *Jb = mutinf__alloc(n1, sizeof(int32_t), 0, "k-means 1-D arg-min row");
-    size_t esc_cap = (size_t)n / 255 + 2, layers = k > 1 ? (size_t)(k - 1) : 1;
+    /* Each row is coded in segments of MUTINF__DP_SEG entries (coded in
+     * parallel), each with its start value and its own escape list. */
+    size_t nseg = (n1 + MUTINF__DP_SEG - 1) / MUTINF__DP_SEG;
+    size_t esc_cap = MUTINF__DP_SEG / 255 + 2, layers = k > 1 ? (size_t)(k - 1) : 1;
     uint8_t *Jd = mutinf__alloc(layers * n1, 1, 0, "k-means 1-D arg-min table (k n bytes)");
-    int32_t *Je = mutinf__alloc(layers * esc_cap, sizeof(int32_t), 0, "k-means 1-D escapes");
-    int32_t *J0 = mutinf__alloc(layers, sizeof(int32_t), 0, "k-means 1-D row starts");
+    int32_t *Je = mutinf__alloc(layers * nseg * esc_cap, sizeof(int32_t), 0, "k-means 1-D escapes");
+    int32_t *J0 = mutinf__alloc(layers * nseg, sizeof(int32_t), 0, "k-means 1-D row starts");
     dp_node *nodes = mutinf__alloc(128, sizeof(dp_node), 0, "k-means 1-D nodes");
     dp_node *next = mutinf__alloc(128, sizeof(dp_node), 0, "k-means 1-D nodes");
     if (!v || !S1 || !S2 || !inv || !Da || !Db || !Ja || !Jb || !Jd || !Je || !J0 || !nodes ||
@@ -383,15 +389,19 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
         dp_ctx c = {S1, S2, inv, prev, cur, Jcur, m > 2 ? Jprev : NULL, m};
         solve_layer(&c, n, nodes, next, 128, threads);
         /* delta-code the row (rows i < m copy row m, keeping it monotone) */
-        {
+        int64_t bad = 0;
+#pragma omp parallel for schedule(static) num_threads(threads) reduction(+ : bad) if (nseg > 1)
+        for (size_t g = 0; g < nseg; g++) {
+            size_t i0 = g * MUTINF__DP_SEG,
+                   i1 = i0 + MUTINF__DP_SEG < n1 ? i0 + MUTINF__DP_SEG : n1;
             uint8_t *row = Jd + (size_t)(m - 2) * n1;
-            int32_t *esc = Je + (size_t)(m - 2) * esc_cap;
-            int32_t last = Jcur[m];
-            J0[m - 2] = last;
-            row[0] = 0;
+            int32_t *esc = Je + ((size_t)(m - 2) * nseg + g) * esc_cap;
+            int32_t last = (int64_t)i0 < m ? Jcur[m] : Jcur[i0];
+            J0[(size_t)(m - 2) * nseg + g] = last;
+            row[i0] = 0;
             size_t ne = 0;
-            for (int64_t i = 1; i <= n; i++) {
-                int32_t val = i < m ? Jcur[m] : Jcur[i];
+            for (size_t i = i0 + 1; i < i1; i++) {
+                int32_t val = (int64_t)i < m ? Jcur[m] : Jcur[i];
                 int32_t dlt = val - last;
                 if (dlt >= 0 && dlt < 255) {
                     row[i] = (uint8_t)dlt;
@@ -402,12 +412,13 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
                 }
                 last = val;
             }
-            if (ne > esc_cap) {
-                st = mutinf__fail(MUTINF_ERR_INTERNAL,
-                                  "mutinf_kmeans_fit: 1-D arg-min row %lld is not monotone",
-                                  (long long)m);
-                goto done;
-            }
+            bad += ne > esc_cap;
+        }
+        if (bad != 0) {
+            st = mutinf__fail(MUTINF_ERR_INTERNAL,
+                              "mutinf_kmeans_fit: 1-D arg-min row %lld is not monotone",
+                              (long long)m);
+            goto done;
         }
         double *t = prev;
         prev = cur;
@@ -425,11 +436,12 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     for (int64_t m = k; m >= 1; m--) {
         int64_t lo = 0;
         if (m > 1) { /* decode J_m[hi] */
+            size_t g = (size_t)hi / MUTINF__DP_SEG;
             const uint8_t *row = Jd + (size_t)(m - 2) * n1;
-            const int32_t *esc = Je + (size_t)(m - 2) * esc_cap;
-            int64_t val = J0[m - 2];
+            const int32_t *esc = Je + ((size_t)(m - 2) * nseg + g) * esc_cap;
+            int64_t val = J0[(size_t)(m - 2) * nseg + g];
             size_t e = 0;
-            for (int64_t i = 1; i <= hi; i++)
+            for (int64_t i = (int64_t)(g * MUTINF__DP_SEG) + 1; i <= hi; i++)
                 val += row[i] == 255 ? esc[e++] : row[i];
             lo = val;
         }

@@ -280,7 +280,9 @@ static void test_exact_threads_identical(void **state)
 static void test_plusplus_threads_identical(void **state)
 {
     (void)state;
-    const int64_t shapes[][3] = {{6000, 64, 20}, {5000, 13, 9}, {3000, 3, 30}, {2000, 1, 5}};
+    /* k = 200: 7 candidates per step, more than one group of the kernel */
+    const int64_t shapes[][3] = {
+        {6000, 64, 20}, {5000, 13, 9}, {3000, 3, 30}, {2000, 1, 5}, {3000, 9, 200}};
     for (size_t q = 0; q < sizeof(shapes) / sizeof(shapes[0]); q++) {
         int64_t n = shapes[q][0] / (test_quick() ? 10 : 1), d = shapes[q][1], k = shapes[q][2];
         double *x = malloc((size_t)(n * d) * sizeof(double));

@@ -13,10 +13,14 @@
  * so the leftmost optimal j is non-decreasing in i, and each layer is solved
  * by divide and conquer over i in O(n log n) evaluations (the monotonicity
  * speed-up of Ckmeans' "loglinear" method), vectorised over j with a table
- * of reciprocals instead of divisions.  The top levels of the recursion run
- * breadth first, the sub-trees below them in parallel; every sub-problem has
- * a fixed answer, so the result does not depend on the thread count.
- * Memory: the arg-min table, k * n bytes (delta-coded), for the backtrack. */
+ * of reciprocals instead of divisions; the previous layer's arg-min bounds
+ * each search from below (J_{m-1}[i] <= J_m[i]).  The top levels of the
+ * recursion run breadth first (each level's searches in parallel), the
+ * sub-trees below them in parallel, and sub-trees of at most
+ * MUTINF__DP_LEAF rows level by level without recursion; every search has
+ * fixed bounds, so the result does not depend on the thread count.
+ * Memory: the arg-min table, k * n bytes (delta-coded in segments), for the
+ * backtrack. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>

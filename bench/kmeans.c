@@ -121,7 +121,8 @@ static double floor_seconds(const double *x, int64_t n, int64_t d, int64_t k, co
     return bench_median(tg, repeats) + bench_median(tr, repeats);
 }
 
-/* With arguments, only the named cases run (shape names, or "d1"). */
+/* With arguments, only the named cases run (shape names, "d1", or "init" for
+ * the k-means++ seeding of n180k_d64_k64 alone). */
 static int wanted(int argc, char **argv, const char *name)
 {
     if (argc < 2) return 1;
@@ -157,7 +158,11 @@ int main(int argc, char **argv)
     fprintf(js, "{\"n1\": %d, \"n2\": %d, \"repeats\": %d, \"shapes\": [\n", N1, N2, repeats);
     int first_written = 1;
     for (int s = 0; s < n_shapes; s++) {
-        if (!wanted(argc, argv, shapes[s].name)) continue;
+        int is_init = strcmp(shapes[s].name, "n180k_d64_k64") == 0;
+        /* "init": the k-means++ seeding of that shape alone, without Lloyd */
+        int init_only = is_init && !wanted(argc, argv, shapes[s].name) && argc >= 2 &&
+                        wanted(argc, argv, "init");
+        if (!wanted(argc, argv, shapes[s].name) && !init_only) continue;
         int64_t n = shapes[s].n, d = shapes[s].d, k = shapes[s].k;
         double *x = malloc((size_t)(n * d) * sizeof(double));
         float *x32 = malloc((size_t)(n * d) * sizeof(float));
@@ -176,8 +181,9 @@ int main(int argc, char **argv)
         fprintf(js, "%s  {\"name\": \"%s\", \"n\": %lld, \"d\": %lld, \"k\": %lld",
                 first_written ? "" : ",\n", shapes[s].name, (long long)n, (long long)d,
                 (long long)k);
+        if (init_only) fprintf(js, ", \"init_only\": true");
         double lib_f64 = 0.0;
-        for (int is_f32 = 0; is_f32 < 2; is_f32++) {
+        for (int is_f32 = 0; is_f32 < 2 && !init_only; is_f32++) {
             const void *data = is_f32 ? (const void *)x32 : (const void *)x;
             fit_result a = fit_median(data, is_f32, n, d, k, C0, N1, 0);
             fit_result b = fit_median(data, is_f32, n, d, k, C0, N2, 0);
@@ -189,12 +195,13 @@ int main(int argc, char **argv)
                     is_f32 ? "f32" : "f64", 1e3 * per_iter, b.inertia, (int)b.n_iter,
                     1e3 * b.seconds);
         }
-        double fl = floor_seconds(x, n, d, k, C0);
-        printf("shape=%s dtype=f64 libmutinf_ms_per_iter=%.3f peer=floor peer_ms_per_iter=%.3f "
-               "speedup=%.3f\n",
-               shapes[s].name, 1e3 * lib_f64, 1e3 * fl, fl / lib_f64);
+        double fl = init_only ? 0.0 : floor_seconds(x, n, d, k, C0);
+        if (!init_only)
+            printf("shape=%s dtype=f64 libmutinf_ms_per_iter=%.3f peer=floor peer_ms_per_iter=%.3f "
+                   "speedup=%.3f\n",
+                   shapes[s].name, 1e3 * lib_f64, 1e3 * fl, fl / lib_f64);
         fflush(stdout);
-        if (strcmp(shapes[s].name, "n180k_d64_k64") == 0) {
+        if (is_init) {
             /* k-means++ seeding alone: a k-means++ fit minus a given-start fit, one iteration each
              */
             double tp[64], tg[64];

@@ -13,10 +13,14 @@
  * so the leftmost optimal j is non-decreasing in i, and each layer is solved
  * by divide and conquer over i in O(n log n) evaluations (the monotonicity
  * speed-up of Ckmeans' "loglinear" method), vectorised over j with a table
- * of reciprocals instead of divisions.  The top levels of the recursion run
- * breadth first, the sub-trees below them in parallel; every sub-problem has
- * a fixed answer, so the result does not depend on the thread count.
- * Memory: the arg-min table, k * n bytes (delta-coded), for the backtrack. */
+ * of reciprocals instead of divisions; the previous layer's arg-min bounds
+ * each search from below (J_{m-1}[i] <= J_m[i]).  The top levels of the
+ * recursion run breadth first (each level's searches in parallel), the
+ * sub-trees below them in parallel, and sub-trees of at most
+ * MUTINF__DP_LEAF rows level by level without recursion; every search has
+ * fixed bounds, so the result does not depend on the thread count.
+ * Memory: the arg-min table, k * n bytes (delta-coded in segments), for the
+ * backtrack. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -47,7 +51,7 @@ typedef long long mutinf__v4l_x __attribute__((vector_size(32)));
 /* Sorts n doubles ascending: LSD radix sort on the order-preserving 64-bit
  * image of each value, 16 bits per pass, skipping passes where every key
  * has the same digit. */
-static mutinf_status sort_doubles(double *v, int64_t n)
+mutinf_status mutinf__km_sort_doubles(double *v, int64_t n)
 {
     uint64_t *a = mutinf__alloc((size_t)n, sizeof(uint64_t), 0, "k-means sort keys");
     uint64_t *b = mutinf__alloc((size_t)n, sizeof(uint64_t), 0, "k-means sort keys");
@@ -148,6 +152,59 @@ best_split_body(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *va
     return bj;
 }
 
+/* Readable entries beyond the ends of S1, S2, prev (after index n) and inv
+ * (before index 0), for best_split_masked. */
+#define MUTINF__DP_PAD 4
+
+/* As best_split_body, for the short ranges of the lowest levels: whole
+ * vectors of four columns with the lanes past jhi masked, and a branch-free
+ * merge of the lanes.  The searches there cover a few columns each, and the
+ * data-dependent branches of a scalar tail (trip count, comparisons) are
+ * mispredicted at nearly every row.  Same values as best_split_body. */
+static inline __attribute__((always_inline)) int64_t
+best_split_masked(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *value)
+{
+    const double *S1 = c->S1, *S2 = c->S2, *inv = c->inv, *prev = c->prev;
+    double s1i = S1[i], s2i = S2[i];
+    mutinf__v4d_x vbest = {INFINITY, INFINITY, INFINITY, INFINITY};
+    mutinf__v4l_x jbest = {jlo, jlo, jlo, jlo};
+    mutinf__v4l_x jv = {jlo, jlo + 1, jlo + 2, jlo + 3};
+    const mutinf__v4l_x four = {4, 4, 4, 4}, last = {jhi, jhi, jhi, jhi};
+    for (int64_t j = jlo; j <= jhi; j += 4) {
+        mutinf__v4d_x p, a1, a2, r;
+        memcpy(&p, prev + j, sizeof(p));
+        memcpy(&a1, S1 + j, sizeof(a1));
+        memcpy(&a2, S2 + j, sizeof(a2));
+        r = (mutinf__v4d_x){inv[i - j], inv[i - j - 1], inv[i - j - 2], inv[i - j - 3]};
+        mutinf__v4d_x s = s1i - a1;
+        mutinf__v4d_x val = p + ((s2i - a2) - s * s * r);
+        mutinf__v4l_x lt = (val < vbest) & (jv <= last);
+        vbest = (mutinf__v4d_x)(((mutinf__v4l_x)val & lt) | ((mutinf__v4l_x)vbest & ~lt));
+        jbest = (jv & lt) | (jbest & ~lt);
+        jv += four;
+    }
+    /* the least value, then the least column among the lanes holding it */
+    double b01 = vbest[0] < vbest[1] ? vbest[0] : vbest[1];
+    double b23 = vbest[2] < vbest[3] ? vbest[2] : vbest[3];
+    double bv = b01 < b23 ? b01 : b23;
+    mutinf__v4d_x vb = {bv, bv, bv, bv};
+    const mutinf__v4l_x big = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    mutinf__v4l_x eq = vbest == vb;
+    mutinf__v4l_x jc = (jbest & eq) | (big & ~eq);
+    int64_t j01 = jc[0] < jc[1] ? jc[0] : jc[1], j23 = jc[2] < jc[3] ? jc[2] : jc[3];
+    int64_t bj = j01 < j23 ? j01 : j23;
+    if (bj == INT64_MAX) bj = jlo; /* every value NaN: cannot happen with finite data */
+    *value = bv;
+    return bj;
+}
+
+/* Entries per independently coded segment of an arg-min row. */
+#define MUTINF__DP_SEG 65536
+
+/* Rows at most this many below a node: solved level by level (rows at
+ * stride 2^L between solved neighbours), without recursion. */
+#define MUTINF__DP_LEAF 8192
+
 /* The recursion, compiled twice: with AVX2/FMA and for the baseline, each
  * with the split search inlined (a call per row costs as much as the
  * search itself in the deep levels, where ranges hold a few columns). */
@@ -155,6 +212,26 @@ best_split_body(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *va
     ATTR static void NAME(const dp_ctx *c, int64_t ilo, int64_t ihi, int64_t jlo, int64_t jhi)     \
     {                                                                                              \
         while (ilo <= ihi) {                                                                       \
+            if (ihi - ilo < MUTINF__DP_LEAF) {                                                     \
+                /* position p is row ilo - 1 + p; 0 and len + 1 stand for the bounds */            \
+                int64_t base = ilo - 1, len = ihi - ilo + 1, s = 1;                                \
+                while (2 * s <= len)                                                               \
+                    s *= 2;                                                                        \
+                for (; s >= 1; s /= 2)                                                             \
+                    for (int64_t p = s; p <= len; p += 2 * s) {                                    \
+                        int64_t i = base + p;                                                      \
+                        int64_t lo = p - s == 0 ? jlo : c->J[i - s];                               \
+                        int64_t hi = p + s > len ? jhi : c->J[i + s];                              \
+                        hi = hi < i - 1 ? hi : i - 1;                                              \
+                        if (c->Jprev != NULL && c->Jprev[i] > lo) lo = c->Jprev[i];                \
+                        lo = lo < hi ? lo : hi;                                                    \
+                        double v;                                                                  \
+                        int64_t bj = best_split_masked(c, i, lo, hi, &v);                          \
+                        c->cur[i] = v;                                                             \
+                        c->J[i] = (int32_t)bj;                                                     \
+                    }                                                                              \
+                return;                                                                            \
+            }                                                                                      \
             int64_t mid = ilo + (ihi - ilo) / 2;                                                   \
             int64_t hi = jhi < mid - 1 ? jhi : mid - 1;                                            \
             int64_t lo = c->Jprev != NULL && c->Jprev[mid] > jlo ? c->Jprev[mid] : jlo;            \
@@ -220,9 +297,9 @@ static void solve_layer(const dp_ctx *c, int64_t n, dp_node *nodes, dp_node *nex
     nodes[0] = (dp_node){c->m, n, c->m - 1, n - 1};
     while (count > 0 && count * 2 <= max_nodes && count < 64) {
         int64_t produced = 0;
-        /* sequential: with the previous layer's bound these searches are
-         * short, and a parallel region per level costs more than it saves
-         * on a busy machine */
+        /* the upper searches are long (the previous layer's bound is loose
+         * for small m): in parallel from the second level on */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (count >= 2 && threads > 1)
         for (int64_t q = 0; q < count; q++) {
             dp_node nd = nodes[q];
             int64_t mid = nd.ilo + (nd.ihi - nd.ilo) / 2;
@@ -253,11 +330,13 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     mutinf_status st = MUTINF_OK;
     size_t n1 = (size_t)n + 1;
     double *v = mutinf__alloc((size_t)n, sizeof(double), 0, "k-means 1-D values");
-    double *S1 = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D prefix sums");
-    double *S2 = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D prefix sums");
-    double *inv = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D reciprocals");
-    double *Da = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D costs");
-    double *Db = mutinf__alloc(n1, sizeof(double), 0, "k-means 1-D costs");
+    size_t np = n1 + MUTINF__DP_PAD;
+    double *S1 = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D prefix sums");
+    double *S2 = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D prefix sums");
+    double *inv0 = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D reciprocals");
+    double *inv = inv0 != NULL ? inv0 + MUTINF__DP_PAD : NULL;
+    double *Da = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D costs");
+    double *Db = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D costs");
     /* Arg-min rows: the current and the previous layer in full (int32), and
      * every layer delta-coded in bytes for the backtrack (each row is
      * non-decreasing; a step of 255 or more is escaped to a side list, at
@@ -265,10 +344,13 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
      * table, which matters: fresh pages cost more than the programme. */
     int32_t *Ja = mutinf__alloc(n1, sizeof(int32_t), 0, "k-means 1-D arg-min row");
     int32_t *Jb = mutinf__alloc(n1, sizeof(int32_t), 0, "k-means 1-D arg-min row");
-    size_t esc_cap = (size_t)n / 255 + 2, layers = k > 1 ? (size_t)(k - 1) : 1;
+    /* Each row is coded in segments of MUTINF__DP_SEG entries (coded in
+     * parallel), each with its start value and its own escape list. */
+    size_t nseg = (n1 + MUTINF__DP_SEG - 1) / MUTINF__DP_SEG;
+    size_t esc_cap = MUTINF__DP_SEG / 255 + 2, layers = k > 1 ? (size_t)(k - 1) : 1;
     uint8_t *Jd = mutinf__alloc(layers * n1, 1, 0, "k-means 1-D arg-min table (k n bytes)");
-    int32_t *Je = mutinf__alloc(layers * esc_cap, sizeof(int32_t), 0, "k-means 1-D escapes");
-    int32_t *J0 = mutinf__alloc(layers, sizeof(int32_t), 0, "k-means 1-D row starts");
+    int32_t *Je = mutinf__alloc(layers * nseg * esc_cap, sizeof(int32_t), 0, "k-means 1-D escapes");
+    int32_t *J0 = mutinf__alloc(layers * nseg, sizeof(int32_t), 0, "k-means 1-D row starts");
     dp_node *nodes = mutinf__alloc(128, sizeof(dp_node), 0, "k-means 1-D nodes");
     dp_node *next = mutinf__alloc(128, sizeof(dp_node), 0, "k-means 1-D nodes");
     if (!v || !S1 || !S2 || !inv || !Da || !Db || !Ja || !Jb || !Jd || !Je || !J0 || !nodes ||
@@ -279,7 +361,7 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     advise_huge(Jd, layers * n1);
     for (int64_t i = 0; i < n; i++)
         v[i] = X->x64 != NULL ? X->x64[i] : (double)X->x32[i];
-    st = sort_doubles(v, n);
+    st = mutinf__km_sort_doubles(v, n);
     if (st != MUTINF_OK) goto done;
     /* Centre on the median-ish middle value to keep the prefix sums small. */
     double mu = v[n / 2];
@@ -311,15 +393,19 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
         dp_ctx c = {S1, S2, inv, prev, cur, Jcur, m > 2 ? Jprev : NULL, m};
         solve_layer(&c, n, nodes, next, 128, threads);
         /* delta-code the row (rows i < m copy row m, keeping it monotone) */
-        {
+        int64_t bad = 0;
+#pragma omp parallel for schedule(static) num_threads(threads) reduction(+ : bad) if (nseg > 1)
+        for (size_t g = 0; g < nseg; g++) {
+            size_t i0 = g * MUTINF__DP_SEG,
+                   i1 = i0 + MUTINF__DP_SEG < n1 ? i0 + MUTINF__DP_SEG : n1;
             uint8_t *row = Jd + (size_t)(m - 2) * n1;
-            int32_t *esc = Je + (size_t)(m - 2) * esc_cap;
-            int32_t last = Jcur[m];
-            J0[m - 2] = last;
-            row[0] = 0;
+            int32_t *esc = Je + ((size_t)(m - 2) * nseg + g) * esc_cap;
+            int32_t last = (int64_t)i0 < m ? Jcur[m] : Jcur[i0];
+            J0[(size_t)(m - 2) * nseg + g] = last;
+            row[i0] = 0;
             size_t ne = 0;
-            for (int64_t i = 1; i <= n; i++) {
-                int32_t val = i < m ? Jcur[m] : Jcur[i];
+            for (size_t i = i0 + 1; i < i1; i++) {
+                int32_t val = (int64_t)i < m ? Jcur[m] : Jcur[i];
                 int32_t dlt = val - last;
                 if (dlt >= 0 && dlt < 255) {
                     row[i] = (uint8_t)dlt;
@@ -330,12 +416,13 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
                 }
                 last = val;
             }
-            if (ne > esc_cap) {
-                st = mutinf__fail(MUTINF_ERR_INTERNAL,
-                                  "mutinf_kmeans_fit: 1-D arg-min row %lld is not monotone",
-                                  (long long)m);
-                goto done;
-            }
+            bad += ne > esc_cap;
+        }
+        if (bad != 0) {
+            st = mutinf__fail(MUTINF_ERR_INTERNAL,
+                              "mutinf_kmeans_fit: 1-D arg-min row %lld is not monotone",
+                              (long long)m);
+            goto done;
         }
         double *t = prev;
         prev = cur;
@@ -353,11 +440,12 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     for (int64_t m = k; m >= 1; m--) {
         int64_t lo = 0;
         if (m > 1) { /* decode J_m[hi] */
+            size_t g = (size_t)hi / MUTINF__DP_SEG;
             const uint8_t *row = Jd + (size_t)(m - 2) * n1;
-            const int32_t *esc = Je + (size_t)(m - 2) * esc_cap;
-            int64_t val = J0[m - 2];
+            const int32_t *esc = Je + ((size_t)(m - 2) * nseg + g) * esc_cap;
+            int64_t val = J0[(size_t)(m - 2) * nseg + g];
             size_t e = 0;
-            for (int64_t i = 1; i <= hi; i++)
+            for (int64_t i = (int64_t)(g * MUTINF__DP_SEG) + 1; i <= hi; i++)
                 val += row[i] == 255 ? esc[e++] : row[i];
             lo = val;
         }
@@ -393,7 +481,7 @@ done:
     mutinf__free(v);
     mutinf__free(S1);
     mutinf__free(S2);
-    mutinf__free(inv);
+    mutinf__free(inv0);
     mutinf__free(Da);
     mutinf__free(Db);
     mutinf__free(Ja);

@@ -112,6 +112,9 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
                                   mutinf__km_progress *prog, double *centers, int32_t *labels,
                                   double *inertia);
 
+/* Sorts n doubles ascending (a radix sort; -0.0 comes out as +0.0). */
+mutinf_status mutinf__km_sort_doubles(double *v, int64_t n);
+
 /* Number of distinct rows of X, counted up to `limit` (returns min(count, limit)),
  * and, in `first`, the index of the first occurrence of each distinct row
  * found (capacity limit). */

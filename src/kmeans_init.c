@@ -12,77 +12,104 @@
 #include "kmeans_impl.h"
 #include "rng.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#define THREAD_NUM() omp_get_thread_num()
-#else
-#define THREAD_NUM() 0
-#endif
+/* Dot products of two float rows x0, x1 (d entries each) with G <= 6
+ * candidates (G x d floats, row-major): out0[t] = x0.c_t, out1[t] = x1.c_t.
+ * The squared distances are then |x|^2 + |c|^2 - 2 x.c, as in
+ * scikit-learn's seeding.  The seeding reads every point once per centre and
+ * is bound by these products, so it works on a centred float copy of the
+ * data and multiplies in float, eight lanes wide (a lane sums d / 8 terms;
+ * the lanes are combined in double): the sampling weights need no more
+ * accuracy, and the chosen centres are the exact rows.  Each row meets every
+ * candidate in one pass: twelve independent multiply-add chains.  Every
+ * (row, candidate) pair follows the same sequence of operations, whatever
+ * its slot, so a row's product with itself is the same number whichever
+ * call made it (a chosen point, or a copy of it, is at distance exactly 0). */
+#define MUTINF__PP_G 6
 
-/* Dot products of the float row x (d entries) with the T candidates (T x d
- * doubles, row-major), four candidates at a time, four partial sums each,
- * combined in a fixed order.  The squared distances are then
- * |x|^2 + |c|^2 - 2 x.c, as in scikit-learn's seeding.  The seeding reads
- * the data once per centre and is bound by memory bandwidth, so it works on
- * a centred float copy of the data (half the bytes of double); the sampling
- * weights need no more accuracy, and the chosen centres are the exact rows. */
-__attribute__((target("avx2,fma"))) static void dots_avx2(const float *x, const double *cand,
-                                                          int64_t T, int64_t d, double *out)
+/* The lane sums of four float accumulators, each as
+ * ((l0 + l4) + (l1 + l5)) + ((l2 + l6) + (l3 + l7)) in double. */
+__attribute__((target("avx2,fma"))) static inline __m256d hsum4_avx2(__m256 a, __m256 b, __m256 c,
+                                                                     __m256 e)
 {
-    /* two candidates at a time, four partial sums each: eight independent
-     * multiply-add chains hide the FMA latency */
-    int64_t d16 = d / 16 * 16, d4 = d / 4 * 4;
-    for (int64_t t0 = 0; t0 < T; t0 += 2) {
-        const double *c0 = cand + t0 * d, *c1 = cand + (t0 + 1 < T ? t0 + 1 : t0) * d;
-        __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
-        __m256d b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-        int64_t f = 0;
-        for (; f < d16; f += 16) {
-            __m256d x0 = _mm256_cvtps_pd(_mm_loadu_ps(x + f));
-            __m256d x1 = _mm256_cvtps_pd(_mm_loadu_ps(x + f + 4));
-            __m256d x2 = _mm256_cvtps_pd(_mm_loadu_ps(x + f + 8));
-            __m256d x3 = _mm256_cvtps_pd(_mm_loadu_ps(x + f + 12));
-            a0 = _mm256_fmadd_pd(x0, _mm256_loadu_pd(c0 + f), a0);
-            a1 = _mm256_fmadd_pd(x1, _mm256_loadu_pd(c0 + f + 4), a1);
-            a2 = _mm256_fmadd_pd(x2, _mm256_loadu_pd(c0 + f + 8), a2);
-            a3 = _mm256_fmadd_pd(x3, _mm256_loadu_pd(c0 + f + 12), a3);
-            b0 = _mm256_fmadd_pd(x0, _mm256_loadu_pd(c1 + f), b0);
-            b1 = _mm256_fmadd_pd(x1, _mm256_loadu_pd(c1 + f + 4), b1);
-            b2 = _mm256_fmadd_pd(x2, _mm256_loadu_pd(c1 + f + 8), b2);
-            b3 = _mm256_fmadd_pd(x3, _mm256_loadu_pd(c1 + f + 12), b3);
+#define MUTINF__PP_HALVES(v)                                                                       \
+    _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)),                                      \
+                  _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)))
+    __m256d ab = _mm256_hadd_pd(MUTINF__PP_HALVES(a), MUTINF__PP_HALVES(b));
+    __m256d ce = _mm256_hadd_pd(MUTINF__PP_HALVES(c), MUTINF__PP_HALVES(e));
+#undef MUTINF__PP_HALVES
+    return _mm256_add_pd(_mm256_permute2f128_pd(ab, ce, 0x20),
+                         _mm256_permute2f128_pd(ab, ce, 0x31));
+}
+
+__attribute__((target("avx2,fma"))) static void dots2_avx2(const float *x0, const float *x1,
+                                                           const float *cand, int64_t G, int64_t d,
+                                                           double *out0, double *out1)
+{
+    int64_t d8 = d / 8 * 8;
+    /* padding repeats the last candidate */
+    const float *c0 = cand, *c1 = cand + (1 < G ? 1 : G - 1) * d,
+                *c2 = cand + (2 < G ? 2 : G - 1) * d, *c3 = cand + (3 < G ? 3 : G - 1) * d,
+                *c4 = cand + (4 < G ? 4 : G - 1) * d, *c5 = cand + (5 < G ? 5 : G - 1) * d;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    __m256 b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
+    for (int64_t f = 0; f < d8; f += 8) {
+        __m256 u = _mm256_loadu_ps(x0 + f), w = _mm256_loadu_ps(x1 + f);
+        __m256 ct = _mm256_loadu_ps(c0 + f);
+        a0 = _mm256_fmadd_ps(u, ct, a0);
+        b0 = _mm256_fmadd_ps(w, ct, b0);
+        ct = _mm256_loadu_ps(c1 + f);
+        a1 = _mm256_fmadd_ps(u, ct, a1);
+        b1 = _mm256_fmadd_ps(w, ct, b1);
+        ct = _mm256_loadu_ps(c2 + f);
+        a2 = _mm256_fmadd_ps(u, ct, a2);
+        b2 = _mm256_fmadd_ps(w, ct, b2);
+        ct = _mm256_loadu_ps(c3 + f);
+        a3 = _mm256_fmadd_ps(u, ct, a3);
+        b3 = _mm256_fmadd_ps(w, ct, b3);
+        ct = _mm256_loadu_ps(c4 + f);
+        a4 = _mm256_fmadd_ps(u, ct, a4);
+        b4 = _mm256_fmadd_ps(w, ct, b4);
+        ct = _mm256_loadu_ps(c5 + f);
+        a5 = _mm256_fmadd_ps(u, ct, a5);
+        b5 = _mm256_fmadd_ps(w, ct, b5);
+    }
+    double r[12];
+    _mm256_storeu_pd(r, hsum4_avx2(a0, a1, a2, a3));
+    _mm256_storeu_pd(r + 4, hsum4_avx2(a4, a5, b0, b1));
+    _mm256_storeu_pd(r + 8, hsum4_avx2(b2, b3, b4, b5));
+    const float *c[MUTINF__PP_G] = {c0, c1, c2, c3, c4, c5};
+    for (int64_t t = 0; t < G; t++) {
+        double ta = r[t], tb = r[6 + t];
+        for (int64_t f = d8; f < d; f++) {
+            ta += (double)x0[f] * (double)c[t][f];
+            tb += (double)x1[f] * (double)c[t][f];
         }
-        for (; f < d4; f += 4) {
-            __m256d x0 = _mm256_cvtps_pd(_mm_loadu_ps(x + f));
-            a0 = _mm256_fmadd_pd(x0, _mm256_loadu_pd(c0 + f), a0);
-            b0 = _mm256_fmadd_pd(x0, _mm256_loadu_pd(c1 + f), b0);
-        }
-        a0 = _mm256_add_pd(_mm256_add_pd(a0, a1), _mm256_add_pd(a2, a3));
-        b0 = _mm256_add_pd(_mm256_add_pd(b0, b1), _mm256_add_pd(b2, b3));
-        double sa[4], sb[4];
-        _mm256_storeu_pd(sa, a0);
-        _mm256_storeu_pd(sb, b0);
-        double ta = 0.0, tb = 0.0;
-        for (int64_t g = d4; g < d; g++) {
-            ta += (double)x[g] * c0[g];
-            tb += (double)x[g] * c1[g];
-        }
-        out[t0] = ((sa[0] + sa[1]) + (sa[2] + sa[3])) + ta;
-        if (t0 + 1 < T) out[t0 + 1] = ((sb[0] + sb[1]) + (sb[2] + sb[3])) + tb;
+        out0[t] = ta;
+        out1[t] = tb;
     }
 }
 
-static void dots_plain(const float *x, const double *cand, int64_t T, int64_t d, double *out)
+/* The same sums without AVX2 (float products, eight lanes). */
+static void dots2_plain(const float *x0, const float *x1, const float *cand, int64_t G, int64_t d,
+                        double *out0, double *out1)
 {
-    int64_t d4 = d / 4 * 4;
-    for (int64_t t = 0; t < T; t++) {
-        const double *c = cand + t * d;
-        double a[4] = {0.0, 0.0, 0.0, 0.0}, tail = 0.0;
-        for (int64_t f = 0; f < d4; f += 4)
+    int64_t d8 = d / 8 * 8;
+    for (int64_t t = 0; t < G; t++) {
+        const float *c = cand + t * d;
+        for (int r = 0; r < 2; r++) {
+            const float *x = r ? x1 : x0;
+            float a[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+            for (int64_t f = 0; f < d8; f += 8)
+                for (int q = 0; q < 8; q++)
+                    a[q] += x[f + q] * c[f + q];
+            double h[4];
             for (int q = 0; q < 4; q++)
-                a[q] += (double)x[f + q] * c[f + q];
-        for (int64_t f = d4; f < d; f++)
-            tail += (double)x[f] * c[f];
-        out[t] = ((a[0] + a[1]) + (a[2] + a[3])) + tail;
+                h[q] = (double)a[q] + (double)a[q + 4];
+            double tail = (h[0] + h[1]) + (h[2] + h[3]);
+            for (int64_t f = d8; f < d; f++)
+                tail += (double)x[f] * (double)c[f];
+            (r ? out1 : out0)[t] = tail;
+        }
     }
 }
 
@@ -98,12 +125,17 @@ static int have_avx2_fma(void)
     return c;
 }
 
-static void dots(int fma, const float *x, const double *cand, int64_t T, int64_t d, double *out)
+/* out0[t] = x0.c_t and out1[t] = x1.c_t for all T candidates. */
+static void dots2(int fma, const float *x0, const float *x1, const float *cand, int64_t T,
+                  int64_t d, double *out0, double *out1)
 {
-    if (fma)
-        dots_avx2(x, cand, T, d, out);
-    else
-        dots_plain(x, cand, T, d, out);
+    for (int64_t g = 0; g < T; g += MUTINF__PP_G) {
+        int64_t G = T - g < MUTINF__PP_G ? T - g : MUTINF__PP_G;
+        if (fma)
+            dots2_avx2(x0, x1, cand + g * d, G, d, out0 + g, out1 + g);
+        else
+            dots2_plain(x0, x1, cand + g * d, G, d, out0 + g, out1 + g);
+    }
 }
 
 /* Index of the point where the running sum of `closest` first exceeds r
@@ -132,6 +164,42 @@ static int64_t sample_index(const double *closest, const double *block_pot, int6
     return last; /* r rounded beyond the total: the last point of positive weight */
 }
 
+/* Rows per chunk of the candidate pass: the products of a chunk with every
+ * candidate are kept (transposed) and then folded into the distances. */
+#define MUTINF__PP_CHUNK 64
+
+/* For the rows r0 + [0, len) and each candidate t: out[t][i] =
+ * min(closest[i], max(0, |x_i|^2 + cn[t] - 2 dt[t][i - r0])), and s[t] += the
+ * sum of those, as four partial sums combined in a fixed order. */
+__attribute__((target_clones("arch=x86-64-v3", "default"))) static void
+fold_chunk(const double *dt, int64_t T, int64_t len, int64_t r0, const double *xnorm,
+           const double *closest, const double *cn, double *const *out, double *s)
+{
+    const double *xn = xnorm + r0, *cl = closest + r0;
+    for (int64_t t = 0; t < T; t++) {
+        const double *dtt = dt + t * MUTINF__PP_CHUNK;
+        double *o = out[t] + r0, c = cn[t];
+        double p[4] = {0.0, 0.0, 0.0, 0.0};
+        int64_t r = 0;
+        for (; r + 4 <= len; r += 4)
+            for (int q = 0; q < 4; q++) {
+                double v = xn[r + q] + c - 2.0 * dtt[r + q];
+                v = v > 0.0 ? v : 0.0;
+                double m = v < cl[r + q] ? v : cl[r + q];
+                o[r + q] = m;
+                p[q] += m;
+            }
+        for (; r < len; r++) {
+            double v = xn[r] + c - 2.0 * dtt[r];
+            v = v > 0.0 ? v : 0.0;
+            double m = v < cl[r] ? v : cl[r];
+            o[r] = m;
+            p[0] += m;
+        }
+        s[t] += (p[0] + p[1]) + (p[2] + p[3]);
+    }
+}
+
 mutinf_status mutinf__km_init_plusplus(const mutinf__km_data *X, const mutinf__km_plan *plan,
                                        int64_t k, uint64_t seed, uint64_t stream, double *centers)
 {
@@ -139,20 +207,23 @@ mutinf_status mutinf__km_init_plusplus(const mutinf__km_data *X, const mutinf__k
     int64_t T = 2 + (int64_t)log((double)k);
     mutinf_status st = MUTINF_OK;
     uint64_t ctr = 0;
-    double *closest = mutinf__alloc((size_t)n, sizeof(double), 0, "k-means++ distances");
-    double *cmin = mutinf__alloc((size_t)n * (size_t)T, sizeof(double), 0, "k-means++ candidates");
-    double *cand = mutinf__alloc((size_t)(T * d), sizeof(double), 0, "k-means++ candidates");
+    /* T + 1 distance rows: the current one and one per candidate; choosing a
+     * candidate swaps its row with the current one (no copy). */
+    double *dist =
+        mutinf__alloc((size_t)n * (size_t)(T + 1), sizeof(double), 0, "k-means++ distances");
+    double *slot[65];
+    for (int64_t t = 0; t <= T; t++)
+        slot[t] = dist != NULL ? dist + (size_t)t * (size_t)n : NULL;
+    double *closest = slot[T];
+    float *cand = mutinf__alloc((size_t)(T * d), sizeof(float), 0, "k-means++ candidates");
     double *block_pot = mutinf__alloc((size_t)nb, sizeof(double), 0, "k-means++ potentials");
     double *block_cpot = mutinf__alloc((size_t)(nb * T), sizeof(double), 0, "k-means++ potentials");
     double *xnorm = mutinf__alloc((size_t)n, sizeof(double), 0, "k-means++ norms");
     double *mean = mutinf__alloc((size_t)d, sizeof(double), 1, "k-means++ means");
-    double *xbuf = mutinf__alloc((size_t)plan->threads * (size_t)d, sizeof(double), 0,
-                                 "k-means++ row scratch");
     float *xs = mutinf__alloc((size_t)n * (size_t)d, sizeof(float), 0, "k-means++ float copy");
     double cn[64];
     int fma = have_avx2_fma();
-    if (!closest || !cmin || !cand || !block_pot || !block_cpot || !xnorm || !mean || !xbuf ||
-        !xs) {
+    if (!dist || !cand || !block_pot || !block_cpot || !xnorm || !mean || !xs) {
         st = MUTINF_ERR_OUT_OF_MEMORY;
         goto done;
     }
@@ -167,31 +238,33 @@ mutinf_status mutinf__km_init_plusplus(const mutinf__km_data *X, const mutinf__k
 #pragma omp parallel for schedule(dynamic, 1) num_threads(plan->threads)
     for (int64_t b = 0; b < nb; b++) {
         int64_t r0 = b * br, r1 = r0 + br < n ? r0 + br : n;
-        double *xb = xbuf + (size_t)THREAD_NUM() * (size_t)d;
         for (int64_t i = r0; i < r1; i++) {
             float *xi = xs + i * d;
             for (int64_t f = 0; f < d; f++) {
                 double v = X->x64 != NULL ? X->x64[i * d + f] : (double)X->x32[i * d + f];
                 xi[f] = (float)(v - mean[f]);
-                xb[f] = (double)xi[f];
             }
-            dots(fma, xi, xb, 1, d, xnorm + i);
+            double unused;
+            dots2(fma, xi, xi, xi, 1, d, xnorm + i, &unused);
         }
     }
     int64_t first = (int64_t)mutinf__rng_below(seed, stream, ctr++, (uint64_t)n);
     mutinf__km_row(X, first, centers);
     for (int64_t f = 0; f < d; f++)
-        cand[f] = (double)xs[first * d + f];
+        cand[f] = xs[first * d + f];
     cn[0] = xnorm[first];
 #pragma omp parallel for schedule(dynamic, 1) num_threads(plan->threads)
     for (int64_t b = 0; b < nb; b++) {
         int64_t r0 = b * br, r1 = r0 + br < n ? r0 + br : n;
-        double s = 0.0, dot;
-        for (int64_t i = r0; i < r1; i++) {
-            dots(fma, xs + i * d, cand, 1, d, &dot);
-            double v = xnorm[i] + cn[0] - 2.0 * dot;
-            closest[i] = v > 0.0 ? v : 0.0;
-            s += closest[i];
+        double s = 0.0, dot[2];
+        for (int64_t i = r0; i < r1; i += 2) {
+            int64_t i1 = i + 1 < r1 ? i + 1 : i;
+            dots2(fma, xs + i * d, xs + i1 * d, cand, 1, d, dot, dot + 1);
+            for (int64_t r = 0; r <= i1 - i; r++) {
+                double v = xnorm[i + r] + cn[0] - 2.0 * dot[r];
+                closest[i + r] = v > 0.0 ? v : 0.0;
+                s += closest[i + r];
+            }
         }
         block_pot[b] = s;
     }
@@ -206,25 +279,27 @@ mutinf_status mutinf__km_init_plusplus(const mutinf__km_data *X, const mutinf__k
             idx[t] = sample_index(closest, block_pot, n, br, nb, r);
             if (idx[t] < 0) idx[t] = 0; /* pot == 0 cannot happen with >= k distinct points */
             for (int64_t f = 0; f < d; f++)
-                cand[t * d + f] = (double)xs[idx[t] * d + f];
+                cand[t * d + f] = xs[idx[t] * d + f];
             cn[t] = xnorm[idx[t]];
         }
         /* Potential of each candidate: sum_i min(closest_i, |x_i - cand_t|^2). */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(plan->threads)
         for (int64_t b = 0; b < nb; b++) {
             int64_t r0 = b * br, r1 = r0 + br < n ? r0 + br : n;
-            double s[64], dt[64];
+            double s[64], dt[64 * MUTINF__PP_CHUNK], d0[64], d1[64];
             for (int64_t t = 0; t < T; t++)
                 s[t] = 0.0;
-            for (int64_t i = r0; i < r1; i++) {
-                dots(fma, xs + i * d, cand, T, d, dt);
-                for (int64_t t = 0; t < T; t++) {
-                    double v = xnorm[i] + cn[t] - 2.0 * dt[t];
-                    v = v > 0.0 ? v : 0.0;
-                    double m = v < closest[i] ? v : closest[i];
-                    cmin[t * n + i] = m;
-                    s[t] += m;
+            for (int64_t c0 = r0; c0 < r1; c0 += MUTINF__PP_CHUNK) {
+                int64_t len = r1 - c0 < MUTINF__PP_CHUNK ? r1 - c0 : MUTINF__PP_CHUNK;
+                for (int64_t r = 0; r < len; r += 2) {
+                    int64_t r2 = r + 1 < len ? r + 1 : r;
+                    dots2(fma, xs + (c0 + r) * d, xs + (c0 + r2) * d, cand, T, d, d0, d1);
+                    for (int64_t t = 0; t < T; t++) {
+                        dt[t * MUTINF__PP_CHUNK + r] = d0[t];
+                        dt[t * MUTINF__PP_CHUNK + r2] = d1[t];
+                    }
                 }
+                fold_chunk(dt, T, len, c0, xnorm, closest, cn, slot, s);
             }
             for (int64_t t = 0; t < T; t++)
                 block_cpot[b * T + t] = s[t];
@@ -241,20 +316,20 @@ mutinf_status mutinf__km_init_plusplus(const mutinf__km_data *X, const mutinf__k
             }
         }
         mutinf__km_row(X, idx[best], centers + c * d);
-        memcpy(closest, cmin + best * n, (size_t)n * sizeof(double));
+        closest = slot[best];
+        slot[best] = slot[T];
+        slot[T] = closest;
         for (int64_t b = 0; b < nb; b++)
             block_pot[b] = block_cpot[b * T + best];
         pot = best_pot;
     }
 done:
-    mutinf__free(closest);
-    mutinf__free(cmin);
+    mutinf__free(dist);
     mutinf__free(cand);
     mutinf__free(block_pot);
     mutinf__free(block_cpot);
     mutinf__free(xnorm);
     mutinf__free(mean);
-    mutinf__free(xbuf);
     mutinf__free(xs);
     return st;
 }

@@ -177,6 +177,22 @@ typedef long long mutinf__v4q __attribute__((vector_size(32)));
 #define MUTINF__VMIN(a, b)                                                                         \
     ((mutinf__v4d)((((mutinf__v4q)(a)) & ((a) < (b))) | (((mutinf__v4q)(b)) & ~((a) < (b)))))
 
+/* Folds four distances (centroids idx .. idx + 3) into each lane's first
+ * minimum (best, its index bidx) and, with `bounds`, its second smallest
+ * (sec = min(sec, max(acc, best)) before best is updated). */
+#define MUTINF__DIRECT_MERGE(acc)                                                                  \
+    do {                                                                                           \
+        mutinf__v4q lt_ = (acc) < best;                                                            \
+        if (bounds) {                                                                              \
+            mutinf__v4d hi_ =                                                                      \
+                (mutinf__v4d)(((mutinf__v4q)best & lt_) | ((mutinf__v4q)(acc) & ~lt_));            \
+            sec = MUTINF__VMIN(sec, hi_);                                                          \
+        }                                                                                          \
+        best = (mutinf__v4d)(((mutinf__v4q)(acc)&lt_) | ((mutinf__v4q)best & ~lt_));               \
+        bidx = (mutinf__v4d)(((mutinf__v4q)idx & lt_) | ((mutinf__v4q)bidx & ~lt_));               \
+        idx += four;                                                                               \
+    } while (0)
+
 /* Nearest of the kp padded centroids (feature-major in cT, d x kp; the
  * padding is at distance +inf) for m rows (rows[i], or r0 + i when rows is
  * NULL), by exact (x - c)^2, into lab.  Four centroids per vector; each lane
@@ -200,7 +216,35 @@ direct_labels_body(const mutinf__km_data *X, int64_t r0, const int64_t *rows, in
         mutinf__v4d best = {INFINITY, INFINITY, INFINITY, INFINITY}, sec = best;
         mutinf__v4d bidx = {0.0, 1.0, 2.0, 3.0}, idx = bidx;
         const mutinf__v4d four = {4.0, 4.0, 4.0, 4.0};
-        for (int64_t j = 0; j < kp; j += 4) {
+        /* Sixteen centroids at a time: four independent accumulation
+         * chains hide the add latency; each distance is still summed over
+         * the features in order, and the four groups are merged in index
+         * order, so the results are those of one group at a time. */
+        int64_t j = 0;
+        for (; j + 16 <= kp; j += 16) {
+            mutinf__v4d a0 = {0.0, 0.0, 0.0, 0.0}, a1 = a0, a2 = a0, a3 = a0;
+            for (int64_t f = 0; f < d; f++) {
+                mutinf__v4d c0, c1, c2, c3, t0, t1, t2, t3;
+                const double *cf = cT + f * kp + j;
+                memcpy(&c0, cf, sizeof(c0));
+                memcpy(&c1, cf + 4, sizeof(c1));
+                memcpy(&c2, cf + 8, sizeof(c2));
+                memcpy(&c3, cf + 12, sizeof(c3));
+                t0 = x[f] - c0;
+                t1 = x[f] - c1;
+                t2 = x[f] - c2;
+                t3 = x[f] - c3;
+                a0 += t0 * t0;
+                a1 += t1 * t1;
+                a2 += t2 * t2;
+                a3 += t3 * t3;
+            }
+            MUTINF__DIRECT_MERGE(a0);
+            MUTINF__DIRECT_MERGE(a1);
+            MUTINF__DIRECT_MERGE(a2);
+            MUTINF__DIRECT_MERGE(a3);
+        }
+        for (; j < kp; j += 4) {
             mutinf__v4d acc = {0.0, 0.0, 0.0, 0.0};
             for (int64_t f = 0; f < d; f++) {
                 mutinf__v4d c, t;
@@ -208,15 +252,7 @@ direct_labels_body(const mutinf__km_data *X, int64_t r0, const int64_t *rows, in
                 t = x[f] - c;
                 acc += t * t;
             }
-            mutinf__v4q lt = acc < best;
-            if (bounds) {
-                /* second smallest of the lane: min(sec, max(acc, best)) */
-                mutinf__v4d hi = (mutinf__v4d)(((mutinf__v4q)best & lt) | ((mutinf__v4q)acc & ~lt));
-                sec = MUTINF__VMIN(sec, hi);
-            }
-            best = (mutinf__v4d)(((mutinf__v4q)acc & lt) | ((mutinf__v4q)best & ~lt));
-            bidx = (mutinf__v4d)(((mutinf__v4q)idx & lt) | ((mutinf__v4q)bidx & ~lt));
-            idx += four;
+            MUTINF__DIRECT_MERGE(acc);
         }
         mutinf__v4d mn = MUTINF__VMIN(best, __builtin_shuffle(best, swap_halves));
         mn = MUTINF__VMIN(mn, __builtin_shuffle(mn, swap_pairs));

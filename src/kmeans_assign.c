@@ -53,6 +53,13 @@ void mutinf__km_make_plan(mutinf__km_plan *plan, int64_t n, int64_t d, int64_t k
         if (mutinf__blas_is_sequential()) {
             plan->mode = MUTINF__KM_FUSED;
             plan->chunk = target;
+        } else if (small < 128 && mutinf__km_have_dots()) {
+            /* Below ~128 rows per GEMM call the per-call cost of OpenBLAS
+             * dominates; the own kernel takes whole chunks against all k
+             * centroids inside the parallel loop (measured for n = 180000,
+             * d = k = 64 and n = 40000, d = k = 256). */
+            plan->mode = MUTINF__KM_DOTS;
+            plan->chunk = target;
         } else if (small >= 48) {
             plan->mode = MUTINF__KM_FUSED;
             plan->chunk = small < target ? small : target;
@@ -109,6 +116,15 @@ mutinf_status mutinf__km_work_alloc(mutinf__km_work *w, const mutinf__km_plan *p
     if (!w->block_sums || !w->block_counts || !w->block_changed || !w->block_inertia || !w->cpack ||
         !w->cnorm)
         goto oom;
+    if (plan->mode == MUTINF__KM_DOTS) {
+        if (f32)
+            w->panel32 = mutinf__alloc((size_t)((k + 15) / 16 * 16) * (size_t)d, sizeof(float), 0,
+                                       "k-means centroid panels");
+        else
+            w->panel64 = mutinf__alloc((size_t)((k + 7) / 8 * 8) * (size_t)d, sizeof(double), 0,
+                                       "k-means centroid panels");
+        if (w->panel32 == NULL && w->panel64 == NULL) goto oom;
+    }
     if (f32) {
         w->gbuf32 = mutinf__alloc(gsz, sizeof(float), 0, "k-means distances");
         w->cpack32 = mutinf__alloc(kd, sizeof(float), 0, "k-means float centroids");
@@ -137,6 +153,8 @@ void mutinf__km_work_free(mutinf__km_work *w)
     mutinf__free(w->cnorm);
     mutinf__free(w->cnorm32);
     mutinf__free(w->mindist);
+    mutinf__free(w->panel64);
+    mutinf__free(w->panel32);
     mutinf__free(w->upper);
     mutinf__free(w->lower);
     mutinf__free(w->bound_centers);
@@ -460,6 +478,8 @@ void mutinf__km_pack_centers(const mutinf__km_data *X, const mutinf__km_plan *pl
             w->cnorm32[j] = (float)s;
         }
     }
+    if (plan->mode == MUTINF__KM_DOTS)
+        mutinf__km_pack_panels(centers, k, d, w->panel64, w->panel32);
 }
 
 /* Labels of rows [r0, r1) given distance rows already computed for them in a
@@ -476,6 +496,12 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__
         const void *G;
         if (plan->mode == MUTINF__KM_DIRECT) {
             direct_labels(X, c0, m, w->cpack, kp, (int32_t *)scratch);
+            G = scratch;
+        } else if (plan->mode == MUTINF__KM_DOTS) {
+            if (X->x64 != NULL)
+                mutinf__km_dots64(X->x64 + c0 * d, m, d, w->panel64, k, (double *)scratch);
+            else
+                mutinf__km_dots32(X->x32 + c0 * d, m, d, w->panel32, k, (float *)scratch);
             G = scratch;
         } else if (plan->mode == MUTINF__KM_FUSED) {
             mutinf_status st = gemm_block(X, w, k, plan->ksub, c0, m, scratch);

@@ -48,6 +48,7 @@ typedef struct mutinf__km_plan {
 #define MUTINF__KM_DIRECT 0 /* exact (x - c)^2 loop, no BLAS: small d */
 #define MUTINF__KM_FUSED  1 /* per-chunk GEMM inside the parallel loop, fused with sums */
 #define MUTINF__KM_SPLIT  2 /* large GEMM outside the parallel loop, then argmin + sums */
+#define MUTINF__KM_DOTS   3 /* own AVX2/FMA dot-product kernel inside the parallel loop */
 
 /* Largest d served by the direct (exact difference) distance kernel. */
 #define MUTINF__KM_DIRECT_MAX_D 8
@@ -66,6 +67,8 @@ typedef struct mutinf__km_work {
     float *cpack32;
     double *cnorm; /* k squared centroid norms */
     float *cnorm32;
+    double *panel64; /* centroids in panels for the own kernel (dots mode) */
+    float *panel32;
     double *mindist; /* n: used only by the relocation of empty clusters */
     /* Hamerly's bounds (allocated on first use): per point an upper bound
      * on the distance to its centroid and a lower bound on the distance to
@@ -114,6 +117,17 @@ void mutinf__km_reduce_blocks(const mutinf__km_plan *plan, const mutinf__km_work
                               int64_t d, double *sums, int64_t *counts, int64_t *changed);
 void mutinf__km_direct_nearest(const mutinf__km_data *X, const int64_t *rows, int64_t m,
                                const double *cT, int64_t kp, int32_t *lab, double *d1, double *d2);
+
+/* The dots mode (kmeans_dots.c): whether the CPU has AVX2 and FMA; the
+ * centroids packed in feature-major panels of 8 (double, p64) or 16
+ * (float, p32) centroids, zero padded; and G[i * k + j] = x_i . c_j for the
+ * m rows of x (row-major, d columns). */
+int mutinf__km_have_dots(void);
+void mutinf__km_pack_panels(const double *centers, int64_t k, int64_t d, double *p64, float *p32);
+void mutinf__km_dots64(const double *x, int64_t m, int64_t d, const double *panels, int64_t k,
+                       double *G);
+void mutinf__km_dots32(const float *x, int64_t m, int64_t d, const float *panels, int64_t k,
+                       float *G);
 
 /* Exact inertia sum_i ||x_i - c_{labels[i]}||^2 in a fixed order. */
 double mutinf__km_inertia(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf__km_work *w,

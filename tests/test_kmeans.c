@@ -472,15 +472,18 @@ static void test_distance_modes_agree(void **state)
         test_fill_normal(x, (size_t)(n * d), 900 + s);
         test_fill_normal(c, (size_t)(k * d), 950 + s);
         mutinf__km_data X = {x, NULL, n, d};
-        int32_t *lab[4];
-        double *sums[4];
-        int64_t *counts[4];
+        int32_t *lab[5];
+        double *sums[5];
+        int64_t *counts[5];
         int first = d <= 8 ? 0 : 1; /* the direct kernel serves d <= 8 only */
-        /* mode 3: fused, with the centroids split over several GEMM calls */
-        for (int mode = first; mode < 4; mode++) {
+        /* the own dot-product kernel needs AVX2 and FMA */
+        int last = mutinf__km_have_dots() ? 5 : 4;
+        /* mode 3: fused, with the centroids split over several GEMM calls;
+         * mode 4: the own dot-product kernel */
+        for (int mode = first; mode < last; mode++) {
             mutinf__km_plan plan;
             mutinf__km_make_plan(&plan, n, d, k, 2);
-            plan.mode = mode == 3 ? MUTINF__KM_FUSED : mode;
+            plan.mode = mode == 3 ? MUTINF__KM_FUSED : (mode == 4 ? MUTINF__KM_DOTS : mode);
             plan.ksub = mode == 3 ? 4 : k;
             plan.chunk = 64;
             plan.block_rows = 128;
@@ -512,15 +515,15 @@ static void test_distance_modes_agree(void **state)
                     bj = (int32_t)j;
                 }
             }
-            for (int mode = first; mode < 4; mode++)
+            for (int mode = first; mode < last; mode++)
                 assert_int_equal(lab[mode][i], bj);
         }
-        for (int mode = first + 1; mode < 4; mode++) {
+        for (int mode = first + 1; mode < last; mode++) {
             assert_memory_equal(counts[mode], counts[first], (size_t)k * sizeof(int64_t));
             /* same labels, same block order: bit-identical sums */
             assert_memory_equal(sums[mode], sums[first], (size_t)(k * d) * sizeof(double));
         }
-        for (int mode = first; mode < 4; mode++) {
+        for (int mode = first; mode < last; mode++) {
             free(lab[mode]);
             free(sums[mode]);
             free(counts[mode]);

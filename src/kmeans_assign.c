@@ -53,11 +53,15 @@ void mutinf__km_make_plan(mutinf__km_plan *plan, int64_t n, int64_t d, int64_t k
         if (mutinf__blas_is_sequential()) {
             plan->mode = MUTINF__KM_FUSED;
             plan->chunk = target;
-        } else if (small < 128 && mutinf__km_have_dots()) {
-            /* Below ~128 rows per GEMM call the per-call cost of OpenBLAS
-             * dominates; the own kernel takes whole chunks against all k
-             * centroids inside the parallel loop (measured for n = 180000,
-             * d = k = 64 and n = 40000, d = k = 256). */
+        } else if (mutinf__km_have_dots() && sqrt(MUTINF__BLAS_SMALL / (double)d) >= 8.0) {
+            /* GEMM calls below the single-thread bound are small enough for
+             * OpenBLAS's per-call cost to dominate; the own kernel takes
+             * whole chunks against all k centroids inside the parallel loop
+             * (measured per pass, 2 threads: n = 100000, d = 16, k = 32:
+             * 3.1-4.4 ms against 4.5-8.9 ms for 512-row GEMM calls;
+             * n = 180000, d = k = 64: 38 against 43 ms; n = 40000,
+             * d = k = 256: 165-171 against 201-205 ms).  Very large d
+             * keeps the BLAS-threaded panels below. */
             plan->mode = MUTINF__KM_DOTS;
             plan->chunk = target;
         } else if (small >= 48) {

@@ -53,9 +53,10 @@
  * Memory: the data are read in place when the view is row-major and
  * contiguous (col_stride 1, row_stride d), else copied once into such a
  * buffer.  Beyond that a fit uses O(n) labels and distances, O(k d) centroid
- * sums per accumulation block (at most 64 blocks, about 8 MiB), k-means++
- * seeding a float copy of the data (4 n d bytes) plus (2 + ln k) n doubles,
- * and the exact d == 1 programme an arg-min table of about k n bytes.
+ * sums per accumulation block (at most 64 blocks, 256 for d <= 8; about
+ * 8 MiB), k-means++ seeding a float copy of the data (4 n d bytes) plus
+ * (2 + ln k) n doubles, Hamerly's bounds 2 n doubles, and the exact d == 1
+ * programme an arg-min table of about k n bytes.
  *
  * Fewer distinct points than k: the fit succeeds with inertia 0, every
  * distinct point a centroid, the remaining centroids duplicates of them

@@ -58,8 +58,10 @@ SETTER_INT(init,
                init == MUTINF_KMEANS_INIT_GIVEN,
            "MUTINF_KMEANS_INIT_KMEANSPP (0), _RANDOM (1) or _GIVEN (2)")
 SETTER_INT(algorithm,
-           algorithm == MUTINF_KMEANS_ALGORITHM_AUTO || algorithm == MUTINF_KMEANS_ALGORITHM_LLOYD,
-           "MUTINF_KMEANS_ALGORITHM_AUTO (0) or _LLOYD (1)")
+           algorithm == MUTINF_KMEANS_ALGORITHM_AUTO ||
+               algorithm == MUTINF_KMEANS_ALGORITHM_LLOYD ||
+               algorithm == MUTINF_KMEANS_ALGORITHM_HAMERLY,
+           "MUTINF_KMEANS_ALGORITHM_AUTO (0), _LLOYD (1) or _HAMERLY (2)")
 
 mutinf_status mutinf_kmeans_set_tol(mutinf_kmeans *km, double tol)
 {
@@ -362,6 +364,13 @@ static mutinf_status run_lloyd(const mutinf_kmeans *km, const mutinf__km_data *X
     mutinf__km_work w;
     mutinf_status st = mutinf__km_work_alloc(&w, &plan, X, k);
     if (st != MUTINF_OK) return st;
+    /* Hamerly's bounds give Lloyd's results exactly only with the direct
+     * (exact difference) distances.  AUTO keeps plain Lloyd: on unclustered
+     * data (standardised activations, k = 16, d = 8) 30-60 % of the points
+     * fail their bounds in the early iterations, and the bounded passes
+     * measured slower overall than the plain ones. */
+    int32_t bounded =
+        plan.mode == MUTINF__KM_DIRECT && km->algorithm == MUTINF_KMEANS_ALGORITHM_HAMERLY;
     int64_t kd = k * X->d;
     int32_t runs = km->init == MUTINF_KMEANS_INIT_GIVEN ? 1 : km->n_init;
     double *trial = mutinf__alloc((size_t)kd, sizeof(double), 0, "k-means restart centroids");
@@ -391,8 +400,8 @@ static mutinf_status run_lloyd(const mutinf_kmeans *km, const mutinf__km_data *X
         if (st != MUTINF_OK) goto done;
         double in;
         int32_t it, conv;
-        st = mutinf__km_lloyd(X, &plan, &w, k, km->max_iter, tol_abs, trial, trial_labels, &in, &it,
-                              &conv, &prog);
+        st = mutinf__km_lloyd(X, &plan, &w, k, bounded, km->max_iter, tol_abs, trial, trial_labels,
+                              &in, &it, &conv, &prog);
         if (st != MUTINF_OK) goto done;
         if (in < best) {
             best = in;

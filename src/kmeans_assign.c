@@ -28,8 +28,6 @@
 #include "kmeans_impl.h"
 #include "linalg.h"
 
-#define MUTINF__KM_DIRECT_MAX_D 8
-
 static int64_t round_up(int64_t a, int64_t b)
 {
     return (a + b - 1) / b * b;
@@ -55,6 +53,17 @@ void mutinf__km_make_plan(mutinf__km_plan *plan, int64_t n, int64_t d, int64_t k
         if (mutinf__blas_is_sequential()) {
             plan->mode = MUTINF__KM_FUSED;
             plan->chunk = target;
+        } else if (mutinf__km_have_dots() && sqrt(MUTINF__BLAS_SMALL / (double)d) >= 8.0) {
+            /* GEMM calls below the single-thread bound are small enough for
+             * OpenBLAS's per-call cost to dominate; the own kernel takes
+             * whole chunks against all k centroids inside the parallel loop
+             * (measured per pass, 2 threads: n = 100000, d = 16, k = 32:
+             * 3.1-4.4 ms against 4.5-8.9 ms for 512-row GEMM calls;
+             * n = 180000, d = k = 64: 38 against 43 ms; n = 40000,
+             * d = k = 256: 165-171 against 201-205 ms).  Very large d
+             * keeps the BLAS-threaded panels below. */
+            plan->mode = MUTINF__KM_DOTS;
+            plan->chunk = target;
         } else if (small >= 48) {
             plan->mode = MUTINF__KM_FUSED;
             plan->chunk = small < target ? small : target;
@@ -79,8 +88,12 @@ void mutinf__km_make_plan(mutinf__km_plan *plan, int64_t n, int64_t d, int64_t k
     if (plan->chunk > n) plan->chunk = n;
     int64_t n_chunks = (n + plan->chunk - 1) / plan->chunk;
     /* At most 64 blocks and ~8 MiB of block sums; at least 8 blocks where
-     * possible so that threads have work to share. */
-    int64_t nb_target = clamp64((1 << 20) / (kd > 0 ? kd : 1), 8, 64);
+     * possible so that threads have work to share.  The direct mode allows
+     * up to 256 smaller blocks: Hamerly's pass keeps the block sums of the
+     * previous pass and recomputes only those of the (block, cluster) pairs
+     * whose labels changed, which are few when the blocks are small. */
+    int64_t nb_max = plan->mode == MUTINF__KM_DIRECT ? 256 : 64;
+    int64_t nb_target = clamp64((1 << 20) / (kd > 0 ? kd : 1), 8, nb_max);
     int64_t chunks_per_block = (n_chunks + nb_target - 1) / nb_target;
     plan->block_rows = chunks_per_block * plan->chunk;
     plan->n_blocks = (n + plan->block_rows - 1) / plan->block_rows;
@@ -107,6 +120,15 @@ mutinf_status mutinf__km_work_alloc(mutinf__km_work *w, const mutinf__km_plan *p
     if (!w->block_sums || !w->block_counts || !w->block_changed || !w->block_inertia || !w->cpack ||
         !w->cnorm)
         goto oom;
+    if (plan->mode == MUTINF__KM_DOTS) {
+        if (f32)
+            w->panel32 = mutinf__alloc((size_t)((k + 15) / 16 * 16) * (size_t)d, sizeof(float), 0,
+                                       "k-means centroid panels");
+        else
+            w->panel64 = mutinf__alloc((size_t)((k + 7) / 8 * 8) * (size_t)d, sizeof(double), 0,
+                                       "k-means centroid panels");
+        if (w->panel32 == NULL && w->panel64 == NULL) goto oom;
+    }
     if (f32) {
         w->gbuf32 = mutinf__alloc(gsz, sizeof(float), 0, "k-means distances");
         w->cpack32 = mutinf__alloc(kd, sizeof(float), 0, "k-means float centroids");
@@ -135,6 +157,15 @@ void mutinf__km_work_free(mutinf__km_work *w)
     mutinf__free(w->cnorm);
     mutinf__free(w->cnorm32);
     mutinf__free(w->mindist);
+    mutinf__free(w->panel64);
+    mutinf__free(w->panel32);
+    mutinf__free(w->upper);
+    mutinf__free(w->lower);
+    mutinf__free(w->bound_centers);
+    mutinf__free(w->bound_rows);
+    mutinf__free(w->bound_labels);
+    mutinf__free(w->bound_dist);
+    mutinf__free(w->bound_dirty);
     memset(w, 0, sizeof(*w));
 }
 
@@ -168,25 +199,74 @@ typedef long long mutinf__v4q __attribute__((vector_size(32)));
 #define MUTINF__VMIN(a, b)                                                                         \
     ((mutinf__v4d)((((mutinf__v4q)(a)) & ((a) < (b))) | (((mutinf__v4q)(b)) & ~((a) < (b)))))
 
+/* Folds four distances (centroids idx .. idx + 3) into each lane's first
+ * minimum (best, its index bidx) and, with `bounds`, its second smallest
+ * (sec = min(sec, max(acc, best)) before best is updated). */
+#define MUTINF__DIRECT_MERGE(acc)                                                                  \
+    do {                                                                                           \
+        mutinf__v4q lt_ = (acc) < best;                                                            \
+        if (bounds) {                                                                              \
+            mutinf__v4d hi_ =                                                                      \
+                (mutinf__v4d)(((mutinf__v4q)best & lt_) | ((mutinf__v4q)(acc) & ~lt_));            \
+            sec = MUTINF__VMIN(sec, hi_);                                                          \
+        }                                                                                          \
+        best = (mutinf__v4d)(((mutinf__v4q)(acc)&lt_) | ((mutinf__v4q)best & ~lt_));               \
+        bidx = (mutinf__v4d)(((mutinf__v4q)idx & lt_) | ((mutinf__v4q)bidx & ~lt_));               \
+        idx += four;                                                                               \
+    } while (0)
+
 /* Nearest of the kp padded centroids (feature-major in cT, d x kp; the
- * padding is at distance +inf) for m rows starting at row r0, by exact
- * (x - c)^2, into lab.  Four centroids per vector; each lane keeps its first
- * minimum, then the lanes are merged without branches: the overall minimum,
- * and the lowest index (kept as a double) among the lanes that reach it --
- * the first minimum of a sequential scan. */
+ * padding is at distance +inf) for m rows (rows[i], or r0 + i when rows is
+ * NULL), by exact (x - c)^2, into lab.  Four centroids per vector; each lane
+ * keeps its first minimum, then the lanes are merged without branches: the
+ * overall minimum, and the lowest index (kept as a double) among the lanes
+ * that reach it -- the first minimum of a sequential scan.  With `bounds`,
+ * also the smallest squared distance (d1) and the smallest over the other
+ * centroids (d2), for the bounds of Hamerly's algorithm: the same arithmetic
+ * as without, so that the labels are those of plain Lloyd. */
 static inline __attribute__((always_inline)) void
-direct_labels_body(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT, int64_t kp,
-                   int32_t *lab, const int64_t d, const int is64)
+direct_labels_body(const mutinf__km_data *X, int64_t r0, const int64_t *rows, int64_t m,
+                   const double *cT, int64_t kp, int32_t *lab, double *d1, double *d2,
+                   const int64_t d, const int is64, const int bounds)
 {
     const mutinf__v4q swap_halves = {2, 3, 0, 1}, swap_pairs = {1, 0, 3, 2};
     for (int64_t i = 0; i < m; i++) {
+        int64_t row = rows != NULL ? rows[i] : r0 + i;
         double x[MUTINF__KM_DIRECT_MAX_D];
         for (int64_t f = 0; f < d; f++)
-            x[f] = is64 ? X->x64[(r0 + i) * d + f] : (double)X->x32[(r0 + i) * d + f];
-        mutinf__v4d best = {INFINITY, INFINITY, INFINITY, INFINITY};
+            x[f] = is64 ? X->x64[row * d + f] : (double)X->x32[row * d + f];
+        mutinf__v4d best = {INFINITY, INFINITY, INFINITY, INFINITY}, sec = best;
         mutinf__v4d bidx = {0.0, 1.0, 2.0, 3.0}, idx = bidx;
         const mutinf__v4d four = {4.0, 4.0, 4.0, 4.0};
-        for (int64_t j = 0; j < kp; j += 4) {
+        /* Sixteen centroids at a time: four independent accumulation
+         * chains hide the add latency; each distance is still summed over
+         * the features in order, and the four groups are merged in index
+         * order, so the results are those of one group at a time. */
+        int64_t j = 0;
+        for (; j + 16 <= kp; j += 16) {
+            mutinf__v4d a0 = {0.0, 0.0, 0.0, 0.0}, a1 = a0, a2 = a0, a3 = a0;
+            for (int64_t f = 0; f < d; f++) {
+                mutinf__v4d c0, c1, c2, c3, t0, t1, t2, t3;
+                const double *cf = cT + f * kp + j;
+                memcpy(&c0, cf, sizeof(c0));
+                memcpy(&c1, cf + 4, sizeof(c1));
+                memcpy(&c2, cf + 8, sizeof(c2));
+                memcpy(&c3, cf + 12, sizeof(c3));
+                t0 = x[f] - c0;
+                t1 = x[f] - c1;
+                t2 = x[f] - c2;
+                t3 = x[f] - c3;
+                a0 += t0 * t0;
+                a1 += t1 * t1;
+                a2 += t2 * t2;
+                a3 += t3 * t3;
+            }
+            MUTINF__DIRECT_MERGE(a0);
+            MUTINF__DIRECT_MERGE(a1);
+            MUTINF__DIRECT_MERGE(a2);
+            MUTINF__DIRECT_MERGE(a3);
+        }
+        for (; j < kp; j += 4) {
             mutinf__v4d acc = {0.0, 0.0, 0.0, 0.0};
             for (int64_t f = 0; f < d; f++) {
                 mutinf__v4d c, t;
@@ -194,10 +274,7 @@ direct_labels_body(const mutinf__km_data *X, int64_t r0, int64_t m, const double
                 t = x[f] - c;
                 acc += t * t;
             }
-            mutinf__v4q lt = acc < best;
-            best = (mutinf__v4d)(((mutinf__v4q)acc & lt) | ((mutinf__v4q)best & ~lt));
-            bidx = (mutinf__v4d)(((mutinf__v4q)idx & lt) | ((mutinf__v4q)bidx & ~lt));
-            idx += four;
+            MUTINF__DIRECT_MERGE(acc);
         }
         mutinf__v4d mn = MUTINF__VMIN(best, __builtin_shuffle(best, swap_halves));
         mn = MUTINF__VMIN(mn, __builtin_shuffle(mn, swap_pairs));
@@ -207,36 +284,63 @@ direct_labels_body(const mutinf__km_data *X, int64_t r0, int64_t m, const double
         cand = MUTINF__VMIN(cand, __builtin_shuffle(cand, swap_halves));
         cand = MUTINF__VMIN(cand, __builtin_shuffle(cand, swap_pairs));
         lab[i] = (int32_t)cand[0];
+        if (bounds) {
+            /* the runner-up: the other lanes' minima and every lane's second */
+            const mutinf__v4d inf = {INFINITY, INFINITY, INFINITY, INFINITY};
+            mutinf__v4q other = bidx != cand[0];
+            mutinf__v4d s2 =
+                (mutinf__v4d)(((mutinf__v4q)best & other) | ((mutinf__v4q)inf & ~other));
+            s2 = MUTINF__VMIN(s2, sec);
+            s2 = MUTINF__VMIN(s2, __builtin_shuffle(s2, swap_halves));
+            s2 = MUTINF__VMIN(s2, __builtin_shuffle(s2, swap_pairs));
+            d1[i] = mn[0];
+            d2[i] = s2[0];
+        }
     }
 }
 
 /* The body specialised for each d <= 8 and precision, so that the loops
  * over features unroll. */
+#define MUTINF__DIRECT_SWITCH(BOUNDS)                                                              \
+    switch (X->d) {                                                                                \
+        MUTINF__DIRECT_CASE(1, BOUNDS)                                                             \
+        MUTINF__DIRECT_CASE(2, BOUNDS)                                                             \
+        MUTINF__DIRECT_CASE(3, BOUNDS)                                                             \
+        MUTINF__DIRECT_CASE(4, BOUNDS)                                                             \
+        MUTINF__DIRECT_CASE(5, BOUNDS)                                                             \
+        MUTINF__DIRECT_CASE(6, BOUNDS)                                                             \
+        MUTINF__DIRECT_CASE(7, BOUNDS)                                                             \
+    default:                                                                                       \
+        direct_labels_body(X, r0, rows, m, cT, kp, lab, d1, d2, MUTINF__KM_DIRECT_MAX_D,           \
+                           X->x64 != NULL, BOUNDS);                                                \
+        break;                                                                                     \
+    }
+#define MUTINF__DIRECT_CASE(D, BOUNDS)                                                             \
+    case D:                                                                                        \
+        if (X->x64 != NULL)                                                                        \
+            direct_labels_body(X, r0, rows, m, cT, kp, lab, d1, d2, D, 1, BOUNDS);                 \
+        else                                                                                       \
+            direct_labels_body(X, r0, rows, m, cT, kp, lab, d1, d2, D, 0, BOUNDS);                 \
+        break;
+
 __attribute__((target_clones("arch=x86-64-v3", "default"))) static void
 direct_labels(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT, int64_t kp,
               int32_t *lab)
 {
-#define MUTINF__DIRECT_CASE(D)                                                                     \
-    case D:                                                                                        \
-        if (X->x64 != NULL)                                                                        \
-            direct_labels_body(X, r0, m, cT, kp, lab, D, 1);                                       \
-        else                                                                                       \
-            direct_labels_body(X, r0, m, cT, kp, lab, D, 0);                                       \
-        break;
-    switch (X->d) {
-        MUTINF__DIRECT_CASE(1)
-        MUTINF__DIRECT_CASE(2)
-        MUTINF__DIRECT_CASE(3)
-        MUTINF__DIRECT_CASE(4)
-        MUTINF__DIRECT_CASE(5)
-        MUTINF__DIRECT_CASE(6)
-        MUTINF__DIRECT_CASE(7)
-    default:
-        direct_labels_body(X, r0, m, cT, kp, lab, MUTINF__KM_DIRECT_MAX_D, X->x64 != NULL);
-        break;
-    }
-#undef MUTINF__DIRECT_CASE
+    const int64_t *rows = NULL;
+    double *d1 = NULL, *d2 = NULL;
+    MUTINF__DIRECT_SWITCH(0)
 }
+
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void
+mutinf__km_direct_nearest(const mutinf__km_data *X, const int64_t *rows, int64_t m,
+                          const double *cT, int64_t kp, int32_t *lab, double *d1, double *d2)
+{
+    const int64_t r0 = 0;
+    MUTINF__DIRECT_SWITCH(1)
+}
+#undef MUTINF__DIRECT_CASE
+#undef MUTINF__DIRECT_SWITCH
 
 /* Distances (up to the per-row constant |x|^2) of rows [r0, r0+m) into the
  * k x m column-major block G (G[j + i*ld]); returns the status of the GEMM. */
@@ -344,24 +448,8 @@ static inline int32_t argmin32(const float *G, const float *cnorm, int64_t k)
     return best;
 }
 
-/* Adds row i of X to the running sum s (d entries). */
-static inline void add_row(const mutinf__km_data *X, int64_t i, double *s)
-{
-    int64_t d = X->d;
-    if (X->x64 != NULL) {
-        const double *r = X->x64 + i * d;
-        for (int64_t f = 0; f < d; f++)
-            s[f] += r[f];
-    } else {
-        const float *r = X->x32 + i * d;
-        for (int64_t f = 0; f < d; f++)
-            s[f] += (double)r[f];
-    }
-}
-
-/* Prepares the packed centroids and norms for the distance kernels. */
-static void pack_centers(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf__km_work *w,
-                         int64_t k, const double *centers)
+void mutinf__km_pack_centers(const mutinf__km_data *X, const mutinf__km_plan *plan,
+                             mutinf__km_work *w, int64_t k, const double *centers)
 {
     int64_t d = X->d;
     if (plan->mode == MUTINF__KM_DIRECT) {
@@ -394,6 +482,8 @@ static void pack_centers(const mutinf__km_data *X, const mutinf__km_plan *plan, 
             w->cnorm32[j] = (float)s;
         }
     }
+    if (plan->mode == MUTINF__KM_DOTS)
+        mutinf__km_pack_panels(centers, k, d, w->panel64, w->panel32);
 }
 
 /* Labels of rows [r0, r1) given distance rows already computed for them in a
@@ -410,6 +500,12 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__
         const void *G;
         if (plan->mode == MUTINF__KM_DIRECT) {
             direct_labels(X, c0, m, w->cpack, kp, (int32_t *)scratch);
+            G = scratch;
+        } else if (plan->mode == MUTINF__KM_DOTS) {
+            if (X->x64 != NULL)
+                mutinf__km_dots64(X->x64 + c0 * d, m, d, w->panel64, k, (double *)scratch);
+            else
+                mutinf__km_dots32(X->x32 + c0 * d, m, d, w->panel32, k, (float *)scratch);
             G = scratch;
         } else if (plan->mode == MUTINF__KM_FUSED) {
             mutinf_status st = gemm_block(X, w, k, plan->ksub, c0, m, scratch);
@@ -434,7 +530,7 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__
                 labels[row] = lab;
             }
             if (sums != NULL) {
-                add_row(X, row, sums + (int64_t)lab * d);
+                mutinf__km_add_row(X, row, sums + (int64_t)lab * d);
                 counts[lab]++;
             }
         }
@@ -446,7 +542,7 @@ static void accumulate_rows(const mutinf__km_data *X, int64_t r0, int64_t r1, co
                             double *sums, int64_t *counts)
 {
     for (int64_t i = r0; i < r1; i++) {
-        add_row(X, i, sums + (int64_t)labels[i] * X->d);
+        mutinf__km_add_row(X, i, sums + (int64_t)labels[i] * X->d);
         counts[labels[i]]++;
     }
 }
@@ -458,7 +554,7 @@ mutinf_status mutinf__km_assign(const mutinf__km_data *X, const mutinf__km_plan 
     int64_t n = X->n, d = X->d, kp = round_up(k, 4), nb = plan->n_blocks;
     int with_sums = sums != NULL;
     mutinf_status status = MUTINF_OK;
-    pack_centers(X, plan, w, k, centers);
+    mutinf__km_pack_centers(X, plan, w, k, centers);
     if (with_sums) {
         memset(w->block_sums, 0, (size_t)(nb * k * d) * sizeof(double));
         memset(w->block_counts, 0, (size_t)(nb * k) * sizeof(int64_t));
@@ -519,11 +615,18 @@ mutinf_status mutinf__km_assign(const mutinf__km_data *X, const mutinf__km_plan 
         }
     }
     if (status != MUTINF_OK) return status;
-    int64_t ch = 0;
+    mutinf__km_reduce_blocks(plan, w, k, d, sums, counts, changed);
+    return MUTINF_OK;
+}
+
+void mutinf__km_reduce_blocks(const mutinf__km_plan *plan, const mutinf__km_work *w, int64_t k,
+                              int64_t d, double *sums, int64_t *counts, int64_t *changed)
+{
+    int64_t nb = plan->n_blocks, ch = 0;
     for (int64_t b = 0; b < nb; b++)
         ch += w->block_changed[b];
     if (changed != NULL) *changed = ch;
-    if (with_sums) {
+    if (sums != NULL) {
         /* Block sums in block order: the same order for every thread count. */
         memcpy(sums, w->block_sums, (size_t)(k * d) * sizeof(double));
         memcpy(counts, w->block_counts, (size_t)k * sizeof(int64_t));
@@ -536,7 +639,6 @@ mutinf_status mutinf__km_assign(const mutinf__km_data *X, const mutinf__km_plan 
                 counts[j] += bc[j];
         }
     }
-    return MUTINF_OK;
 }
 
 double mutinf__km_inertia(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf__km_work *w,

@@ -48,6 +48,10 @@ typedef struct mutinf__km_plan {
 #define MUTINF__KM_DIRECT 0 /* exact (x - c)^2 loop, no BLAS: small d */
 #define MUTINF__KM_FUSED  1 /* per-chunk GEMM inside the parallel loop, fused with sums */
 #define MUTINF__KM_SPLIT  2 /* large GEMM outside the parallel loop, then argmin + sums */
+#define MUTINF__KM_DOTS   3 /* own AVX2/FMA dot-product kernel inside the parallel loop */
+
+/* Largest d served by the direct (exact difference) distance kernel. */
+#define MUTINF__KM_DIRECT_MAX_D 8
 
 void mutinf__km_make_plan(mutinf__km_plan *plan, int64_t n, int64_t d, int64_t k, int32_t threads);
 
@@ -63,7 +67,21 @@ typedef struct mutinf__km_work {
     float *cpack32;
     double *cnorm; /* k squared centroid norms */
     float *cnorm32;
+    double *panel64; /* centroids in panels for the own kernel (dots mode) */
+    float *panel32;
     double *mindist; /* n: used only by the relocation of empty clusters */
+    /* Hamerly's bounds (allocated on first use): per point an upper bound
+     * on the distance to its centroid and a lower bound on the distance to
+     * every other one; the centroids the bounds refer to; and per-thread
+     * scratch for the rows whose bounds fail. */
+    double *upper, *lower;
+    double *bound_centers;      /* k x d centres, then k drifts, then k half separations */
+    int64_t *bound_rows;        /* threads x chunk */
+    int32_t *bound_labels;      /* threads x chunk */
+    double *bound_dist;         /* threads x 2 chunk */
+    unsigned char *bound_dirty; /* threads x k: clusters whose block sums change */
+    int32_t bounds_valid;       /* 0: no bounds yet (first pass computes them) */
+    int32_t bound_sums_valid;   /* the block sums are those of the last pass's labels */
 } mutinf__km_work;
 
 mutinf_status mutinf__km_work_alloc(mutinf__km_work *w, const mutinf__km_plan *plan,
@@ -78,6 +96,39 @@ mutinf_status mutinf__km_assign(const mutinf__km_data *X, const mutinf__km_plan 
                                 mutinf__km_work *w, int64_t k, const double *centers,
                                 int32_t *labels, double *sums, int64_t *counts, int64_t *changed);
 
+/* As mutinf__km_assign, direct mode only, with Hamerly's bounds
+ * (kmeans_hamerly.c): the same labels, sums, counts and change count,
+ * from distances computed only for the points whose bounds fail.  The
+ * bounds live in `w` and refer to the centres of the previous call; clear
+ * w->bounds_valid before a pass whose labels on entry are not those of the
+ * previous call. */
+mutinf_status mutinf__km_assign_bounded(const mutinf__km_data *X, const mutinf__km_plan *plan,
+                                        mutinf__km_work *w, int64_t k, const double *centers,
+                                        int32_t *labels, double *sums, int64_t *counts,
+                                        int64_t *changed);
+
+/* Direct-mode pieces shared by the two passes.  Packs the centres for the
+ * distance kernels; sums the per-block sums, counts and change counters
+ * (block order); and the direct kernel for a list of rows with the smallest
+ * (d1) and second smallest (d2) squared distance of each. */
+void mutinf__km_pack_centers(const mutinf__km_data *X, const mutinf__km_plan *plan,
+                             mutinf__km_work *w, int64_t k, const double *centers);
+void mutinf__km_reduce_blocks(const mutinf__km_plan *plan, const mutinf__km_work *w, int64_t k,
+                              int64_t d, double *sums, int64_t *counts, int64_t *changed);
+void mutinf__km_direct_nearest(const mutinf__km_data *X, const int64_t *rows, int64_t m,
+                               const double *cT, int64_t kp, int32_t *lab, double *d1, double *d2);
+
+/* The dots mode (kmeans_dots.c): whether the CPU has AVX2 and FMA; the
+ * centroids packed in feature-major panels of 8 (double, p64) or 16
+ * (float, p32) centroids, zero padded; and G[i * k + j] = x_i . c_j for the
+ * m rows of x (row-major, d columns). */
+int mutinf__km_have_dots(void);
+void mutinf__km_pack_panels(const double *centers, int64_t k, int64_t d, double *p64, float *p32);
+void mutinf__km_dots64(const double *x, int64_t m, int64_t d, const double *panels, int64_t k,
+                       double *G);
+void mutinf__km_dots32(const float *x, int64_t m, int64_t d, const float *panels, int64_t k,
+                       float *G);
+
 /* Exact inertia sum_i ||x_i - c_{labels[i]}||^2 in a fixed order. */
 double mutinf__km_inertia(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf__km_work *w,
                           const double *centers, const int32_t *labels);
@@ -90,12 +141,13 @@ typedef struct mutinf__km_progress {
 } mutinf__km_progress;
 
 /* Lloyd from `centers` (k x d, updated in place); writes labels, inertia,
- * iterations and the converged flag.  MUTINF_ERR_CANCELLED when the
- * progress callback asks to stop. */
+ * iterations and the converged flag.  With `bounded` (direct mode only) the
+ * assignment passes use Hamerly's bounds, with the same results.
+ * MUTINF_ERR_CANCELLED when the progress callback asks to stop. */
 mutinf_status mutinf__km_lloyd(const mutinf__km_data *X, const mutinf__km_plan *plan,
-                               mutinf__km_work *w, int64_t k, int32_t max_iter, double tol_abs,
-                               double *centers, int32_t *labels, double *inertia, int32_t *n_iter,
-                               int32_t *converged, mutinf__km_progress *prog);
+                               mutinf__km_work *w, int64_t k, int32_t bounded, int32_t max_iter,
+                               double tol_abs, double *centers, int32_t *labels, double *inertia,
+                               int32_t *n_iter, int32_t *converged, mutinf__km_progress *prog);
 
 /* Greedy k-means++ (2 + floor(ln k) candidates per step) or k distinct
  * random rows, from the random stream `stream` of `seed`; writes k x d
@@ -132,6 +184,21 @@ static inline void mutinf__km_row(const mutinf__km_data *X, int64_t i, double *d
         const float *r = X->x32 + i * X->d;
         for (int64_t f = 0; f < X->d; f++)
             dst[f] = (double)r[f];
+    }
+}
+
+/* Adds row i of X to the running sum s (d entries). */
+static inline void mutinf__km_add_row(const mutinf__km_data *X, int64_t i, double *s)
+{
+    int64_t d = X->d;
+    if (X->x64 != NULL) {
+        const double *r = X->x64 + i * d;
+        for (int64_t f = 0; f < d; f++)
+            s[f] += r[f];
+    } else {
+        const float *r = X->x32 + i * d;
+        for (int64_t f = 0; f < d; f++)
+            s[f] += (double)r[f];
     }
 }
 

@@ -62,9 +62,9 @@ static mutinf_status relocate_empty(const mutinf__km_data *X, const mutinf__km_p
 }
 
 mutinf_status mutinf__km_lloyd(const mutinf__km_data *X, const mutinf__km_plan *plan,
-                               mutinf__km_work *w, int64_t k, int32_t max_iter, double tol_abs,
-                               double *centers, int32_t *labels, double *inertia, int32_t *n_iter,
-                               int32_t *converged, mutinf__km_progress *prog)
+                               mutinf__km_work *w, int64_t k, int32_t bounded, int32_t max_iter,
+                               double tol_abs, double *centers, int32_t *labels, double *inertia,
+                               int32_t *n_iter, int32_t *converged, mutinf__km_progress *prog)
 {
     int64_t n = X->n, d = X->d;
     mutinf_status st = MUTINF_OK;
@@ -76,10 +76,13 @@ mutinf_status mutinf__km_lloyd(const mutinf__km_data *X, const mutinf__km_plan *
     }
     for (int64_t i = 0; i < n; i++)
         labels[i] = -1;
+    w->bounds_valid = 0;
     int32_t it = 0, strict = 0, conv = 0;
     while (it < max_iter) {
         int64_t changed = 0, moved = 0;
-        st = mutinf__km_assign(X, plan, w, k, centers, labels, sums, counts, &changed);
+        st = bounded
+                 ? mutinf__km_assign_bounded(X, plan, w, k, centers, labels, sums, counts, &changed)
+                 : mutinf__km_assign(X, plan, w, k, centers, labels, sums, counts, &changed);
         if (st != MUTINF_OK) goto done;
         it++;
         st = relocate_empty(X, plan, w, k, centers, labels, sums, counts, &moved);
@@ -117,7 +120,8 @@ mutinf_status mutinf__km_lloyd(const mutinf__km_data *X, const mutinf__km_plan *
     }
     if (!strict) {
         /* Labels of the final centres, so that labels, centres and predict agree. */
-        st = mutinf__km_assign(X, plan, w, k, centers, labels, NULL, NULL, NULL);
+        st = bounded ? mutinf__km_assign_bounded(X, plan, w, k, centers, labels, NULL, NULL, NULL)
+                     : mutinf__km_assign(X, plan, w, k, centers, labels, NULL, NULL, NULL);
         if (st != MUTINF_OK) goto done;
     }
     *inertia = mutinf__km_inertia(X, plan, w, centers, labels);

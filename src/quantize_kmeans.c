@@ -1,67 +1,184 @@
-/* The k-means quantizer on top of the public k-means module. */
+/* The k-means quantizer on top of the public k-means module.
+ *
+ * Modules are independent fits.  When every module has at most
+ * MUTINF__KM_DIRECT_MAX_D units, their fits use no BLAS at all (direct
+ * distances, k-means++ without BLAS), so several modules run at once, one
+ * per thread, each fit single-threaded: no thread barrier per Lloyd
+ * iteration, and the k-means++ seeding (a serial loop over k centres) runs
+ * in parallel too.  Each fit is deterministic and independent of its thread
+ * count, so the symbols are identical for any thread count.  Larger modules
+ * run one after the other with the threads inside each fit (their GEMMs may
+ * use BLAS threads, which must not start inside our parallel region). */
 #include <math.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "alloc.h"
 #include "error.h"
+#include "kmeans_impl.h"
 #include "mutinf/kmeans.h"
 #include "partition.h"
 #include "quantize.h"
+
+/* Module k of the view as a row-major n x dk matrix, each column
+ * standardised (two passes). */
+static void standardise_module(const mutinf__view *v, const mutinf_partition *p, int64_t k,
+                               double *x)
+{
+    const int64_t n = v->dim[0], first = p->offsets[k], dk = p->offsets[k + 1] - first;
+    for (int64_t u = 0; u < dk; u++) {
+        int64_t unit = p->units[first + u];
+        double s = 0.0, amax = 0.0;
+        for (int64_t i = 0; i < n; i++) {
+            double val = mutinf__view_at2(v, i, unit);
+            x[i * dk + u] = val;
+            s += val;
+            amax = fmax(amax, fabs(val));
+        }
+        double mean = s / (double)n, ss = 0.0;
+        for (int64_t i = 0; i < n; i++) {
+            double c = x[i * dk + u] - mean;
+            x[i * dk + u] = c;
+            ss += c * c;
+        }
+        double sd = sqrt(ss / (double)n);
+        /* A constant unit leaves only rounding noise after centring. */
+        if (sd > 1e-12 * amax)
+            for (int64_t i = 0; i < n; i++)
+                x[i * dk + u] /= sd;
+    }
+}
+
+static mutinf_status new_kmeans(int32_t bins, int32_t n_init, uint64_t seed, int threads,
+                                mutinf_kmeans **out)
+{
+    mutinf_kmeans *km = NULL;
+    mutinf_status st;
+    if ((st = mutinf_kmeans_create(&km)) != MUTINF_OK ||
+        (st = mutinf_kmeans_set_k(km, bins)) != MUTINF_OK ||
+        (st = mutinf_kmeans_set_n_init(km, n_init)) != MUTINF_OK ||
+        (st = mutinf_kmeans_set_seed(km, seed)) != MUTINF_OK ||
+        (st = mutinf_kmeans_set_threads(km, threads)) != MUTINF_OK) {
+        mutinf_kmeans_destroy(km);
+        return st;
+    }
+    *out = km;
+    return MUTINF_OK;
+}
+
+/* One module: standardise, fit, write its column of the symbols. */
+static mutinf_status quantize_module(const mutinf__view *v, const mutinf_partition *p, int64_t k,
+                                     mutinf_kmeans *km, double *x, int32_t *labels,
+                                     int32_t *symbols)
+{
+    const int64_t n = v->dim[0], K = p->n_modules, dk = p->offsets[k + 1] - p->offsets[k];
+    standardise_module(v, p, k, x);
+    mutinf_status st = mutinf_kmeans_fit(km, x, n, dk, dk, 1, labels);
+    if (st != MUTINF_OK) return st;
+    for (int64_t i = 0; i < n; i++)
+        symbols[i * K + k] = labels[i];
+    return MUTINF_OK;
+}
 
 mutinf_status mutinf__quantize_kmeans(const mutinf__view *v, const mutinf_partition *p,
                                       int32_t bins, int32_t n_init, uint64_t seed, int threads,
                                       mutinf__progress *progress, int32_t *symbols)
 {
+    static const char *fn = "mutinf_activations_quantized";
     const int64_t n = v->dim[0], K = p->n_modules;
     int64_t dmax = 0;
     for (int64_t k = 0; k < K; k++)
         if (p->offsets[k + 1] - p->offsets[k] > dmax) dmax = p->offsets[k + 1] - p->offsets[k];
-    double *x = mutinf__alloc((size_t)n * (size_t)dmax, sizeof *x, 0, "standardised module");
-    int32_t *labels = mutinf__alloc((size_t)n, sizeof *labels, 0, "cluster labels");
-    mutinf_kmeans *km = NULL;
+    int teams = threads < K ? threads : (int)K;
+    if (dmax > MUTINF__KM_DIRECT_MAX_D || teams < 1) teams = 1;
+    /* one buffer, labels array and handle per concurrent module */
+    double *x = mutinf__alloc((size_t)teams * (size_t)n * (size_t)dmax, sizeof *x, 0,
+                              "standardised module");
+    int32_t *labels = mutinf__alloc((size_t)teams * (size_t)n, sizeof *labels, 0, "cluster labels");
+    mutinf_kmeans **km = mutinf__alloc((size_t)teams, sizeof *km, 1, "k-means handles");
     mutinf_status st = MUTINF_OK;
-    if (x == NULL || labels == NULL) {
+    if (x == NULL || labels == NULL || km == NULL) {
         st = MUTINF_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    if ((st = mutinf_kmeans_create(&km)) != MUTINF_OK ||
-        (st = mutinf_kmeans_set_k(km, bins)) != MUTINF_OK ||
-        (st = mutinf_kmeans_set_n_init(km, n_init)) != MUTINF_OK ||
-        (st = mutinf_kmeans_set_seed(km, seed)) != MUTINF_OK ||
-        (st = mutinf_kmeans_set_threads(km, threads)) != MUTINF_OK)
-        goto done;
-    for (int64_t k = 0; k < K; k++) {
-        int64_t first = p->offsets[k], dk = p->offsets[k + 1] - first;
-        /* Row-major n x dk, each column standardised (two passes). */
-        for (int64_t u = 0; u < dk; u++) {
-            int64_t unit = p->units[first + u];
-            double s = 0.0, amax = 0.0;
-            for (int64_t i = 0; i < n; i++) {
-                double val = mutinf__view_at2(v, i, unit);
-                x[i * dk + u] = val;
-                s += val;
-                amax = fmax(amax, fabs(val));
-            }
-            double mean = s / (double)n, ss = 0.0;
-            for (int64_t i = 0; i < n; i++) {
-                double c = x[i * dk + u] - mean;
-                x[i * dk + u] = c;
-                ss += c * c;
-            }
-            double sd = sqrt(ss / (double)n);
-            /* A constant unit leaves only rounding noise after centring. */
-            if (sd > 1e-12 * amax)
-                for (int64_t i = 0; i < n; i++)
-                    x[i * dk + u] /= sd;
+    for (int t = 0; t < teams && st == MUTINF_OK; t++)
+        st = new_kmeans(bins, n_init, seed, teams > 1 ? 1 : threads, &km[t]);
+    if (st != MUTINF_OK) goto done;
+
+    if (teams == 1) {
+        for (int64_t k = 0; k < K; k++) {
+            st = quantize_module(v, p, k, km[0], x, labels, symbols);
+            if (st == MUTINF_OK) st = mutinf__progress_step(progress, 1, fn);
+            if (st != MUTINF_OK) goto done;
         }
-        st = mutinf_kmeans_fit(km, x, n, dk, dk, 1, labels);
-        if (st != MUTINF_OK) goto done;
-        for (int64_t i = 0; i < n; i++)
-            symbols[i * K + k] = labels[i];
-        st = mutinf__progress_step(progress, 1, "mutinf_activations_quantized");
-        if (st != MUTINF_OK) goto done;
+        goto done;
     }
+
+    /* Modules in parallel.  Progress is reported by the calling thread
+     * (thread 0 of the team) only; a failure or a cancellation stops the
+     * modules not yet started.  A worker's error message is carried to the
+     * calling thread. */
+    int64_t finished = 0, reported = 0;
+    int stop = 0;
+    mutinf_status worker_st = MUTINF_OK;
+    char message[512] = "";
+#pragma omp parallel num_threads(teams)
+    {
+#ifdef _OPENMP
+        int t = omp_get_thread_num();
+#else
+        int t = 0;
+#endif
+#pragma omp for schedule(dynamic, 1)
+        for (int64_t k = 0; k < K; k++) {
+            int halt;
+#pragma omp atomic read
+            halt = stop;
+            if (halt) continue;
+            mutinf_status s = quantize_module(v, p, k, km[t], x + (size_t)t * (size_t)n * dmax,
+                                              labels + (size_t)t * (size_t)n, symbols);
+            if (s != MUTINF_OK) {
+#pragma omp critical(mutinf_quantize_kmeans)
+                if (worker_st == MUTINF_OK) {
+                    worker_st = s;
+                    strncpy(message, mutinf_last_error_message(), sizeof message - 1);
+                }
+#pragma omp atomic write
+                stop = 1;
+                continue;
+            }
+#pragma omp atomic update
+            finished++;
+            if (t == 0) {
+                int64_t now;
+#pragma omp atomic read
+                now = finished;
+                mutinf_status ps = mutinf__progress_step(progress, now - reported, fn);
+                reported = now;
+                if (ps != MUTINF_OK) {
+#pragma omp critical(mutinf_quantize_kmeans)
+                    if (worker_st == MUTINF_OK) {
+                        worker_st = ps;
+                        strncpy(message, mutinf_last_error_message(), sizeof message - 1);
+                    }
+#pragma omp atomic write
+                    stop = 1;
+                }
+            }
+        }
+    }
+    if (worker_st != MUTINF_OK) {
+        st = mutinf__fail(worker_st, "%s", message);
+        goto done;
+    }
+    if (finished > reported) st = mutinf__progress_step(progress, finished - reported, fn);
 done:
-    mutinf_kmeans_destroy(km);
+    if (km != NULL)
+        for (int t = 0; t < teams; t++)
+            mutinf_kmeans_destroy(km[t]);
+    mutinf__free(km);
     mutinf__free(labels);
     mutinf__free(x);
     return st;

@@ -472,15 +472,18 @@ static void test_distance_modes_agree(void **state)
         test_fill_normal(x, (size_t)(n * d), 900 + s);
         test_fill_normal(c, (size_t)(k * d), 950 + s);
         mutinf__km_data X = {x, NULL, n, d};
-        int32_t *lab[4];
-        double *sums[4];
-        int64_t *counts[4];
+        int32_t *lab[5];
+        double *sums[5];
+        int64_t *counts[5];
         int first = d <= 8 ? 0 : 1; /* the direct kernel serves d <= 8 only */
-        /* mode 3: fused, with the centroids split over several GEMM calls */
-        for (int mode = first; mode < 4; mode++) {
+        /* the own dot-product kernel needs AVX2 and FMA */
+        int last = mutinf__km_have_dots() ? 5 : 4;
+        /* mode 3: fused, with the centroids split over several GEMM calls;
+         * mode 4: the own dot-product kernel */
+        for (int mode = first; mode < last; mode++) {
             mutinf__km_plan plan;
             mutinf__km_make_plan(&plan, n, d, k, 2);
-            plan.mode = mode == 3 ? MUTINF__KM_FUSED : mode;
+            plan.mode = mode == 3 ? MUTINF__KM_FUSED : (mode == 4 ? MUTINF__KM_DOTS : mode);
             plan.ksub = mode == 3 ? 4 : k;
             plan.chunk = 64;
             plan.block_rows = 128;
@@ -512,15 +515,15 @@ static void test_distance_modes_agree(void **state)
                     bj = (int32_t)j;
                 }
             }
-            for (int mode = first; mode < 4; mode++)
+            for (int mode = first; mode < last; mode++)
                 assert_int_equal(lab[mode][i], bj);
         }
-        for (int mode = first + 1; mode < 4; mode++) {
+        for (int mode = first + 1; mode < last; mode++) {
             assert_memory_equal(counts[mode], counts[first], (size_t)k * sizeof(int64_t));
             /* same labels, same block order: bit-identical sums */
             assert_memory_equal(sums[mode], sums[first], (size_t)(k * d) * sizeof(double));
         }
-        for (int mode = first; mode < 4; mode++) {
+        for (int mode = first; mode < last; mode++) {
             free(lab[mode]);
             free(sums[mode]);
             free(counts[mode]);
@@ -528,6 +531,157 @@ static void test_distance_modes_agree(void **state)
         free(x);
         free(c);
     }
+}
+
+/* Hamerly's bounds change no result: labels, centroids, inertia (bit for
+ * bit), iterations and the converged flag equal plain Lloyd's, for double
+ * and float data, every thread count, clustered, unclustered and tied
+ * (integer grid) data, empty clusters, k not a multiple of four, and d > 8
+ * (where it runs plain Lloyd); the final labels are the exact nearest
+ * centroids (brute force, lowest index on ties). */
+static void test_hamerly_equals_lloyd(void **state)
+{
+    (void)state;
+    /* n, d, k, data (0 normal, 1 blobs, 2 integer grid), init (0 k-means++
+     * with 2 restarts, 1 given in a corner: empty clusters), tol x 1e6 */
+    const int64_t cases[][6] = {
+        {3000, 2, 7, 0, 0, 0}, {2500, 8, 16, 0, 0, 100}, {2000, 5, 6, 1, 0, 0},
+        {1500, 3, 9, 2, 0, 0}, {1200, 4, 13, 0, 1, 0},   {800, 1, 5, 0, 0, 0},
+        {900, 6, 1, 0, 0, 0},  {700, 12, 5, 0, 0, 0},    {2000, 8, 3, 2, 1, 0}};
+    for (size_t s = 0; s < sizeof(cases) / sizeof(cases[0]); s++) {
+        int64_t n = cases[s][0], d = cases[s][1], k = cases[s][2];
+        if (test_quick()) n /= 4;
+        double *x;
+        if (cases[s][3] == 1) {
+            int32_t *truth = malloc((size_t)n * sizeof(int32_t));
+            x = make_blobs(n, d, k, 1200 + s, truth);
+            free(truth);
+        } else {
+            x = malloc((size_t)(n * d) * sizeof(double));
+            test_fill_normal(x, (size_t)(n * d), 1100 + s);
+            if (cases[s][3] == 2)
+                for (int64_t e = 0; e < n * d; e++)
+                    x[e] = fmin(fmax(round(x[e]), -2.0), 2.0);
+        }
+        double *c0 = malloc((size_t)(k * d) * sizeof(double));
+        test_fill_normal(c0, (size_t)(k * d), 1300 + s);
+        for (int64_t e = 0; e < k * d; e++)
+            c0[e] = cases[s][3] == 2 ? round(c0[e]) : 0.2 * c0[e] + 2.0;
+        float *x32 = malloc((size_t)(n * d) * sizeof(float));
+        for (int64_t e = 0; e < n * d; e++)
+            x32[e] = (float)x[e];
+        for (int is_f32 = 0; is_f32 < 2; is_f32++) {
+            int32_t *lab[4];
+            double *c[4], inertia[4];
+            int32_t it[4], conv[4];
+            /* run 0: Lloyd, 2 threads; runs 1-3: Hamerly with 1, 2, 3 threads */
+            for (int r = 0; r < 4; r++) {
+                lab[r] = malloc((size_t)n * sizeof(int32_t));
+                c[r] = malloc((size_t)(k * d) * sizeof(double));
+                mutinf_kmeans *km = new_km((int32_t)k);
+                assert_status(
+                    mutinf_kmeans_set_algorithm(km, r == 0 ? MUTINF_KMEANS_ALGORITHM_LLOYD
+                                                           : MUTINF_KMEANS_ALGORITHM_HAMERLY),
+                    MUTINF_OK);
+                assert_status(mutinf_kmeans_set_threads(km, r == 0 ? 2 : r), MUTINF_OK);
+                assert_status(mutinf_kmeans_set_tol(km, 1e-6 * (double)cases[s][5]), MUTINF_OK);
+                assert_status(mutinf_kmeans_set_max_iter(km, test_quick() ? 30 : 200), MUTINF_OK);
+                assert_status(mutinf_kmeans_set_seed(km, 7), MUTINF_OK);
+                if (cases[s][4] == 1)
+                    assert_status(mutinf_kmeans_set_init_centroids(km, c0, k, d, d, 1), MUTINF_OK);
+                else
+                    assert_status(mutinf_kmeans_set_n_init(km, 2), MUTINF_OK);
+                if (is_f32)
+                    assert_status(mutinf_kmeans_fit_f32(km, x32, n, d, d, 1, lab[r]), MUTINF_OK);
+                else
+                    assert_status(mutinf_kmeans_fit(km, x, n, d, d, 1, lab[r]), MUTINF_OK);
+                assert_status(mutinf_kmeans_centroids(km, c[r], k * d), MUTINF_OK);
+                assert_status(mutinf_kmeans_inertia(km, &inertia[r]), MUTINF_OK);
+                assert_status(mutinf_kmeans_n_iter(km, &it[r]), MUTINF_OK);
+                assert_status(mutinf_kmeans_converged(km, &conv[r]), MUTINF_OK);
+                mutinf_kmeans_destroy(km);
+            }
+            for (int r = 1; r < 4; r++) {
+                assert_memory_equal(lab[r], lab[0], (size_t)n * sizeof(int32_t));
+                assert_memory_equal(c[r], c[0], (size_t)(k * d) * sizeof(double));
+                assert_memory_equal(&inertia[r], &inertia[0], sizeof(double));
+                assert_int_equal(it[r], it[0]);
+                assert_int_equal(conv[r], conv[0]);
+            }
+            /* the labels are the nearest final centroids (exact distances) */
+            for (int64_t i = 0; i < n; i++) {
+                double best = INFINITY;
+                int32_t bj = -1;
+                for (int64_t j = 0; j < k; j++) {
+                    double dd = 0.0;
+                    for (int64_t f = 0; f < d; f++) {
+                        double xv = is_f32 ? (double)x32[i * d + f] : x[i * d + f];
+                        dd += (xv - c[1][j * d + f]) * (xv - c[1][j * d + f]);
+                    }
+                    if (dd < best) {
+                        best = dd;
+                        bj = (int32_t)j;
+                    }
+                }
+                assert_int_equal(lab[1][i], bj);
+            }
+            for (int r = 0; r < 4; r++) {
+                free(lab[r]);
+                free(c[r]);
+            }
+        }
+        free(x);
+        free(x32);
+        free(c0);
+    }
+}
+
+/* Hamerly's pass on its own, several passes with moving centres: the same
+ * labels, sums, counts and change counts as the plain pass every time. */
+static void test_bounded_pass_matches_plain(void **state)
+{
+    (void)state;
+    const int64_t n = 1500, d = 3, k = 10;
+    double *x = malloc((size_t)(n * d) * sizeof(double));
+    double *c = malloc((size_t)(k * d) * sizeof(double));
+    test_fill_normal(x, (size_t)(n * d), 1400);
+    test_fill_normal(c, (size_t)(k * d), 1401);
+    mutinf__km_data X = {x, NULL, n, d};
+    mutinf__km_plan plan;
+    mutinf__km_make_plan(&plan, n, d, k, 2);
+    assert_int_equal(plan.mode, MUTINF__KM_DIRECT);
+    mutinf__km_work w0, w1;
+    assert_status(mutinf__km_work_alloc(&w0, &plan, &X, k), MUTINF_OK);
+    assert_status(mutinf__km_work_alloc(&w1, &plan, &X, k), MUTINF_OK);
+    int32_t *l0 = malloc((size_t)n * sizeof(int32_t)), *l1 = malloc((size_t)n * sizeof(int32_t));
+    double s0[30], s1[30];
+    int64_t n0[10], n1[10], ch0, ch1;
+    for (int64_t i = 0; i < n; i++)
+        l0[i] = l1[i] = -1;
+    uint64_t rs = 1402;
+    for (int pass = 0; pass < 12; pass++) {
+        assert_status(mutinf__km_assign(&X, &plan, &w0, k, c, l0, s0, n0, &ch0), MUTINF_OK);
+        /* pass 5 without sums: the next pass must rebuild them */
+        int with_sums = pass != 5;
+        assert_status(mutinf__km_assign_bounded(&X, &plan, &w1, k, c, l1, with_sums ? s1 : NULL,
+                                                with_sums ? n1 : NULL, &ch1),
+                      MUTINF_OK);
+        assert_memory_equal(l1, l0, (size_t)n * sizeof(int32_t));
+        assert_int_equal(ch1, ch0);
+        if (with_sums) {
+            assert_memory_equal(s1, s0, sizeof(s0));
+            assert_memory_equal(n1, n0, sizeof(n0));
+        }
+        /* move the centres: small steps, and one big jump now and then */
+        for (int64_t e = 0; e < k * d; e++)
+            c[e] += (pass % 4 == 3 ? 1.0 : 0.05) * test_rand_normal(&rs);
+    }
+    mutinf__km_work_free(&w0);
+    mutinf__km_work_free(&w1);
+    free(x);
+    free(c);
+    free(l0);
+    free(l1);
 }
 
 /* Column-major (strided) input gives bit-identical results to row-major. */
@@ -778,7 +932,7 @@ static void test_bad_arguments(void **state)
     assert_status(mutinf_kmeans_set_init(km, 3), MUTINF_ERR_INVALID_ARGUMENT);
     assert_status(mutinf_kmeans_set_init(km, -1), MUTINF_ERR_INVALID_ARGUMENT);
     assert_status(mutinf_kmeans_set_init(NULL, 0), MUTINF_ERR_NULL_ARGUMENT);
-    assert_status(mutinf_kmeans_set_algorithm(km, 2), MUTINF_ERR_INVALID_ARGUMENT);
+    assert_status(mutinf_kmeans_set_algorithm(km, 3), MUTINF_ERR_INVALID_ARGUMENT);
     assert_status(mutinf_kmeans_set_algorithm(NULL, 0), MUTINF_ERR_NULL_ARGUMENT);
     assert_status(mutinf_kmeans_set_threads(km, -1), MUTINF_ERR_INVALID_ARGUMENT);
     assert_status(mutinf_kmeans_set_threads(NULL, 1), MUTINF_ERR_NULL_ARGUMENT);
@@ -889,7 +1043,9 @@ static void test_bad_arguments(void **state)
 static void test_out_of_memory(void **state)
 {
     (void)state;
-    const int64_t shapes[][4] = {{300, 3, 4, 0}, {300, 20, 5, 0}, {300, 1, 6, 0}, {200, 30, 8, 1}};
+    /* column 3: 1 = random init, 2 = Hamerly */
+    const int64_t shapes[][4] = {
+        {300, 3, 4, 0}, {300, 20, 5, 0}, {300, 1, 6, 0}, {200, 30, 8, 1}, {300, 5, 6, 2}};
     for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
         int64_t n = shapes[s][0], d = shapes[s][1], k = shapes[s][2];
         double *x = malloc((size_t)(n * d) * sizeof(double));
@@ -897,8 +1053,11 @@ static void test_out_of_memory(void **state)
         int32_t *lab = malloc((size_t)n * 4);
         mutinf_kmeans *km = new_km((int32_t)k);
         assert_status(mutinf_kmeans_set_n_init(km, 2), MUTINF_OK);
-        if (shapes[s][3])
+        if (shapes[s][3] == 1)
             assert_status(mutinf_kmeans_set_init(km, MUTINF_KMEANS_INIT_RANDOM), MUTINF_OK);
+        if (shapes[s][3] == 2)
+            assert_status(mutinf_kmeans_set_algorithm(km, MUTINF_KMEANS_ALGORITHM_HAMERLY),
+                          MUTINF_OK);
         int ok = 0;
         for (long fail = 0; fail < 200 && !ok; fail++) {
             for (int64_t i = 0; i < n; i++)
@@ -949,6 +1108,8 @@ int main(void)
         cmocka_unit_test(test_exact_1d_large),
         cmocka_unit_test(test_threads_identical),
         cmocka_unit_test(test_distance_modes_agree),
+        cmocka_unit_test(test_hamerly_equals_lloyd),
+        cmocka_unit_test(test_bounded_pass_matches_plain),
         cmocka_unit_test(test_strided_views),
         cmocka_unit_test(test_n_init_keeps_best),
         cmocka_unit_test(test_init_picks_rows),

@@ -7,8 +7,10 @@ two fits' medians divided by the difference of their iteration counts, so
 fixed per-fit costs cancel for every contestant.  2 threads for all (OpenMP
 and BLAS, as set by bench/run).  Prints one line per shape, precision and
 peer with speedup = peer time / libmutinf time and inertia_ratio =
-libmutinf inertia / peer inertia; then k-means++ seeding alone and the
-one-dimensional fit to convergence.
+libmutinf inertia / peer inertia; for float32 also the ratio to
+scikit-learn's fit rescored in float64 (inertia_ratio_f64) and the relative
+error of scikit-learn's own float32 inertia; then k-means++ seeding alone
+and the one-dimensional fit to convergence.
 """
 import json
 import os
@@ -76,6 +78,21 @@ def sklearn_run(X, C0):
     return run
 
 
+def sklearn_inertia64(X, C0, iters):
+    """scikit-learn's own labels and centroids after `iters` iterations, its
+    inertia recomputed in float64 as sum (x - c_label)^2 (for float32 data
+    scikit-learn accumulates the inertia in float32)."""
+    km = KMeans(n_clusters=C0.shape[0], init=C0, n_init=1, max_iter=iters, tol=0.0,
+                algorithm="lloyd").fit(X)
+    X64 = np.asarray(X, dtype=np.float64)
+    C = np.asarray(km.cluster_centers_, dtype=np.float64)
+    lab = km.labels_
+    total = 0.0
+    for s in range(0, X64.shape[0], 65536):
+        total += ((X64[s : s + 65536] - C[lab[s : s + 65536]]) ** 2).sum()
+    return total
+
+
 def faiss_run(X, C0):
     def run(iters):
         km = faiss.Kmeans(X.shape[1], C0.shape[0], niter=iters, verbose=False, seed=1,
@@ -111,6 +128,12 @@ for sh in res["shapes"]:
         if KMeans is not None:
             sec, inertia = per_iter(sklearn_run(X, C0))
             line(name, dtype, lib["ms_per_iter"], "sklearn", 1e3 * sec, lib["inertia"] / inertia)
+            if dtype == "f32":
+                # libmutinf's float32 inertia is summed in double; compare it
+                # with scikit-learn's fit rescored the same way
+                ref = sklearn_inertia64(X, C0, N2)
+                print(f"shape={name} dtype=f32 peer=sklearn inertia_ratio_f64={lib['inertia'] / ref:.9f} "
+                      f"sklearn_f32_inertia_rel_err={inertia / ref - 1.0:.3e}", flush=True)
         if faiss is not None and dtype == "f32":
             run, run_with_inertia = faiss_run(X, C0)
             sec, _ = per_iter(run)

@@ -15,8 +15,19 @@
  * - ::MUTINF_KMEANS_ALGORITHM_AUTO (default): for d == 1 the exact optimal
  *   clustering by dynamic programming over the sorted values (Wang & Song,
  *   "Ckmeans.1d.dp", The R Journal 3(2), 2011), which needs no
- *   initialisation and no restarts; for d >= 2 Lloyd's algorithm.
- * - ::MUTINF_KMEANS_ALGORITHM_LLOYD: Lloyd's algorithm for every d.
+ *   initialisation and no restarts; for d >= 2 plain Lloyd's algorithm.
+ * - ::MUTINF_KMEANS_ALGORITHM_LLOYD: plain Lloyd's algorithm for every d
+ *   (every distance computed in every iteration).
+ * - ::MUTINF_KMEANS_ALGORITHM_HAMERLY: Lloyd's algorithm for every d, with
+ *   the triangle-inequality bounds of Hamerly ("Making k-means even faster",
+ *   SIAM SDM 2010) skipping the distances that cannot change a label.  The
+ *   bounds are exact (widened against rounding), so labels, centroids,
+ *   inertia and iteration count are bit-identical to those of
+ *   ::MUTINF_KMEANS_ALGORITHM_LLOYD.  It costs 16 bytes per point more;
+ *   it wins when most labels settle early (well-separated clusters) and
+ *   loses when many points fail their bounds for many iterations
+ *   (unclustered data).  It applies where Lloyd computes exact (x - c)^2
+ *   distances, d <= 8; for d > 8 it runs plain Lloyd.
  *
  * Lloyd's algorithm: starting from initial centroids (greedy k-means++,
  * random distinct rows, or caller-given centroids), each iteration assigns
@@ -42,9 +53,10 @@
  * Memory: the data are read in place when the view is row-major and
  * contiguous (col_stride 1, row_stride d), else copied once into such a
  * buffer.  Beyond that a fit uses O(n) labels and distances, O(k d) centroid
- * sums per accumulation block (at most 64 blocks, about 8 MiB), k-means++
- * seeding a float copy of the data (4 n d bytes) plus (2 + ln k) n doubles,
- * and the exact d == 1 programme an arg-min table of about k n bytes.
+ * sums per accumulation block (at most 64 blocks, 256 for d <= 8; about
+ * 8 MiB), k-means++ seeding a float copy of the data (4 n d bytes) plus
+ * (2 + ln k) n doubles, Hamerly's bounds 2 n doubles, and the exact d == 1
+ * programme an arg-min table of about k n bytes.
  *
  * Fewer distinct points than k: the fit succeeds with inertia 0, every
  * distinct point a centroid, the remaining centroids duplicates of them
@@ -73,8 +85,9 @@ typedef struct mutinf_kmeans mutinf_kmeans;
 #define MUTINF_KMEANS_INIT_GIVEN    2 /**< centroids from mutinf_kmeans_set_init_centroids() */
 
 /** Algorithm (mutinf_kmeans_set_algorithm()). */
-#define MUTINF_KMEANS_ALGORITHM_AUTO  0 /**< exact dynamic programme for d == 1, else Lloyd */
-#define MUTINF_KMEANS_ALGORITHM_LLOYD 1 /**< Lloyd's algorithm for every d */
+#define MUTINF_KMEANS_ALGORITHM_AUTO    0 /**< exact dynamic programme for d == 1, else Lloyd */
+#define MUTINF_KMEANS_ALGORITHM_LLOYD   1 /**< plain Lloyd's algorithm for every d */
+#define MUTINF_KMEANS_ALGORITHM_HAMERLY 2 /**< Lloyd with Hamerly's bounds: the same results */
 
 /**
  * Create a k-means handle with the defaults: k = 8, n_init = 1,
@@ -187,8 +200,9 @@ MUTINF_API mutinf_status mutinf_kmeans_set_init_centroids(mutinf_kmeans *km,
 
 /**
  * Choose the algorithm: ::MUTINF_KMEANS_ALGORITHM_AUTO (default: exact
- * dynamic programme when d == 1, Lloyd otherwise) or
- * ::MUTINF_KMEANS_ALGORITHM_LLOYD.
+ * dynamic programme when d == 1, Lloyd otherwise), ::MUTINF_KMEANS_ALGORITHM_LLOYD
+ * or ::MUTINF_KMEANS_ALGORITHM_HAMERLY (the same results as LLOYD through
+ * triangle-inequality bounds; plain Lloyd for d > 8).
  *
  * @return ::MUTINF_OK; ::MUTINF_ERR_NULL_ARGUMENT; ::MUTINF_ERR_INVALID_ARGUMENT
  *         (another value).

@@ -1,0 +1,272 @@
+/* k-means: the assignment pass of Hamerly's algorithm (G. Hamerly, "Making
+ * k-means even faster", SIAM SDM 2010), which gives exactly the labels of
+ * plain Lloyd while computing distances only for the points whose bounds do
+ * not settle their label.
+ *
+ * Per point i with label a: an upper bound u_i >= |x_i - c_a| and a lower
+ * bound l_i <= min_{j != a} |x_i - c_j|.  When the centres move by drift_j,
+ * u_i grows by drift_a and l_i shrinks by the largest drift of the other
+ * centres.  The label stays when u_i < max(l_i, s_a), s_a being half the
+ * distance of c_a to its nearest other centre; otherwise u_i is tightened
+ * to the exact distance and, if that is not enough, all k distances are
+ * computed by the direct kernel of plain Lloyd.
+ *
+ * Exactness in floating point: the bounds are kept as true bounds on the
+ * real distances (every rounded update is widened by the relative margin
+ * BOUND_EPS, which exceeds the rounding of the sums of d <= 8 squares), and
+ * a label is kept only when the bounds separate its centre from every other
+ * by the relative margin SEPARATION, far beyond the relative error
+ * (d + 2) 2^-53 of the kernel's distances.  A kept label is therefore the
+ * kernel's strict arg-min, and every other label comes from the kernel
+ * itself: the labels, hence the sums (added in the same row and block
+ * order), are bit-identical to those of mutinf__km_assign. */
+#include <math.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "alloc.h"
+#include "kmeans_impl.h"
+
+#define BOUND_EPS  1e-13
+#define SEPARATION 1e-12
+/* Below this distance the squares may underflow: never decide there. */
+#define TINY 1e-150
+/* Distances beyond this (squares near overflow) are capped, so that an
+ * overflowed distance still gives a true lower bound. */
+#define BIG 1e154
+
+static double widen_up(double v)
+{
+    return v * (1.0 + BOUND_EPS);
+}
+static double widen_down(double v)
+{
+    v = v < BIG ? v : BIG;
+    return v > 0.0 ? v * (1.0 - BOUND_EPS) : 0.0;
+}
+
+static mutinf_status alloc_bounds(const mutinf__km_data *X, const mutinf__km_plan *plan,
+                                  mutinf__km_work *w, int64_t k)
+{
+    if (w->upper != NULL) return MUTINF_OK;
+    size_t n = (size_t)X->n, scratch = (size_t)plan->threads * (size_t)plan->chunk;
+    w->upper = mutinf__alloc(n, sizeof(double), 0, "k-means upper bounds");
+    w->lower = mutinf__alloc(n, sizeof(double), 0, "k-means lower bounds");
+    w->bound_centers =
+        mutinf__alloc((size_t)(k * X->d) + 3 * (size_t)k, sizeof(double), 0, "k-means drifts");
+    w->bound_rows = mutinf__alloc(scratch, sizeof(int64_t), 0, "k-means bound scratch");
+    w->bound_labels = mutinf__alloc(scratch, sizeof(int32_t), 0, "k-means bound scratch");
+    w->bound_dist = mutinf__alloc(2 * scratch, sizeof(double), 0, "k-means bound scratch");
+    w->bound_dirty = mutinf__alloc((size_t)plan->threads * (size_t)k, 1, 0, "k-means bound flags");
+    if (!w->upper || !w->lower || !w->bound_centers || !w->bound_rows || !w->bound_labels ||
+        !w->bound_dist || !w->bound_dirty) {
+        mutinf__free(w->upper);
+        mutinf__free(w->lower);
+        mutinf__free(w->bound_centers);
+        mutinf__free(w->bound_rows);
+        mutinf__free(w->bound_labels);
+        mutinf__free(w->bound_dist);
+        mutinf__free(w->bound_dirty);
+        w->bound_dirty = NULL;
+        w->upper = w->lower = w->bound_centers = w->bound_dist = NULL;
+        w->bound_rows = NULL;
+        w->bound_labels = NULL;
+        return MUTINF_ERR_OUT_OF_MEMORY;
+    }
+    w->bounds_valid = 0;
+    return MUTINF_OK;
+}
+
+/* The bounds of one block, passed by value to the kernels. */
+typedef struct bound_pass {
+    const double *centers, *drift, *half_sep;
+    int64_t far;
+    double drift_max, drift_next;
+} bound_pass;
+
+/* Labels of rows [r0, r1) of one block, and their sums in row order; the
+ * body specialised for each d <= 8 and precision (D, IS64) so that the
+ * loops over features unroll. */
+static inline __attribute__((always_inline)) void
+bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf__km_work *w,
+                  int64_t k, const bound_pass *bp, int64_t r0, int64_t r1, size_t tid,
+                  int32_t *labels, double *sums, int64_t *counts, int64_t *changed, const int64_t D,
+                  const int IS64)
+{
+    int64_t kp = (k + 3) / 4 * 4, chunk = plan->chunk;
+    int64_t *rows = w->bound_rows + tid * (size_t)chunk;
+    int32_t *lab = w->bound_labels + tid * (size_t)chunk;
+    double *d1 = w->bound_dist + 2 * tid * (size_t)chunk, *d2 = d1 + chunk;
+    double *upper = w->upper, *lower = w->lower;
+    const double *drift = bp->drift, *half_sep = bp->half_sep;
+    int valid = w->bounds_valid;
+    unsigned char *dirty = w->bound_dirty + tid * (size_t)k;
+    /* without the block sums of a previous pass: every sum from scratch */
+    int full = !valid || !w->bound_sums_valid, any_dirty = full;
+    memset(dirty, 0, (size_t)k);
+    for (int64_t c0 = r0; c0 < r1; c0 += chunk) {
+        int64_t c1 = r1 - c0 < chunk ? r1 : c0 + chunk, m = 0;
+        for (int64_t i = c0; i < c1; i++) {
+            int32_t a = labels[i];
+            if (!valid || a < 0) {
+                rows[m++] = i;
+                continue;
+            }
+            double u = widen_up(upper[i] + drift[a]);
+            double l = widen_down(lower[i] - (a == bp->far ? bp->drift_next : bp->drift_max));
+            double lim = (half_sep[a] > l ? half_sep[a] : l) * (1.0 - SEPARATION) - TINY;
+            lower[i] = l;
+            if (u * (1.0 + SEPARATION) < lim) {
+                upper[i] = u;
+                continue;
+            }
+            /* tighten u to the distance to the own centre (any summation
+             * order: only its relative accuracy matters) */
+            const double *c = bp->centers + (int64_t)a * D;
+            double s = 0.0;
+            for (int64_t f = 0; f < D; f++) {
+                double t = (IS64 ? X->x64[i * D + f] : (double)X->x32[i * D + f]) - c[f];
+                s += t * t;
+            }
+            u = widen_up(sqrt(s));
+            upper[i] = u;
+            if (u * (1.0 + SEPARATION) < lim) continue;
+            rows[m++] = i;
+        }
+        mutinf__km_direct_nearest(X, rows, m, w->cpack, kp, lab, d1, d2);
+        for (int64_t q = 0; q < m; q++) {
+            int64_t i = rows[q];
+            upper[i] = widen_up(sqrt(d1[q]));
+            lower[i] = widen_down(sqrt(d2[q]));
+            if (labels[i] != lab[q]) {
+                (*changed)++;
+                if (labels[i] >= 0) dirty[labels[i]] = 1;
+                dirty[lab[q]] = 1;
+                any_dirty = 1;
+                labels[i] = lab[q];
+            }
+        }
+    }
+    if (sums == NULL || !any_dirty) return;
+    /* The block's sums of the clusters that gained or lost a point, in row
+     * order from zero as mutinf__km_assign computes them; the others are
+     * those of the previous pass, bit for bit. */
+    if (full) {
+        memset(sums, 0, (size_t)(k * D) * sizeof(double));
+        memset(counts, 0, (size_t)k * sizeof(int64_t));
+        memset(dirty, 1, (size_t)k);
+    } else {
+        for (int64_t j = 0; j < k; j++)
+            if (dirty[j]) {
+                memset(sums + j * D, 0, (size_t)D * sizeof(double));
+                counts[j] = 0;
+            }
+    }
+    for (int64_t i = r0; i < r1; i++) {
+        int32_t a = labels[i];
+        if (!dirty[a]) continue;
+        double *sj = sums + (int64_t)a * D;
+        for (int64_t f = 0; f < D; f++)
+            sj[f] += IS64 ? X->x64[i * D + f] : (double)X->x32[i * D + f];
+        counts[a]++;
+    }
+}
+
+__attribute__((target_clones("arch=x86-64-v3", "default"))) static void
+bounded_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf__km_work *w, int64_t k,
+             const bound_pass *bp, int64_t r0, int64_t r1, size_t tid, int32_t *labels,
+             double *sums, int64_t *counts, int64_t *changed)
+{
+#define MUTINF__BOUNDED_CASE(D)                                                                    \
+    case D:                                                                                        \
+        if (X->x64 != NULL)                                                                        \
+            bounded_rows_body(X, plan, w, k, bp, r0, r1, tid, labels, sums, counts, changed, D,    \
+                              1);                                                                  \
+        else                                                                                       \
+            bounded_rows_body(X, plan, w, k, bp, r0, r1, tid, labels, sums, counts, changed, D,    \
+                              0);                                                                  \
+        break;
+    switch (X->d) {
+        MUTINF__BOUNDED_CASE(1)
+        MUTINF__BOUNDED_CASE(2)
+        MUTINF__BOUNDED_CASE(3)
+        MUTINF__BOUNDED_CASE(4)
+        MUTINF__BOUNDED_CASE(5)
+        MUTINF__BOUNDED_CASE(6)
+        MUTINF__BOUNDED_CASE(7)
+    default:
+        MUTINF__BOUNDED_CASE(MUTINF__KM_DIRECT_MAX_D)
+    }
+#undef MUTINF__BOUNDED_CASE
+}
+
+mutinf_status mutinf__km_assign_bounded(const mutinf__km_data *X, const mutinf__km_plan *plan,
+                                        mutinf__km_work *w, int64_t k, const double *centers,
+                                        int32_t *labels, double *sums, int64_t *counts,
+                                        int64_t *changed)
+{
+    int64_t n = X->n, d = X->d, nb = plan->n_blocks;
+    mutinf_status st = alloc_bounds(X, plan, w, k);
+    if (st != MUTINF_OK) return st;
+    double *prev = w->bound_centers, *drift = prev + k * d, *half_sep = drift + k;
+    /* Drift of every centre since the bounds were set (widened up), the
+     * largest (of centre `far`) and the largest of the others. */
+    double drift_max = 0.0, drift_next = 0.0;
+    int64_t far = -1;
+    if (w->bounds_valid) {
+        for (int64_t j = 0; j < k; j++) {
+            double s = 0.0;
+            for (int64_t f = 0; f < d; f++) {
+                double t = centers[j * d + f] - prev[j * d + f];
+                s += t * t;
+            }
+            drift[j] = widen_up(sqrt(s));
+            if (drift[j] > drift_max) {
+                drift_next = drift_max;
+                drift_max = drift[j];
+                far = j;
+            } else if (drift[j] > drift_next) {
+                drift_next = drift[j];
+            }
+        }
+    }
+    /* Half the distance of each centre to its nearest other centre (widened down). */
+    for (int64_t j = 0; j < k; j++)
+        half_sep[j] = INFINITY;
+    for (int64_t j = 0; j < k; j++)
+        for (int64_t i = j + 1; i < k; i++) {
+            double s = 0.0;
+            for (int64_t f = 0; f < d; f++) {
+                double t = centers[j * d + f] - centers[i * d + f];
+                s += t * t;
+            }
+            if (s < half_sep[j]) half_sep[j] = s;
+            if (s < half_sep[i]) half_sep[i] = s;
+        }
+    for (int64_t j = 0; j < k; j++)
+        half_sep[j] = 0.5 * widen_down(sqrt(half_sep[j]));
+
+    const bound_pass bp = {centers, drift, half_sep, far, drift_max, drift_next};
+    mutinf__km_pack_centers(X, plan, w, k, centers);
+    memset(w->block_changed, 0, (size_t)nb * sizeof(int64_t));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(plan->threads)
+    for (int64_t b = 0; b < nb; b++) {
+#ifdef _OPENMP
+        size_t tid = (size_t)omp_get_thread_num();
+#else
+        size_t tid = 0;
+#endif
+        int64_t r0 = b * plan->block_rows;
+        int64_t r1 = r0 + plan->block_rows < n ? r0 + plan->block_rows : n;
+        bounded_rows(X, plan, w, k, &bp, r0, r1, tid, labels,
+                     sums != NULL ? w->block_sums + b * k * d : NULL,
+                     sums != NULL ? w->block_counts + b * k : NULL, w->block_changed + b);
+    }
+    memcpy(prev, centers, (size_t)(k * d) * sizeof(double));
+    w->bounds_valid = 1;
+    w->bound_sums_valid = sums != NULL;
+    mutinf__km_reduce_blocks(plan, w, k, d, sums, counts, changed);
+    return MUTINF_OK;
+}

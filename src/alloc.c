@@ -9,11 +9,12 @@
 #define HUGE_PAGE  ((size_t)2 << 20)
 #define HUGE_ALLOC ((size_t)4 << 20)
 
-static long fail_after = -1;
+static long fail_after =
+    -1; /* read and decremented atomically: fits may allocate from several threads */
 
 void mutinf__alloc_fail_after(long n)
 {
-    fail_after = n;
+    __atomic_store_n(&fail_after, n, __ATOMIC_SEQ_CST);
 }
 
 void *mutinf__alloc(size_t count, size_t size, int zero, const char *what)
@@ -24,7 +25,8 @@ void *mutinf__alloc(size_t count, size_t size, int zero, const char *what)
                      what, count, size);
         return NULL;
     }
-    if (fail_after >= 0 && fail_after-- == 0) {
+    if (__atomic_load_n(&fail_after, __ATOMIC_RELAXED) >= 0 &&
+        __atomic_fetch_sub(&fail_after, 1, __ATOMIC_SEQ_CST) == 0) {
         mutinf__fail(MUTINF_ERR_OUT_OF_MEMORY, "cannot allocate %s (%zu bytes): injected failure",
                      what, bytes);
         return NULL;

@@ -22,6 +22,7 @@
 
 #include "alloc.h"
 #include "covariance.h"
+#include "cpu.h"
 
 /* Packed chunk target: 48 Ki doubles (384 KB), within one core's L2 next to
  * the accumulator tiles it updates. */
@@ -46,14 +47,7 @@
 int mutinf__gram_available(void)
 {
 #if GRAM_HAVE_KERNEL
-    static int cached = -1;
-    int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (c < 0) {
-        __builtin_cpu_init();
-        c = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-        __atomic_store_n(&cached, c, __ATOMIC_RELAXED);
-    }
-    return c;
+    return mutinf__cpu_has_avx2_fma();
 #else
     return 0;
 #endif

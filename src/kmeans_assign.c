@@ -24,6 +24,7 @@
 #endif
 
 #include "alloc.h"
+#include "cpu.h"
 #include "error.h"
 #include "kmeans_impl.h"
 #include "linalg.h"
@@ -53,7 +54,7 @@ void mutinf__km_make_plan(mutinf__km_plan *plan, int64_t n, int64_t d, int64_t k
         if (mutinf__blas_is_sequential()) {
             plan->mode = MUTINF__KM_FUSED;
             plan->chunk = target;
-        } else if (mutinf__km_have_dots() && sqrt(MUTINF__BLAS_SMALL / (double)d) >= 8.0) {
+        } else if (mutinf__cpu_has_avx2_fma() && sqrt(MUTINF__BLAS_SMALL / (double)d) >= 8.0) {
             /* GEMM calls below the single-thread bound are small enough for
              * OpenBLAS's per-call cost to dominate; the own kernel takes
              * whole chunks against all k centroids inside the parallel loop

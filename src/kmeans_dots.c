@@ -13,19 +13,8 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "kmeans_impl.h"
-
-int mutinf__km_have_dots(void)
-{
-    static int cached = -1;
-    int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (c < 0) {
-        __builtin_cpu_init();
-        c = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-        __atomic_store_n(&cached, c, __ATOMIC_RELAXED);
-    }
-    return c;
-}
 
 void mutinf__km_pack_panels(const double *centers, int64_t k, int64_t d, double *p64, float *p32)
 {

@@ -28,6 +28,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "cpu.h"
 #include "kmeans_impl.h"
 
 /* Asks for transparent huge pages on a large buffer: the arg-min table is
@@ -256,21 +257,9 @@ best_split_masked(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *
 MUTINF__DEFINE_SOLVE_RANGE(solve_range_avx2, __attribute__((target("avx2,fma"))))
 MUTINF__DEFINE_SOLVE_RANGE(solve_range_plain, )
 
-static int have_avx2_fma(void)
-{
-    static int cached = -1;
-    int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (v < 0) {
-        __builtin_cpu_init();
-        v = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-        __atomic_store_n(&cached, v, __ATOMIC_RELAXED);
-    }
-    return v;
-}
-
 static void solve_range(const dp_ctx *c, int64_t ilo, int64_t ihi, int64_t jlo, int64_t jhi)
 {
-    if (have_avx2_fma())
+    if (mutinf__cpu_has_avx2_fma())
         solve_range_avx2(c, ilo, ihi, jlo, jhi);
     else
         solve_range_plain(c, ilo, ihi, jlo, jhi);

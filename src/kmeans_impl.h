@@ -118,11 +118,10 @@ void mutinf__km_reduce_blocks(const mutinf__km_plan *plan, const mutinf__km_work
 void mutinf__km_direct_nearest(const mutinf__km_data *X, const int64_t *rows, int64_t m,
                                const double *cT, int64_t kp, int32_t *lab, double *d1, double *d2);
 
-/* The dots mode (kmeans_dots.c): whether the CPU has AVX2 and FMA; the
+/* The dots mode (kmeans_dots.c, run where mutinf__cpu_has_avx2_fma()): the
  * centroids packed in feature-major panels of 8 (double, p64) or 16
  * (float, p32) centroids, zero padded; and G[i * k + j] = x_i . c_j for the
  * m rows of x (row-major, d columns). */
-int mutinf__km_have_dots(void);
 void mutinf__km_pack_panels(const double *centers, int64_t k, int64_t d, double *p64, float *p32);
 void mutinf__km_dots64(const double *x, int64_t m, int64_t d, const double *panels, int64_t k,
                        double *G);

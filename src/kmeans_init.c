@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "cpu.h"
 #include "kmeans_impl.h"
 #include "rng.h"
 
@@ -113,18 +114,6 @@ static void dots2_plain(const float *x0, const float *x1, const float *cand, int
     }
 }
 
-static int have_avx2_fma(void)
-{
-    static int cached = -1;
-    int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-    if (c < 0) {
-        __builtin_cpu_init();
-        c = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-        __atomic_store_n(&cached, c, __ATOMIC_RELAXED);
-    }
-    return c;
-}
-
 /* out0[t] = x0.c_t and out1[t] = x1.c_t for all T candidates. */
 static void dots2(int fma, const float *x0, const float *x1, const float *cand, int64_t T,
                   int64_t d, double *out0, double *out1)
@@ -222,7 +211,7 @@ mutinf_status mutinf__km_init_plusplus(const mutinf__km_data *X, const mutinf__k
     double *mean = mutinf__alloc((size_t)d, sizeof(double), 1, "k-means++ means");
     float *xs = mutinf__alloc((size_t)n * (size_t)d, sizeof(float), 0, "k-means++ float copy");
     double cn[64];
-    int fma = have_avx2_fma();
+    int fma = mutinf__cpu_has_avx2_fma();
     if (!dist || !cand || !block_pot || !block_cpot || !xnorm || !mean || !xs) {
         st = MUTINF_ERR_OUT_OF_MEMORY;
         goto done;

@@ -9,6 +9,7 @@
 #include "testutil.h"
 
 #include "alloc.h"
+#include "cpu.h"
 #include "kmeans_impl.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -477,7 +478,7 @@ static void test_distance_modes_agree(void **state)
         int64_t *counts[5];
         int first = d <= 8 ? 0 : 1; /* the direct kernel serves d <= 8 only */
         /* the own dot-product kernel needs AVX2 and FMA */
-        int last = mutinf__km_have_dots() ? 5 : 4;
+        int last = mutinf__cpu_has_avx2_fma() ? 5 : 4;
         /* mode 3: fused, with the centroids split over several GEMM calls;
          * mode 4: the own dot-product kernel */
         for (int mode = first; mode < last; mode++) {

@@ -496,10 +496,16 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__
            int64_t *counts, int64_t *changed)
 {
     int64_t d = X->d, kp = round_up(k, 4);
+    int lanes = plan->mode == MUTINF__KM_DIRECT && mutinf__cpu_has_avx2_fma();
     for (int64_t c0 = r0; c0 < r1; c0 += plan->chunk) {
         int64_t m = r1 - c0 < plan->chunk ? r1 - c0 : plan->chunk;
         const void *G;
-        if (plan->mode == MUTINF__KM_DIRECT) {
+        if (lanes) {
+            /* points in lanes (kmeans_lanes.c): the same distances, so the
+             * same labels, as direct_labels */
+            mutinf__km_lanes_labels(X, c0, m, w->cpack, k, kp, (int32_t *)scratch);
+            G = scratch;
+        } else if (plan->mode == MUTINF__KM_DIRECT) {
             direct_labels(X, c0, m, w->cpack, kp, (int32_t *)scratch);
             G = scratch;
         } else if (plan->mode == MUTINF__KM_DOTS) {

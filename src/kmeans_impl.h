@@ -118,6 +118,22 @@ void mutinf__km_reduce_blocks(const mutinf__km_plan *plan, const mutinf__km_work
 void mutinf__km_direct_nearest(const mutinf__km_data *X, const int64_t *rows, int64_t m,
                                const double *cT, int64_t kp, int32_t *lab, double *d1, double *d2);
 
+/* Points-in-lanes kernels for d <= MUTINF__KM_DIRECT_MAX_D (kmeans_lanes.c).
+ * mutinf__km_lanes_labels (only where mutinf__cpu_has_avx2_fma()): the
+ * labels of rows [r0, r0 + m) against the k centroids packed as for the
+ * direct kernel (cT, d x kp), the same labels as that kernel.
+ * mutinf__km_pp_fold (AVX2 when avx2, else plain C, the same numbers): for
+ * rows [r0, r1) and the T <= MUTINF__KM_PP_MAX_T candidates (T x d):
+ * out[t][i] = min(closest[i], |x_i - cand_t|^2) (no min when closest is
+ * NULL), and s[t] += their sum, as four partial sums (rows r0 + q mod 4)
+ * added as (p0 + p1) + (p2 + p3). */
+#define MUTINF__KM_PP_MAX_T 64
+void mutinf__km_lanes_labels(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT,
+                             int64_t k, int64_t kp, int32_t *lab);
+void mutinf__km_pp_fold(int avx2, const mutinf__km_data *X, int64_t r0, int64_t r1,
+                        const double *cand, int64_t T, const double *closest, double *const *out,
+                        double *s);
+
 /* The dots mode (kmeans_dots.c, run where mutinf__cpu_has_avx2_fma()): the
  * centroids packed in feature-major panels of 8 (double, p64) or 16
  * (float, p32) centroids, zero padded; and G[i * k + j] = x_i . c_j for the

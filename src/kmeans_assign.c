@@ -502,10 +502,11 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__
         const void *G;
         if (lanes) {
             /* points in lanes (kmeans_lanes.c): the same distances, so the
-             * same labels, as direct_labels */
-            mutinf__km_lanes_labels(X, c0, m, w->cpack, k, kp, (int32_t *)scratch);
-            G = scratch;
-        } else if (plan->mode == MUTINF__KM_DIRECT) {
+             * same labels, as direct_labels, and the same bookkeeping */
+            mutinf__km_lanes_assign(X, c0, m, w->cpack, k, kp, labels, sums, counts, changed);
+            continue;
+        }
+        if (plan->mode == MUTINF__KM_DIRECT) {
             direct_labels(X, c0, m, w->cpack, kp, (int32_t *)scratch);
             G = scratch;
         } else if (plan->mode == MUTINF__KM_DOTS) {

@@ -121,7 +121,8 @@ void mutinf__km_direct_nearest(const mutinf__km_data *X, const int64_t *rows, in
 /* Points-in-lanes kernels for d <= MUTINF__KM_DIRECT_MAX_D (kmeans_lanes.c).
  * mutinf__km_lanes_labels (only where mutinf__cpu_has_avx2_fma()): the
  * labels of rows [r0, r0 + m) against the k centroids packed as for the
- * direct kernel (cT, d x kp), the same labels as that kernel.
+ * direct kernel (cT, d x kp), the same labels as that kernel (lab[i] for
+ * row r0 + i).
  * mutinf__km_pp_fold (AVX2 when avx2, else plain C, the same numbers): for
  * rows [r0, r1) and the T <= MUTINF__KM_PP_MAX_T candidates (T x d):
  * out[t][i] = min(closest[i], |x_i - cand_t|^2) (no min when closest is
@@ -130,6 +131,13 @@ void mutinf__km_direct_nearest(const mutinf__km_data *X, const int64_t *rows, in
 #define MUTINF__KM_PP_MAX_T 64
 void mutinf__km_lanes_labels(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT,
                              int64_t k, int64_t kp, int32_t *lab);
+/* mutinf__km_lanes_labels fused with the pass's bookkeeping, as label_rows
+ * does it: labels[r0 + i] updated (counting the changes in *changed) and,
+ * when sums is non-NULL, the rows added to sums (k x d) and counts in row
+ * order. */
+void mutinf__km_lanes_assign(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT,
+                             int64_t k, int64_t kp, int32_t *labels, double *sums, int64_t *counts,
+                             int64_t *changed);
 void mutinf__km_pp_fold(int avx2, const mutinf__km_data *X, int64_t r0, int64_t r1,
                         const double *cand, int64_t T, const double *closest, double *const *out,
                         double *s);

@@ -69,13 +69,29 @@ static inline __attribute__((always_inline)) void transpose_tile(const mutinf__k
     }
 }
 
+/* s[f] += x[row][f] for the d features, four at a time: each sum still
+ * takes the rows in order. */
+MUTINF__LANES static inline __attribute__((always_inline)) void
+add_row(const mutinf__km_data *X, int64_t row, double *s, const int64_t d, const int is64)
+{
+    int64_t f = 0;
+    for (; f + 4 <= d; f += 4) {
+        __m256d v = is64 ? _mm256_loadu_pd(X->x64 + row * d + f)
+                         : _mm256_cvtps_pd(_mm_loadu_ps(X->x32 + row * d + f));
+        _mm256_storeu_pd(s + f, _mm256_add_pd(_mm256_loadu_pd(s + f), v));
+    }
+    for (; f < d; f++)
+        s[f] += is64 ? X->x64[row * d + f] : (double)X->x32[row * d + f];
+}
+
 /* Nearest of the k centroids (feature-major in cT, d x kp) for rows
  * [r0, r0 + m), lowest index on ties: centroids are visited in index order
  * and a lane takes a new one only when strictly closer.  (c - x)^2 is
  * (x - c)^2 exactly (a negation is exact). */
 MUTINF__LANES static inline __attribute__((always_inline)) void
 lanes_labels_body(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT, int64_t k,
-                  int64_t kp, int32_t *lab, const int64_t d, const int is64)
+                  int64_t kp, int32_t *lab, double *sums, int64_t *counts, int64_t *changed,
+                  const int64_t d, const int is64, const int fused)
 {
     const __m256d one = _mm256_set1_pd(1.0);
     double xt[MUTINF__KM_DIRECT_MAX_D * MUTINF__LANES_TILE] __attribute__((aligned(32)));
@@ -123,8 +139,22 @@ lanes_labels_body(const mutinf__km_data *X, int64_t r0, int64_t m, const double 
         _mm_storeu_si128((__m128i *)(void *)(tmp + 4), _mm256_cvttpd_epi32(i1));
         _mm_storeu_si128((__m128i *)(void *)(tmp + 8), _mm256_cvttpd_epi32(i2));
         _mm_storeu_si128((__m128i *)(void *)(tmp + 12), _mm256_cvttpd_epi32(i3));
-        for (int64_t q = 0; q < nr; q++)
-            lab[i + q] = tmp[q];
+        if (!fused) {
+            for (int64_t q = 0; q < nr; q++)
+                lab[i + q] = tmp[q];
+            continue;
+        }
+        for (int64_t q = 0; q < nr; q++) {
+            int64_t row = r0 + i + q;
+            if (lab[row] != tmp[q]) {
+                (*changed)++;
+                lab[row] = tmp[q];
+            }
+            if (sums != NULL) {
+                add_row(X, row, sums + (int64_t)tmp[q] * d, d, is64);
+                counts[tmp[q]]++;
+            }
+        }
     }
 }
 
@@ -153,9 +183,19 @@ lanes_labels_body(const mutinf__km_data *X, int64_t r0, int64_t m, const double 
         break;
 
 MUTINF__LANES void mutinf__km_lanes_labels(const mutinf__km_data *X, int64_t r0, int64_t m,
-                                           const double *cT, int64_t k, int64_t kp, int32_t *lab)
+                                           const double *cT, int64_t k, int64_t kp, int32_t *lab){
+#define MUTINF__LANES_CALL(D, IS64)                                                                \
+    lanes_labels_body(X, r0, m, cT, k, kp, lab, NULL, NULL, NULL, D, IS64, 0)
+    MUTINF__LANES_SWITCH(MUTINF__LANES_CALL)
+#undef MUTINF__LANES_CALL
+}
+
+MUTINF__LANES void mutinf__km_lanes_assign(const mutinf__km_data *X, int64_t r0, int64_t m,
+                                           const double *cT, int64_t k, int64_t kp, int32_t *labels,
+                                           double *sums, int64_t *counts, int64_t *changed)
 {
-#define MUTINF__LANES_CALL(D, IS64) lanes_labels_body(X, r0, m, cT, k, kp, lab, D, IS64)
+#define MUTINF__LANES_CALL(D, IS64)                                                                \
+    lanes_labels_body(X, r0, m, cT, k, kp, labels, sums, counts, changed, D, IS64, 1)
     MUTINF__LANES_SWITCH(MUTINF__LANES_CALL)
 #undef MUTINF__LANES_CALL
 }

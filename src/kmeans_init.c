@@ -189,9 +189,95 @@ fold_chunk(const double *dt, int64_t T, int64_t len, int64_t r0, const double *x
     }
 }
 
+/* Greedy k-means++ for d <= MUTINF__KM_DIRECT_MAX_D: the exact squared
+ * differences of the direct kernel, points in SIMD lanes
+ * (mutinf__km_pp_fold), straight from the data: with so few features the
+ * dot-product form saves nothing and needs the float copy and the norms.
+ * The same sampling as below; every potential is summed per block in a
+ * fixed order. */
+static mutinf_status plusplus_small(const mutinf__km_data *X, const mutinf__km_plan *plan,
+                                    int64_t k, uint64_t seed, uint64_t stream, double *centers)
+{
+    int64_t n = X->n, d = X->d, nb = plan->n_blocks, br = plan->block_rows;
+    int64_t T = 2 + (int64_t)log((double)k);
+    mutinf_status st = MUTINF_OK;
+    uint64_t ctr = 0;
+    double *dist =
+        mutinf__alloc((size_t)n * (size_t)(T + 1), sizeof(double), 0, "k-means++ distances");
+    double *block_pot = mutinf__alloc((size_t)nb, sizeof(double), 0, "k-means++ potentials");
+    double *block_cpot = mutinf__alloc((size_t)(nb * T), sizeof(double), 0, "k-means++ potentials");
+    if (!dist || !block_pot || !block_cpot) {
+        st = MUTINF_ERR_OUT_OF_MEMORY;
+        goto done;
+    }
+    double *slot[MUTINF__KM_PP_MAX_T + 1];
+    for (int64_t t = 0; t <= T; t++)
+        slot[t] = dist + (size_t)t * (size_t)n;
+    double *closest = slot[T];
+    double cand[MUTINF__KM_PP_MAX_T * MUTINF__KM_DIRECT_MAX_D];
+    int avx2 = mutinf__cpu_has_avx2_fma();
+    int64_t first = (int64_t)mutinf__rng_below(seed, stream, ctr++, (uint64_t)n);
+    mutinf__km_row(X, first, centers);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(plan->threads)
+    for (int64_t b = 0; b < nb; b++) {
+        int64_t r0 = b * br, r1 = r0 + br < n ? r0 + br : n;
+        double s = 0.0;
+        mutinf__km_pp_fold(avx2, X, r0, r1, centers, 1, NULL, &closest, &s);
+        block_pot[b] = s;
+    }
+    double pot = 0.0;
+    for (int64_t b = 0; b < nb; b++)
+        pot += block_pot[b];
+
+    for (int64_t c = 1; c < k; c++) {
+        int64_t idx[MUTINF__KM_PP_MAX_T];
+        for (int64_t t = 0; t < T; t++) {
+            double r = mutinf__rng_uniform(seed, stream, ctr++) * pot;
+            idx[t] = sample_index(closest, block_pot, n, br, nb, r);
+            if (idx[t] < 0) idx[t] = 0; /* pot == 0 cannot happen with >= k distinct points */
+            mutinf__km_row(X, idx[t], cand + t * d);
+        }
+        /* Potential of each candidate: sum_i min(closest_i, |x_i - cand_t|^2). */
+#pragma omp parallel for schedule(dynamic, 1) num_threads(plan->threads)
+        for (int64_t b = 0; b < nb; b++) {
+            int64_t r0 = b * br, r1 = r0 + br < n ? r0 + br : n;
+            double s[MUTINF__KM_PP_MAX_T];
+            for (int64_t t = 0; t < T; t++)
+                s[t] = 0.0;
+            mutinf__km_pp_fold(avx2, X, r0, r1, cand, T, closest, slot, s);
+            for (int64_t t = 0; t < T; t++)
+                block_cpot[b * T + t] = s[t];
+        }
+        int64_t best = 0;
+        double best_pot = INFINITY;
+        for (int64_t t = 0; t < T; t++) {
+            double p = 0.0;
+            for (int64_t b = 0; b < nb; b++)
+                p += block_cpot[b * T + t];
+            if (p < best_pot) {
+                best_pot = p;
+                best = t;
+            }
+        }
+        memcpy(centers + c * d, cand + best * d, (size_t)d * sizeof(double));
+        closest = slot[best];
+        slot[best] = slot[T];
+        slot[T] = closest;
+        for (int64_t b = 0; b < nb; b++)
+            block_pot[b] = block_cpot[b * T + best];
+        pot = best_pot;
+    }
+done:
+    mutinf__free(dist);
+    mutinf__free(block_pot);
+    mutinf__free(block_cpot);
+    return st;
+}
+
 mutinf_status mutinf__km_init_plusplus(const mutinf__km_data *X, const mutinf__km_plan *plan,
                                        int64_t k, uint64_t seed, uint64_t stream, double *centers)
 {
+    if (X->d <= MUTINF__KM_DIRECT_MAX_D) return plusplus_small(X, plan, k, seed, stream, centers);
     int64_t n = X->n, d = X->d, nb = plan->n_blocks, br = plan->block_rows;
     int64_t T = 2 + (int64_t)log((double)k);
     mutinf_status st = MUTINF_OK;

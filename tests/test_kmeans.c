@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "cpu.h"
 #include "kmeans_impl.h"
+#include "rng.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -1099,6 +1100,273 @@ static void test_out_of_memory(void **state)
     }
 }
 
+/* ---- the points-in-lanes kernels for small d (src/kmeans_lanes.c) ---------- */
+
+/* Squared distance in double, (x - c)^2 summed in feature order. */
+static double naive_sqdist(const double *x, const double *c, int64_t d)
+{
+    double s = 0.0;
+    for (int64_t f = 0; f < d; f++)
+        s += (x[f] - c[f]) * (x[f] - c[f]);
+    return s;
+}
+
+/* Nearest centroid by naive_sqdist, lowest index on ties. */
+static int32_t naive_nearest(const double *x, const double *c, int64_t d, int64_t k)
+{
+    int32_t best = 0;
+    double bd = INFINITY;
+    for (int64_t j = 0; j < k; j++) {
+        double v = naive_sqdist(x, c + j * d, d);
+        if (v < bd) {
+            bd = v;
+            best = (int32_t)j;
+        }
+    }
+    return best;
+}
+
+/* Data for the kernel tests: normal values, or (grid) small integers, so
+ * that many points are exactly as far from two centroids; as float when
+ * f32 (xd then holds the float values as doubles). */
+static void lanes_data(int64_t n, int64_t d, int grid, int f32, uint64_t seed, double *xd,
+                       float *xf)
+{
+    uint64_t st = seed;
+    for (int64_t e = 0; e < n * d; e++) {
+        double v = grid ? (double)(int)(test_rand_uniform(&st) * 5.0) - 2.0 : test_rand_normal(&st);
+        if (f32) {
+            xf[e] = (float)v;
+            v = (double)xf[e];
+        }
+        xd[e] = v;
+    }
+}
+
+/* The lane kernel's labels, sums, counts and change count equal a naive
+ * double-precision nearest-centroid pass: d = 1..8, n not a multiple of the
+ * tile, k not a multiple of 4, duplicated centroids and exact ties (lowest
+ * index wins), double and float input, rows from an offset. */
+static void test_lanes_labels_reference(void **state)
+{
+    (void)state;
+    if (!mutinf__cpu_has_avx2_fma()) skip();
+    const int64_t ns[] = {1, 5, 12, 13, 37, 203};
+    const int64_t ks[] = {1, 3, 5, 13, 16, 17};
+    for (int64_t d = 1; d <= MUTINF__KM_DIRECT_MAX_D; d++)
+        for (int f32 = 0; f32 < 2; f32++)
+            for (int grid = 0; grid < 2; grid++)
+                for (size_t a = 0; a < sizeof(ns) / sizeof(ns[0]); a++)
+                    for (size_t b = 0; b < sizeof(ks) / sizeof(ks[0]); b++) {
+                        int64_t n = ns[a], k = ks[b], kp = (k + 3) / 4 * 4;
+                        uint64_t seed = (uint64_t)(1000 * d + 100 * f32 + 10 * grid) + a * 7 + b;
+                        double *xd = malloc((size_t)(n * d) * sizeof(double));
+                        float *xf = malloc((size_t)(n * d) * sizeof(float));
+                        double *c = malloc((size_t)(k * d) * sizeof(double));
+                        float *cf = malloc((size_t)(k * d) * sizeof(float));
+                        lanes_data(n, d, grid, f32, seed, xd, xf);
+                        lanes_data(k, d, grid, 0, seed + 1, c, cf);
+                        for (int64_t j = 3; j < k; j += 4) /* duplicates: the first one wins */
+                            memcpy(c + j * d, c + (j - 2) * d, (size_t)d * sizeof(double));
+                        mutinf__km_data X = {f32 ? NULL : xd, f32 ? xf : NULL, n, d};
+                        mutinf__km_plan plan;
+                        mutinf__km_make_plan(&plan, n, d, k, 1);
+                        assert_int_equal(plan.mode, MUTINF__KM_DIRECT);
+                        mutinf__km_work w;
+                        assert_status(mutinf__km_work_alloc(&w, &plan, &X, k), MUTINF_OK);
+                        mutinf__km_pack_centers(&X, &plan, &w, k, c);
+                        int32_t *ref = malloc((size_t)n * sizeof(int32_t));
+                        int32_t *lab = malloc((size_t)n * sizeof(int32_t));
+                        double *sref = calloc((size_t)(k * d), sizeof(double));
+                        double *sums = calloc((size_t)(k * d), sizeof(double));
+                        int64_t *cref = calloc((size_t)k, sizeof(int64_t));
+                        int64_t *counts = calloc((size_t)k, sizeof(int64_t));
+                        int64_t chref = 0, changed = 0;
+                        for (int64_t i = 0; i < n; i++)
+                            ref[i] = naive_nearest(xd + i * d, c, d, k);
+                        mutinf__km_lanes_labels(&X, 0, n, w.cpack, k, kp, lab);
+                        for (int64_t i = 0; i < n; i++)
+                            assert_int_equal(lab[i], ref[i]);
+                        if (n > 1) {
+                            mutinf__km_lanes_labels(&X, 1, n - 1, w.cpack, k, kp, lab);
+                            for (int64_t i = 0; i + 1 < n; i++)
+                                assert_int_equal(lab[i], ref[i + 1]);
+                        }
+                        /* fused pass: labels on entry right for the odd rows only */
+                        for (int64_t i = 0; i < n; i++) {
+                            lab[i] = i % 2 ? ref[i] : (ref[i] + 1) % (int32_t)k;
+                            chref += lab[i] != ref[i];
+                            cref[ref[i]]++;
+                            for (int64_t f = 0; f < d; f++)
+                                sref[ref[i] * d + f] += xd[i * d + f];
+                        }
+                        mutinf__km_lanes_assign(&X, 0, n, w.cpack, k, kp, lab, sums, counts,
+                                                &changed);
+                        assert_int_equal(changed, chref);
+                        for (int64_t i = 0; i < n; i++)
+                            assert_int_equal(lab[i], ref[i]);
+                        for (int64_t j = 0; j < k; j++)
+                            assert_int_equal(counts[j], cref[j]);
+                        for (int64_t e = 0; e < k * d; e++)
+                            assert_true(sums[e] == sref[e]); /* row order: exact */
+                        changed = 0;
+                        mutinf__km_lanes_assign(&X, 0, n, w.cpack, k, kp, lab, NULL, NULL,
+                                                &changed);
+                        assert_int_equal(changed, 0);
+                        mutinf__km_work_free(&w);
+                        free(xd);
+                        free(xf);
+                        free(c);
+                        free(cf);
+                        free(ref);
+                        free(lab);
+                        free(sref);
+                        free(sums);
+                        free(cref);
+                        free(counts);
+                    }
+}
+
+/* The seeding fold (AVX2 and plain C) against naive distances: out =
+ * min(closest, |x - c|^2) exactly, the potentials close to a naive sum and
+ * identical between the two kernels. */
+static void test_pp_fold_reference(void **state)
+{
+    (void)state;
+    const int64_t spans[][2] = {{0, 1}, {0, 7}, {4, 41}, {8, 72}, {0, 203}};
+    const int64_t Ts[] = {1, 3, 5};
+    int kernels = mutinf__cpu_has_avx2_fma() ? 2 : 1;
+    for (int64_t d = 1; d <= MUTINF__KM_DIRECT_MAX_D; d++)
+        for (int f32 = 0; f32 < 2; f32++)
+            for (size_t a = 0; a < sizeof(spans) / sizeof(spans[0]); a++)
+                for (size_t b = 0; b < sizeof(Ts) / sizeof(Ts[0]); b++)
+                    for (int with_closest = 0; with_closest < 2; with_closest++) {
+                        int64_t n = 203, r0 = spans[a][0], r1 = spans[a][1], T = Ts[b];
+                        uint64_t seed = (uint64_t)(500 * d + 50 * f32) + a * 5 + b;
+                        double *xd = malloc((size_t)(n * d) * sizeof(double));
+                        float *xf = malloc((size_t)(n * d) * sizeof(float));
+                        double *cand = malloc((size_t)(T * d) * sizeof(double));
+                        float *unused = malloc((size_t)(T * d) * sizeof(float));
+                        double *closest = malloc((size_t)n * sizeof(double));
+                        double *out = malloc((size_t)(2 * T * n) * sizeof(double));
+                        lanes_data(n, d, 0, f32, seed, xd, xf);
+                        lanes_data(T, d, 0, 0, seed + 1, cand, unused);
+                        if (T > 1) /* a candidate that is a data row: distance exactly 0 */
+                            memcpy(cand + d, xd + r0 * d, (size_t)d * sizeof(double));
+                        uint64_t st = seed + 2;
+                        for (int64_t i = 0; i < n; i++)
+                            closest[i] = i % 5 == 0 ? 0.0 : 4.0 * test_rand_uniform(&st);
+                        mutinf__km_data X = {f32 ? NULL : xd, f32 ? xf : NULL, n, d};
+                        double s[2][8];
+                        for (int kern = 0; kern < kernels; kern++) {
+                            double *slots[8];
+                            for (int64_t t = 0; t < T; t++) {
+                                slots[t] = out + (kern * T + t) * n;
+                                s[kern][t] = 0.25; /* added to */
+                            }
+                            mutinf__km_pp_fold(kern, &X, r0, r1, cand, T,
+                                               with_closest ? closest : NULL, slots, s[kern]);
+                            for (int64_t t = 0; t < T; t++) {
+                                double naive = 0.25;
+                                for (int64_t i = r0; i < r1; i++) {
+                                    double v = naive_sqdist(xd + i * d, cand + t * d, d);
+                                    if (with_closest && closest[i] < v) v = closest[i];
+                                    assert_true(slots[t][i] == v);
+                                    naive += v;
+                                }
+                                assert_close(s[kern][t], naive, 1e-12, 0.0);
+                            }
+                        }
+                        if (kernels == 2)
+                            for (int64_t t = 0; t < T; t++)
+                                assert_true(s[0][t] == s[1][t]);
+                        free(xd);
+                        free(xf);
+                        free(cand);
+                        free(unused);
+                        free(closest);
+                        free(out);
+                    }
+}
+
+/* Greedy k-means++ for small d against a naive sequential implementation
+ * drawing the same random numbers (the potentials summed row by row in
+ * double, the sampled point the first whose running sum exceeds the draw):
+ * the same centres, for double and float input and 1 or 2 threads. */
+static void naive_plusplus(const double *x, int64_t n, int64_t d, int64_t k, uint64_t seed,
+                           uint64_t stream, double *centers)
+{
+    int64_t T = 2 + (int64_t)log((double)k);
+    uint64_t ctr = 0;
+    double *closest = malloc((size_t)n * sizeof(double));
+    double *trial = malloc((size_t)n * sizeof(double));
+    double *best_d = malloc((size_t)n * sizeof(double));
+    int64_t first = (int64_t)mutinf__rng_below(seed, stream, ctr++, (uint64_t)n);
+    memcpy(centers, x + first * d, (size_t)d * sizeof(double));
+    double pot = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        closest[i] = naive_sqdist(x + i * d, centers, d);
+        pot += closest[i];
+    }
+    for (int64_t c = 1; c < k; c++) {
+        double best_pot = INFINITY;
+        int64_t best_idx = 0;
+        for (int64_t t = 0; t < T; t++) {
+            double r = mutinf__rng_uniform(seed, stream, ctr++) * pot, acc = 0.0;
+            int64_t idx = -1;
+            for (int64_t i = 0; i < n; i++)
+                if (closest[i] > 0.0) {
+                    idx = i;
+                    acc += closest[i];
+                    if (acc > r) break;
+                }
+            double p = 0.0;
+            for (int64_t i = 0; i < n; i++) {
+                double v = naive_sqdist(x + i * d, x + idx * d, d);
+                trial[i] = v < closest[i] ? v : closest[i];
+                p += trial[i];
+            }
+            if (p < best_pot) {
+                best_pot = p;
+                best_idx = idx;
+                memcpy(best_d, trial, (size_t)n * sizeof(double));
+            }
+        }
+        memcpy(centers + c * d, x + best_idx * d, (size_t)d * sizeof(double));
+        memcpy(closest, best_d, (size_t)n * sizeof(double));
+        pot = best_pot;
+    }
+    free(closest);
+    free(trial);
+    free(best_d);
+}
+
+static void test_plusplus_small_reference(void **state)
+{
+    (void)state;
+    const int64_t shapes[][3] = {{777, 2, 6}, {1001, 5, 10}, {613, 8, 16}, {90, 1, 7}};
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++)
+        for (int f32 = 0; f32 < 2; f32++)
+            for (int32_t threads = 1; threads <= 2; threads++) {
+                int64_t n = shapes[s][0], d = shapes[s][1], k = shapes[s][2];
+                double *xd = malloc((size_t)(n * d) * sizeof(double));
+                float *xf = malloc((size_t)(n * d) * sizeof(float));
+                lanes_data(n, d, 0, f32, 60 + s, xd, xf);
+                mutinf__km_data X = {f32 ? NULL : xd, f32 ? xf : NULL, n, d};
+                mutinf__km_plan plan;
+                mutinf__km_make_plan(&plan, n, d, k, threads);
+                double *c = malloc((size_t)(k * d) * sizeof(double));
+                double *cref = malloc((size_t)(k * d) * sizeof(double));
+                assert_status(mutinf__km_init_plusplus(&X, &plan, k, 11 + s, 3, c), MUTINF_OK);
+                naive_plusplus(xd, n, d, k, 11 + s, 3, cref);
+                assert_memory_equal(c, cref, (size_t)(k * d) * sizeof(double));
+                free(xd);
+                free(xf);
+                free(c);
+                free(cref);
+            }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1118,6 +1386,9 @@ int main(void)
         cmocka_unit_test(test_progress_stops),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_lanes_labels_reference),
+        cmocka_unit_test(test_pp_fold_reference),
+        cmocka_unit_test(test_plusplus_small_reference),
     };
     if (getenv("MUTINF_TEST_FILTER") != NULL) cmocka_set_test_filter(getenv("MUTINF_TEST_FILTER"));
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,23 +49,47 @@ tile_sqdist(const __m256d *x, const double *c, int64_t stride, const int64_t d)
     return acc;
 }
 
-/* Rows per tile of the label kernel: four vectors of four points, so that
- * four independent chains (distance sums, compare, blend) are in flight per
- * centroid; one vector's chain of d dependent adds alone leaves the
- * floating-point units mostly idle. */
-#define MUTINF__LANES_TILE 16
+/* Vectors of four points per tile of the label kernel: independent chains
+ * (distance sums, compare, blend) in flight per centroid, since one
+ * vector's chain of d dependent adds alone leaves the floating-point units
+ * mostly idle; three keep the accumulators, minima and indices in the
+ * sixteen AVX2 registers. */
+#define MUTINF__LANES_V    3
+#define MUTINF__LANES_TILE (4 * MUTINF__LANES_V)
 
-/* Rows row .. row + nr - 1 (1 <= nr <= MUTINF__LANES_TILE) transposed into
- * xt (d x MUTINF__LANES_TILE); the missing rows repeat the last one. */
-static inline __attribute__((always_inline)) void transpose_tile(const mutinf__km_data *X,
-                                                                 int64_t row, int64_t nr,
-                                                                 const int64_t d, const int is64,
-                                                                 double *xt)
+/* Rows r[0..3] transposed into xt[f * MUTINF__LANES_TILE + q] (q < 4), four
+ * features at a time with masked loads for the last group (never past the
+ * row), then a 4 x 4 transpose in registers. */
+MUTINF__LANES static inline __attribute__((always_inline)) void
+transpose4(const mutinf__km_data *X, const int64_t *r, const int64_t d, const int is64, double *xt)
 {
-    for (int64_t q = 0; q < MUTINF__LANES_TILE; q++) {
-        int64_t r = row + (q < nr ? q : nr - 1);
-        for (int64_t f = 0; f < d; f++)
-            xt[f * MUTINF__LANES_TILE + q] = is64 ? X->x64[r * d + f] : (double)X->x32[r * d + f];
+    for (int64_t fg = 0; fg < d; fg += 4) {
+        const int64_t w = d - fg < 4 ? d - fg : 4;
+        __m256d a[4];
+        for (int q = 0; q < 4; q++) {
+            if (is64) {
+                const double *src = X->x64 + r[q] * d + fg;
+                if (w == 4)
+                    a[q] = _mm256_loadu_pd(src);
+                else
+                    a[q] = _mm256_maskload_pd(
+                        src, _mm256_setr_epi64x(-1, w > 1 ? -1 : 0, w > 2 ? -1 : 0, 0));
+            } else {
+                const float *src = X->x32 + r[q] * d + fg;
+                __m128 v;
+                if (w == 4)
+                    v = _mm_loadu_ps(src);
+                else
+                    v = _mm_maskload_ps(src, _mm_setr_epi32(-1, w > 1 ? -1 : 0, w > 2 ? -1 : 0, 0));
+                a[q] = _mm256_cvtps_pd(v);
+            }
+        }
+        __m256d t0 = _mm256_unpacklo_pd(a[0], a[1]), t1 = _mm256_unpackhi_pd(a[0], a[1]);
+        __m256d t2 = _mm256_unpacklo_pd(a[2], a[3]), t3 = _mm256_unpackhi_pd(a[2], a[3]);
+        __m256d f[4] = {_mm256_permute2f128_pd(t0, t2, 0x20), _mm256_permute2f128_pd(t1, t3, 0x20),
+                        _mm256_permute2f128_pd(t0, t2, 0x31), _mm256_permute2f128_pd(t1, t3, 0x31)};
+        for (int64_t q = 0; q < w; q++)
+            _mm256_store_pd(xt + (fg + q) * MUTINF__LANES_TILE, f[q]);
     }
 }
 
@@ -87,58 +111,56 @@ add_row(const mutinf__km_data *X, int64_t row, double *s, const int64_t d, const
 /* Nearest of the k centroids (feature-major in cT, d x kp) for rows
  * [r0, r0 + m), lowest index on ties: centroids are visited in index order
  * and a lane takes a new one only when strictly closer.  (c - x)^2 is
- * (x - c)^2 exactly (a negation is exact). */
+ * (x - c)^2 exactly (a negation is exact).  Missing rows of the last tile
+ * repeat its last row. */
 MUTINF__LANES static inline __attribute__((always_inline)) void
 lanes_labels_body(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT, int64_t k,
                   int64_t kp, int32_t *lab, double *sums, int64_t *counts, int64_t *changed,
                   const int64_t d, const int is64, const int fused)
 {
-    const __m256d one = _mm256_set1_pd(1.0);
-    double xt[MUTINF__KM_DIRECT_MAX_D * MUTINF__LANES_TILE] __attribute__((aligned(32)));
-    for (int64_t i = 0; i < m; i += MUTINF__LANES_TILE) {
-        int64_t nr = m - i < MUTINF__LANES_TILE ? m - i : MUTINF__LANES_TILE;
-        transpose_tile(X, r0 + i, nr, d, is64, xt);
-        const __m256d inf = _mm256_set1_pd(INFINITY);
-        __m256d b0 = inf, b1 = inf, b2 = inf, b3 = inf;
-        __m256d i0 = _mm256_setzero_pd(), i1 = i0, i2 = i0, i3 = i0, jv = i0;
+    enum { V = MUTINF__LANES_V, TILE = MUTINF__LANES_TILE };
+    const __m256d one = _mm256_set1_pd(1.0), inf = _mm256_set1_pd(INFINITY);
+    double xt[MUTINF__KM_DIRECT_MAX_D * TILE] __attribute__((aligned(32)));
+    for (int64_t i = 0; i < m; i += TILE) {
+        int64_t nr = m - i < TILE ? m - i : TILE;
+        for (int v = 0; v < V; v++) {
+            int64_t r[4];
+            for (int q = 0; q < 4; q++)
+                r[q] = r0 + i + (4 * v + q < nr ? 4 * v + q : nr - 1);
+            transpose4(X, r, d, is64, xt + 4 * v);
+        }
+        __m256d best[V], bidx[V], jv = _mm256_setzero_pd();
+        for (int v = 0; v < V; v++) {
+            best[v] = inf;
+            bidx[v] = jv;
+        }
+        const double *xp = xt;
         for (int64_t j = 0; j < k; j++) {
-            __m256d c = _mm256_broadcast_sd(cT + j);
-            __m256d t0 = _mm256_sub_pd(c, _mm256_load_pd(xt));
-            __m256d t1 = _mm256_sub_pd(c, _mm256_load_pd(xt + 4));
-            __m256d t2 = _mm256_sub_pd(c, _mm256_load_pd(xt + 8));
-            __m256d t3 = _mm256_sub_pd(c, _mm256_load_pd(xt + 12));
-            __m256d a0 = _mm256_mul_pd(t0, t0), a1 = _mm256_mul_pd(t1, t1);
-            __m256d a2 = _mm256_mul_pd(t2, t2), a3 = _mm256_mul_pd(t3, t3);
-            for (int64_t f = 1; f < d; f++) {
-                const double *xf = xt + f * MUTINF__LANES_TILE;
-                c = _mm256_broadcast_sd(cT + f * kp + j);
-                t0 = _mm256_sub_pd(c, _mm256_load_pd(xf));
-                t1 = _mm256_sub_pd(c, _mm256_load_pd(xf + 4));
-                t2 = _mm256_sub_pd(c, _mm256_load_pd(xf + 8));
-                t3 = _mm256_sub_pd(c, _mm256_load_pd(xf + 12));
-                a0 = _mm256_add_pd(a0, _mm256_mul_pd(t0, t0));
-                a1 = _mm256_add_pd(a1, _mm256_mul_pd(t1, t1));
-                a2 = _mm256_add_pd(a2, _mm256_mul_pd(t2, t2));
-                a3 = _mm256_add_pd(a3, _mm256_mul_pd(t3, t3));
+            /* keeps the tile in memory (loads are cheap) rather than in
+             * spilled registers */
+            __asm__("" : "+r"(xp));
+            __m256d acc[V], c = _mm256_broadcast_sd(cT + j);
+            for (int v = 0; v < V; v++) {
+                __m256d t = _mm256_sub_pd(c, _mm256_load_pd(xp + 4 * v));
+                acc[v] = _mm256_mul_pd(t, t);
             }
-#define MUTINF__LANES_FOLD(a, b, ix)                                                               \
-    do {                                                                                           \
-        __m256d lt_ = _mm256_cmp_pd(a, b, _CMP_LT_OQ);                                             \
-        b = _mm256_blendv_pd(b, a, lt_);                                                           \
-        ix = _mm256_blendv_pd(ix, jv, lt_);                                                        \
-    } while (0)
-            MUTINF__LANES_FOLD(a0, b0, i0);
-            MUTINF__LANES_FOLD(a1, b1, i1);
-            MUTINF__LANES_FOLD(a2, b2, i2);
-            MUTINF__LANES_FOLD(a3, b3, i3);
-#undef MUTINF__LANES_FOLD
+            for (int64_t f = 1; f < d; f++) {
+                c = _mm256_broadcast_sd(cT + f * kp + j);
+                for (int v = 0; v < V; v++) {
+                    __m256d t = _mm256_sub_pd(c, _mm256_load_pd(xp + f * TILE + 4 * v));
+                    acc[v] = _mm256_add_pd(acc[v], _mm256_mul_pd(t, t));
+                }
+            }
+            for (int v = 0; v < V; v++) {
+                __m256d lt = _mm256_cmp_pd(acc[v], best[v], _CMP_LT_OQ);
+                best[v] = _mm256_blendv_pd(best[v], acc[v], lt);
+                bidx[v] = _mm256_blendv_pd(bidx[v], jv, lt);
+            }
             jv = _mm256_add_pd(jv, one);
         }
-        int32_t tmp[MUTINF__LANES_TILE];
-        _mm_storeu_si128((__m128i *)(void *)tmp, _mm256_cvttpd_epi32(i0));
-        _mm_storeu_si128((__m128i *)(void *)(tmp + 4), _mm256_cvttpd_epi32(i1));
-        _mm_storeu_si128((__m128i *)(void *)(tmp + 8), _mm256_cvttpd_epi32(i2));
-        _mm_storeu_si128((__m128i *)(void *)(tmp + 12), _mm256_cvttpd_epi32(i3));
+        int32_t tmp[TILE];
+        for (int v = 0; v < V; v++)
+            _mm_storeu_si128((__m128i *)(void *)(tmp + 4 * v), _mm256_cvttpd_epi32(bidx[v]));
         if (!fused) {
             for (int64_t q = 0; q < nr; q++)
                 lab[i + q] = tmp[q];

@@ -153,7 +153,7 @@ lanes_labels_body(const mutinf__km_data *X, int64_t r0, int64_t m, const double 
             }
             for (int v = 0; v < V; v++) {
                 __m256d lt = _mm256_cmp_pd(acc[v], best[v], _CMP_LT_OQ);
-                best[v] = _mm256_blendv_pd(best[v], acc[v], lt);
+                best[v] = _mm256_min_pd(acc[v], best[v]); /* acc < best ? acc : best */
                 bidx[v] = _mm256_blendv_pd(bidx[v], jv, lt);
             }
             jv = _mm256_add_pd(jv, one);

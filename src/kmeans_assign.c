@@ -324,9 +324,9 @@ direct_labels_body(const mutinf__km_data *X, int64_t r0, const int64_t *rows, in
             direct_labels_body(X, r0, rows, m, cT, kp, lab, d1, d2, D, 0, BOUNDS);                 \
         break;
 
-__attribute__((target_clones("arch=x86-64-v3", "default"))) static void
-direct_labels(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT, int64_t kp,
-              int32_t *lab)
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void
+mutinf__km_direct_labels(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT,
+                         int64_t kp, int32_t *lab)
 {
     const int64_t *rows = NULL;
     double *d1 = NULL, *d2 = NULL;
@@ -502,12 +502,12 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__
         const void *G;
         if (lanes) {
             /* points in lanes (kmeans_lanes.c): the same distances, so the
-             * same labels, as direct_labels, and the same bookkeeping */
+             * same labels, as mutinf__km_direct_labels, and the same bookkeeping */
             mutinf__km_lanes_assign(X, c0, m, w->cpack, k, kp, labels, sums, counts, changed);
             continue;
         }
         if (plan->mode == MUTINF__KM_DIRECT) {
-            direct_labels(X, c0, m, w->cpack, kp, (int32_t *)scratch);
+            mutinf__km_direct_labels(X, c0, m, w->cpack, kp, (int32_t *)scratch);
             G = scratch;
         } else if (plan->mode == MUTINF__KM_DOTS) {
             if (X->x64 != NULL)

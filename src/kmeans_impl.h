@@ -115,6 +115,10 @@ void mutinf__km_pack_centers(const mutinf__km_data *X, const mutinf__km_plan *pl
                              mutinf__km_work *w, int64_t k, const double *centers);
 void mutinf__km_reduce_blocks(const mutinf__km_plan *plan, const mutinf__km_work *w, int64_t k,
                               int64_t d, double *sums, int64_t *counts, int64_t *changed);
+/* The direct kernel's labels of rows [r0, r0 + m) (lab[i] for row r0 + i),
+ * used where the lane kernel is not (processors without AVX2/FMA). */
+void mutinf__km_direct_labels(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT,
+                              int64_t kp, int32_t *lab);
 void mutinf__km_direct_nearest(const mutinf__km_data *X, const int64_t *rows, int64_t m,
                                const double *cT, int64_t kp, int32_t *lab, double *d1, double *d2);
 

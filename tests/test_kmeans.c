@@ -1143,14 +1143,15 @@ static void lanes_data(int64_t n, int64_t d, int grid, int f32, uint64_t seed, d
     }
 }
 
-/* The lane kernel's labels, sums, counts and change count equal a naive
- * double-precision nearest-centroid pass: d = 1..8, n not a multiple of the
+/* The direct kernel's labels, and the lane kernel's labels, sums, counts
+ * and change count (where AVX2/FMA run), equal a naive double-precision
+ * nearest-centroid pass: d = 1..8, n not a multiple of the
  * tile, k not a multiple of 4, duplicated centroids and exact ties (lowest
  * index wins), double and float input, rows from an offset. */
 static void test_lanes_labels_reference(void **state)
 {
     (void)state;
-    if (!mutinf__cpu_has_avx2_fma()) skip();
+    int lanes = mutinf__cpu_has_avx2_fma();
     const int64_t ns[] = {1, 5, 12, 13, 37, 203};
     const int64_t ks[] = {1, 3, 5, 13, 16, 17};
     for (int64_t d = 1; d <= MUTINF__KM_DIRECT_MAX_D; d++)
@@ -1184,35 +1185,40 @@ static void test_lanes_labels_reference(void **state)
                         int64_t chref = 0, changed = 0;
                         for (int64_t i = 0; i < n; i++)
                             ref[i] = naive_nearest(xd + i * d, c, d, k);
-                        mutinf__km_lanes_labels(&X, 0, n, w.cpack, k, kp, lab);
+                        mutinf__km_direct_labels(&X, 0, n, w.cpack, kp, lab);
                         for (int64_t i = 0; i < n; i++)
                             assert_int_equal(lab[i], ref[i]);
-                        if (n > 1) {
-                            mutinf__km_lanes_labels(&X, 1, n - 1, w.cpack, k, kp, lab);
-                            for (int64_t i = 0; i + 1 < n; i++)
-                                assert_int_equal(lab[i], ref[i + 1]);
+                        if (lanes) {
+                            mutinf__km_lanes_labels(&X, 0, n, w.cpack, k, kp, lab);
+                            for (int64_t i = 0; i < n; i++)
+                                assert_int_equal(lab[i], ref[i]);
+                            if (n > 1) {
+                                mutinf__km_lanes_labels(&X, 1, n - 1, w.cpack, k, kp, lab);
+                                for (int64_t i = 0; i + 1 < n; i++)
+                                    assert_int_equal(lab[i], ref[i + 1]);
+                            }
+                            /* fused pass: labels on entry right for the odd rows only */
+                            for (int64_t i = 0; i < n; i++) {
+                                lab[i] = i % 2 ? ref[i] : (ref[i] + 1) % (int32_t)k;
+                                chref += lab[i] != ref[i];
+                                cref[ref[i]]++;
+                                for (int64_t f = 0; f < d; f++)
+                                    sref[ref[i] * d + f] += xd[i * d + f];
+                            }
+                            mutinf__km_lanes_assign(&X, 0, n, w.cpack, k, kp, lab, sums, counts,
+                                                    &changed);
+                            assert_int_equal(changed, chref);
+                            for (int64_t i = 0; i < n; i++)
+                                assert_int_equal(lab[i], ref[i]);
+                            for (int64_t j = 0; j < k; j++)
+                                assert_int_equal(counts[j], cref[j]);
+                            for (int64_t e = 0; e < k * d; e++)
+                                assert_true(sums[e] == sref[e]); /* row order: exact */
+                            changed = 0;
+                            mutinf__km_lanes_assign(&X, 0, n, w.cpack, k, kp, lab, NULL, NULL,
+                                                    &changed);
+                            assert_int_equal(changed, 0);
                         }
-                        /* fused pass: labels on entry right for the odd rows only */
-                        for (int64_t i = 0; i < n; i++) {
-                            lab[i] = i % 2 ? ref[i] : (ref[i] + 1) % (int32_t)k;
-                            chref += lab[i] != ref[i];
-                            cref[ref[i]]++;
-                            for (int64_t f = 0; f < d; f++)
-                                sref[ref[i] * d + f] += xd[i * d + f];
-                        }
-                        mutinf__km_lanes_assign(&X, 0, n, w.cpack, k, kp, lab, sums, counts,
-                                                &changed);
-                        assert_int_equal(changed, chref);
-                        for (int64_t i = 0; i < n; i++)
-                            assert_int_equal(lab[i], ref[i]);
-                        for (int64_t j = 0; j < k; j++)
-                            assert_int_equal(counts[j], cref[j]);
-                        for (int64_t e = 0; e < k * d; e++)
-                            assert_true(sums[e] == sref[e]); /* row order: exact */
-                        changed = 0;
-                        mutinf__km_lanes_assign(&X, 0, n, w.cpack, k, kp, lab, NULL, NULL,
-                                                &changed);
-                        assert_int_equal(changed, 0);
                         mutinf__km_work_free(&w);
                         free(xd);
                         free(xf);

@@ -3,9 +3,11 @@
  *
  * Distances: for d > MUTINF__KM_DIRECT_MAX_D through GEMM as
  * |c|^2 - 2 x.c (|x|^2 is the same for every centroid and is dropped from
- * the argmin); for tiny d an exact (x - c)^2 loop vectorised over the
- * centroids, which beats GEMM there.  Points are cut into chunks (a few
- * hundred rows, so the chunk x k distance block stays in cache) and chunks
+ * the argmin); for tiny d an exact (x - c)^2 loop, which beats GEMM there:
+ * with AVX2/FMA the points-in-lanes kernel of kmeans_lanes.c, elsewhere a
+ * loop vectorised over the centroids, both with the same arithmetic.
+ * Points are cut into chunks (a few hundred rows, so the chunk x k
+ * distance block stays in cache) and chunks
  * into a fixed number of blocks; each block accumulates its own cluster sums
  * in row order and the block sums are added in block order, so every sum
  * has the same order whatever the thread count.

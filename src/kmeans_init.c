@@ -2,7 +2,9 @@
  * with the greedy candidate selection of scikit-learn's _kmeans_plusplus) and
  * k random distinct rows.  Random numbers come from the counter-based RNG
  * (stream = restart), and every potential is summed block by block in a
- * fixed order, so the result does not depend on the thread count. */
+ * fixed order, so the result does not depend on the thread count.  For
+ * d <= MUTINF__KM_DIRECT_MAX_D the distances are exact differences computed
+ * with the points in SIMD lanes (plusplus_small); above, dot products. */
 #include <immintrin.h>
 #include <math.h>
 #include <string.h>

@@ -67,14 +67,23 @@ static void pack_rows64(const double *x, int64_t m, int64_t d, double *xp)
     for (int64_t i0 = 0; i0 < m; i0 += MR) {
         double *dst = xp + i0 * d;
         int64_t mr = m - i0 < MR ? m - i0 : MR;
-        for (int64_t r = 0; r < mr; r++) {
-            const double *src = x + (i0 + r) * d;
-            for (int64_t f = 0; f < d; f++)
-                dst[f * MR + r] = src[f];
+        if (mr == MR) {
+            /* six sequential reads, one sequential write */
+            const double *s0 = x + i0 * d, *s1 = s0 + d, *s2 = s1 + d, *s3 = s2 + d, *s4 = s3 + d,
+                         *s5 = s4 + d;
+            for (int64_t f = 0; f < d; f++) {
+                dst[f * MR] = s0[f];
+                dst[f * MR + 1] = s1[f];
+                dst[f * MR + 2] = s2[f];
+                dst[f * MR + 3] = s3[f];
+                dst[f * MR + 4] = s4[f];
+                dst[f * MR + 5] = s5[f];
+            }
+            continue;
         }
-        for (int64_t r = mr; r < MR; r++)
-            for (int64_t f = 0; f < d; f++)
-                dst[f * MR + r] = 0.0;
+        for (int64_t f = 0; f < d; f++)
+            for (int64_t r = 0; r < MR; r++)
+                dst[f * MR + r] = r < mr ? x[(i0 + r) * d + f] : 0.0;
     }
 }
 
@@ -104,6 +113,7 @@ __attribute__((target("avx2,fma"))) static void kernel64(const double *a, const 
         c40 = _mm256_loadu_pd(g + 4 * ld), c41 = _mm256_loadu_pd(g + 4 * ld + 4);
         c50 = _mm256_loadu_pd(g + 5 * ld), c51 = _mm256_loadu_pd(g + 5 * ld + 4);
     }
+#pragma GCC unroll 4
     for (int64_t f = 0; f < kc; f++) {
         __m256d b0 = _mm256_loadu_pd(b + f * 8), b1 = _mm256_loadu_pd(b + f * 8 + 4);
         const double *af = a + f * MR;
@@ -164,14 +174,23 @@ static void pack_rows32(const float *x, int64_t m, int64_t d, float *xp)
     for (int64_t i0 = 0; i0 < m; i0 += MR) {
         float *dst = xp + i0 * d;
         int64_t mr = m - i0 < MR ? m - i0 : MR;
-        for (int64_t r = 0; r < mr; r++) {
-            const float *src = x + (i0 + r) * d;
-            for (int64_t f = 0; f < d; f++)
-                dst[f * MR + r] = src[f];
+        if (mr == MR) {
+            /* six sequential reads, one sequential write */
+            const float *s0 = x + i0 * d, *s1 = s0 + d, *s2 = s1 + d, *s3 = s2 + d, *s4 = s3 + d,
+                        *s5 = s4 + d;
+            for (int64_t f = 0; f < d; f++) {
+                dst[f * MR] = s0[f];
+                dst[f * MR + 1] = s1[f];
+                dst[f * MR + 2] = s2[f];
+                dst[f * MR + 3] = s3[f];
+                dst[f * MR + 4] = s4[f];
+                dst[f * MR + 5] = s5[f];
+            }
+            continue;
         }
-        for (int64_t r = mr; r < MR; r++)
-            for (int64_t f = 0; f < d; f++)
-                dst[f * MR + r] = 0.0f;
+        for (int64_t f = 0; f < d; f++)
+            for (int64_t r = 0; r < MR; r++)
+                dst[f * MR + r] = r < mr ? x[(i0 + r) * d + f] : 0.0f;
     }
 }
 
@@ -199,6 +218,7 @@ __attribute__((target("avx2,fma"))) static void kernel32(const float *a, const f
         c40 = _mm256_loadu_ps(g + 4 * ld), c41 = _mm256_loadu_ps(g + 4 * ld + 8);
         c50 = _mm256_loadu_ps(g + 5 * ld), c51 = _mm256_loadu_ps(g + 5 * ld + 8);
     }
+#pragma GCC unroll 4
     for (int64_t f = 0; f < kc; f++) {
         __m256 b0 = _mm256_loadu_ps(b + f * 16), b1 = _mm256_loadu_ps(b + f * 16 + 8);
         const float *af = a + f * MR;

@@ -58,6 +58,16 @@ static void slabs(int64_t d, int64_t *ns, int64_t *kc)
     *kc = (d + *ns - 1) / *ns;
 }
 
+/* The rows after the chunk (usually this thread's next chunk) are read
+ * from memory into L2 while the chunk computes, a few cache lines before
+ * each kernel call: the number per call that covers m rows of `row_bytes`
+ * over the calls of the chunk (`sweeps` passes over its micro-panels). */
+static int64_t next_step(int64_t m, int64_t row_bytes, int64_t sweeps)
+{
+    int64_t lines = (m * row_bytes + 63) / 64, calls = sweeps * ((m + MR - 1) / MR);
+    return (lines + calls - 1) / calls;
+}
+
 /* ---- double ----------------------------------------------------------- */
 
 /* Rows [0, m) of x (d columns) into micro-panels of MR rows, feature-major
@@ -155,14 +165,20 @@ void mutinf__km_dots64(const double *x, int64_t m, int64_t d, const double *pane
     int64_t np = (k + 7) / 8, ns, kc;
     slabs(d, &ns, &kc);
     pack_rows64(x, m, d, xpack);
+    /* addresses as integers: they may lie past the end of x (a prefetch does not fault) */
+    uintptr_t next = (uintptr_t)(x + m * d), end = next + (uintptr_t)(m * d) * sizeof(double);
+    int64_t step = next_step(m, d * (int64_t)sizeof(double), np * ns);
     for (int64_t s = 0; s < ns; s++) {
         int64_t f0 = s * kc, w = d - f0 < kc ? d - f0 : kc;
         for (int64_t p = 0; p < np; p++) {
             const double *b = panels + (p * d + f0) * 8;
             int64_t j0 = p * 8, nj = k - j0 < 8 ? k - j0 : 8;
-            for (int64_t i0 = 0; i0 < m; i0 += MR)
+            for (int64_t i0 = 0; i0 < m; i0 += MR) {
+                for (int64_t q = 0; q < step && next < end; q++, next += 64)
+                    _mm_prefetch((const char *)next, _MM_HINT_T1);
                 kernel64(xpack + i0 * d + f0 * MR, b, w, G + i0 * k + j0, k,
                          m - i0 < MR ? m - i0 : MR, nj, s == 0);
+            }
         }
     }
 }
@@ -260,14 +276,20 @@ void mutinf__km_dots32(const float *x, int64_t m, int64_t d, const float *panels
     int64_t np = (k + 15) / 16, ns, kc;
     slabs(d, &ns, &kc);
     pack_rows32(x, m, d, xpack);
+    /* addresses as integers: they may lie past the end of x (a prefetch does not fault) */
+    uintptr_t next = (uintptr_t)(x + m * d), end = next + (uintptr_t)(m * d) * sizeof(float);
+    int64_t step = next_step(m, d * (int64_t)sizeof(float), np * ns);
     for (int64_t s = 0; s < ns; s++) {
         int64_t f0 = s * kc, w = d - f0 < kc ? d - f0 : kc;
         for (int64_t p = 0; p < np; p++) {
             const float *b = panels + (p * d + f0) * 16;
             int64_t j0 = p * 16, nj = k - j0 < 16 ? k - j0 : 16;
-            for (int64_t i0 = 0; i0 < m; i0 += MR)
+            for (int64_t i0 = 0; i0 < m; i0 += MR) {
+                for (int64_t q = 0; q < step && next < end; q++, next += 64)
+                    _mm_prefetch((const char *)next, _MM_HINT_T1);
                 kernel32(xpack + i0 * d + f0 * MR, b, w, G + i0 * k + j0, k,
                          m - i0 < MR ? m - i0 : MR, nj, s == 0);
+            }
         }
     }
 }

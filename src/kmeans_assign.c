@@ -131,6 +131,12 @@ mutinf_status mutinf__km_work_alloc(mutinf__km_work *w, const mutinf__km_plan *p
             w->panel64 = mutinf__alloc((size_t)((k + 7) / 8 * 8) * (size_t)d, sizeof(double), 0,
                                        "k-means centroid panels");
         if (w->panel32 == NULL && w->panel64 == NULL) goto oom;
+        size_t rp = T * (size_t)mutinf__km_dots_pack_rows(plan->chunk) * (size_t)d;
+        if (f32)
+            w->rowpack32 = mutinf__alloc(rp, sizeof(float), 0, "k-means packed rows");
+        else
+            w->rowpack64 = mutinf__alloc(rp, sizeof(double), 0, "k-means packed rows");
+        if (w->rowpack32 == NULL && w->rowpack64 == NULL) goto oom;
     }
     if (f32) {
         w->gbuf32 = mutinf__alloc(gsz, sizeof(float), 0, "k-means distances");
@@ -162,6 +168,8 @@ void mutinf__km_work_free(mutinf__km_work *w)
     mutinf__free(w->mindist);
     mutinf__free(w->panel64);
     mutinf__free(w->panel32);
+    mutinf__free(w->rowpack64);
+    mutinf__free(w->rowpack32);
     mutinf__free(w->upper);
     mutinf__free(w->lower);
     mutinf__free(w->bound_centers);
@@ -494,11 +502,12 @@ void mutinf__km_pack_centers(const mutinf__km_data *X, const mutinf__km_plan *pl
  * (direct and fused modes) in the thread scratch `scratch`. */
 __attribute__((target_clones("arch=x86-64-v3", "default"))) static mutinf_status
 label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__km_work *w,
-           int64_t k, int64_t r0, int64_t r1, void *scratch, int32_t *labels, double *sums,
-           int64_t *counts, int64_t *changed)
+           int64_t k, int64_t r0, int64_t r1, void *scratch, size_t tid, int32_t *labels,
+           double *sums, int64_t *counts, int64_t *changed)
 {
     int64_t d = X->d, kp = round_up(k, 4);
     int lanes = plan->mode == MUTINF__KM_DIRECT && mutinf__cpu_has_avx2_fma();
+    size_t rowpack = (size_t)(mutinf__km_dots_pack_rows(plan->chunk) * d) * tid;
     for (int64_t c0 = r0; c0 < r1; c0 += plan->chunk) {
         int64_t m = r1 - c0 < plan->chunk ? r1 - c0 : plan->chunk;
         const void *G;
@@ -513,9 +522,11 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__
             G = scratch;
         } else if (plan->mode == MUTINF__KM_DOTS) {
             if (X->x64 != NULL)
-                mutinf__km_dots64(X->x64 + c0 * d, m, d, w->panel64, k, (double *)scratch);
+                mutinf__km_dots64(X->x64 + c0 * d, m, d, w->panel64, k, w->rowpack64 + rowpack,
+                                  (double *)scratch);
             else
-                mutinf__km_dots32(X->x32 + c0 * d, m, d, w->panel32, k, (float *)scratch);
+                mutinf__km_dots32(X->x32 + c0 * d, m, d, w->panel32, k, w->rowpack32 + rowpack,
+                                  (float *)scratch);
             G = scratch;
         } else if (plan->mode == MUTINF__KM_FUSED) {
             mutinf_status st = gemm_block(X, w, k, plan->ksub, c0, m, scratch);
@@ -586,7 +597,7 @@ mutinf_status mutinf__km_assign(const mutinf__km_data *X, const mutinf__km_plan 
             int64_t r0 = b * plan->block_rows;
             int64_t r1 = r0 + plan->block_rows < n ? r0 + plan->block_rows : n;
             mutinf_status st =
-                label_rows(X, plan, w, k, r0, r1, scratch, labels,
+                label_rows(X, plan, w, k, r0, r1, scratch, tid, labels,
                            with_sums ? w->block_sums + b * k * d : NULL,
                            with_sums ? w->block_counts + b * k : NULL, w->block_changed + b);
             if (st != MUTINF_OK) {
@@ -610,7 +621,7 @@ mutinf_status mutinf__km_assign(const mutinf__km_data *X, const mutinf__km_plan 
                 int64_t r0 = s0 + p * plan->chunk;
                 int64_t r1 = r0 + plan->chunk < s1 ? r0 + plan->chunk : s1;
                 int64_t ch = 0;
-                (void)label_rows(X, plan, w, k, r0, r1, NULL, labels, NULL, NULL, &ch);
+                (void)label_rows(X, plan, w, k, r0, r1, NULL, 0, labels, NULL, NULL, &ch);
                 /* split pieces never straddle blocks (block_rows is a multiple of chunk) */
                 w->block_changed[r0 / plan->block_rows] += ch;
             }

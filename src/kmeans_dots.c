@@ -5,16 +5,31 @@
  * library's parallel loop must stay below its single-thread bound
  * (MUTINF__BLAS_SMALL multiply-adds), which for large k d means tiny calls
  * (32 x 32 x 256 for d = k = 256) whose per-call packing and dispatch cost
- * more than the arithmetic.  This kernel has no such bound: a chunk of m
- * rows against all k centroids, 4 rows x 8 centroids (double) or 4 x 16
- * (float) per register block, centroids packed feature-major in panels.
- * Each dot product is a fixed sequence of FMAs over the features, so the
- * result does not depend on the thread count. */
+ * more than the arithmetic.  This kernel has no such bound.
+ *
+ * Layout, as in a GEMM micro-kernel (Goto and van de Geijn, "Anatomy of
+ * high-performance matrix multiplication", TOMS 34(3), 2008): the centroids
+ * are packed once per pass in feature-major panels of 8 (double) or 16
+ * (float); the rows of the chunk are packed here in feature-major
+ * micro-panels of 6 rows, so that both operands stream sequentially.  A
+ * 6 x 8 (double) or 6 x 16 (float) block of results lives in 12 of the 16
+ * ymm registers: per feature, 2 panel loads and 6 broadcasts feed 12 FMAs.
+ * The features are cut into slabs of at most KC_MAX so that one panel slab
+ * (16 KiB) stays in L1 while the row micro-panels of the chunk stream from
+ * L2.
+ *
+ * Each dot product is one FMA chain over the features in order, started
+ * from zero and carried across the feature slabs through G, whatever the
+ * position of the row in the chunk, so the result does not depend on the
+ * thread count or on the chunking. */
 #include <immintrin.h>
 #include <string.h>
 
 #include "cpu.h"
 #include "kmeans_impl.h"
+
+#define MR     6   /* rows per micro-panel */
+#define KC_MAX 256 /* features per slab: a panel slab of 8 doubles or 16 floats is 16 KiB */
 
 void mutinf__km_pack_panels(const double *centers, int64_t k, int64_t d, double *p64, float *p32)
 {
@@ -31,122 +46,250 @@ void mutinf__km_pack_panels(const double *centers, int64_t k, int64_t d, double 
             }
 }
 
-/* Stores the nj <= W leading lanes of a row block. */
-static inline void store_part64(double *dst, const double *tmp, int64_t nj)
+int64_t mutinf__km_dots_pack_rows(int64_t m)
 {
-    memcpy(dst, tmp, (size_t)nj * sizeof(double));
+    return (m + MR - 1) / MR * MR;
 }
 
-__attribute__((target("avx2,fma"))) void
-mutinf__km_dots64(const double *x, int64_t m, int64_t d, const double *panels, int64_t k, double *G)
+/* Number of feature slabs and the width of each but the last (even split). */
+static void slabs(int64_t d, int64_t *ns, int64_t *kc)
 {
-    int64_t np = (k + 7) / 8;
-    for (int64_t p = 0; p < np; p++) {
-        const double *cp = panels + p * d * 8;
-        int64_t j0 = p * 8, nj = k - j0 < 8 ? k - j0 : 8;
-        int64_t i = 0;
-        for (; i + 4 <= m; i += 4) {
-            const double *x0 = x + i * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
-            __m256d a00 = _mm256_setzero_pd(), a01 = a00, a10 = a00, a11 = a00;
-            __m256d a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+    *ns = (d + KC_MAX - 1) / KC_MAX;
+    *kc = (d + *ns - 1) / *ns;
+}
+
+/* The rows after the chunk (usually this thread's next chunk) are read
+ * from memory into L2 while the chunk computes, a few cache lines before
+ * each kernel call: the number per call that covers m rows of `row_bytes`
+ * over the calls of the chunk (`sweeps` passes over its micro-panels). */
+static int64_t next_step(int64_t m, int64_t row_bytes, int64_t sweeps)
+{
+    int64_t lines = (m * row_bytes + 63) / 64, calls = sweeps * ((m + MR - 1) / MR);
+    return (lines + calls - 1) / calls;
+}
+
+/* ---- double ----------------------------------------------------------- */
+
+/* Rows [0, m) of x (d columns) into micro-panels of MR rows, feature-major
+ * (xp[(mp * d + f) * MR + r]), the rows past m zero. */
+static void pack_rows64(const double *x, int64_t m, int64_t d, double *xp)
+{
+    for (int64_t i0 = 0; i0 < m; i0 += MR) {
+        double *dst = xp + i0 * d;
+        int64_t mr = m - i0 < MR ? m - i0 : MR;
+        if (mr == MR) {
+            /* six sequential reads, one sequential write */
+            const double *s0 = x + i0 * d, *s1 = s0 + d, *s2 = s1 + d, *s3 = s2 + d, *s4 = s3 + d,
+                         *s5 = s4 + d;
             for (int64_t f = 0; f < d; f++) {
-                __m256d c0 = _mm256_loadu_pd(cp + f * 8), c1 = _mm256_loadu_pd(cp + f * 8 + 4);
-                __m256d b = _mm256_broadcast_sd(x0 + f);
-                a00 = _mm256_fmadd_pd(b, c0, a00);
-                a01 = _mm256_fmadd_pd(b, c1, a01);
-                b = _mm256_broadcast_sd(x1 + f);
-                a10 = _mm256_fmadd_pd(b, c0, a10);
-                a11 = _mm256_fmadd_pd(b, c1, a11);
-                b = _mm256_broadcast_sd(x2 + f);
-                a20 = _mm256_fmadd_pd(b, c0, a20);
-                a21 = _mm256_fmadd_pd(b, c1, a21);
-                b = _mm256_broadcast_sd(x3 + f);
-                a30 = _mm256_fmadd_pd(b, c0, a30);
-                a31 = _mm256_fmadd_pd(b, c1, a31);
+                dst[f * MR] = s0[f];
+                dst[f * MR + 1] = s1[f];
+                dst[f * MR + 2] = s2[f];
+                dst[f * MR + 3] = s3[f];
+                dst[f * MR + 4] = s4[f];
+                dst[f * MR + 5] = s5[f];
             }
-            double *g = G + i * k + j0;
-            if (nj == 8) {
-                _mm256_storeu_pd(g, a00);
-                _mm256_storeu_pd(g + 4, a01);
-                _mm256_storeu_pd(g + k, a10);
-                _mm256_storeu_pd(g + k + 4, a11);
-                _mm256_storeu_pd(g + 2 * k, a20);
-                _mm256_storeu_pd(g + 2 * k + 4, a21);
-                _mm256_storeu_pd(g + 3 * k, a30);
-                _mm256_storeu_pd(g + 3 * k + 4, a31);
-            } else {
-                double t[8];
-                const __m256d lo[4] = {a00, a10, a20, a30}, hi[4] = {a01, a11, a21, a31};
-                for (int r = 0; r < 4; r++) {
-                    _mm256_storeu_pd(t, lo[r]);
-                    _mm256_storeu_pd(t + 4, hi[r]);
-                    store_part64(g + r * k, t, nj);
-                }
-            }
+            continue;
         }
-        for (; i < m; i++) {
-            const double *x0 = x + i * d;
-            __m256d a0 = _mm256_setzero_pd(), a1 = a0;
-            for (int64_t f = 0; f < d; f++) {
-                __m256d b = _mm256_broadcast_sd(x0 + f);
-                a0 = _mm256_fmadd_pd(b, _mm256_loadu_pd(cp + f * 8), a0);
-                a1 = _mm256_fmadd_pd(b, _mm256_loadu_pd(cp + f * 8 + 4), a1);
+        for (int64_t f = 0; f < d; f++)
+            for (int64_t r = 0; r < MR; r++)
+                dst[f * MR + r] = r < mr ? x[(i0 + r) * d + f] : 0.0;
+    }
+}
+
+/* The 6 x 8 block G[r * k + q] (r < mr, q < nj) over features [0, kc) of
+ * the micro-panel a and the panel slab b, continuing the sums already in G
+ * unless `first`. */
+__attribute__((target("avx2,fma"))) static void kernel64(const double *a, const double *b,
+                                                         int64_t kc, double *G, int64_t k,
+                                                         int64_t mr, int64_t nj, int first)
+{
+    __m256d c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    double t[MR * 8];
+    int full = mr == MR && nj == 8;
+    if (first) {
+        c00 = _mm256_setzero_pd();
+        c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c00;
+    } else {
+        if (!full)
+            for (int64_t r = 0; r < mr; r++)
+                memcpy(t + r * 8, G + r * k, (size_t)nj * sizeof(double));
+        const double *g = full ? G : t;
+        int64_t ld = full ? k : 8;
+        c00 = _mm256_loadu_pd(g), c01 = _mm256_loadu_pd(g + 4);
+        c10 = _mm256_loadu_pd(g + ld), c11 = _mm256_loadu_pd(g + ld + 4);
+        c20 = _mm256_loadu_pd(g + 2 * ld), c21 = _mm256_loadu_pd(g + 2 * ld + 4);
+        c30 = _mm256_loadu_pd(g + 3 * ld), c31 = _mm256_loadu_pd(g + 3 * ld + 4);
+        c40 = _mm256_loadu_pd(g + 4 * ld), c41 = _mm256_loadu_pd(g + 4 * ld + 4);
+        c50 = _mm256_loadu_pd(g + 5 * ld), c51 = _mm256_loadu_pd(g + 5 * ld + 4);
+    }
+#pragma GCC unroll 4
+    for (int64_t f = 0; f < kc; f++) {
+        __m256d b0 = _mm256_loadu_pd(b + f * 8), b1 = _mm256_loadu_pd(b + f * 8 + 4);
+        const double *af = a + f * MR;
+        __m256d x = _mm256_broadcast_sd(af);
+        c00 = _mm256_fmadd_pd(x, b0, c00);
+        c01 = _mm256_fmadd_pd(x, b1, c01);
+        x = _mm256_broadcast_sd(af + 1);
+        c10 = _mm256_fmadd_pd(x, b0, c10);
+        c11 = _mm256_fmadd_pd(x, b1, c11);
+        x = _mm256_broadcast_sd(af + 2);
+        c20 = _mm256_fmadd_pd(x, b0, c20);
+        c21 = _mm256_fmadd_pd(x, b1, c21);
+        x = _mm256_broadcast_sd(af + 3);
+        c30 = _mm256_fmadd_pd(x, b0, c30);
+        c31 = _mm256_fmadd_pd(x, b1, c31);
+        x = _mm256_broadcast_sd(af + 4);
+        c40 = _mm256_fmadd_pd(x, b0, c40);
+        c41 = _mm256_fmadd_pd(x, b1, c41);
+        x = _mm256_broadcast_sd(af + 5);
+        c50 = _mm256_fmadd_pd(x, b0, c50);
+        c51 = _mm256_fmadd_pd(x, b1, c51);
+    }
+    double *g = full ? G : t;
+    int64_t ld = full ? k : 8;
+    _mm256_storeu_pd(g, c00), _mm256_storeu_pd(g + 4, c01);
+    _mm256_storeu_pd(g + ld, c10), _mm256_storeu_pd(g + ld + 4, c11);
+    _mm256_storeu_pd(g + 2 * ld, c20), _mm256_storeu_pd(g + 2 * ld + 4, c21);
+    _mm256_storeu_pd(g + 3 * ld, c30), _mm256_storeu_pd(g + 3 * ld + 4, c31);
+    _mm256_storeu_pd(g + 4 * ld, c40), _mm256_storeu_pd(g + 4 * ld + 4, c41);
+    _mm256_storeu_pd(g + 5 * ld, c50), _mm256_storeu_pd(g + 5 * ld + 4, c51);
+    if (!full)
+        for (int64_t r = 0; r < mr; r++)
+            memcpy(G + r * k, t + r * 8, (size_t)nj * sizeof(double));
+}
+
+void mutinf__km_dots64(const double *x, int64_t m, int64_t d, const double *panels, int64_t k,
+                       double *xpack, double *G)
+{
+    int64_t np = (k + 7) / 8, ns, kc;
+    slabs(d, &ns, &kc);
+    pack_rows64(x, m, d, xpack);
+    /* addresses as integers: they may lie past the end of x (a prefetch does not fault) */
+    uintptr_t next = (uintptr_t)(x + m * d), end = next + (uintptr_t)(m * d) * sizeof(double);
+    int64_t step = next_step(m, d * (int64_t)sizeof(double), np * ns);
+    for (int64_t s = 0; s < ns; s++) {
+        int64_t f0 = s * kc, w = d - f0 < kc ? d - f0 : kc;
+        for (int64_t p = 0; p < np; p++) {
+            const double *b = panels + (p * d + f0) * 8;
+            int64_t j0 = p * 8, nj = k - j0 < 8 ? k - j0 : 8;
+            for (int64_t i0 = 0; i0 < m; i0 += MR) {
+                for (int64_t q = 0; q < step && next < end; q++, next += 64)
+                    _mm_prefetch((const char *)next, _MM_HINT_T1);
+                kernel64(xpack + i0 * d + f0 * MR, b, w, G + i0 * k + j0, k,
+                         m - i0 < MR ? m - i0 : MR, nj, s == 0);
             }
-            double t[8];
-            _mm256_storeu_pd(t, a0);
-            _mm256_storeu_pd(t + 4, a1);
-            store_part64(G + i * k + j0, t, nj);
         }
     }
 }
 
-__attribute__((target("avx2,fma"))) void mutinf__km_dots32(const float *x, int64_t m, int64_t d,
-                                                           const float *panels, int64_t k, float *G)
+/* ---- float ------------------------------------------------------------ */
+
+static void pack_rows32(const float *x, int64_t m, int64_t d, float *xp)
 {
-    int64_t np = (k + 15) / 16;
-    for (int64_t p = 0; p < np; p++) {
-        const float *cp = panels + p * d * 16;
-        int64_t j0 = p * 16, nj = k - j0 < 16 ? k - j0 : 16;
-        int64_t i = 0;
-        for (; i + 4 <= m; i += 4) {
-            const float *x0 = x + i * d, *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
-            __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00;
-            __m256 a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+    for (int64_t i0 = 0; i0 < m; i0 += MR) {
+        float *dst = xp + i0 * d;
+        int64_t mr = m - i0 < MR ? m - i0 : MR;
+        if (mr == MR) {
+            /* six sequential reads, one sequential write */
+            const float *s0 = x + i0 * d, *s1 = s0 + d, *s2 = s1 + d, *s3 = s2 + d, *s4 = s3 + d,
+                        *s5 = s4 + d;
             for (int64_t f = 0; f < d; f++) {
-                __m256 c0 = _mm256_loadu_ps(cp + f * 16), c1 = _mm256_loadu_ps(cp + f * 16 + 8);
-                __m256 b = _mm256_broadcast_ss(x0 + f);
-                a00 = _mm256_fmadd_ps(b, c0, a00);
-                a01 = _mm256_fmadd_ps(b, c1, a01);
-                b = _mm256_broadcast_ss(x1 + f);
-                a10 = _mm256_fmadd_ps(b, c0, a10);
-                a11 = _mm256_fmadd_ps(b, c1, a11);
-                b = _mm256_broadcast_ss(x2 + f);
-                a20 = _mm256_fmadd_ps(b, c0, a20);
-                a21 = _mm256_fmadd_ps(b, c1, a21);
-                b = _mm256_broadcast_ss(x3 + f);
-                a30 = _mm256_fmadd_ps(b, c0, a30);
-                a31 = _mm256_fmadd_ps(b, c1, a31);
+                dst[f * MR] = s0[f];
+                dst[f * MR + 1] = s1[f];
+                dst[f * MR + 2] = s2[f];
+                dst[f * MR + 3] = s3[f];
+                dst[f * MR + 4] = s4[f];
+                dst[f * MR + 5] = s5[f];
             }
-            float t[16];
-            const __m256 lo[4] = {a00, a10, a20, a30}, hi[4] = {a01, a11, a21, a31};
-            for (int r = 0; r < 4; r++) {
-                _mm256_storeu_ps(t, lo[r]);
-                _mm256_storeu_ps(t + 8, hi[r]);
-                memcpy(G + (i + r) * k + j0, t, (size_t)nj * sizeof(float));
-            }
+            continue;
         }
-        for (; i < m; i++) {
-            const float *x0 = x + i * d;
-            __m256 a0 = _mm256_setzero_ps(), a1 = a0;
-            for (int64_t f = 0; f < d; f++) {
-                __m256 b = _mm256_broadcast_ss(x0 + f);
-                a0 = _mm256_fmadd_ps(b, _mm256_loadu_ps(cp + f * 16), a0);
-                a1 = _mm256_fmadd_ps(b, _mm256_loadu_ps(cp + f * 16 + 8), a1);
+        for (int64_t f = 0; f < d; f++)
+            for (int64_t r = 0; r < MR; r++)
+                dst[f * MR + r] = r < mr ? x[(i0 + r) * d + f] : 0.0f;
+    }
+}
+
+/* As kernel64 with 6 x 16 floats. */
+__attribute__((target("avx2,fma"))) static void kernel32(const float *a, const float *b, int64_t kc,
+                                                         float *G, int64_t k, int64_t mr,
+                                                         int64_t nj, int first)
+{
+    __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
+    float t[MR * 16];
+    int full = mr == MR && nj == 16;
+    if (first) {
+        c00 = _mm256_setzero_ps();
+        c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c00;
+    } else {
+        if (!full)
+            for (int64_t r = 0; r < mr; r++)
+                memcpy(t + r * 16, G + r * k, (size_t)nj * sizeof(float));
+        const float *g = full ? G : t;
+        int64_t ld = full ? k : 16;
+        c00 = _mm256_loadu_ps(g), c01 = _mm256_loadu_ps(g + 8);
+        c10 = _mm256_loadu_ps(g + ld), c11 = _mm256_loadu_ps(g + ld + 8);
+        c20 = _mm256_loadu_ps(g + 2 * ld), c21 = _mm256_loadu_ps(g + 2 * ld + 8);
+        c30 = _mm256_loadu_ps(g + 3 * ld), c31 = _mm256_loadu_ps(g + 3 * ld + 8);
+        c40 = _mm256_loadu_ps(g + 4 * ld), c41 = _mm256_loadu_ps(g + 4 * ld + 8);
+        c50 = _mm256_loadu_ps(g + 5 * ld), c51 = _mm256_loadu_ps(g + 5 * ld + 8);
+    }
+#pragma GCC unroll 4
+    for (int64_t f = 0; f < kc; f++) {
+        __m256 b0 = _mm256_loadu_ps(b + f * 16), b1 = _mm256_loadu_ps(b + f * 16 + 8);
+        const float *af = a + f * MR;
+        __m256 x = _mm256_broadcast_ss(af);
+        c00 = _mm256_fmadd_ps(x, b0, c00);
+        c01 = _mm256_fmadd_ps(x, b1, c01);
+        x = _mm256_broadcast_ss(af + 1);
+        c10 = _mm256_fmadd_ps(x, b0, c10);
+        c11 = _mm256_fmadd_ps(x, b1, c11);
+        x = _mm256_broadcast_ss(af + 2);
+        c20 = _mm256_fmadd_ps(x, b0, c20);
+        c21 = _mm256_fmadd_ps(x, b1, c21);
+        x = _mm256_broadcast_ss(af + 3);
+        c30 = _mm256_fmadd_ps(x, b0, c30);
+        c31 = _mm256_fmadd_ps(x, b1, c31);
+        x = _mm256_broadcast_ss(af + 4);
+        c40 = _mm256_fmadd_ps(x, b0, c40);
+        c41 = _mm256_fmadd_ps(x, b1, c41);
+        x = _mm256_broadcast_ss(af + 5);
+        c50 = _mm256_fmadd_ps(x, b0, c50);
+        c51 = _mm256_fmadd_ps(x, b1, c51);
+    }
+    float *g = full ? G : t;
+    int64_t ld = full ? k : 16;
+    _mm256_storeu_ps(g, c00), _mm256_storeu_ps(g + 8, c01);
+    _mm256_storeu_ps(g + ld, c10), _mm256_storeu_ps(g + ld + 8, c11);
+    _mm256_storeu_ps(g + 2 * ld, c20), _mm256_storeu_ps(g + 2 * ld + 8, c21);
+    _mm256_storeu_ps(g + 3 * ld, c30), _mm256_storeu_ps(g + 3 * ld + 8, c31);
+    _mm256_storeu_ps(g + 4 * ld, c40), _mm256_storeu_ps(g + 4 * ld + 8, c41);
+    _mm256_storeu_ps(g + 5 * ld, c50), _mm256_storeu_ps(g + 5 * ld + 8, c51);
+    if (!full)
+        for (int64_t r = 0; r < mr; r++)
+            memcpy(G + r * k, t + r * 16, (size_t)nj * sizeof(float));
+}
+
+void mutinf__km_dots32(const float *x, int64_t m, int64_t d, const float *panels, int64_t k,
+                       float *xpack, float *G)
+{
+    int64_t np = (k + 15) / 16, ns, kc;
+    slabs(d, &ns, &kc);
+    pack_rows32(x, m, d, xpack);
+    /* addresses as integers: they may lie past the end of x (a prefetch does not fault) */
+    uintptr_t next = (uintptr_t)(x + m * d), end = next + (uintptr_t)(m * d) * sizeof(float);
+    int64_t step = next_step(m, d * (int64_t)sizeof(float), np * ns);
+    for (int64_t s = 0; s < ns; s++) {
+        int64_t f0 = s * kc, w = d - f0 < kc ? d - f0 : kc;
+        for (int64_t p = 0; p < np; p++) {
+            const float *b = panels + (p * d + f0) * 16;
+            int64_t j0 = p * 16, nj = k - j0 < 16 ? k - j0 : 16;
+            for (int64_t i0 = 0; i0 < m; i0 += MR) {
+                for (int64_t q = 0; q < step && next < end; q++, next += 64)
+                    _mm_prefetch((const char *)next, _MM_HINT_T1);
+                kernel32(xpack + i0 * d + f0 * MR, b, w, G + i0 * k + j0, k,
+                         m - i0 < MR ? m - i0 : MR, nj, s == 0);
             }
-            float t[16];
-            _mm256_storeu_ps(t, a0);
-            _mm256_storeu_ps(t + 8, a1);
-            memcpy(G + i * k + j0, t, (size_t)nj * sizeof(float));
         }
     }
 }

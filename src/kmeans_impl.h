@@ -69,6 +69,8 @@ typedef struct mutinf__km_work {
     float *cnorm32;
     double *panel64; /* centroids in panels for the own kernel (dots mode) */
     float *panel32;
+    double *rowpack64; /* dots mode: threads x the chunk's rows packed for the kernel */
+    float *rowpack32;
     double *mindist; /* n: used only by the relocation of empty clusters */
     /* Hamerly's bounds (allocated on first use): per point an upper bound
      * on the distance to its centroid and a lower bound on the distance to
@@ -149,12 +151,15 @@ void mutinf__km_pp_fold(int avx2, const mutinf__km_data *X, int64_t r0, int64_t 
 /* The dots mode (kmeans_dots.c, run where mutinf__cpu_has_avx2_fma()): the
  * centroids packed in feature-major panels of 8 (double, p64) or 16
  * (float, p32) centroids, zero padded; and G[i * k + j] = x_i . c_j for the
- * m rows of x (row-major, d columns). */
+ * m rows of x (row-major, d columns), each an FMA chain over the features
+ * in order.  xpack is scratch of mutinf__km_dots_pack_rows(m) x d
+ * elements. */
 void mutinf__km_pack_panels(const double *centers, int64_t k, int64_t d, double *p64, float *p32);
+int64_t mutinf__km_dots_pack_rows(int64_t m);
 void mutinf__km_dots64(const double *x, int64_t m, int64_t d, const double *panels, int64_t k,
-                       double *G);
+                       double *xpack, double *G);
 void mutinf__km_dots32(const float *x, int64_t m, int64_t d, const float *panels, int64_t k,
-                       float *G);
+                       float *xpack, float *G);
 
 /* Exact inertia sum_i ||x_i - c_{labels[i]}||^2 in a fixed order. */
 double mutinf__km_inertia(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf__km_work *w,

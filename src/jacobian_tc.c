@@ -362,11 +362,29 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
     double guard = CHOL_GUARD * mutinf__rank_tol(o->rank_tol, m);
     mutinf__jac_chol_lanes(m, w->cl, m, NULL, w->cl, w->dfull);
     check_pivots(w->dfull, m, w->maxd + K * LANES, guard, ok);
-    double inv_norm[LANES];
-    mutinf__jac_inv_norm1_lanes(m, w->cl, w->solve, inv_norm);
+    /* The acceptance rule estimates ||A^-1||_1 from below by Hager's
+     * steps (est); the comparison-matrix bound U >= ||A^-1||_1 is cheaper.
+     * In exact arithmetic est <= ||A^-1||_1 <= U; the computed est exceeds
+     * its exact value by a relative kappa(A) n^2 eps at most, below 1e-6
+     * for any matrix the rule can accept (kappa < 1 / MUTINF__CHOL_MIN_RCOND),
+     * and the computed U is within a few n eps of its exact value.  So
+     * 1 / (anorm U) > 2 min_rcond implies 1 / (anorm est) > min_rcond: a
+     * lane that passes with U would pass the rule, and Hager's steps run
+     * only for a group with a lane that does not (borderline, ill-
+     * conditioned or failed). */
     const double min_rcond = mutinf__chol_min_rcond(o->rank_tol, m);
-    for (int q = 0; q < LANES; q++)
-        if (!(1.0 / (anorm[q] * inv_norm[q]) > min_rcond)) ok[q] = 0;
+    double inv_norm[LANES];
+    int sure[LANES], borderline = 0;
+    mutinf__jac_inv_norm1_bound_lanes(m, w->cl, w->solve, inv_norm);
+    for (int q = 0; q < LANES; q++) {
+        sure[q] = 1.0 / (anorm[q] * inv_norm[q]) > 2.0 * min_rcond;
+        borderline |= !sure[q];
+    }
+    if (borderline) {
+        mutinf__jac_inv_norm1_lanes(m, w->cl, w->solve, inv_norm);
+        for (int q = 0; q < LANES; q++)
+            if (!sure[q] && !(1.0 / (anorm[q] * inv_norm[q]) > min_rcond)) ok[q] = 0;
+    }
     /* Module 0 alone: its guard uses its own size and diagonal. */
     check_pivots(w->dfull, off[1], w->maxd, CHOL_GUARD * mutinf__rank_tol(o->rank_tol, off[1]), ok);
     memcpy(w->dblk, w->dfull, (size_t)off[1] * LANES * sizeof(double));

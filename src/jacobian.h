@@ -56,6 +56,15 @@ void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int
 void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, double *cl, int lane,
                            int accumulate, const double *pf, int64_t pf_len);
 
+/* The lower triangles of J_q J_q^T for the LANES samples of a group at
+ * once, stored into the lane-interleaved m x m matrix `cl` (element (i, j),
+ * j <= i, of lane q at cl[(i*m + j)*LANES + q]).  Row r of lane q's J is
+ * rowp[q*ldp + r], with kcp readable doubles (kcp % 4 == 0).  Each element
+ * is the same sum, bit for bit, as mutinf__jac_syrk_lane() gives with the
+ * same rows.  Prefetches the pf_len doubles at pf (may be NULL). */
+void mutinf__jac_syrk_group(int64_t m, int64_t kcp, const double *const *rowp, int64_t ldp,
+                            double *cl, const double *pf, int64_t pf_len);
+
 /* Columns of J J^T per cache block in mutinf__jac_syrk_colmajor (a multiple
  * of 3): 96 rows of MUTINF__JAC_KC doubles take 192 KiB. */
 #define MUTINF__JAC_JB 96

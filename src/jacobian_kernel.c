@@ -365,6 +365,70 @@ void mutinf__jac_syrk_colmajor(int64_t m, int64_t kcp, const double *const *rowp
     syrk_body(m, kcp, rowp, c, 1, ldc, MUTINF__JAC_JB, accumulate, NULL, 0);
 }
 
+#if defined(__clang__)
+#define SHUFFLE2(a, b, i0, i1, i2, i3) __builtin_shufflevector(a, b, i0, i1, i2, i3)
+#else
+#define SHUFFLE2(a, b, i0, i1, i2, i3) __builtin_shuffle(a, b, (v4di){i0, i1, i2, i3})
+#endif
+
+/* {hsum(a), hsum(b), hsum(c), hsum(d)}: each sum in hsum()'s order. */
+JAC_INLINE v4d hsum4(v4d a, v4d b, v4d c, v4d d)
+{
+    const v4d ab = SHUFFLE2(a, b, 0, 4, 2, 6) + SHUFFLE2(a, b, 1, 5, 3, 7); /* a01 b01 a23 b23 */
+    const v4d cd = SHUFFLE2(c, d, 0, 4, 2, 6) + SHUFFLE2(c, d, 1, 5, 3, 7); /* c01 d01 c23 d23 */
+    return SHUFFLE2(ab, cd, 0, 1, 4, 5) + SHUFFLE2(ab, cd, 2, 3, 6, 7);
+}
+
+JAC_SIMD
+void mutinf__jac_syrk_group(int64_t m, int64_t kcp, const double *const *rowp, int64_t ldp,
+                            double *cl, const double *pf, int64_t pf_len)
+{
+    const double *const *r0 = rowp, *const *r1 = rowp + ldp, *const *r2 = rowp + 2 * ldp,
+                        *const *r3 = rowp + 3 * ldp;
+    const int64_t lines = pf != NULL ? (pf_len + 7) / 8 : 0, per_row = (lines + m - 1) / m;
+    int64_t next_line = 0;
+    for (int64_t i = 0; i < m; i++) {
+        for (int64_t q = 0; q < per_row && next_line < lines; q++, next_line++)
+            __builtin_prefetch(pf + next_line * 8, 0, 3);
+        const double *a0 = r0[i], *a1 = r1[i], *a2 = r2[i], *a3 = r3[i];
+        double *out = cl + i * m * LANES;
+        int64_t j = 0;
+        for (; j < i; j += 2) { /* columns j and j + 1 (j + 1 <= i) */
+            const double *b00 = r0[j], *b10 = r1[j], *b20 = r2[j], *b30 = r3[j];
+            const double *b01 = r0[j + 1], *b11 = r1[j + 1], *b21 = r2[j + 1], *b31 = r3[j + 1];
+            v4d c00 = {0, 0, 0, 0}, c10 = c00, c20 = c00, c30 = c00, c01 = c00, c11 = c00,
+                c21 = c00, c31 = c00;
+            for (int64_t k = 0; k < kcp; k += 4) {
+                v4d y = load4(a0 + k);
+                c00 += y * load4(b00 + k);
+                c01 += y * load4(b01 + k);
+                y = load4(a1 + k);
+                c10 += y * load4(b10 + k);
+                c11 += y * load4(b11 + k);
+                y = load4(a2 + k);
+                c20 += y * load4(b20 + k);
+                c21 += y * load4(b21 + k);
+                y = load4(a3 + k);
+                c30 += y * load4(b30 + k);
+                c31 += y * load4(b31 + k);
+            }
+            store4(out + j * LANES, hsum4(c00, c10, c20, c30));
+            store4(out + (j + 1) * LANES, hsum4(c01, c11, c21, c31));
+        }
+        if (j == i) { /* the diagonal entry, when i is even */
+            v4d c0 = {0, 0, 0, 0}, c1 = c0, c2 = c0, c3 = c0;
+            for (int64_t k = 0; k < kcp; k += 4) {
+                v4d y0 = load4(a0 + k), y1 = load4(a1 + k), y2 = load4(a2 + k), y3 = load4(a3 + k);
+                c0 += y0 * y0;
+                c1 += y1 * y1;
+                c2 += y2 * y2;
+                c3 += y3 * y3;
+            }
+            store4(out + i * LANES, hsum4(c0, c1, c2, c3));
+        }
+    }
+}
+
 JAC_SIMD
 void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int64_t *idx,
                             double *l, double *d)

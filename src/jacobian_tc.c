@@ -112,7 +112,7 @@ typedef struct {
     int64_t *idx;        /* bmax gather indices */
     int *exps;           /* LANES x m row scale exponents */
     double *pw;          /* LANES x K x K pairwise values of the current group */
-    const double **rowp; /* MUTINF__JAC_ROWS(m) row pointers for the product */
+    const double **rowp; /* LANES x MUTINF__JAC_ROWS(m) row pointers for the products */
     double *zeros;       /* MUTINF__JAC_KC zeros (padding rows) */
     double *fac;         /* m x LANES row scale factors 2^-e */
     double *solve;       /* 3 x m x LANES condition estimate vectors */
@@ -148,7 +148,7 @@ static int lane_ws_alloc(lane_ws *w, const jac_ctx *c)
         lines_of(b, sizeof(int64_t)),
         lines_of(m * LANES, sizeof(int)),
         lines_of(K * K * LANES, sizeof(double)),
-        lines_of(mp, sizeof(double *)),
+        lines_of(mp * LANES, sizeof(double *)),
         lines_of(MUTINF__JAC_KC, sizeof(double)),
         lines_of(m * LANES, sizeof(double)),
         lines_of(3 * m * LANES, sizeof(double)),
@@ -203,6 +203,8 @@ static int lane_ws_alloc(lane_ws *w, const jac_ctx *c)
  * and of the Cholesky factorization, so the result does not depend on the
  * memory layout, and TC not on the scales.  Returns 0, or 1 when the
  * sample holds NaN or Inf. */
+static void finish_cov_lane(const jac_ctx *c, lane_ws *w, int lane);
+
 static int sample_cov_lane(const jac_ctx *c, lane_ws *w, int64_t b, int lane)
 {
     const mutinf__view *v = c->v;
@@ -250,8 +252,18 @@ static int sample_cov_lane(const jac_ctx *c, lane_ws *w, int64_t b, int lane)
         }
         if (safe) break;
     }
-    /* Noise in the current scale, then a power of two per row that brings
-     * the diagonal into [0.5, 2). */
+    finish_cov_lane(c, w, lane);
+    return 0;
+}
+
+/* The last step of sample_cov_lane(): noise in the current scale (row
+ * scales in lane `lane` of w->exps), then a power of two per row that
+ * brings the diagonal into [0.5, 2), left in w->fac. */
+static void finish_cov_lane(const jac_ctx *c, lane_ws *w, int lane)
+{
+    const int64_t m = c->m;
+    const double noise = c->o->noise_var;
+    int *e = w->exps + lane * m;
     for (int64_t u = 0; u < m; u++) {
         double *cuu = &w->cl[(u * m + u) * LANES + lane];
         if (noise > 0.0) *cuu += ldexp(noise, -2 * e[u]);
@@ -265,7 +277,6 @@ static int sample_cov_lane(const jac_ctx *c, lane_ws *w, int64_t b, int lane)
         w->fac[u * LANES + lane] = mutinf__jac_pow2(-eu);
         e[u] += eu;
     }
-    return 0;
 }
 
 /* The scaling sample_cov_lane() leaves in w->fac, for lane `lane` alone (as
@@ -422,17 +433,58 @@ static void pairwise_unscale(const jac_ctx *c, const int *exps, double *pw)
     }
 }
 
+/* The first pass of sample_cov_lane() for the whole group of samples
+ * g..g+LANES-1 at once, when their rows can be read in place in one k-chunk
+ * (contiguous doubles, n a multiple of 4 and at most MUTINF__JAC_KC):
+ * done[q] = 1 for each lane whose diagonal lies in [SAFE_LO, SAFE_HI], now
+ * finished exactly as sample_cov_lane() would (same sums, bit for bit).
+ * Lanes left at 0 go through sample_cov_lane(). */
+static void group_cov(const jac_ctx *c, lane_ws *w, int64_t g, const uint8_t *flags, int *done)
+{
+    const mutinf__view *v = c->v;
+    const int64_t m = c->m, n = v->dim[2], rows = MUTINF__JAC_ROWS(m);
+    if (v->is_f32 || v->stride[2] != 1 || n % 4 != 0 || n > MUTINF__JAC_KC) return;
+    for (int q = 0; q < LANES; q++)
+        if (flags[g + q] != SAMPLE_OK) return;
+    /* w->rowp holds LANES * rows pointers (lane q's rows at q * rows). */
+    for (int q = 0; q < LANES; q++) {
+        const double *base = (const double *)v->data + (g + q) * v->stride[0];
+        for (int64_t r = 0; r < m; r++)
+            w->rowp[q * rows + r] = base + c->p->units[r] * v->stride[1];
+    }
+    /* The next group, when the batch is one contiguous block. */
+    const double *pf = NULL;
+    int64_t pf_len = 0;
+    if (v->stride[1] == n && v->stride[0] == v->dim[1] * n && g + 2 * LANES <= v->dim[0]) {
+        pf = (const double *)v->data + (g + LANES) * v->stride[0];
+        pf_len = LANES * v->stride[0];
+    }
+    mutinf__jac_syrk_group(m, n, w->rowp, rows, w->cl, pf, pf_len);
+    for (int q = 0; q < LANES; q++) {
+        int safe = 1;
+        for (int64_t u = 0; u < m; u++) {
+            double x = w->cl[(u * m + u) * LANES + q];
+            safe &= x >= SAFE_LO && x <= SAFE_HI;
+        }
+        if (!safe) continue;
+        memset(w->exps + q * m, 0, (size_t)m * sizeof *w->exps);
+        finish_cov_lane(c, w, q);
+        done[q] = 1;
+    }
+}
+
 /* Processes one chunk of samples [s0, s1) on the in-library path. */
 static void plain_chunk(const jac_ctx *c, lane_ws *w, int64_t s0, int64_t s1, double *tcs,
                         uint8_t *flags, double *pw_sum)
 {
     const int64_t m = c->m, K = c->K;
     for (int64_t g = s0; g < s1; g += LANES) {
-        int live[LANES];
+        int live[LANES], done[LANES] = {0};
+        if (g + LANES <= s1) group_cov(c, w, g, flags, done);
         for (int q = 0; q < LANES; q++) {
             int64_t b = g + q;
-            live[q] = 0;
-            if (b < s1 && flags[b] == SAMPLE_OK) {
+            live[q] = done[q];
+            if (!done[q] && b < s1 && flags[b] == SAMPLE_OK) {
                 if (sample_cov_lane(c, w, b, q))
                     flags[b] = SAMPLE_NON_FINITE;
                 else

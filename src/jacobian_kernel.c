@@ -52,6 +52,24 @@ JAC_INLINE double hsum(v4d a)
 
 typedef long long v4di __attribute__((vector_size(32)));
 
+/* Square roots of the four lanes (correctly rounded, NaN for a negative
+ * lane): two packed SSE2 instructions on x86-64, where sqrt() of each lane
+ * would also test its argument for errno. */
+JAC_INLINE v4d sqrt4(v4d x)
+{
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    typedef double v2d __attribute__((vector_size(16)));
+    const v2d lo = __builtin_ia32_sqrtpd((v2d){x[0], x[1]}),
+              hi = __builtin_ia32_sqrtpd((v2d){x[2], x[3]});
+    return (v4d){lo[0], lo[1], hi[0], hi[1]};
+#else
+    v4d r;
+    for (int q = 0; q < 4; q++)
+        r[q] = sqrt(x[q]);
+    return r;
+#endif
+}
+
 /* max |x_j| over n entries with stride cs, and a poison sum that is 0 for
  * finite data and NaN otherwise (x - x). */
 JAC_INLINE void absmax_f64(const double *x, int64_t n, int64_t cs, double *mx, double *poison)
@@ -450,16 +468,12 @@ void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int
             s1 -= y * y;
         }
         store4(d + j * LANES, s0);
-        v4d piv0;
-        for (int q = 0; q < LANES; q++)
-            piv0[q] = sqrt(s0[q]);
+        const v4d piv0 = sqrt4(s0);
         const v4d r0 = one / piv0;
         const v4d l10 = t10 * r0;
         s1 -= l10 * l10;
         store4(d + (j + 1) * LANES, s1);
-        v4d piv1;
-        for (int q = 0; q < LANES; q++)
-            piv1[q] = sqrt(s1[q]);
+        const v4d piv1 = sqrt4(s1);
         const v4d r1 = one / piv1;
         store4(LL(j, j), piv0);
         store4(LL(j + 1, j), l10);
@@ -523,9 +537,7 @@ void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int
             s0 -= x * x;
         }
         store4(d + j * LANES, s0);
-        v4d piv0;
-        for (int q = 0; q < LANES; q++)
-            piv0[q] = sqrt(s0[q]);
+        const v4d piv0 = sqrt4(s0);
         store4(LL(j, j), piv0);
     }
 #undef SRC

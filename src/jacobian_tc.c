@@ -302,16 +302,39 @@ static double half_log_ratio(const double *num, const double *den, int64_t n, in
     return 0.5 * sum;
 }
 
+/* out[q] += half_log_ratio(num, den, n, q) for every lane q, the same
+ * operations lane by lane, with the divisions of the lanes side by side. */
+static void add_half_log_ratios(const double *num, const double *den, int64_t n, double *out)
+{
+    double sum[LANES] = {0.0};
+    for (int64_t u0 = 0; u0 < n; u0 += LOG_BATCH) {
+        double prod[LANES];
+        for (int q = 0; q < LANES; q++)
+            prod[q] = 1.0;
+        for (int64_t u = u0; u < n && u < u0 + LOG_BATCH; u++)
+            for (int q = 0; q < LANES; q++)
+                prod[q] *= num[u * LANES + q] / den[u * LANES + q];
+        for (int q = 0; q < LANES; q++)
+            sum[q] += log(prod[q]);
+    }
+    for (int q = 0; q < LANES; q++)
+        out[q] += 0.5 * sum[q];
+}
+
 /* 1 per lane whose pivots d[0..n) all exceed guard * maxd[lane]. */
 static void check_pivots(const double *d, int64_t n, const double *maxd, double guard, int *ok)
 {
+    double floor_[LANES];
+    int good[LANES];
     for (int q = 0; q < LANES; q++) {
-        int good = maxd[q] > 0.0;
-        const double floor_ = guard * maxd[q];
-        for (int64_t u = 0; u < n; u++)
-            good &= d[u * LANES + q] > floor_; /* false for NaN */
-        if (!good) ok[q] = 0;
+        good[q] = maxd[q] > 0.0;
+        floor_[q] = guard * maxd[q];
     }
+    for (int64_t u = 0; u < n; u++)
+        for (int q = 0; q < LANES; q++)
+            good[q] &= d[u * LANES + q] > floor_[q]; /* false for NaN */
+    for (int q = 0; q < LANES; q++)
+        if (!good[q]) ok[q] = 0;
 }
 
 /* Factors the group in w->cl.  On return tc[q] holds TC of lane q (nats)
@@ -326,16 +349,18 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
         ok[q] = 1;
         w->maxd[K * LANES + q] = 0.0;
     }
-    for (int64_t k = 0; k < K; k++)
-        for (int q = 0; q < LANES; q++) {
-            double mx = 0.0;
-            for (int64_t u = off[k]; u < off[k + 1]; u++) {
+    for (int64_t k = 0; k < K; k++) {
+        double mx[LANES] = {0.0};
+        for (int64_t u = off[k]; u < off[k + 1]; u++)
+            for (int q = 0; q < LANES; q++) {
                 double x = w->cl[(u * m + u) * LANES + q];
-                mx = x > mx ? x : mx;
+                mx[q] = x > mx[q] ? x : mx[q];
             }
-            w->maxd[k * LANES + q] = mx;
-            if (mx > w->maxd[K * LANES + q]) w->maxd[K * LANES + q] = mx;
+        for (int q = 0; q < LANES; q++) {
+            w->maxd[k * LANES + q] = mx[q];
+            if (mx[q] > w->maxd[K * LANES + q]) w->maxd[K * LANES + q] = mx[q];
         }
+    }
     /* Each module's own factor (module 0's pivots come from the full one,
      * but its guard uses its own size). */
     for (int64_t k = 1; k < K; k++) {
@@ -399,13 +424,11 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
     /* Module 0 alone: its guard uses its own size and diagonal. */
     check_pivots(w->dfull, off[1], w->maxd, CHOL_GUARD * mutinf__rank_tol(o->rank_tol, off[1]), ok);
     memcpy(w->dblk, w->dfull, (size_t)off[1] * LANES * sizeof(double));
-    for (int q = 0; q < LANES; q++) {
-        double t = 0.0;
-        for (int64_t k = 1; k < K; k++)
-            t += half_log_ratio(w->dblk + off[k] * LANES, w->dfull + off[k] * LANES,
-                                off[k + 1] - off[k], q);
-        tc[q] = t;
-    }
+    for (int q = 0; q < LANES; q++)
+        tc[q] = 0.0;
+    for (int64_t k = 1; k < K; k++)
+        add_half_log_ratios(w->dblk + off[k] * LANES, w->dfull + off[k] * LANES,
+                            off[k + 1] - off[k], tc);
     if (c->want_pairwise)
         for (int q = 0; q < LANES; q++)
             for (int64_t k = 0; k < K; k++) {

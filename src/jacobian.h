@@ -113,7 +113,7 @@ void mutinf__jac_inv_norm1_lanes(int64_t n, const double *l, double *work, doubl
  * mutinf__jac_chol_lanes with positive pivots, n x n lane-interleaved):
  * ||L^-1||_inf ||L^-1||_1 bounded through the comparison matrix of L, two
  * triangular solves with |L|.  NaN in a lane whose factor holds NaN, Inf or
- * a zero pivot.  bound[l] for lane l; `work` holds 2 n LANES doubles. */
+ * a zero pivot.  bound[l] for lane l; `work` holds 3 n LANES doubles. */
 void mutinf__jac_inv_norm1_bound_lanes(int64_t n, const double *l, double *work, double *bound);
 
 /* 1-norm per lane of the symmetric n x n lane-interleaved matrix whose

@@ -646,16 +646,21 @@ void mutinf__jac_inv_norm1_bound_lanes(int64_t n, const double *l, double *work,
      * (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed.,
      * sec. 8.3).  Every term is non-negative, so the computed sums carry a
      * relative error of a few n eps at most. */
-    double *x = work, *y = work + n * LANES;
+    double *x = work, *y = work + n * LANES, *rd = work + 2 * n * LANES;
     const v4di absmask = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
     const v4d one = {1.0, 1.0, 1.0, 1.0};
     v4d mx = {0, 0, 0, 0}, my = mx, poison = mx;
+    /* The reciprocals of the diagonal first: independent divisions, out of
+     * the solves' dependency chains (one more rounding, within the
+     * few n eps). */
+    for (int64_t i = 0; i < n; i++)
+        store4(rd + i * LANES, one / load4(l + (i * n + i) * LANES));
     for (int64_t i = 0; i < n; i++) { /* M(L) x = e, rows of L contiguous */
         const double *li = l + i * n * LANES;
         v4d t = one;
         for (int64_t p = 0; p < i; p++)
             t += (v4d)((v4di)load4(li + p * LANES) & absmask) * load4(x + p * LANES);
-        const v4d xi = t / load4(li + i * LANES);
+        const v4d xi = t * load4(rd + i * LANES);
         store4(x + i * LANES, xi);
         const v4di gt = xi > mx;
         mx = (v4d)(((v4di)xi & gt) | ((v4di)mx & ~gt));
@@ -665,7 +670,7 @@ void mutinf__jac_inv_norm1_bound_lanes(int64_t n, const double *l, double *work,
         v4d t = one;
         for (int64_t p = i + 1; p < n; p++)
             t += (v4d)((v4di)load4(l + (p * n + i) * LANES) & absmask) * load4(y + p * LANES);
-        const v4d yi = t / load4(l + (i * n + i) * LANES);
+        const v4d yi = t * load4(rd + i * LANES);
         store4(y + i * LANES, yi);
         const v4di gt = yi > my;
         my = (v4d)(((v4di)yi & gt) | ((v4di)my & ~gt));

@@ -400,11 +400,13 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
     check_pivots(w->dfull, m, w->maxd + K * LANES, guard, ok);
     /* The acceptance rule estimates ||A^-1||_1 from below by Hager's
      * steps (est); the comparison-matrix bound U >= ||A^-1||_1 is cheaper.
-     * In exact arithmetic est <= ||A^-1||_1 <= U; the computed est exceeds
-     * its exact value by a relative kappa(A) n^2 eps at most, below 1e-6
-     * for any matrix the rule can accept (kappa < 1 / MUTINF__CHOL_MIN_RCOND),
-     * and the computed U is within a few n eps of its exact value.  So
-     * 1 / (anorm U) > 2 min_rcond implies 1 / (anorm est) > min_rcond: a
+     * In exact arithmetic est <= ||A^-1||_1 <= U.  The computed est
+     * exceeds its exact value by a relative kappa_1(A) m^2 eps at most;
+     * where the bound passes, kappa_1 <= anorm U < 1 / (2 min_rcond) <=
+     * 5e7, so by less than 160^2 * 5e7 * 2.2e-16 < 1e-3 for the m <= 160
+     * of this path.  The computed U is within a few m eps of its exact
+     * value.  So 1 / (anorm U) > 2 min_rcond implies 1 / (anorm est) >
+     * min_rcond (the factor 2 covers both roundings with room): a
      * lane that passes with U would pass the rule, and Hager's steps run
      * only for a group with a lane that does not (borderline, ill-
      * conditioned or failed). */

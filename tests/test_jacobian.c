@@ -1085,11 +1085,15 @@ static void test_inv_norm_bound(void **state)
                     }
                 long double exact = inv_norm1_ref(A, n);
                 total_lanes++;
+                /* The reference carries a relative error ~ kappa eps_ld (eps_ld
+                 * is DBL_EPSILON where long double is emulated as double, as
+                 * under valgrind); compared up to kappa ~ 1e10. */
                 assert_true(isfinite(bound[q]));
-                /* the reference itself carries a relative error ~ kappa 1e-19 */
-                assert_true((long double)bound[q] * (1.0L + 1e-12L + 1e-17L * exact) >= exact);
                 assert_true(bound[q] * (1.0 + 1e-12 + 1e-14 * bound[q]) >= est[q]);
-                if (exact < 1e12L) assert_true((long double)est[q] <= exact * (1.0L + 1e-6L));
+                if (exact < 1e10L) {
+                    assert_true((long double)bound[q] * (1.0L + 1e-12L + 1e-13L * exact) >= exact);
+                    assert_true((long double)est[q] <= exact * (1.0L + 1e-6L + 1e-13L * exact));
+                }
             }
             /* a negative pivot in lane 2 */
             for (int i = 0; i < n; i++)
@@ -1144,7 +1148,8 @@ static void check_borderline(int64_t d, int64_t n, int64_t K, int64_t B)
         assert_int_equal(isinf(fast.per[b]) != 0, isinf(careful.per[b]) != 0);
         if (isinf(fast.per[b])) continue;
         assert_close(fast.per[b], careful.per[b], 1e-15 * cond + 1e-13, 1e-13);
-        if (b % 7 != 3) assert_close(fast.per[b], ref, 1e-15 * cond + 1e-12, 1e-12);
+        /* the reference is only double where long double is emulated */
+        if (b % 7 != 3) assert_close(fast.per[b], ref, 1e-13 * cond + 1e-12, 1e-12);
     }
     result_free(&fast);
     result_free(&careful);

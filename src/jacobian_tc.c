@@ -458,9 +458,16 @@ static void pairwise_unscale(const jac_ctx *c, const int *exps, double *pw)
     }
 }
 
+/* Largest number of inputs for which group_cov() runs: with few inputs
+ * the horizontal sums of the per-sample tiles dominate and the four-sample
+ * product saves them; from 32 inputs on (8 x 32, 16 x 32, 64 x 256
+ * measured) the per-sample 4 x 3 tiles, which load less per multiply-add,
+ * are faster. */
+#define GROUP_MAX_INPUTS 16
+
 /* The first pass of sample_cov_lane() for the whole group of samples
  * g..g+LANES-1 at once, when their rows can be read in place in one k-chunk
- * (contiguous doubles, n a multiple of 4 and at most MUTINF__JAC_KC):
+ * (contiguous doubles, n a multiple of 4 and at most GROUP_MAX_INPUTS):
  * done[q] = 1 for each lane whose diagonal lies in [SAFE_LO, SAFE_HI], now
  * finished exactly as sample_cov_lane() would (same sums, bit for bit).
  * Lanes left at 0 go through sample_cov_lane(). */
@@ -468,7 +475,7 @@ static void group_cov(const jac_ctx *c, lane_ws *w, int64_t g, const uint8_t *fl
 {
     const mutinf__view *v = c->v;
     const int64_t m = c->m, n = v->dim[2], rows = MUTINF__JAC_ROWS(m);
-    if (v->is_f32 || v->stride[2] != 1 || n % 4 != 0 || n > MUTINF__JAC_KC) return;
+    if (v->is_f32 || v->stride[2] != 1 || n % 4 != 0 || n > GROUP_MAX_INPUTS) return;
     for (int q = 0; q < LANES; q++)
         if (flags[g + q] != SAMPLE_OK) return;
     /* w->rowp holds LANES * rows pointers (lane q's rows at q * rows). */

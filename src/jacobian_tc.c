@@ -337,6 +337,13 @@ static void check_pivots(const double *d, int64_t n, const double *maxd, double 
         if (!good[q]) ok[q] = 0;
 }
 
+/* Largest m for which factor_group() tries the comparison-matrix bound
+ * before Hager's steps: that bound can exceed ||A^-1||_1 by a factor
+ * growing exponentially with m (about 4 at 8 x 16, 130 at 64 x 256, 1e7 at
+ * 128 x 160 for uniform random rows), so for larger m it would rarely
+ * spare the estimate. */
+#define BOUND_MAX_UNITS 64
+
 /* Factors the group in w->cl.  On return tc[q] holds TC of lane q (nats)
  * and ok[q] says whether every pivot cleared its guard; with pairwise,
  * w->pw holds the lane's K x K values (nats, of the scaled covariance). */
@@ -412,11 +419,14 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
      * conditioned or failed). */
     const double min_rcond = mutinf__chol_min_rcond(o->rank_tol, m);
     double inv_norm[LANES];
-    int sure[LANES], borderline = 0;
-    mutinf__jac_inv_norm1_bound_lanes(m, w->cl, w->solve, inv_norm);
-    for (int q = 0; q < LANES; q++) {
-        sure[q] = 1.0 / (anorm[q] * inv_norm[q]) > 2.0 * min_rcond;
-        borderline |= !sure[q];
+    int sure[LANES] = {0}, borderline = 1;
+    if (m <= BOUND_MAX_UNITS) {
+        borderline = 0;
+        mutinf__jac_inv_norm1_bound_lanes(m, w->cl, w->solve, inv_norm);
+        for (int q = 0; q < LANES; q++) {
+            sure[q] = 1.0 / (anorm[q] * inv_norm[q]) > 2.0 * min_rcond;
+            borderline |= !sure[q];
+        }
     }
     if (borderline) {
         mutinf__jac_inv_norm1_lanes(m, w->cl, w->solve, inv_norm);

@@ -56,6 +56,15 @@ void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int
 void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, double *cl, int lane,
                            int accumulate, const double *pf, int64_t pf_len);
 
+/* The lower triangles of J_q J_q^T for the LANES samples of a group at
+ * once, stored into the lane-interleaved m x m matrix `cl` (element (i, j),
+ * j <= i, of lane q at cl[(i*m + j)*LANES + q]).  Row r of lane q's J is
+ * rowp[q*ldp + r], with kcp readable doubles (kcp % 4 == 0).  Each element
+ * is the same sum, bit for bit, as mutinf__jac_syrk_lane() gives with the
+ * same rows.  Prefetches the pf_len doubles at pf (may be NULL). */
+void mutinf__jac_syrk_group(int64_t m, int64_t kcp, const double *const *rowp, int64_t ldp,
+                            double *cl, const double *pf, int64_t pf_len);
+
 /* Columns of J J^T per cache block in mutinf__jac_syrk_colmajor (a multiple
  * of 3): 96 rows of MUTINF__JAC_KC doubles take 192 KiB. */
 #define MUTINF__JAC_JB 96
@@ -99,6 +108,13 @@ void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int
  * estimator as LAPACK's dpocon takes them: est[l] for lane l.  `work` holds
  * 3 n LANES doubles. */
 void mutinf__jac_inv_norm1_lanes(int64_t n, const double *l, double *work, double *est);
+
+/* An upper bound of ||A^-1||_1 per lane for A = L L^T (L from
+ * mutinf__jac_chol_lanes with positive pivots, n x n lane-interleaved):
+ * ||L^-1||_inf ||L^-1||_1 bounded through the comparison matrix of L, two
+ * triangular solves with |L|.  NaN in a lane whose factor holds NaN, Inf or
+ * a zero pivot.  bound[l] for lane l; `work` holds 3 n LANES doubles. */
+void mutinf__jac_inv_norm1_bound_lanes(int64_t n, const double *l, double *work, double *bound);
 
 /* 1-norm per lane of the symmetric n x n lane-interleaved matrix whose
  * lower triangle is cl[(i*ld + j)*LANES + lane], j <= i. */

@@ -52,6 +52,24 @@ JAC_INLINE double hsum(v4d a)
 
 typedef long long v4di __attribute__((vector_size(32)));
 
+/* Square roots of the four lanes (correctly rounded, NaN for a negative
+ * lane): two packed SSE2 instructions on x86-64, where sqrt() of each lane
+ * would also test its argument for errno. */
+JAC_INLINE v4d sqrt4(v4d x)
+{
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    typedef double v2d __attribute__((vector_size(16)));
+    const v2d lo = __builtin_ia32_sqrtpd((v2d){x[0], x[1]}),
+              hi = __builtin_ia32_sqrtpd((v2d){x[2], x[3]});
+    return (v4d){lo[0], lo[1], hi[0], hi[1]};
+#else
+    v4d r;
+    for (int q = 0; q < 4; q++)
+        r[q] = sqrt(x[q]);
+    return r;
+#endif
+}
+
 /* max |x_j| over n entries with stride cs, and a poison sum that is 0 for
  * finite data and NaN otherwise (x - x). */
 JAC_INLINE void absmax_f64(const double *x, int64_t n, int64_t cs, double *mx, double *poison)
@@ -365,6 +383,70 @@ void mutinf__jac_syrk_colmajor(int64_t m, int64_t kcp, const double *const *rowp
     syrk_body(m, kcp, rowp, c, 1, ldc, MUTINF__JAC_JB, accumulate, NULL, 0);
 }
 
+#if defined(__clang__)
+#define SHUFFLE2(a, b, i0, i1, i2, i3) __builtin_shufflevector(a, b, i0, i1, i2, i3)
+#else
+#define SHUFFLE2(a, b, i0, i1, i2, i3) __builtin_shuffle(a, b, (v4di){i0, i1, i2, i3})
+#endif
+
+/* {hsum(a), hsum(b), hsum(c), hsum(d)}: each sum in hsum()'s order. */
+JAC_INLINE v4d hsum4(v4d a, v4d b, v4d c, v4d d)
+{
+    const v4d ab = SHUFFLE2(a, b, 0, 4, 2, 6) + SHUFFLE2(a, b, 1, 5, 3, 7); /* a01 b01 a23 b23 */
+    const v4d cd = SHUFFLE2(c, d, 0, 4, 2, 6) + SHUFFLE2(c, d, 1, 5, 3, 7); /* c01 d01 c23 d23 */
+    return SHUFFLE2(ab, cd, 0, 1, 4, 5) + SHUFFLE2(ab, cd, 2, 3, 6, 7);
+}
+
+JAC_SIMD
+void mutinf__jac_syrk_group(int64_t m, int64_t kcp, const double *const *rowp, int64_t ldp,
+                            double *cl, const double *pf, int64_t pf_len)
+{
+    const double *const *r0 = rowp, *const *r1 = rowp + ldp, *const *r2 = rowp + 2 * ldp,
+                        *const *r3 = rowp + 3 * ldp;
+    const int64_t lines = pf != NULL ? (pf_len + 7) / 8 : 0, per_row = (lines + m - 1) / m;
+    int64_t next_line = 0;
+    for (int64_t i = 0; i < m; i++) {
+        for (int64_t q = 0; q < per_row && next_line < lines; q++, next_line++)
+            __builtin_prefetch(pf + next_line * 8, 0, 3);
+        const double *a0 = r0[i], *a1 = r1[i], *a2 = r2[i], *a3 = r3[i];
+        double *out = cl + i * m * LANES;
+        int64_t j = 0;
+        for (; j < i; j += 2) { /* columns j and j + 1 (j + 1 <= i) */
+            const double *b00 = r0[j], *b10 = r1[j], *b20 = r2[j], *b30 = r3[j];
+            const double *b01 = r0[j + 1], *b11 = r1[j + 1], *b21 = r2[j + 1], *b31 = r3[j + 1];
+            v4d c00 = {0, 0, 0, 0}, c10 = c00, c20 = c00, c30 = c00, c01 = c00, c11 = c00,
+                c21 = c00, c31 = c00;
+            for (int64_t k = 0; k < kcp; k += 4) {
+                v4d y = load4(a0 + k);
+                c00 += y * load4(b00 + k);
+                c01 += y * load4(b01 + k);
+                y = load4(a1 + k);
+                c10 += y * load4(b10 + k);
+                c11 += y * load4(b11 + k);
+                y = load4(a2 + k);
+                c20 += y * load4(b20 + k);
+                c21 += y * load4(b21 + k);
+                y = load4(a3 + k);
+                c30 += y * load4(b30 + k);
+                c31 += y * load4(b31 + k);
+            }
+            store4(out + j * LANES, hsum4(c00, c10, c20, c30));
+            store4(out + (j + 1) * LANES, hsum4(c01, c11, c21, c31));
+        }
+        if (j == i) { /* the diagonal entry, when i is even */
+            v4d c0 = {0, 0, 0, 0}, c1 = c0, c2 = c0, c3 = c0;
+            for (int64_t k = 0; k < kcp; k += 4) {
+                v4d y0 = load4(a0 + k), y1 = load4(a1 + k), y2 = load4(a2 + k), y3 = load4(a3 + k);
+                c0 += y0 * y0;
+                c1 += y1 * y1;
+                c2 += y2 * y2;
+                c3 += y3 * y3;
+            }
+            store4(out + i * LANES, hsum4(c0, c1, c2, c3));
+        }
+    }
+}
+
 JAC_SIMD
 void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int64_t *idx,
                             double *l, double *d)
@@ -386,16 +468,12 @@ void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int
             s1 -= y * y;
         }
         store4(d + j * LANES, s0);
-        v4d piv0;
-        for (int q = 0; q < LANES; q++)
-            piv0[q] = sqrt(s0[q]);
+        const v4d piv0 = sqrt4(s0);
         const v4d r0 = one / piv0;
         const v4d l10 = t10 * r0;
         s1 -= l10 * l10;
         store4(d + (j + 1) * LANES, s1);
-        v4d piv1;
-        for (int q = 0; q < LANES; q++)
-            piv1[q] = sqrt(s1[q]);
+        const v4d piv1 = sqrt4(s1);
         const v4d r1 = one / piv1;
         store4(LL(j, j), piv0);
         store4(LL(j + 1, j), l10);
@@ -459,9 +537,7 @@ void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int
             s0 -= x * x;
         }
         store4(d + j * LANES, s0);
-        v4d piv0;
-        for (int q = 0; q < LANES; q++)
-            piv0[q] = sqrt(s0[q]);
+        const v4d piv0 = sqrt4(s0);
         store4(LL(j, j), piv0);
     }
 #undef SRC
@@ -558,6 +634,49 @@ void mutinf__jac_inv_norm1_lanes(int64_t n, const double *l, double *work, doubl
         second += (v4d)((v4di)load4(y + i * LANES) & absmask);
     for (int q = 0; q < LANES; q++)
         est[q] = second[q] > best[q] ? second[q] : best[q];
+}
+
+JAC_SIMD
+void mutinf__jac_inv_norm1_bound_lanes(int64_t n, const double *l, double *work, double *bound)
+{
+    /* |L^-1| <= M(L)^-1 entrywise for the comparison matrix M(L) (|L_ii| on
+     * the diagonal, -|L_ij| below it; an M-matrix), so the row sums of
+     * M(L)^-1 and M(L)^-T bound ||L^-1||_inf and ||L^-1||_1 = ||L^-T||_inf,
+     * and ||A^-1||_1 <= ||L^-T||_1 ||L^-1||_1 = ||L^-1||_inf ||L^-1||_1
+     * (Higham, Accuracy and Stability of Numerical Algorithms, 2nd ed.,
+     * sec. 8.3).  Every term is non-negative, so the computed sums carry a
+     * relative error of a few n eps at most. */
+    double *x = work, *y = work + n * LANES, *rd = work + 2 * n * LANES;
+    const v4di absmask = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    const v4d one = {1.0, 1.0, 1.0, 1.0};
+    v4d mx = {0, 0, 0, 0}, my = mx, poison = mx;
+    /* The reciprocals of the diagonal first: independent divisions, out of
+     * the solves' dependency chains (one more rounding, within the
+     * few n eps). */
+    for (int64_t i = 0; i < n; i++)
+        store4(rd + i * LANES, one / load4(l + (i * n + i) * LANES));
+    for (int64_t i = 0; i < n; i++) { /* M(L) x = e, rows of L contiguous */
+        const double *li = l + i * n * LANES;
+        v4d t = one;
+        for (int64_t p = 0; p < i; p++)
+            t += (v4d)((v4di)load4(li + p * LANES) & absmask) * load4(x + p * LANES);
+        const v4d xi = t * load4(rd + i * LANES);
+        store4(x + i * LANES, xi);
+        const v4di gt = xi > mx;
+        mx = (v4d)(((v4di)xi & gt) | ((v4di)mx & ~gt));
+        poison += xi - xi; /* NaN once any entry is NaN or Inf */
+    }
+    for (int64_t i = n - 1; i >= 0; i--) { /* M(L)^T y = e, columns of L */
+        v4d t = one;
+        for (int64_t p = i + 1; p < n; p++)
+            t += (v4d)((v4di)load4(l + (p * n + i) * LANES) & absmask) * load4(y + p * LANES);
+        const v4d yi = t * load4(rd + i * LANES);
+        store4(y + i * LANES, yi);
+        const v4di gt = yi > my;
+        my = (v4d)(((v4di)yi & gt) | ((v4di)my & ~gt));
+        poison += yi - yi;
+    }
+    store4(bound, mx * my + poison);
 }
 
 JAC_SIMD

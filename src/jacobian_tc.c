@@ -112,7 +112,7 @@ typedef struct {
     int64_t *idx;        /* bmax gather indices */
     int *exps;           /* LANES x m row scale exponents */
     double *pw;          /* LANES x K x K pairwise values of the current group */
-    const double **rowp; /* MUTINF__JAC_ROWS(m) row pointers for the product */
+    const double **rowp; /* LANES x MUTINF__JAC_ROWS(m) row pointers for the products */
     double *zeros;       /* MUTINF__JAC_KC zeros (padding rows) */
     double *fac;         /* m x LANES row scale factors 2^-e */
     double *solve;       /* 3 x m x LANES condition estimate vectors */
@@ -148,7 +148,7 @@ static int lane_ws_alloc(lane_ws *w, const jac_ctx *c)
         lines_of(b, sizeof(int64_t)),
         lines_of(m * LANES, sizeof(int)),
         lines_of(K * K * LANES, sizeof(double)),
-        lines_of(mp, sizeof(double *)),
+        lines_of(mp * LANES, sizeof(double *)),
         lines_of(MUTINF__JAC_KC, sizeof(double)),
         lines_of(m * LANES, sizeof(double)),
         lines_of(3 * m * LANES, sizeof(double)),
@@ -203,6 +203,8 @@ static int lane_ws_alloc(lane_ws *w, const jac_ctx *c)
  * and of the Cholesky factorization, so the result does not depend on the
  * memory layout, and TC not on the scales.  Returns 0, or 1 when the
  * sample holds NaN or Inf. */
+static void finish_cov_lane(const jac_ctx *c, lane_ws *w, int lane);
+
 static int sample_cov_lane(const jac_ctx *c, lane_ws *w, int64_t b, int lane)
 {
     const mutinf__view *v = c->v;
@@ -250,8 +252,18 @@ static int sample_cov_lane(const jac_ctx *c, lane_ws *w, int64_t b, int lane)
         }
         if (safe) break;
     }
-    /* Noise in the current scale, then a power of two per row that brings
-     * the diagonal into [0.5, 2). */
+    finish_cov_lane(c, w, lane);
+    return 0;
+}
+
+/* The last step of sample_cov_lane(): noise in the current scale (row
+ * scales in lane `lane` of w->exps), then a power of two per row that
+ * brings the diagonal into [0.5, 2), left in w->fac. */
+static void finish_cov_lane(const jac_ctx *c, lane_ws *w, int lane)
+{
+    const int64_t m = c->m;
+    const double noise = c->o->noise_var;
+    int *e = w->exps + lane * m;
     for (int64_t u = 0; u < m; u++) {
         double *cuu = &w->cl[(u * m + u) * LANES + lane];
         if (noise > 0.0) *cuu += ldexp(noise, -2 * e[u]);
@@ -265,7 +277,6 @@ static int sample_cov_lane(const jac_ctx *c, lane_ws *w, int64_t b, int lane)
         w->fac[u * LANES + lane] = mutinf__jac_pow2(-eu);
         e[u] += eu;
     }
-    return 0;
 }
 
 /* The scaling sample_cov_lane() leaves in w->fac, for lane `lane` alone (as
@@ -291,17 +302,47 @@ static double half_log_ratio(const double *num, const double *den, int64_t n, in
     return 0.5 * sum;
 }
 
+/* out[q] += half_log_ratio(num, den, n, q) for every lane q, the same
+ * operations lane by lane, with the divisions of the lanes side by side. */
+static void add_half_log_ratios(const double *num, const double *den, int64_t n, double *out)
+{
+    double sum[LANES] = {0.0};
+    for (int64_t u0 = 0; u0 < n; u0 += LOG_BATCH) {
+        double prod[LANES];
+        for (int q = 0; q < LANES; q++)
+            prod[q] = 1.0;
+        for (int64_t u = u0; u < n && u < u0 + LOG_BATCH; u++)
+            for (int q = 0; q < LANES; q++)
+                prod[q] *= num[u * LANES + q] / den[u * LANES + q];
+        for (int q = 0; q < LANES; q++)
+            sum[q] += log(prod[q]);
+    }
+    for (int q = 0; q < LANES; q++)
+        out[q] += 0.5 * sum[q];
+}
+
 /* 1 per lane whose pivots d[0..n) all exceed guard * maxd[lane]. */
 static void check_pivots(const double *d, int64_t n, const double *maxd, double guard, int *ok)
 {
+    double floor_[LANES];
+    int good[LANES];
     for (int q = 0; q < LANES; q++) {
-        int good = maxd[q] > 0.0;
-        const double floor_ = guard * maxd[q];
-        for (int64_t u = 0; u < n; u++)
-            good &= d[u * LANES + q] > floor_; /* false for NaN */
-        if (!good) ok[q] = 0;
+        good[q] = maxd[q] > 0.0;
+        floor_[q] = guard * maxd[q];
     }
+    for (int64_t u = 0; u < n; u++)
+        for (int q = 0; q < LANES; q++)
+            good[q] &= d[u * LANES + q] > floor_[q]; /* false for NaN */
+    for (int q = 0; q < LANES; q++)
+        if (!good[q]) ok[q] = 0;
 }
+
+/* Largest m for which factor_group() tries the comparison-matrix bound
+ * before Hager's steps: that bound can exceed ||A^-1||_1 by a factor
+ * growing exponentially with m (about 4 at 8 x 16, 130 at 64 x 256, 1e7 at
+ * 128 x 160 for uniform random rows), so for larger m it would rarely
+ * spare the estimate. */
+#define BOUND_MAX_UNITS 64
 
 /* Factors the group in w->cl.  On return tc[q] holds TC of lane q (nats)
  * and ok[q] says whether every pivot cleared its guard; with pairwise,
@@ -315,16 +356,18 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
         ok[q] = 1;
         w->maxd[K * LANES + q] = 0.0;
     }
-    for (int64_t k = 0; k < K; k++)
-        for (int q = 0; q < LANES; q++) {
-            double mx = 0.0;
-            for (int64_t u = off[k]; u < off[k + 1]; u++) {
+    for (int64_t k = 0; k < K; k++) {
+        double mx[LANES] = {0.0};
+        for (int64_t u = off[k]; u < off[k + 1]; u++)
+            for (int q = 0; q < LANES; q++) {
                 double x = w->cl[(u * m + u) * LANES + q];
-                mx = x > mx ? x : mx;
+                mx[q] = x > mx[q] ? x : mx[q];
             }
-            w->maxd[k * LANES + q] = mx;
-            if (mx > w->maxd[K * LANES + q]) w->maxd[K * LANES + q] = mx;
+        for (int q = 0; q < LANES; q++) {
+            w->maxd[k * LANES + q] = mx[q];
+            if (mx[q] > w->maxd[K * LANES + q]) w->maxd[K * LANES + q] = mx[q];
         }
+    }
     /* Each module's own factor (module 0's pivots come from the full one,
      * but its guard uses its own size). */
     for (int64_t k = 1; k < K; k++) {
@@ -362,21 +405,42 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
     double guard = CHOL_GUARD * mutinf__rank_tol(o->rank_tol, m);
     mutinf__jac_chol_lanes(m, w->cl, m, NULL, w->cl, w->dfull);
     check_pivots(w->dfull, m, w->maxd + K * LANES, guard, ok);
-    double inv_norm[LANES];
-    mutinf__jac_inv_norm1_lanes(m, w->cl, w->solve, inv_norm);
+    /* The acceptance rule estimates ||A^-1||_1 from below by Hager's
+     * steps (est); the comparison-matrix bound U >= ||A^-1||_1 is cheaper.
+     * In exact arithmetic est <= ||A^-1||_1 <= U.  The computed est
+     * exceeds its exact value by a relative kappa_1(A) m^2 eps at most;
+     * where the bound passes, kappa_1 <= anorm U < 1 / (2 min_rcond) <=
+     * 5e7, so by less than 160^2 * 5e7 * 2.2e-16 < 1e-3 for the m <= 160
+     * of this path.  The computed U is within a few m eps of its exact
+     * value.  So 1 / (anorm U) > 2 min_rcond implies 1 / (anorm est) >
+     * min_rcond (the factor 2 covers both roundings with room): a
+     * lane that passes with U would pass the rule, and Hager's steps run
+     * only for a group with a lane that does not (borderline, ill-
+     * conditioned or failed). */
     const double min_rcond = mutinf__chol_min_rcond(o->rank_tol, m);
-    for (int q = 0; q < LANES; q++)
-        if (!(1.0 / (anorm[q] * inv_norm[q]) > min_rcond)) ok[q] = 0;
+    double inv_norm[LANES];
+    int sure[LANES] = {0}, borderline = 1;
+    if (m <= BOUND_MAX_UNITS) {
+        borderline = 0;
+        mutinf__jac_inv_norm1_bound_lanes(m, w->cl, w->solve, inv_norm);
+        for (int q = 0; q < LANES; q++) {
+            sure[q] = 1.0 / (anorm[q] * inv_norm[q]) > 2.0 * min_rcond;
+            borderline |= !sure[q];
+        }
+    }
+    if (borderline) {
+        mutinf__jac_inv_norm1_lanes(m, w->cl, w->solve, inv_norm);
+        for (int q = 0; q < LANES; q++)
+            if (!sure[q] && !(1.0 / (anorm[q] * inv_norm[q]) > min_rcond)) ok[q] = 0;
+    }
     /* Module 0 alone: its guard uses its own size and diagonal. */
     check_pivots(w->dfull, off[1], w->maxd, CHOL_GUARD * mutinf__rank_tol(o->rank_tol, off[1]), ok);
     memcpy(w->dblk, w->dfull, (size_t)off[1] * LANES * sizeof(double));
-    for (int q = 0; q < LANES; q++) {
-        double t = 0.0;
-        for (int64_t k = 1; k < K; k++)
-            t += half_log_ratio(w->dblk + off[k] * LANES, w->dfull + off[k] * LANES,
-                                off[k + 1] - off[k], q);
-        tc[q] = t;
-    }
+    for (int q = 0; q < LANES; q++)
+        tc[q] = 0.0;
+    for (int64_t k = 1; k < K; k++)
+        add_half_log_ratios(w->dblk + off[k] * LANES, w->dfull + off[k] * LANES,
+                            off[k + 1] - off[k], tc);
     if (c->want_pairwise)
         for (int q = 0; q < LANES; q++)
             for (int64_t k = 0; k < K; k++) {
@@ -404,17 +468,65 @@ static void pairwise_unscale(const jac_ctx *c, const int *exps, double *pw)
     }
 }
 
+/* Largest number of inputs for which group_cov() runs: with few inputs
+ * the horizontal sums of the per-sample tiles dominate and the four-sample
+ * product saves them; from 32 inputs on (8 x 32, 16 x 32, 64 x 256
+ * measured) the per-sample 4 x 3 tiles, which load less per multiply-add,
+ * are faster. */
+#define GROUP_MAX_INPUTS 16
+
+/* The first pass of sample_cov_lane() for the whole group of samples
+ * g..g+LANES-1 at once, when their rows can be read in place in one k-chunk
+ * (contiguous doubles, n a multiple of 4 and at most GROUP_MAX_INPUTS):
+ * done[q] = 1 for each lane whose diagonal lies in [SAFE_LO, SAFE_HI], now
+ * finished exactly as sample_cov_lane() would (same sums, bit for bit).
+ * Lanes left at 0 go through sample_cov_lane(). */
+static void group_cov(const jac_ctx *c, lane_ws *w, int64_t g, const uint8_t *flags, int *done)
+{
+    const mutinf__view *v = c->v;
+    const int64_t m = c->m, n = v->dim[2], rows = MUTINF__JAC_ROWS(m);
+    if (v->is_f32 || v->stride[2] != 1 || n % 4 != 0 || n > GROUP_MAX_INPUTS) return;
+    for (int q = 0; q < LANES; q++)
+        if (flags[g + q] != SAMPLE_OK) return;
+    /* w->rowp holds LANES * rows pointers (lane q's rows at q * rows). */
+    for (int q = 0; q < LANES; q++) {
+        const double *base = (const double *)v->data + (g + q) * v->stride[0];
+        for (int64_t r = 0; r < m; r++)
+            w->rowp[q * rows + r] = base + c->p->units[r] * v->stride[1];
+    }
+    /* The next group, when the batch is one contiguous block. */
+    const double *pf = NULL;
+    int64_t pf_len = 0;
+    if (v->stride[1] == n && v->stride[0] == v->dim[1] * n && g + 2 * LANES <= v->dim[0]) {
+        pf = (const double *)v->data + (g + LANES) * v->stride[0];
+        pf_len = LANES * v->stride[0];
+    }
+    mutinf__jac_syrk_group(m, n, w->rowp, rows, w->cl, pf, pf_len);
+    for (int q = 0; q < LANES; q++) {
+        int safe = 1;
+        for (int64_t u = 0; u < m; u++) {
+            double x = w->cl[(u * m + u) * LANES + q];
+            safe &= x >= SAFE_LO && x <= SAFE_HI;
+        }
+        if (!safe) continue;
+        memset(w->exps + q * m, 0, (size_t)m * sizeof *w->exps);
+        finish_cov_lane(c, w, q);
+        done[q] = 1;
+    }
+}
+
 /* Processes one chunk of samples [s0, s1) on the in-library path. */
 static void plain_chunk(const jac_ctx *c, lane_ws *w, int64_t s0, int64_t s1, double *tcs,
                         uint8_t *flags, double *pw_sum)
 {
     const int64_t m = c->m, K = c->K;
     for (int64_t g = s0; g < s1; g += LANES) {
-        int live[LANES];
+        int live[LANES], done[LANES] = {0};
+        if (g + LANES <= s1) group_cov(c, w, g, flags, done);
         for (int q = 0; q < LANES; q++) {
             int64_t b = g + q;
-            live[q] = 0;
-            if (b < s1 && flags[b] == SAMPLE_OK) {
+            live[q] = done[q];
+            if (!done[q] && b < s1 && flags[b] == SAMPLE_OK) {
                 if (sample_cov_lane(c, w, b, q))
                     flags[b] = SAMPLE_NON_FINITE;
                 else

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "jacobian.h"
+#include "linalg.h"
 #include "mutinf/mutinf.h"
 #include "testutil.h"
 
@@ -982,6 +984,251 @@ static void test_tc_errors(void **state)
     check_tc_errors(2, 165, 170, 111, !test_quick());
 }
 
+/* ------------------------------------------- lane kernels and group path */
+
+/* ||A^-1||_1 of the n x n row-major A (n <= 16) by Gauss-Jordan with
+ * partial pivoting in long double. */
+static long double inv_norm1_ref(const long double *A, int n)
+{
+    long double a[16][32];
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < 2 * n; j++)
+            a[i][j] = j < n ? A[i * n + j] : (j - n == i ? 1.0L : 0.0L);
+    for (int c = 0; c < n; c++) {
+        int piv = c;
+        for (int r = c + 1; r < n; r++)
+            if (fabsl(a[r][c]) > fabsl(a[piv][c])) piv = r;
+        for (int j = 0; j < 2 * n; j++) {
+            long double t = a[c][j];
+            a[c][j] = a[piv][j];
+            a[piv][j] = t;
+        }
+        for (int r = 0; r < n; r++) {
+            if (r == c) continue;
+            long double f = a[r][c] / a[c][c];
+            for (int j = 0; j < 2 * n; j++)
+                a[r][j] -= f * a[c][j];
+        }
+    }
+    long double best = 0.0L;
+    for (int j = 0; j < n; j++) {
+        long double s = 0.0L;
+        for (int i = 0; i < n; i++)
+            s += fabsl(a[i][n + j] / a[i][i]);
+        best = s > best ? s : best;
+    }
+    return best;
+}
+
+/* The comparison-matrix bound bounds ||A^-1||_1 of A = L L^T from above
+ * (long double reference from the computed L) and Hager's estimate from
+ * above, for conditions from 1 to 1e14; a lane with a negative pivot
+ * gives NaN. */
+static void test_inv_norm_bound(void **state)
+{
+    (void)state;
+    enum { L4 = 4 };
+    int sure_lanes = 0, total_lanes = 0;
+    for (int n = 1; n <= 12; n += (n < 4 ? 1 : 4)) {
+        for (int trial = 0; trial < 6; trial++) {
+            /* lane q: J J^T of an n x n J with singular values spread over
+             * 10^(-trial-q/2) .. 1, rows mixed */
+            double *src = calloc((size_t)(n * n * L4), sizeof *src);
+            double *l = calloc((size_t)(n * n * L4), sizeof *l);
+            double *dd = calloc((size_t)(n * L4), sizeof *dd);
+            double *work = calloc((size_t)(3 * n * L4), sizeof *work);
+            long double *A = malloc((size_t)(n * n) * sizeof *A);
+            double bound[L4], est[L4];
+            for (int q = 0; q < L4; q++) {
+                double *G = normals((size_t)(n * n), 500 + (uint64_t)(n * 40 + trial * 4 + q));
+                double *J = malloc((size_t)(n * n) * sizeof *J);
+                for (int i = 0; i < n; i++)
+                    for (int k = 0; k < n; k++)
+                        J[i * n + k] = G[i * n + k] * pow(10.0, -(trial + 0.5 * q) * (double)k / n);
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j <= i; j++) {
+                        long double t = 0.0L;
+                        for (int k = 0; k < n; k++)
+                            t += (long double)J[i * n + k] * J[j * n + k];
+                        src[(i * n + j) * L4 + q] = (double)t + (i == j ? 1e-300 : 0.0);
+                    }
+                free(G);
+                free(J);
+            }
+            mutinf__jac_chol_lanes(n, src, n, NULL, l, dd);
+            mutinf__jac_inv_norm1_bound_lanes(n, l, work, bound);
+            mutinf__jac_inv_norm1_lanes(n, l, work, est);
+            /* the estimator's shortcut: a lane that passes the rule with
+             * the bound and a factor 2 passes it with Hager's estimate */
+            double anorm[L4];
+            mutinf__jac_norm1_lanes(n, src, n, anorm);
+            const double min_rcond = mutinf__chol_min_rcond(0.0, n);
+            for (int q = 0; q < L4; q++) {
+                if (!(1.0 / (anorm[q] * bound[q]) > 2.0 * min_rcond)) continue;
+                assert_true(1.0 / (anorm[q] * est[q]) > min_rcond);
+                sure_lanes++;
+            }
+            for (int q = 0; q < L4; q++) {
+                int pos = 1;
+                for (int i = 0; i < n; i++)
+                    pos &= dd[i * L4 + q] > 0.0;
+                if (!pos) {
+                    assert_true(isnan(bound[q]));
+                    continue;
+                }
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < n; j++) {
+                        long double t = 0.0L;
+                        for (int p = 0; p <= (i < j ? i : j); p++)
+                            t += (long double)l[(i * n + p) * L4 + q] * l[(j * n + p) * L4 + q];
+                        A[i * n + j] = t;
+                    }
+                long double exact = inv_norm1_ref(A, n);
+                total_lanes++;
+                /* The reference carries a relative error ~ kappa eps_ld (eps_ld
+                 * is DBL_EPSILON where long double is emulated as double, as
+                 * under valgrind); compared up to kappa ~ 1e10. */
+                assert_true(isfinite(bound[q]));
+                assert_true(bound[q] * (1.0 + 1e-12 + 1e-14 * bound[q]) >= est[q]);
+                if (exact < 1e10L) {
+                    assert_true((long double)bound[q] * (1.0L + 1e-12L + 1e-13L * exact) >= exact);
+                    assert_true((long double)est[q] <= exact * (1.0L + 1e-6L + 1e-13L * exact));
+                }
+            }
+            /* a negative pivot in lane 2 */
+            for (int i = 0; i < n; i++)
+                src[(i * n + i) * L4 + 2] = -1.0;
+            mutinf__jac_chol_lanes(n, src, n, NULL, l, dd);
+            mutinf__jac_inv_norm1_bound_lanes(n, l, work, bound);
+            assert_true(isnan(bound[2]));
+            free(src);
+            free(l);
+            free(dd);
+            free(work);
+            free(A);
+        }
+    }
+    /* both sides of the threshold are covered */
+    assert_true(sure_lanes > 10 && sure_lanes < total_lanes - 10);
+}
+
+/* A batch of 8 x 16 samples whose condition numbers sweep the acceptance
+ * threshold (1e2 .. 1e14): the default call (the lane kernels with the
+ * cheap bound, Hager's steps for borderline groups) agrees with the
+ * careful path (strict_rank: every sample through the SVD rules) and with
+ * the long double reference, and with a coarse rank tolerance both give
+ * +inf for the same samples.  Row-scaled and odd-count groups included. */
+static void check_borderline(int64_t d, int64_t n, int64_t K, int64_t B)
+{
+    double *J = malloc((size_t)(B * d * n) * sizeof *J);
+    for (int64_t b = 0; b < B; b++) {
+        double *G = normals((size_t)(d * n), 900 + (uint64_t)b);
+        /* one direction of row space shrunk by 10^-(b/2): C's condition ~10^b */
+        double shrink = pow(10.0, -0.5 * (double)(b % 15));
+        for (int64_t i = 0; i < d; i++)
+            for (int64_t k = 0; k < n; k++) {
+                double x = G[i * n + k];
+                if (i == d - 1) x = G[k] + shrink * x; /* last unit ~ first unit */
+                J[(b * d + i) * n + k] = x * (b % 7 == 3 ? 1e-170 : 1.0);
+            }
+        free(G);
+    }
+    mutinf_partition *p = NULL;
+    assert_status(mutinf_partition_create_contiguous(d, K, &p), MUTINF_OK);
+    mutinf_jacobians *j = NULL;
+    assert_status(mutinf_jacobians_wrap(J, B, d, n, d * n, n, 1, &j), MUTINF_OK);
+    mutinf_options *strict = opts_threads(2);
+    assert_status(mutinf_options_set_strict_rank(strict, 1), MUTINF_OK);
+    result fast, careful;
+    run(j, p, NULL, &fast);
+    run(j, p, strict, &careful);
+    for (int64_t b = 0; b < B; b++) {
+        double ref = tc_ref(J + b * d * n, (int)d, (int)n, 0.0, p, NULL, 0.0);
+        double cond = pow(10.0, (double)(b % 15));
+        assert_int_equal(isinf(fast.per[b]) != 0, isinf(careful.per[b]) != 0);
+        if (isinf(fast.per[b])) continue;
+        assert_close(fast.per[b], careful.per[b], 1e-15 * cond + 1e-13, 1e-13);
+        /* the reference is only double where long double is emulated */
+        if (b % 7 != 3) assert_close(fast.per[b], ref, 1e-13 * cond + 1e-12, 1e-12);
+    }
+    result_free(&fast);
+    result_free(&careful);
+    /* rank_tol 1e-7: rcond threshold 1e-5; samples with C nearly singular
+     * at that tolerance are +inf on both paths */
+    mutinf_options *coarse = opts_threads(2), *coarse_strict = opts_threads(1);
+    assert_status(mutinf_options_set_rank_tol(coarse, 1e-7), MUTINF_OK);
+    assert_status(mutinf_options_set_rank_tol(coarse_strict, 1e-7), MUTINF_OK);
+    assert_status(mutinf_options_set_strict_rank(coarse_strict, 1), MUTINF_OK);
+    run(j, p, coarse, &fast);
+    run(j, p, coarse_strict, &careful);
+    int64_t n_inf = 0;
+    for (int64_t b = 0; b < B; b++) {
+        assert_int_equal(isinf(fast.per[b]) != 0, isinf(careful.per[b]) != 0);
+        n_inf += isinf(fast.per[b]) ? 1 : 0;
+        if (!isinf(fast.per[b])) assert_close(fast.per[b], careful.per[b], 1e-6, 1e-9);
+    }
+    assert_true(n_inf > 0 && n_inf < B);
+    result_free(&fast);
+    result_free(&careful);
+    mutinf_options_destroy(strict);
+    mutinf_options_destroy(coarse);
+    mutinf_options_destroy(coarse_strict);
+    mutinf_jacobians_destroy(j);
+    mutinf_partition_destroy(p);
+    free(J);
+}
+
+static void test_borderline_conditioning(void **state)
+{
+    (void)state;
+    check_borderline(8, 16, 2, 45);
+    check_borderline(6, 12, 3, 31);
+}
+
+/* The four-sample product of the in-place layout gives the same bits as
+ * the packed product of the transposed layout (one sample per call), for
+ * every lane of a group, with odd batch tails, a NaN sample reported by
+ * index, and samples that need the row scaling in the same group. */
+static void test_group_product(void **state)
+{
+    (void)state;
+    const int64_t d = 8, n = 16, B = 23;
+    double *J = normals((size_t)(B * d * n), 77);
+    for (int64_t i = 0; i < d * n; i++) {
+        J[5 * d * n + i] *= 1e200;
+        J[10 * d * n + i] *= 1e-200;
+    }
+    double *Jt = malloc((size_t)(B * d * n) * sizeof *Jt);
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t i = 0; i < d; i++)
+            for (int64_t k = 0; k < n; k++)
+                Jt[(b * n + k) * d + i] = J[(b * d + i) * n + k];
+    mutinf_partition *p = interleaved_partition(d, 3, 0);
+    mutinf_jacobians *jc = NULL, *jt = NULL;
+    assert_status(mutinf_jacobians_wrap(J, B, d, n, d * n, n, 1, &jc), MUTINF_OK);
+    assert_status(mutinf_jacobians_wrap(Jt, B, d, n, d * n, 1, d, &jt), MUTINF_OK);
+    result rc, rt;
+    run(jc, p, NULL, &rc);
+    run(jt, p, NULL, &rt);
+    assert_bits_equal(rc.per, rt.per, (size_t)B);
+    for (int64_t b = 0; b < B; b++)
+        if (b != 5 && b != 10)
+            assert_close(rc.per[b], tc_ref(J + b * d * n, (int)d, (int)n, 0.0, p, NULL, 0.0), 1e-12,
+                         1e-13);
+    result_free(&rc);
+    result_free(&rt);
+    J[(17 * d + 6) * n + 9] = NAN;
+    double tc = 0.0;
+    assert_status(mutinf_jacobians_total_correlation(jc, p, NULL, &tc, NULL, NULL, NULL, NULL),
+                  MUTINF_ERR_NON_FINITE);
+    assert_non_null(strstr(mutinf_last_error_message(), "sample 17, row 6, column 9"));
+    mutinf_jacobians_destroy(jc);
+    mutinf_jacobians_destroy(jt);
+    mutinf_partition_destroy(p);
+    free(J);
+    free(Jt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1001,6 +1248,9 @@ int main(void)
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_wrap_errors),
         cmocka_unit_test(test_tc_errors),
+        cmocka_unit_test(test_inv_norm_bound),
+        cmocka_unit_test(test_borderline_conditioning),
+        cmocka_unit_test(test_group_product),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -718,26 +718,7 @@ static mutinf_status logdet_chol(int64_t n, double *A, int64_t lda, double min_r
     if (!(anorm > 0.0) || !(anorm <= DBL_MAX)) return MUTINF_ERR_NUMERICAL;
     if (mutinf__jac_chol_colmajor(n, A, lda, own->jp, own->rowp, own->zeros))
         return MUTINF_ERR_NUMERICAL;
-    for (int64_t i = 0; i < n; i++)
-        y[i] = 1.0 / (double)n;
-    mutinf__jac_chol_solve_colmajor(n, A, lda, y);
-    double est = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        est += fabs(y[i]);
-        y[i] = y[i] < 0.0 ? -1.0 : 1.0;
-    }
-    mutinf__jac_chol_solve_colmajor(n, A, lda, y);
-    int64_t at = 0;
-    for (int64_t i = 1; i < n; i++)
-        if (fabs(y[i]) > fabs(y[at])) at = i;
-    for (int64_t i = 0; i < n; i++)
-        y[i] = 0.0;
-    y[at] = 1.0;
-    mutinf__jac_chol_solve_colmajor(n, A, lda, y);
-    double est2 = 0.0;
-    for (int64_t i = 0; i < n; i++)
-        est2 += fabs(y[i]);
-    est = fmax(est, est2);
+    double est = mutinf__hager_inv_norm1(n, A, lda, mutinf__jac_chol_solve_colmajor, y);
     if (!(1.0 / (anorm * est) > min_rcond)) return MUTINF_ERR_NUMERICAL;
     return MUTINF_OK;
 }

@@ -137,6 +137,34 @@ static void chol_solve(int64_t n, const double *L, int64_t lda, double *y)
     cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, (int)n, L, (int)lda, y, 1);
 }
 
+/* Hager's two probes, as in LAPACK's dpocon: ||A^-1 v||_1 for v = 1/n,
+ * then for v = e_j at the largest entry of A^-1 sign(A^-1 1/n); both are
+ * lower bounds of ||A^-1||_1, and the larger is returned. */
+double mutinf__hager_inv_norm1(int64_t n, const double *L, int64_t lda, mutinf__chol_solve_fn solve,
+                               double *y)
+{
+    for (int64_t i = 0; i < n; i++)
+        y[i] = 1.0 / (double)n;
+    solve(n, L, lda, y);
+    double est = 0.0;
+    for (int64_t i = 0; i < n; i++) {
+        est += fabs(y[i]);
+        y[i] = y[i] < 0.0 ? -1.0 : 1.0;
+    }
+    solve(n, L, lda, y);
+    int64_t at = 0;
+    for (int64_t i = 1; i < n; i++)
+        if (fabs(y[i]) > fabs(y[at])) at = i;
+    for (int64_t i = 0; i < n; i++)
+        y[i] = 0.0;
+    y[at] = 1.0;
+    solve(n, L, lda, y);
+    double est2 = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        est2 += fabs(y[i]);
+    return fmax(est, est2);
+}
+
 mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double min_rcond, double *work,
                                   double *logdet)
 {
@@ -153,28 +181,7 @@ mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double min_
     if (!(anorm > 0.0) || !(anorm <= DBL_MAX)) return MUTINF_ERR_NUMERICAL;
     if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, A, (lapack_int)lda) != 0)
         return MUTINF_ERR_NUMERICAL;
-    /* Hager: ||A^-1 v||_1 for v = 1/n, then for v = e_j at the largest entry
-     * of A^-1 sign(A^-1 1/n); both are lower bounds of ||A^-1||_1. */
-    for (int64_t i = 0; i < n; i++)
-        y[i] = 1.0 / (double)n;
-    chol_solve(n, A, lda, y);
-    double est = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        est += fabs(y[i]);
-        y[i] = y[i] < 0.0 ? -1.0 : 1.0;
-    }
-    chol_solve(n, A, lda, y);
-    int64_t at = 0;
-    for (int64_t i = 1; i < n; i++)
-        if (fabs(y[i]) > fabs(y[at])) at = i;
-    for (int64_t i = 0; i < n; i++)
-        y[i] = 0.0;
-    y[at] = 1.0;
-    chol_solve(n, A, lda, y);
-    double est2 = 0.0;
-    for (int64_t i = 0; i < n; i++)
-        est2 += fabs(y[i]);
-    est = fmax(est, est2);
+    double est = mutinf__hager_inv_norm1(n, A, lda, chol_solve, y);
     if (!(1.0 / (anorm * est) > min_rcond)) return MUTINF_ERR_NUMERICAL;
     double sum = 0.0;
     for (int64_t i = 0; i < n; i++) {

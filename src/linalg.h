@@ -56,6 +56,16 @@ double mutinf__rank_tol(double rank_tol, int64_t n);
 /* The threshold above for an n x n block (rank_tol as in the options). */
 double mutinf__chol_min_rcond(double rank_tol, int64_t n);
 
+/* Applies A^-1 in place to y, from the lower Cholesky factor L of A
+ * (column-major, leading dimension lda). */
+typedef void (*mutinf__chol_solve_fn)(int64_t n, const double *L, int64_t lda, double *y);
+
+/* Hager's lower bound of ||A^-1||_1 (LAPACK dpocon's two probes) from the
+ * Cholesky factor L of A, applying A^-1 through `solve`; y: n doubles of
+ * workspace.  Used by mutinf__logdet_chol and the Jacobian large-module path. */
+double mutinf__hager_inv_norm1(int64_t n, const double *L, int64_t lda, mutinf__chol_solve_fn solve,
+                               double *y);
+
 /* Cholesky factorization of the symmetric n x n matrix A in place (lower
  * triangle read and overwritten by the factor L) with the acceptance rule:
  * MUTINF_OK when A is positive definite and its reciprocal condition number,

@@ -191,6 +191,25 @@ fold_chunk(const double *dt, int64_t T, int64_t len, int64_t r0, const double *x
     }
 }
 
+/* The candidate of least potential (written to *pot), its blocks'
+ * potentials (nb x T) summed in block order; the first one wins a tie. */
+static int64_t best_candidate(const double *block_cpot, int64_t nb, int64_t T, double *pot)
+{
+    int64_t best = 0;
+    double best_pot = INFINITY;
+    for (int64_t t = 0; t < T; t++) {
+        double p = 0.0;
+        for (int64_t b = 0; b < nb; b++)
+            p += block_cpot[b * T + t];
+        if (p < best_pot) {
+            best_pot = p;
+            best = t;
+        }
+    }
+    *pot = best_pot;
+    return best;
+}
+
 /* Greedy k-means++ for d <= MUTINF__KM_DIRECT_MAX_D: the exact squared
  * differences of the direct kernel, points in SIMD lanes
  * (mutinf__km_pp_fold), straight from the data: with so few features the
@@ -250,17 +269,8 @@ static mutinf_status plusplus_small(const mutinf__km_data *X, const mutinf__km_p
             for (int64_t t = 0; t < T; t++)
                 block_cpot[b * T + t] = s[t];
         }
-        int64_t best = 0;
-        double best_pot = INFINITY;
-        for (int64_t t = 0; t < T; t++) {
-            double p = 0.0;
-            for (int64_t b = 0; b < nb; b++)
-                p += block_cpot[b * T + t];
-            if (p < best_pot) {
-                best_pot = p;
-                best = t;
-            }
-        }
+        double best_pot;
+        int64_t best = best_candidate(block_cpot, nb, T, &best_pot);
         memcpy(centers + c * d, cand + best * d, (size_t)d * sizeof(double));
         closest = slot[best];
         slot[best] = slot[T];
@@ -381,17 +391,8 @@ mutinf_status mutinf__km_init_plusplus(const mutinf__km_data *X, const mutinf__k
             for (int64_t t = 0; t < T; t++)
                 block_cpot[b * T + t] = s[t];
         }
-        int64_t best = 0;
-        double best_pot = INFINITY;
-        for (int64_t t = 0; t < T; t++) {
-            double p = 0.0;
-            for (int64_t b = 0; b < nb; b++)
-                p += block_cpot[b * T + t];
-            if (p < best_pot) {
-                best_pot = p;
-                best = t;
-            }
-        }
+        double best_pot;
+        int64_t best = best_candidate(block_cpot, nb, T, &best_pot);
         mutinf__km_row(X, idx[best], centers + c * d);
         closest = slot[best];
         slot[best] = slot[T];

@@ -205,48 +205,13 @@ mutinf_status mutinf__rank_logpdet(int64_t n, double *A, int64_t lda, double rto
     const int64_t sizes[] = {n, lda};
     mutinf_status st = check_sizes("dgesvd", 2, sizes);
     if (st != MUTINF_OK) return st;
-    if (n == 0) {
-        *rank = 0;
-        *logpdet = 0.0;
-        return MUTINF_OK;
-    }
-    /* Singular values only (jobu = jobvt = 'N'); query the workspace first. */
-    double wq = 0.0, dummy = 0.0;
-    lapack_int ni = (lapack_int)n, ld = (lapack_int)lda;
-    lapack_int info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'N', 'N', ni, ni, A, ld, NULL, &dummy,
-                                          1, &dummy, 1, &wq, -1);
-    if (info != 0)
-        return mutinf__fail(MUTINF_ERR_INTERNAL, "dgesvd workspace query failed (info %d)",
-                            (int)info);
-    lapack_int lwork = (lapack_int)wq;
-    double *work = mutinf__alloc((size_t)lwork + (size_t)n, sizeof *work, 0, "SVD workspace");
+    if (n == 0) return mutinf__rank_logpdet_ws(0, A, lda, rtol, NULL, 0, rank, logpdet);
+    size_t size = mutinf__rank_logpdet_work_size(n);
+    double *work = mutinf__alloc(size, sizeof *work, 0, "SVD workspace");
     if (work == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
-    double *s = work + lwork;
-    info = LAPACKE_dgesvd_work(LAPACK_COL_MAJOR, 'N', 'N', ni, ni, A, ld, s, &dummy, 1, &dummy, 1,
-                               work, lwork);
-    if (fail_svd > 0) {
-        fail_svd--;
-        info = 1;
-    }
-    if (info != 0) {
-        mutinf__free(work);
-        if (info < 0)
-            return mutinf__fail(MUTINF_ERR_INTERNAL, "dgesvd rejected argument %d", (int)-info);
-        return mutinf__fail(MUTINF_ERR_NUMERICAL,
-                            "dgesvd did not converge on a %lld x %lld block (%d superdiagonals)",
-                            (long long)n, (long long)n, (int)info);
-    }
-    double cut = rtol * s[0], sum = 0.0;
-    int64_t r = 0;
-    for (int64_t i = 0; i < n; i++)
-        if (s[i] > cut && s[i] > 0.0) {
-            sum += log(s[i]);
-            r++;
-        }
+    st = mutinf__rank_logpdet_ws(n, A, lda, rtol, work, size, rank, logpdet);
     mutinf__free(work);
-    *rank = r;
-    *logpdet = sum;
-    return MUTINF_OK;
+    return st;
 }
 
 size_t mutinf__rank_logpdet_work_size(int64_t n)

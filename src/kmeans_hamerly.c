@@ -20,6 +20,7 @@
  * kernel's strict arg-min, and every other label comes from the kernel
  * itself: the labels, hence the sums (added in the same row and block
  * order), are bit-identical to those of mutinf__km_assign. */
+#include <immintrin.h>
 #include <math.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -27,6 +28,7 @@
 #endif
 
 #include "alloc.h"
+#include "cpu.h"
 #include "kmeans_impl.h"
 
 #define BOUND_EPS  1e-13
@@ -43,8 +45,8 @@ static double widen_up(double v)
 }
 static double widen_down(double v)
 {
-    v = v < BIG ? v : BIG;
-    return v > 0.0 ? v * (1.0 - BOUND_EPS) : 0.0;
+    v = (v < BIG ? v : BIG) * (1.0 - BOUND_EPS);
+    return v > 0.0 ? v : 0.0; /* branch-free: a maximum */
 }
 
 static mutinf_status alloc_bounds(const mutinf__km_data *X, const mutinf__km_plan *plan,
@@ -86,6 +88,88 @@ typedef struct bound_pass {
     double drift_max, drift_next;
 } bound_pass;
 
+/* Row i added to the sum (sums, k x D) and count of cluster a; four
+ * features at a time (each feature's sum still takes the rows in order). */
+typedef double mutinf__h4d __attribute__((vector_size(32)));
+static inline __attribute__((always_inline)) void add_row(const mutinf__km_data *X, int64_t i,
+                                                          int32_t a, double *sums, int64_t *counts,
+                                                          const int64_t D, const int IS64)
+{
+    double *sj = sums + (int64_t)a * D;
+    int64_t f = 0;
+    if (IS64)
+        for (; f + 4 <= D; f += 4) {
+            mutinf__h4d s, x;
+            memcpy(&s, sj + f, sizeof s);
+            memcpy(&x, X->x64 + i * D + f, sizeof x);
+            s += x;
+            memcpy(sj + f, &s, sizeof s);
+        }
+    for (; f < D; f++)
+        sj[f] += IS64 ? X->x64[i * D + f] : (double)X->x32[i * D + f];
+    counts[a]++;
+}
+
+/* The bound test of rows [c0, c1) (bounds valid): the bounds moved by the
+ * drifts and stored, and the rows whose bounds fail (or that have no
+ * label) appended to `rows`; returns their number.  Branch-free. */
+static int64_t filter_rows(const bound_pass *bp, const int32_t *labels, double *upper,
+                           double *lower, int64_t c0, int64_t c1, int64_t *rows)
+{
+    const double *drift = bp->drift, *half_sep = bp->half_sep;
+    int64_t m = 0;
+    for (int64_t i = c0; i < c1; i++) {
+        int32_t a = labels[i], a0 = a < 0 ? 0 : a;
+        double u = widen_up(upper[i] + drift[a0]);
+        double l = widen_down(lower[i] - (a0 == bp->far ? bp->drift_next : bp->drift_max));
+        double lim = (half_sep[a0] > l ? half_sep[a0] : l) * (1.0 - SEPARATION) - TINY;
+        upper[i] = u;
+        lower[i] = l;
+        rows[m] = i;
+        m += a < 0 || !(u * (1.0 + SEPARATION) < lim);
+    }
+    return m;
+}
+
+/* filter_rows with AVX2, four rows at a time: the same numbers. */
+__attribute__((target("avx2,fma"))) static int64_t
+filter_rows_avx2(const bound_pass *bp, const int32_t *labels, double *upper, double *lower,
+                 int64_t c0, int64_t c1, int64_t *rows)
+{
+    const __m256d up = _mm256_set1_pd(1.0 + BOUND_EPS), down = _mm256_set1_pd(1.0 - BOUND_EPS),
+                  big = _mm256_set1_pd(BIG), zero = _mm256_setzero_pd(),
+                  sep_up = _mm256_set1_pd(1.0 + SEPARATION),
+                  sep_down = _mm256_set1_pd(1.0 - SEPARATION), tiny = _mm256_set1_pd(TINY),
+                  dmax = _mm256_set1_pd(bp->drift_max), dnext = _mm256_set1_pd(bp->drift_next);
+    const __m128i far = _mm_set1_epi32((int32_t)bp->far), zero32 = _mm_setzero_si128();
+    int64_t m = 0, i = c0;
+    for (; i + 4 <= c1; i += 4) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(labels + i));
+        __m128i a0 = _mm_max_epi32(a, zero32);
+        __m256d dr = _mm256_i32gather_pd(bp->drift, a0, 8);
+        __m256d hs = _mm256_i32gather_pd(bp->half_sep, a0, 8);
+        __m256d is_far = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_cmpeq_epi32(a0, far)));
+        __m256d dm = _mm256_blendv_pd(dmax, dnext, is_far);
+        __m256d u = _mm256_mul_pd(_mm256_add_pd(_mm256_loadu_pd(upper + i), dr), up);
+        /* widen_down: min(v, BIG) * (1 - eps), then max(., 0), as the
+         * scalar ternaries (v < BIG ? v : BIG; v > 0 ? v : 0) */
+        __m256d l = _mm256_sub_pd(_mm256_loadu_pd(lower + i), dm);
+        l = _mm256_mul_pd(_mm256_min_pd(l, big), down);
+        l = _mm256_max_pd(l, zero);
+        __m256d lim = _mm256_sub_pd(_mm256_mul_pd(_mm256_max_pd(l, hs), sep_down), tiny);
+        _mm256_storeu_pd(upper + i, u);
+        _mm256_storeu_pd(lower + i, l);
+        __m256d ok = _mm256_cmp_pd(_mm256_mul_pd(u, sep_up), lim, _CMP_LT_OQ);
+        __m256d neg = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_cmplt_epi32(a, zero32)));
+        int fail = ~_mm256_movemask_pd(_mm256_andnot_pd(neg, ok)) & 15;
+        for (int q = 0; q < 4; q++) {
+            rows[m] = i + q;
+            m += (fail >> q) & 1;
+        }
+    }
+    return m + filter_rows(bp, labels, upper, lower, i, c1, rows + m);
+}
+
 /* Labels of rows [r0, r1) of one block, and their sums in row order; the
  * body specialised for each d <= 8 and precision (D, IS64) so that the
  * loops over features unroll. */
@@ -100,42 +184,24 @@ bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf_
     int32_t *lab = w->bound_labels + tid * (size_t)chunk;
     double *d1 = w->bound_dist + 2 * tid * (size_t)chunk, *d2 = d1 + chunk;
     double *upper = w->upper, *lower = w->lower;
-    const double *drift = bp->drift, *half_sep = bp->half_sep;
-    int valid = w->bounds_valid;
+    int valid = w->bounds_valid, lanes = mutinf__cpu_has_avx2_fma();
     unsigned char *dirty = w->bound_dirty + tid * (size_t)k;
     /* without the block sums of a previous pass: every sum from scratch */
     int full = !valid || !w->bound_sums_valid, any_dirty = full;
     memset(dirty, 0, (size_t)k);
     for (int64_t c0 = r0; c0 < r1; c0 += chunk) {
         int64_t c1 = r1 - c0 < chunk ? r1 : c0 + chunk, m = 0;
-        for (int64_t i = c0; i < c1; i++) {
-            int32_t a = labels[i];
-            if (!valid || a < 0) {
+        if (!valid) {
+            for (int64_t i = c0; i < c1; i++)
                 rows[m++] = i;
-                continue;
-            }
-            double u = widen_up(upper[i] + drift[a]);
-            double l = widen_down(lower[i] - (a == bp->far ? bp->drift_next : bp->drift_max));
-            double lim = (half_sep[a] > l ? half_sep[a] : l) * (1.0 - SEPARATION) - TINY;
-            lower[i] = l;
-            if (u * (1.0 + SEPARATION) < lim) {
-                upper[i] = u;
-                continue;
-            }
-            /* tighten u to the distance to the own centre (any summation
-             * order: only its relative accuracy matters) */
-            const double *c = bp->centers + (int64_t)a * D;
-            double s = 0.0;
-            for (int64_t f = 0; f < D; f++) {
-                double t = (IS64 ? X->x64[i * D + f] : (double)X->x32[i * D + f]) - c[f];
-                s += t * t;
-            }
-            u = widen_up(sqrt(s));
-            upper[i] = u;
-            if (u * (1.0 + SEPARATION) < lim) continue;
-            rows[m++] = i;
+        } else {
+            m = lanes ? filter_rows_avx2(bp, labels, upper, lower, c0, c1, rows)
+                      : filter_rows(bp, labels, upper, lower, c0, c1, rows);
         }
-        mutinf__km_direct_nearest(X, rows, m, w->cpack, kp, lab, d1, d2);
+        if (lanes)
+            mutinf__km_lanes_nearest(X, rows, m, w->cpack, k, kp, lab, d1, d2);
+        else
+            mutinf__km_direct_nearest(X, rows, m, w->cpack, kp, lab, d1, d2);
         for (int64_t q = 0; q < m; q++) {
             int64_t i = rows[q];
             upper[i] = widen_up(sqrt(d1[q]));
@@ -152,25 +218,33 @@ bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf_
     if (sums == NULL || !any_dirty) return;
     /* The block's sums of the clusters that gained or lost a point, in row
      * order from zero as mutinf__km_assign computes them; the others are
-     * those of the previous pass, bit for bit. */
-    if (full) {
+     * those of the previous pass, bit for bit.  With many such clusters
+     * every sum is recomputed (the same numbers for the clean ones);
+     * otherwise the rows of the dirty clusters are picked out first,
+     * without branches. */
+    int64_t n_dirty = 0;
+    for (int64_t j = 0; j < k; j++)
+        n_dirty += dirty[j];
+    if (full || 4 * n_dirty >= k) {
         memset(sums, 0, (size_t)(k * D) * sizeof(double));
         memset(counts, 0, (size_t)k * sizeof(int64_t));
-        memset(dirty, 1, (size_t)k);
-    } else {
-        for (int64_t j = 0; j < k; j++)
-            if (dirty[j]) {
-                memset(sums + j * D, 0, (size_t)D * sizeof(double));
-                counts[j] = 0;
-            }
+        for (int64_t i = r0; i < r1; i++)
+            add_row(X, i, labels[i], sums, counts, D, IS64);
+        return;
     }
-    for (int64_t i = r0; i < r1; i++) {
-        int32_t a = labels[i];
-        if (!dirty[a]) continue;
-        double *sj = sums + (int64_t)a * D;
-        for (int64_t f = 0; f < D; f++)
-            sj[f] += IS64 ? X->x64[i * D + f] : (double)X->x32[i * D + f];
-        counts[a]++;
+    for (int64_t j = 0; j < k; j++)
+        if (dirty[j]) {
+            memset(sums + j * D, 0, (size_t)D * sizeof(double));
+            counts[j] = 0;
+        }
+    for (int64_t c0 = r0; c0 < r1; c0 += chunk) {
+        int64_t c1 = r1 - c0 < chunk ? r1 : c0 + chunk, m = 0;
+        for (int64_t i = c0; i < c1; i++) {
+            rows[m] = i;
+            m += dirty[labels[i]];
+        }
+        for (int64_t q = 0; q < m; q++)
+            add_row(X, rows[q], labels[rows[q]], sums, counts, D, IS64);
     }
 }
 

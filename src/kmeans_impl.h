@@ -144,6 +144,12 @@ void mutinf__km_lanes_labels(const mutinf__km_data *X, int64_t r0, int64_t m, co
 void mutinf__km_lanes_assign(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT,
                              int64_t k, int64_t kp, int32_t *labels, double *sums, int64_t *counts,
                              int64_t *changed);
+/* The lane kernel's version of mutinf__km_direct_nearest (only where
+ * mutinf__cpu_has_avx2_fma()): labels, smallest (d1) and second smallest
+ * (d2) squared distances of the rows rows[0..m), the same numbers. */
+void mutinf__km_lanes_nearest(const mutinf__km_data *X, const int64_t *rows, int64_t m,
+                              const double *cT, int64_t k, int64_t kp, int32_t *lab, double *d1,
+                              double *d2);
 void mutinf__km_pp_fold(int avx2, const mutinf__km_data *X, int64_t r0, int64_t r1,
                         const double *cand, int64_t T, const double *closest, double *const *out,
                         double *s);

@@ -109,14 +109,20 @@ add_row(const mutinf__km_data *X, int64_t row, double *s, const int64_t d, const
 }
 
 /* Nearest of the k centroids (feature-major in cT, d x kp) for rows
- * [r0, r0 + m), lowest index on ties: centroids are visited in index order
- * and a lane takes a new one only when strictly closer.  (c - x)^2 is
- * (x - c)^2 exactly (a negation is exact).  Missing rows of the last tile
- * repeat its last row. */
+ * [r0, r0 + m), or for the m rows rows[0..m) when rows is non-NULL; lowest
+ * index on ties: centroids are visited in index order and a lane takes a
+ * new one only when strictly closer.  (c - x)^2 is (x - c)^2 exactly (a
+ * negation is exact).  Missing rows of the last tile repeat its last row.
+ * With `bounds`, also the smallest (d1) and second smallest (d2) squared
+ * distance of every row, as the direct kernel computes them: sec =
+ * min(sec, max(acc, best)) before best is updated.  With `fused`, the
+ * labels are updated in place with the pass's bookkeeping (see
+ * mutinf__km_lanes_assign). */
 MUTINF__LANES static inline __attribute__((always_inline)) void
-lanes_labels_body(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT, int64_t k,
-                  int64_t kp, int32_t *lab, double *sums, int64_t *counts, int64_t *changed,
-                  const int64_t d, const int is64, const int fused)
+lanes_labels_body(const mutinf__km_data *X, int64_t r0, const int64_t *rows, int64_t m,
+                  const double *cT, int64_t k, int64_t kp, int32_t *lab, double *d1, double *d2,
+                  double *sums, int64_t *counts, int64_t *changed, const int64_t d, const int is64,
+                  const int fused, const int bounds)
 {
     enum { V = MUTINF__LANES_V, TILE = MUTINF__LANES_TILE };
     const __m256d one = _mm256_set1_pd(1.0), inf = _mm256_set1_pd(INFINITY);
@@ -125,13 +131,16 @@ lanes_labels_body(const mutinf__km_data *X, int64_t r0, int64_t m, const double 
         int64_t nr = m - i < TILE ? m - i : TILE;
         for (int v = 0; v < V; v++) {
             int64_t r[4];
-            for (int q = 0; q < 4; q++)
-                r[q] = r0 + i + (4 * v + q < nr ? 4 * v + q : nr - 1);
+            for (int q = 0; q < 4; q++) {
+                int64_t e = i + (4 * v + q < nr ? 4 * v + q : nr - 1);
+                r[q] = rows != NULL ? rows[e] : r0 + e;
+            }
             transpose4(X, r, d, is64, xt + 4 * v);
         }
-        __m256d best[V], bidx[V], jv = _mm256_setzero_pd();
+        __m256d best[V], bidx[V], sec[V], jv = _mm256_setzero_pd();
         for (int v = 0; v < V; v++) {
             best[v] = inf;
+            sec[v] = inf;
             bidx[v] = jv;
         }
         const double *xp = xt;
@@ -153,6 +162,7 @@ lanes_labels_body(const mutinf__km_data *X, int64_t r0, int64_t m, const double 
             }
             for (int v = 0; v < V; v++) {
                 __m256d lt = _mm256_cmp_pd(acc[v], best[v], _CMP_LT_OQ);
+                if (bounds) sec[v] = _mm256_min_pd(sec[v], _mm256_max_pd(acc[v], best[v]));
                 best[v] = _mm256_min_pd(acc[v], best[v]); /* acc < best ? acc : best */
                 bidx[v] = _mm256_blendv_pd(bidx[v], jv, lt);
             }
@@ -161,6 +171,17 @@ lanes_labels_body(const mutinf__km_data *X, int64_t r0, int64_t m, const double 
         int32_t tmp[TILE];
         for (int v = 0; v < V; v++)
             _mm_storeu_si128((__m128i *)(void *)(tmp + 4 * v), _mm256_cvttpd_epi32(bidx[v]));
+        if (bounds) {
+            double b1[TILE], b2[TILE];
+            for (int v = 0; v < V; v++) {
+                _mm256_storeu_pd(b1 + 4 * v, best[v]);
+                _mm256_storeu_pd(b2 + 4 * v, sec[v]);
+            }
+            for (int64_t q = 0; q < nr; q++) {
+                d1[i + q] = b1[q];
+                d2[i + q] = b2[q];
+            }
+        }
         if (!fused) {
             for (int64_t q = 0; q < nr; q++)
                 lab[i + q] = tmp[q];
@@ -207,17 +228,27 @@ lanes_labels_body(const mutinf__km_data *X, int64_t r0, int64_t m, const double 
 MUTINF__LANES void mutinf__km_lanes_labels(const mutinf__km_data *X, int64_t r0, int64_t m,
                                            const double *cT, int64_t k, int64_t kp, int32_t *lab){
 #define MUTINF__LANES_CALL(D, IS64)                                                                \
-    lanes_labels_body(X, r0, m, cT, k, kp, lab, NULL, NULL, NULL, D, IS64, 0)
+    lanes_labels_body(X, r0, NULL, m, cT, k, kp, lab, NULL, NULL, NULL, NULL, NULL, D, IS64, 0, 0)
     MUTINF__LANES_SWITCH(MUTINF__LANES_CALL)
 #undef MUTINF__LANES_CALL
 }
 
 MUTINF__LANES void mutinf__km_lanes_assign(const mutinf__km_data *X, int64_t r0, int64_t m,
                                            const double *cT, int64_t k, int64_t kp, int32_t *labels,
-                                           double *sums, int64_t *counts, int64_t *changed)
+                                           double *sums, int64_t *counts, int64_t *changed){
+#define MUTINF__LANES_CALL(D, IS64)                                                                \
+    lanes_labels_body(X, r0, NULL, m, cT, k, kp, labels, NULL, NULL, sums, counts, changed, D,     \
+                      IS64, 1, 0)
+    MUTINF__LANES_SWITCH(MUTINF__LANES_CALL)
+#undef MUTINF__LANES_CALL
+}
+
+MUTINF__LANES void mutinf__km_lanes_nearest(const mutinf__km_data *X, const int64_t *rows,
+                                            int64_t m, const double *cT, int64_t k, int64_t kp,
+                                            int32_t *lab, double *d1, double *d2)
 {
 #define MUTINF__LANES_CALL(D, IS64)                                                                \
-    lanes_labels_body(X, r0, m, cT, k, kp, labels, sums, counts, changed, D, IS64, 1)
+    lanes_labels_body(X, 0, rows, m, cT, k, kp, lab, d1, d2, NULL, NULL, NULL, D, IS64, 0, 1)
     MUTINF__LANES_SWITCH(MUTINF__LANES_CALL)
 #undef MUTINF__LANES_CALL
 }

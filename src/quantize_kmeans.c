@@ -60,7 +60,8 @@ static mutinf_status new_kmeans(int32_t bins, int32_t n_init, uint64_t seed, int
         (st = mutinf_kmeans_set_k(km, bins)) != MUTINF_OK ||
         (st = mutinf_kmeans_set_n_init(km, n_init)) != MUTINF_OK ||
         (st = mutinf_kmeans_set_seed(km, seed)) != MUTINF_OK ||
-        (st = mutinf_kmeans_set_threads(km, threads)) != MUTINF_OK) {
+        (st = mutinf_kmeans_set_threads(km, threads)) != MUTINF_OK ||
+        (st = mutinf_kmeans_set_algorithm(km, MUTINF_KMEANS_ALGORITHM_HAMERLY)) != MUTINF_OK) {
         mutinf_kmeans_destroy(km);
         return st;
     }

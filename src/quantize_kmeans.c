@@ -22,33 +22,61 @@
 #include "partition.h"
 #include "quantize.h"
 
+/* Units per pass of the standardisation: their sums and maxima stay on
+ * the stack. */
+#define STD_GROUP 8
+
+/* Units [u0, u0 + g) of module k (first unit `first`) standardised into
+ * columns u0.. of the row-major n x dk matrix x, in three passes over the
+ * rows (copy with sum and maximum, centre with sum of squares, scale).
+ * Row by row, so that the units of a row, often adjacent in memory, are
+ * read together; each unit's sums still take the rows in order. */
+static void standardise_group(const mutinf__view *v, const mutinf_partition *p, int64_t first,
+                              int64_t dk, int64_t u0, int64_t g, double *x)
+{
+    const int64_t n = v->dim[0];
+    double s[STD_GROUP] = {0}, amax[STD_GROUP] = {0}, ss[STD_GROUP] = {0}, mean[STD_GROUP];
+    int64_t unit[STD_GROUP];
+    for (int64_t u = 0; u < g; u++)
+        unit[u] = p->units[first + u0 + u];
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t u = 0; u < g; u++) {
+            double val = mutinf__view_at2(v, i, unit[u]);
+            x[i * dk + u0 + u] = val;
+            s[u] += val;
+            amax[u] = fmax(amax[u], fabs(val));
+        }
+    for (int64_t u = 0; u < g; u++)
+        mean[u] = s[u] / (double)n;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t u = 0; u < g; u++) {
+            double c = x[i * dk + u0 + u] - mean[u];
+            x[i * dk + u0 + u] = c;
+            ss[u] += c * c;
+        }
+    /* A constant unit leaves only rounding noise after centring. */
+    double sd[STD_GROUP];
+    int scale[STD_GROUP], any = 0;
+    for (int64_t u = 0; u < g; u++) {
+        sd[u] = sqrt(ss[u] / (double)n);
+        scale[u] = sd[u] > 1e-12 * amax[u];
+        if (!scale[u]) sd[u] = 1.0; /* x / 1 is x exactly */
+        any |= scale[u];
+    }
+    if (any)
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t u = 0; u < g; u++)
+                x[i * dk + u0 + u] /= sd[u];
+}
+
 /* Module k of the view as a row-major n x dk matrix, each column
- * standardised (two passes). */
+ * standardised. */
 static void standardise_module(const mutinf__view *v, const mutinf_partition *p, int64_t k,
                                double *x)
 {
-    const int64_t n = v->dim[0], first = p->offsets[k], dk = p->offsets[k + 1] - first;
-    for (int64_t u = 0; u < dk; u++) {
-        int64_t unit = p->units[first + u];
-        double s = 0.0, amax = 0.0;
-        for (int64_t i = 0; i < n; i++) {
-            double val = mutinf__view_at2(v, i, unit);
-            x[i * dk + u] = val;
-            s += val;
-            amax = fmax(amax, fabs(val));
-        }
-        double mean = s / (double)n, ss = 0.0;
-        for (int64_t i = 0; i < n; i++) {
-            double c = x[i * dk + u] - mean;
-            x[i * dk + u] = c;
-            ss += c * c;
-        }
-        double sd = sqrt(ss / (double)n);
-        /* A constant unit leaves only rounding noise after centring. */
-        if (sd > 1e-12 * amax)
-            for (int64_t i = 0; i < n; i++)
-                x[i * dk + u] /= sd;
-    }
+    const int64_t first = p->offsets[k], dk = p->offsets[k + 1] - first;
+    for (int64_t u0 = 0; u0 < dk; u0 += STD_GROUP)
+        standardise_group(v, p, first, dk, u0, dk - u0 < STD_GROUP ? dk - u0 : STD_GROUP, x);
 }
 
 static mutinf_status new_kmeans(int32_t bins, int32_t n_init, uint64_t seed, int threads,

@@ -201,6 +201,167 @@ lanes_labels_body(const mutinf__km_data *X, int64_t r0, const int64_t *rows, int
     }
 }
 
+/* ---- certified dot-product form --------------------------------------------
+ *
+ * The exact (x - c)^2 kernel above spends three operations per feature and
+ * centroid.  The form |c|^2 - 2 x.c (|x|^2 dropped, the same for every
+ * centroid) takes one fused multiply-add, but its rounding differs, so its
+ * arg-min may differ from the exact kernel's at near-ties.  The kernel
+ * below computes it with the smallest (best) and second smallest (sec)
+ * value of each row and keeps its label only when sec - best exceeds E =
+ * 1e-13 (|x|^2 + max_j |c_j|^2) + 1e-300.  Both forms are within
+ * 2e-15 (|x| + |c_j|)^2 <= 4e-15 (|x|^2 + max |c|^2) of the true squared
+ * distance for d <= 8 (error analysis of d + 1 roundings of terms bounded
+ * by (|x| + |c|)^2; 1e-300 covers underflow), so such a gap makes the
+ * exact kernel's distance to that centroid strictly the smallest: the
+ * label is the exact kernel's.  Every other row (ties, duplicated
+ * centroids, overflow, NaN) is recomputed exactly, one row at a time,
+ * with the exact kernel's arithmetic.  With `bounds`, d1 and d2 are the
+ * exact kernel's for those rows, and for the others best + |x|^2 + E and
+ * max(sec + |x|^2 - E, 0): an upper bound on the squared distance to the
+ * nearest centroid and a lower bound on that to every other one. */
+
+/* Centroids the certified kernel takes (its tables are on the stack). */
+#define MUTINF__LANES_CERT_MAX_K 64
+#define MUTINF__LANES_CERT_REL   1e-13
+#define MUTINF__LANES_CERT_ABS   1e-300
+
+/* The exact kernel's label, smallest and second smallest squared distance
+ * of one row: the same operations, one lane. */
+static inline int32_t exact_row(const mutinf__km_data *X, int64_t row, const double *cT, int64_t k,
+                                int64_t kp, const int64_t d, double *o1, double *o2)
+{
+    double x[MUTINF__KM_DIRECT_MAX_D], best = INFINITY, sec = INFINITY;
+    int32_t lab = 0;
+    mutinf__km_row(X, row, x);
+    for (int64_t j = 0; j < k; j++) {
+        double t = cT[j] - x[0], acc = t * t;
+        for (int64_t f = 1; f < d; f++) {
+            t = cT[f * kp + j] - x[f];
+            acc = acc + t * t;
+        }
+        double hi = acc > best ? acc : best; /* _mm256_max_pd(acc, best) */
+        sec = sec < hi ? sec : hi;           /* _mm256_min_pd(sec, hi) */
+        if (acc < best) lab = (int32_t)j;
+        best = acc < best ? acc : best;
+    }
+    *o1 = best;
+    *o2 = sec;
+    return lab;
+}
+
+/* As lanes_labels_body (the same labels, and bounds as described above),
+ * for k <= MUTINF__LANES_CERT_MAX_K. */
+MUTINF__LANES static inline __attribute__((always_inline)) void
+cert_labels_body(const mutinf__km_data *X, int64_t r0, const int64_t *rows, int64_t m,
+                 const double *cT, int64_t k, int64_t kp, int32_t *lab, double *d1, double *d2,
+                 double *sums, int64_t *counts, int64_t *changed, const int64_t d, const int is64,
+                 const int fused, const int bounds)
+{
+    enum { V = MUTINF__LANES_V, TILE = MUTINF__LANES_TILE };
+    double m2c[MUTINF__KM_DIRECT_MAX_D * MUTINF__LANES_CERT_MAX_K], cn[MUTINF__LANES_CERT_MAX_K];
+    double cmax = 0.0;
+    for (int64_t j = 0; j < k; j++) {
+        double q = 0.0;
+        for (int64_t f = 0; f < d; f++) {
+            double c = cT[f * kp + j];
+            m2c[f * k + j] = -2.0 * c;
+            q += c * c;
+        }
+        cn[j] = q;
+        cmax = cmax > q ? cmax : q;
+    }
+    const __m256d one = _mm256_set1_pd(1.0), inf = _mm256_set1_pd(INFINITY),
+                  zero = _mm256_setzero_pd(), rel = _mm256_set1_pd(MUTINF__LANES_CERT_REL),
+                  eabs = _mm256_set1_pd(MUTINF__LANES_CERT_ABS), cm = _mm256_set1_pd(cmax);
+    double xt[MUTINF__KM_DIRECT_MAX_D * TILE] __attribute__((aligned(32)));
+    for (int64_t i = 0; i < m; i += TILE) {
+        int64_t nr = m - i < TILE ? m - i : TILE;
+        for (int v = 0; v < V; v++) {
+            int64_t r[4];
+            for (int q = 0; q < 4; q++) {
+                int64_t e = i + (4 * v + q < nr ? 4 * v + q : nr - 1);
+                r[q] = rows != NULL ? rows[e] : r0 + e;
+            }
+            transpose4(X, r, d, is64, xt + 4 * v);
+        }
+        __m256d best[V], bidx[V], sec[V], jv = _mm256_setzero_pd();
+        for (int v = 0; v < V; v++) {
+            best[v] = inf;
+            sec[v] = inf;
+            bidx[v] = jv;
+        }
+        const double *xp = xt;
+        for (int64_t j = 0; j < k; j++) {
+            __asm__("" : "+r"(xp));
+            __m256d acc[V], c = _mm256_broadcast_sd(cn + j);
+            for (int v = 0; v < V; v++)
+                acc[v] = c;
+            for (int64_t f = 0; f < d; f++) {
+                c = _mm256_broadcast_sd(m2c + f * k + j);
+                for (int v = 0; v < V; v++)
+                    acc[v] = _mm256_fmadd_pd(_mm256_load_pd(xp + f * TILE + 4 * v), c, acc[v]);
+            }
+            for (int v = 0; v < V; v++) {
+                __m256d lt = _mm256_cmp_pd(acc[v], best[v], _CMP_LT_OQ);
+                sec[v] = _mm256_min_pd(sec[v], _mm256_max_pd(acc[v], best[v]));
+                best[v] = _mm256_min_pd(acc[v], best[v]);
+                bidx[v] = _mm256_blendv_pd(bidx[v], jv, lt);
+            }
+            jv = _mm256_add_pd(jv, one);
+        }
+        int32_t tmp[TILE];
+        int sure = 0;
+        double b1[TILE], b2[TILE];
+        for (int v = 0; v < V; v++) {
+            __m256d xx = _mm256_setzero_pd();
+            for (int64_t f = 0; f < d; f++) {
+                __m256d x = _mm256_load_pd(xt + f * TILE + 4 * v);
+                xx = _mm256_fmadd_pd(x, x, xx);
+            }
+            __m256d e = _mm256_fmadd_pd(_mm256_add_pd(xx, cm), rel, eabs);
+            /* NaN (inf - inf) compares false: not sure */
+            __m256d ok = _mm256_cmp_pd(_mm256_sub_pd(sec[v], best[v]), e, _CMP_GT_OQ);
+            sure |= _mm256_movemask_pd(ok) << (4 * v);
+            _mm_storeu_si128((__m128i *)(void *)(tmp + 4 * v), _mm256_cvttpd_epi32(bidx[v]));
+            if (bounds) {
+                _mm256_storeu_pd(b1 + 4 * v, _mm256_add_pd(_mm256_add_pd(best[v], xx), e));
+                __m256d lo = _mm256_sub_pd(_mm256_add_pd(sec[v], xx), e);
+                _mm256_storeu_pd(b2 + 4 * v, _mm256_max_pd(lo, zero));
+            }
+        }
+        for (int64_t q = 0; q < nr; q++)
+            if (!((sure >> q) & 1))
+                tmp[q] = exact_row(X, rows != NULL ? rows[i + q] : r0 + i + q, cT, k, kp, d, b1 + q,
+                                   b2 + q);
+        if (bounds)
+            for (int64_t q = 0; q < nr; q++) {
+                d1[i + q] = b1[q];
+                d2[i + q] = b2[q];
+            }
+        if (!fused) {
+            for (int64_t q = 0; q < nr; q++)
+                lab[i + q] = tmp[q];
+            continue;
+        }
+        for (int64_t q = 0; q < nr; q++) {
+            int64_t row = r0 + i + q;
+            if (lab[row] != tmp[q]) {
+                (*changed)++;
+                lab[row] = tmp[q];
+            }
+            if (sums != NULL) {
+                add_row(X, row, sums + (int64_t)tmp[q] * d, d, is64);
+                counts[tmp[q]]++;
+            }
+        }
+    }
+}
+
+/* The certified kernel where its tables fit, else the exact one. */
+#define MUTINF__LANES_BODY(...)                                                                    \
+    (k <= MUTINF__LANES_CERT_MAX_K ? cert_labels_body(__VA_ARGS__) : lanes_labels_body(__VA_ARGS__))
+
 #define MUTINF__LANES_SWITCH(CALL)                                                                 \
     switch (X->d) {                                                                                \
         MUTINF__LANES_CASE(1, CALL)                                                                \
@@ -228,7 +389,7 @@ lanes_labels_body(const mutinf__km_data *X, int64_t r0, const int64_t *rows, int
 MUTINF__LANES void mutinf__km_lanes_labels(const mutinf__km_data *X, int64_t r0, int64_t m,
                                            const double *cT, int64_t k, int64_t kp, int32_t *lab){
 #define MUTINF__LANES_CALL(D, IS64)                                                                \
-    lanes_labels_body(X, r0, NULL, m, cT, k, kp, lab, NULL, NULL, NULL, NULL, NULL, D, IS64, 0, 0)
+    MUTINF__LANES_BODY(X, r0, NULL, m, cT, k, kp, lab, NULL, NULL, NULL, NULL, NULL, D, IS64, 0, 0)
     MUTINF__LANES_SWITCH(MUTINF__LANES_CALL)
 #undef MUTINF__LANES_CALL
 }
@@ -237,8 +398,8 @@ MUTINF__LANES void mutinf__km_lanes_assign(const mutinf__km_data *X, int64_t r0,
                                            const double *cT, int64_t k, int64_t kp, int32_t *labels,
                                            double *sums, int64_t *counts, int64_t *changed){
 #define MUTINF__LANES_CALL(D, IS64)                                                                \
-    lanes_labels_body(X, r0, NULL, m, cT, k, kp, labels, NULL, NULL, sums, counts, changed, D,     \
-                      IS64, 1, 0)
+    MUTINF__LANES_BODY(X, r0, NULL, m, cT, k, kp, labels, NULL, NULL, sums, counts, changed, D,    \
+                       IS64, 1, 0)
     MUTINF__LANES_SWITCH(MUTINF__LANES_CALL)
 #undef MUTINF__LANES_CALL
 }
@@ -248,7 +409,7 @@ MUTINF__LANES void mutinf__km_lanes_nearest(const mutinf__km_data *X, const int6
                                             int32_t *lab, double *d1, double *d2)
 {
 #define MUTINF__LANES_CALL(D, IS64)                                                                \
-    lanes_labels_body(X, 0, rows, m, cT, k, kp, lab, d1, d2, NULL, NULL, NULL, D, IS64, 0, 1)
+    MUTINF__LANES_BODY(X, 0, rows, m, cT, k, kp, lab, d1, d2, NULL, NULL, NULL, D, IS64, 0, 1)
     MUTINF__LANES_SWITCH(MUTINF__LANES_CALL)
 #undef MUTINF__LANES_CALL
 }

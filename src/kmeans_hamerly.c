@@ -210,17 +210,15 @@ __attribute__((target("avx2,fma"))) static void reset_bounds_avx2(const int64_t 
     reset_bounds(rows, q, m, d1, d2, upper, lower);
 }
 
-/* Asks for the rows rows[0..m) ahead of a pass over them: picked out of
- * the data, they defeat the processor's own prefetching, and a chunk of
- * them fits in the first-level cache. */
-static void prefetch_rows(const mutinf__km_data *X, const int64_t *rows, int64_t m)
+/* Asks for row rows[q] (when q < m) ahead of its use: picked out of the
+ * data, such rows defeat the processor's own prefetching. */
+static inline void prefetch_row(const mutinf__km_data *X, const int64_t *rows, int64_t q, int64_t m)
 {
-    for (int64_t q = 0; q < m; q++) {
-        if (X->x64 != NULL)
-            __builtin_prefetch(X->x64 + rows[q] * X->d);
-        else
-            __builtin_prefetch(X->x32 + rows[q] * X->d);
-    }
+    if (q >= m) return;
+    if (X->x64 != NULL)
+        __builtin_prefetch(X->x64 + rows[q] * X->d);
+    else
+        __builtin_prefetch(X->x32 + rows[q] * X->d);
 }
 
 /* Labels of rows [r0, r1) of one block, and their sums in row order; the
@@ -251,7 +249,6 @@ bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf_
             m = lanes ? filter_rows_avx2(bp, labels, upper, lower, c0, c1, rows)
                       : filter_rows(bp, labels, upper, lower, c0, c1, rows);
         }
-        prefetch_rows(X, rows, m);
         if (lanes)
             mutinf__km_lanes_nearest(X, rows, m, w->cpack, k, kp, lab, d1, d2);
         else
@@ -298,9 +295,10 @@ bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf_
             rows[m] = i;
             m += dirty[labels[i]];
         }
-        prefetch_rows(X, rows, m);
-        for (int64_t q = 0; q < m; q++)
+        for (int64_t q = 0; q < m; q++) {
+            prefetch_row(X, rows, q + 16, m);
             add_row(X, rows[q], labels[rows[q]], sums, counts, D, IS64);
+        }
     }
 }
 

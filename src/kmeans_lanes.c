@@ -277,6 +277,13 @@ cert_labels_body(const mutinf__km_data *X, int64_t r0, const int64_t *rows, int6
     double xt[MUTINF__KM_DIRECT_MAX_D * TILE] __attribute__((aligned(32)));
     for (int64_t i = 0; i < m; i += TILE) {
         int64_t nr = m - i < TILE ? m - i : TILE;
+        /* picked rows: ask for those of the tile after next (the
+         * processor's prefetching does not see them coming) */
+        if (rows != NULL)
+            for (int64_t e = i + 2 * TILE; e < i + 3 * TILE && e < m; e++)
+                _mm_prefetch((const char *)(is64 ? (const void *)(X->x64 + rows[e] * d)
+                                                 : (const void *)(X->x32 + rows[e] * d)),
+                             _MM_HINT_T0);
         for (int v = 0; v < V; v++) {
             int64_t r[4];
             for (int q = 0; q < 4; q++) {

@@ -7,19 +7,24 @@
  * bound l_i <= min_{j != a} |x_i - c_j|.  When the centres move by drift_j,
  * u_i grows by drift_a and l_i shrinks by the largest drift of the other
  * centres.  The label stays when u_i < max(l_i, s_a), s_a being half the
- * distance of c_a to its nearest other centre; otherwise u_i is tightened
- * to the exact distance and, if that is not enough, all k distances are
- * computed by the direct kernel of plain Lloyd.
+ * distance of c_a to its nearest other centre; otherwise the nearest
+ * centre is found by plain Lloyd's kernel (with AVX2 the lane kernel, whose
+ * labels are those of the exact (x - c)^2 kernel), which also gives the
+ * new bounds.  (Tightening u_i to the distance to c_a first settled only
+ * a third of the failing points on standardised activations and cost more
+ * than it saved.)  The bound test, the reset of the bounds and the sums run
+ * without branches on the data; the rows picked out are prefetched.
  *
  * Exactness in floating point: the bounds are kept as true bounds on the
  * real distances (every rounded update is widened by the relative margin
- * BOUND_EPS, which exceeds the rounding of the sums of d <= 8 squares), and
- * a label is kept only when the bounds separate its centre from every other
- * by the relative margin SEPARATION, far beyond the relative error
- * (d + 2) 2^-53 of the kernel's distances.  A kept label is therefore the
- * kernel's strict arg-min, and every other label comes from the kernel
- * itself: the labels, hence the sums (added in the same row and block
- * order), are bit-identical to those of mutinf__km_assign. */
+ * BOUND_EPS, which exceeds the rounding of the sums of d <= 8 squares and
+ * the kernels' bound margins), and a label is kept only when the bounds
+ * separate its centre from every other by the relative margin SEPARATION,
+ * far beyond the relative error (d + 2) 2^-53 of the exact kernel's
+ * distances.  A kept label is therefore the exact kernel's strict arg-min,
+ * and every other label comes from the kernel itself: the labels, hence
+ * the sums (added in the same row and block order), are bit-identical to
+ * those of mutinf__km_assign. */
 #include <immintrin.h>
 #include <math.h>
 #include <string.h>

@@ -145,8 +145,10 @@ void mutinf__km_lanes_assign(const mutinf__km_data *X, int64_t r0, int64_t m, co
                              int64_t k, int64_t kp, int32_t *labels, double *sums, int64_t *counts,
                              int64_t *changed);
 /* The lane kernel's version of mutinf__km_direct_nearest (only where
- * mutinf__cpu_has_avx2_fma()): labels, smallest (d1) and second smallest
- * (d2) squared distances of the rows rows[0..m), the same numbers. */
+ * mutinf__cpu_has_avx2_fma()): the same labels of the rows rows[0..m), and
+ * bounds on their squared distances: d1 >= the smallest and d2 <= the
+ * second smallest (the exact kernel's numbers, or within 1e-13 (|x|^2 +
+ * max |c|^2) of them; see kmeans_lanes.c). */
 void mutinf__km_lanes_nearest(const mutinf__km_data *X, const int64_t *rows, int64_t m,
                               const double *cT, int64_t k, int64_t kp, int32_t *lab, double *d1,
                               double *d2);

@@ -8,7 +8,14 @@
  * number whichever kernel produced it.  With d <= 8 the centroid-lane
  * layout spends most of its time on the horizontal arg-min of every row;
  * here the running minimum and its index stay in the lanes (compare and
- * blend), and the features of a tile stay in registers. */
+ * blend), and the features of a tile stay in registers.
+ *
+ * For k <= MUTINF__LANES_CERT_MAX_K the label passes run a faster kernel
+ * in the dot-product form whose labels are certified to be the exact
+ * kernel's (near-ties recomputed exactly; see cert_labels_body): one fused
+ * multiply-add per feature and centroid instead of three operations
+ * (n = 100000, d = 8, k = 16: 1.37 against 1.83 ms per pass).  The
+ * k-means++ fold keeps the exact distances, whose values it uses. */
 #include <immintrin.h>
 #include <math.h>
 

@@ -54,13 +54,33 @@ static double widen_down(double v)
     return v > 0.0 ? v : 0.0; /* branch-free: a maximum */
 }
 
+/* The bounds are stored as floats, which halves the memory streamed by the
+ * bound test of every pass, rounded outwards: v (1 + 2^-22) + 1e-37 rounds
+ * to a float >= v in any rounding mode (1e-37 keeps it a normal float), and
+ * min(v, 1e38) (1 - 2^-22) - 1e-37 to one <= v (an underflow to a
+ * subnormal errs by less than 1e-37). */
+#define FLOAT_UP   (1.0 + 0x1p-22)
+#define FLOAT_DOWN (1.0 - 0x1p-22)
+#define FLOAT_TINY 1e-37
+#define FLOAT_BIG  1e38
+
+static float store_up(double v)
+{
+    return (float)(v * FLOAT_UP + FLOAT_TINY);
+}
+static float store_down(double v)
+{
+    v = (v < FLOAT_BIG ? v : FLOAT_BIG) * FLOAT_DOWN - FLOAT_TINY;
+    return (float)(v > 0.0 ? v : 0.0);
+}
+
 static mutinf_status alloc_bounds(const mutinf__km_data *X, const mutinf__km_plan *plan,
                                   mutinf__km_work *w, int64_t k)
 {
     if (w->upper != NULL) return MUTINF_OK;
     size_t n = (size_t)X->n, scratch = (size_t)plan->threads * (size_t)plan->chunk;
-    w->upper = mutinf__alloc(n, sizeof(double), 0, "k-means upper bounds");
-    w->lower = mutinf__alloc(n, sizeof(double), 0, "k-means lower bounds");
+    w->upper = mutinf__alloc(n, sizeof(float), 0, "k-means upper bounds");
+    w->lower = mutinf__alloc(n, sizeof(float), 0, "k-means lower bounds");
     w->bound_centers =
         mutinf__alloc((size_t)(k * X->d) + 3 * (size_t)k, sizeof(double), 0, "k-means drifts");
     w->bound_rows = mutinf__alloc(scratch, sizeof(int64_t), 0, "k-means bound scratch");
@@ -77,7 +97,8 @@ static mutinf_status alloc_bounds(const mutinf__km_data *X, const mutinf__km_pla
         mutinf__free(w->bound_dist);
         mutinf__free(w->bound_dirty);
         w->bound_dirty = NULL;
-        w->upper = w->lower = w->bound_centers = w->bound_dist = NULL;
+        w->upper = w->lower = NULL;
+        w->bound_centers = w->bound_dist = NULL;
         w->bound_rows = NULL;
         w->bound_labels = NULL;
         return MUTINF_ERR_OUT_OF_MEMORY;
@@ -118,27 +139,40 @@ static inline __attribute__((always_inline)) void add_row(const mutinf__km_data 
 /* The bound test of rows [c0, c1) (bounds valid): the bounds moved by the
  * drifts and stored, and the rows whose bounds fail (or that have no
  * label) appended to `rows`; returns their number.  Branch-free. */
-static int64_t filter_rows(const bound_pass *bp, const int32_t *labels, double *upper,
-                           double *lower, int64_t c0, int64_t c1, int64_t *rows)
+static int64_t filter_rows(const bound_pass *bp, const int32_t *labels, float *upper, float *lower,
+                           int64_t c0, int64_t c1, int64_t *rows)
 {
     const double *drift = bp->drift, *half_sep = bp->half_sep;
     int64_t m = 0;
     for (int64_t i = c0; i < c1; i++) {
         int32_t a = labels[i], a0 = a < 0 ? 0 : a;
-        double u = widen_up(upper[i] + drift[a0]);
-        double l = widen_down(lower[i] - (a0 == bp->far ? bp->drift_next : bp->drift_max));
+        double u = widen_up((double)upper[i] + drift[a0]);
+        double l = widen_down((double)lower[i] - (a0 == bp->far ? bp->drift_next : bp->drift_max));
         double lim = (half_sep[a0] > l ? half_sep[a0] : l) * (1.0 - SEPARATION) - TINY;
-        upper[i] = u;
-        lower[i] = l;
+        upper[i] = store_up(u);
+        lower[i] = store_down(l);
         rows[m] = i;
         m += a < 0 || !(u * (1.0 + SEPARATION) < lim);
     }
     return m;
 }
 
+/* store_up and store_down of four values (the same numbers). */
+__attribute__((target("avx2,fma"))) static inline __m128 store_up4(__m256d v)
+{
+    return _mm256_cvtpd_ps(
+        _mm256_add_pd(_mm256_mul_pd(v, _mm256_set1_pd(FLOAT_UP)), _mm256_set1_pd(FLOAT_TINY)));
+}
+__attribute__((target("avx2,fma"))) static inline __m128 store_down4(__m256d v)
+{
+    v = _mm256_mul_pd(_mm256_min_pd(v, _mm256_set1_pd(FLOAT_BIG)), _mm256_set1_pd(FLOAT_DOWN));
+    v = _mm256_sub_pd(v, _mm256_set1_pd(FLOAT_TINY));
+    return _mm256_cvtpd_ps(_mm256_max_pd(v, _mm256_setzero_pd()));
+}
+
 /* filter_rows with AVX2, four rows at a time: the same numbers. */
 __attribute__((target("avx2,fma"))) static int64_t
-filter_rows_avx2(const bound_pass *bp, const int32_t *labels, double *upper, double *lower,
+filter_rows_avx2(const bound_pass *bp, const int32_t *labels, float *upper, float *lower,
                  int64_t c0, int64_t c1, int64_t *rows)
 {
     const __m256d up = _mm256_set1_pd(1.0 + BOUND_EPS), down = _mm256_set1_pd(1.0 - BOUND_EPS),
@@ -160,15 +194,15 @@ filter_rows_avx2(const bound_pass *bp, const int32_t *labels, double *upper, dou
                                    bp->half_sep[e[0]]);
         __m256d is_far = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_cmpeq_epi32(a0, far)));
         __m256d dm = _mm256_blendv_pd(dmax, dnext, is_far);
-        __m256d u = _mm256_mul_pd(_mm256_add_pd(_mm256_loadu_pd(upper + i), dr), up);
+        __m256d u = _mm256_mul_pd(_mm256_add_pd(_mm256_cvtps_pd(_mm_loadu_ps(upper + i)), dr), up);
         /* widen_down: min(v, BIG) * (1 - eps), then max(., 0), as the
          * scalar ternaries (v < BIG ? v : BIG; v > 0 ? v : 0) */
-        __m256d l = _mm256_sub_pd(_mm256_loadu_pd(lower + i), dm);
+        __m256d l = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(lower + i)), dm);
         l = _mm256_mul_pd(_mm256_min_pd(l, big), down);
         l = _mm256_max_pd(l, zero);
         __m256d lim = _mm256_sub_pd(_mm256_mul_pd(_mm256_max_pd(l, hs), sep_down), tiny);
-        _mm256_storeu_pd(upper + i, u);
-        _mm256_storeu_pd(lower + i, l);
+        _mm_storeu_ps(upper + i, store_up4(u));
+        _mm_storeu_ps(lower + i, store_down4(l));
         __m256d ok = _mm256_cmp_pd(_mm256_mul_pd(u, sep_up), lim, _CMP_LT_OQ);
         __m256d neg = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_cmplt_epi32(a, zero32)));
         int fail = ~_mm256_movemask_pd(_mm256_andnot_pd(neg, ok)) & 15;
@@ -183,11 +217,11 @@ filter_rows_avx2(const bound_pass *bp, const int32_t *labels, double *upper, dou
 /* The bounds of the rows rows[q0..m) from their smallest (d1) and second
  * smallest (d2) squared distances. */
 static void reset_bounds(const int64_t *rows, int64_t q0, int64_t m, const double *d1,
-                         const double *d2, double *upper, double *lower)
+                         const double *d2, float *upper, float *lower)
 {
     for (int64_t q = q0; q < m; q++) {
-        upper[rows[q]] = widen_up(sqrt(d1[q]));
-        lower[rows[q]] = widen_down(sqrt(d2[q]));
+        upper[rows[q]] = store_up(widen_up(sqrt(d1[q])));
+        lower[rows[q]] = store_down(widen_down(sqrt(d2[q])));
     }
 }
 
@@ -195,18 +229,18 @@ static void reset_bounds(const int64_t *rows, int64_t q0, int64_t m, const doubl
  * square root is correctly rounded in both). */
 __attribute__((target("avx2,fma"))) static void reset_bounds_avx2(const int64_t *rows, int64_t m,
                                                                   const double *d1,
-                                                                  const double *d2, double *upper,
-                                                                  double *lower)
+                                                                  const double *d2, float *upper,
+                                                                  float *lower)
 {
     const __m256d up = _mm256_set1_pd(1.0 + BOUND_EPS), down = _mm256_set1_pd(1.0 - BOUND_EPS),
                   big = _mm256_set1_pd(BIG), zero = _mm256_setzero_pd();
     int64_t q = 0;
     for (; q + 4 <= m; q += 4) {
-        double u[4], l[4];
-        _mm256_storeu_pd(u, _mm256_mul_pd(_mm256_sqrt_pd(_mm256_loadu_pd(d1 + q)), up));
+        float u[4], l[4];
+        _mm_storeu_ps(u, store_up4(_mm256_mul_pd(_mm256_sqrt_pd(_mm256_loadu_pd(d1 + q)), up)));
         __m256d v =
             _mm256_mul_pd(_mm256_min_pd(_mm256_sqrt_pd(_mm256_loadu_pd(d2 + q)), big), down);
-        _mm256_storeu_pd(l, _mm256_max_pd(v, zero));
+        _mm_storeu_ps(l, store_down4(_mm256_max_pd(v, zero)));
         for (int e = 0; e < 4; e++) {
             upper[rows[q + e]] = u[e];
             lower[rows[q + e]] = l[e];
@@ -239,7 +273,7 @@ bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf_
     int64_t *rows = w->bound_rows + tid * (size_t)chunk;
     int32_t *lab = w->bound_labels + tid * (size_t)chunk;
     double *d1 = w->bound_dist + 2 * tid * (size_t)chunk, *d2 = d1 + chunk;
-    double *upper = w->upper, *lower = w->lower;
+    float *upper = w->upper, *lower = w->lower;
     int valid = w->bounds_valid, lanes = mutinf__cpu_has_avx2_fma();
     unsigned char *dirty = w->bound_dirty + tid * (size_t)k;
     /* without the block sums of a previous pass: every sum from scratch */

@@ -76,7 +76,7 @@ typedef struct mutinf__km_work {
      * on the distance to its centroid and a lower bound on the distance to
      * every other one; the centroids the bounds refer to; and per-thread
      * scratch for the rows whose bounds fail. */
-    double *upper, *lower;
+    float *upper, *lower;       /* stored rounded outwards (kmeans_hamerly.c) */
     double *bound_centers;      /* k x d centres, then k drifts, then k half separations */
     int64_t *bound_rows;        /* threads x chunk */
     int32_t *bound_labels;      /* threads x chunk */

@@ -23,11 +23,11 @@
  *   SIAM SDM 2010) skipping the distances that cannot change a label.  The
  *   bounds are exact (widened against rounding), so labels, centroids,
  *   inertia and iteration count are bit-identical to those of
- *   ::MUTINF_KMEANS_ALGORITHM_LLOYD.  It costs 16 bytes per point more;
- *   it wins when most labels settle early (well-separated clusters) and
- *   loses when many points fail their bounds for many iterations
- *   (unclustered data).  It applies where Lloyd computes exact (x - c)^2
- *   distances, d <= 8; for d > 8 it runs plain Lloyd.
+ *   ::MUTINF_KMEANS_ALGORITHM_LLOYD.  It costs 8 bytes per point more
+ *   (two float bounds, rounded outwards); it wins when most labels settle
+ *   after the first iterations, which is the usual case, and loses little
+ *   when many points fail their bounds.  It applies to the small-d kernel,
+ *   d <= 8; for d > 8 it runs plain Lloyd.
  *
  * Lloyd's algorithm: starting from initial centroids (greedy k-means++,
  * random distinct rows, or caller-given centroids), each iteration assigns
@@ -55,7 +55,7 @@
  * buffer.  Beyond that a fit uses O(n) labels and distances, O(k d) centroid
  * sums per accumulation block (at most 64 blocks, 256 for d <= 8; about
  * 8 MiB), k-means++ seeding a float copy of the data (4 n d bytes) plus
- * (2 + ln k) n doubles, Hamerly's bounds 2 n doubles, and the exact d == 1
+ * (2 + ln k) n doubles, Hamerly's bounds 2 n floats, and the exact d == 1
  * programme an arg-min table of about k n bytes.
  *
  * Fewer distinct points than k: the fit succeeds with inertia 0, every

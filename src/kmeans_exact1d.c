@@ -139,33 +139,59 @@ __attribute__((target("avx2,fma"))) static inline __m256d hmin_avx2(__m256d v)
     return _mm256_min_pd(v, _mm256_permute_pd(v, 0x5));
 }
 
-/* As split_plain, with AVX2/FMA: four columns per step (the lanes past jhi
- * masked, so that short windows take no data-dependent tail), each lane
- * keeping its least value and leftmost column, then the least value and
- * the least column holding it.  Every value is fnmadd((S1[i] - S1[j])^2,
- * inv[i - j], prev[j]), as in solve_block_avx2. */
+/* One step of split_avx2: columns jv (four consecutive, from j) of row i
+ * into the running least values vb and their columns jb; lanes past
+ * `last` masked when `masked`.  Only the min is on the loop-carried path
+ * (min(val, vb) keeps vb on ties and when val is NaN, as val < vb does). */
+#define MUTINF__SPLIT_STEP(vb, jb, jv, masked)                                                     \
+    do {                                                                                           \
+        /* inv[i - j - q] for q = 0..3: a reversed run */                                          \
+        __m256d r_ = _mm256_permute4x64_pd(_mm256_loadu_pd(inv + (i - j - 3)), 0x1B);              \
+        __m256d sd_ = _mm256_sub_pd(s1i, _mm256_loadu_pd(S1 + j));                                 \
+        __m256d val_ = _mm256_fnmadd_pd(_mm256_mul_pd(sd_, sd_), r_, _mm256_loadu_pd(prev + j));   \
+        if (masked) val_ = _mm256_blendv_pd(inf, val_, _mm256_cmp_pd(jv, last, _CMP_LE_OQ));       \
+        jb = _mm256_blendv_pd(jb, jv, _mm256_cmp_pd(val_, vb, _CMP_LT_OQ));                        \
+        vb = _mm256_min_pd(val_, vb);                                                              \
+    } while (0)
+
+/* As split_plain, with AVX2/FMA: two independent running minima of four
+ * columns each (the loop-carried min is what limits a long window), a
+ * masked last step, then the least value and the least column holding it.
+ * Every value is fnmadd((S1[i] - S1[j])^2, inv[i - j], prev[j]), as in
+ * solve_block_avx2. */
 __attribute__((target("avx2,fma"))) static inline int64_t
 split_avx2(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *value)
 {
     const double *S1 = c->S1, *inv = c->inv, *prev = c->prev;
-    __m256d s1i = _mm256_set1_pd(S1[i]), last = _mm256_set1_pd((double)jhi);
-    const __m256d inf = _mm256_set1_pd(INFINITY);
-    __m256d vb = inf, jb = _mm256_set1_pd((double)jlo);
-    __m256d jv =
+    const __m256d s1i = _mm256_set1_pd(S1[i]), last = _mm256_set1_pd((double)jhi);
+    const __m256d inf = _mm256_set1_pd(INFINITY), four = _mm256_set1_pd(4.0);
+    __m256d va = inf, vb = inf, ja = _mm256_set1_pd((double)jlo), jb = ja;
+    __m256d jva =
         _mm256_setr_pd((double)jlo, (double)(jlo + 1), (double)(jlo + 2), (double)(jlo + 3));
-    const __m256d four = _mm256_set1_pd(4.0);
-    for (int64_t j = jlo; j <= jhi; j += 4) {
-        /* inv[i - j - q] for q = 0..3: a reversed run */
-        __m256d r = _mm256_permute4x64_pd(_mm256_loadu_pd(inv + (i - j - 3)), 0x1B);
-        __m256d sd = _mm256_sub_pd(s1i, _mm256_loadu_pd(S1 + j));
-        __m256d val = _mm256_fnmadd_pd(_mm256_mul_pd(sd, sd), r, _mm256_loadu_pd(prev + j));
-        val = _mm256_blendv_pd(inf, val, _mm256_cmp_pd(jv, last, _CMP_LE_OQ));
-        jb = _mm256_blendv_pd(jb, jv, _mm256_cmp_pd(val, vb, _CMP_LT_OQ));
-        vb = _mm256_min_pd(val, vb); /* (val < vb ? val : vb): the chain is one min */
-        jv = _mm256_add_pd(jv, four);
+    __m256d jvb = _mm256_add_pd(jva, four);
+    const __m256d eight = _mm256_add_pd(four, four);
+    int64_t j = jlo;
+    for (; j + 7 <= jhi; j += 8) {
+        MUTINF__SPLIT_STEP(va, ja, jva, 0);
+        j += 4;
+        MUTINF__SPLIT_STEP(vb, jb, jvb, 0);
+        j -= 4;
+        jva = _mm256_add_pd(jva, eight);
+        jvb = _mm256_add_pd(jvb, eight);
     }
-    __m256d bv = hmin_avx2(vb);
-    __m256d jc = _mm256_blendv_pd(_mm256_set1_pd(INFINITY), jb, _mm256_cmp_pd(vb, bv, _CMP_EQ_OQ));
+    if (j <= jhi) {
+        MUTINF__SPLIT_STEP(va, ja, jva, 1);
+        j += 4;
+        if (j <= jhi) MUTINF__SPLIT_STEP(vb, jb, jvb, 1);
+    }
+    /* lane by lane: the less value, the less column on a tie */
+    __m256d take = _mm256_or_pd(
+        _mm256_cmp_pd(vb, va, _CMP_LT_OQ),
+        _mm256_and_pd(_mm256_cmp_pd(vb, va, _CMP_EQ_OQ), _mm256_cmp_pd(jb, ja, _CMP_LT_OQ)));
+    va = _mm256_blendv_pd(va, vb, take);
+    ja = _mm256_blendv_pd(ja, jb, take);
+    __m256d bv = hmin_avx2(va);
+    __m256d jc = _mm256_blendv_pd(inf, ja, _mm256_cmp_pd(va, bv, _CMP_EQ_OQ));
     double bj = _mm256_cvtsd_f64(hmin_avx2(jc));
     *value = _mm256_cvtsd_f64(bv);
     return bj < INFINITY ? (int64_t)bj : jlo; /* every value NaN: not with finite data */

@@ -228,25 +228,37 @@ static void solve_block_plain(const dp_ctx *c, int64_t r0, int64_t r1, int64_t j
     }
 }
 
-/* One column j of a block: both row vectors, each lane keeping its least
- * value and (being the first column to reach it) its leftmost arg-min;
- * the lanes outside their rows' windows masked when `masked`. */
+/* One column j (all lanes of jv) of a block: both row vectors, each lane
+ * keeping its least value and (being the first column to reach it) its
+ * leftmost arg-min; the lanes outside their rows' windows masked when
+ * `masked`. */
 #define MUTINF__BLOCK_STEP(masked)                                                                 \
     do {                                                                                           \
         __m256d pj = _mm256_broadcast_sd(prev + j), a1 = _mm256_broadcast_sd(S1 + j);              \
-        __m256d jv = _mm256_set1_pd((double)j);                                                    \
         for (int h = 0; h < 2; h++) {                                                              \
             __m256d sd = _mm256_sub_pd(s1[h], a1);                                                 \
             __m256d val = _mm256_fnmadd_pd(_mm256_mul_pd(sd, sd),                                  \
                                            _mm256_loadu_pd(inv + (r0 + 4 * h - j)), pj);           \
             if (masked)                                                                            \
-                val = _mm256_blendv_pd(_mm256_set1_pd(INFINITY), val,                              \
+                val = _mm256_blendv_pd(inf, val,                                                   \
                                        _mm256_and_pd(_mm256_cmp_pd(jv, lo[h], _CMP_GE_OQ),         \
                                                      _mm256_cmp_pd(jv, hi[h], _CMP_LE_OQ)));       \
             jb[h] = _mm256_blendv_pd(jb[h], jv, _mm256_cmp_pd(val, vb[h], _CMP_LT_OQ));            \
             vb[h] = _mm256_min_pd(val, vb[h]);                                                     \
         }                                                                                          \
+        jv = _mm256_add_pd(jv, one);                                                               \
     } while (0)
+
+/* Lane q of a block's arg-mins (a, b: rows r0..r0+7) against lane q - 1
+ * (jl for lane 0): a bit per row r0..r0+6 whose arg-min is less. */
+__attribute__((target("avx2,fma"))) static inline int block_unordered(__m256d a, __m256d b,
+                                                                      double jl)
+{
+    __m256d pa = _mm256_blend_pd(_mm256_permute4x64_pd(a, 0x90), _mm256_set1_pd(jl), 0x1);
+    __m256d pb = _mm256_shuffle_pd(_mm256_permute2f128_pd(a, b, 0x21), b, 0x5);
+    return _mm256_movemask_pd(_mm256_cmp_pd(a, pa, _CMP_LT_OQ)) |
+           (_mm256_movemask_pd(_mm256_cmp_pd(b, pb, _CMP_LT_OQ)) & 0x7) << 4;
+}
 
 /* As solve_block_plain, with AVX2/FMA.  Every row's arg-min lies in
  * [jl, jh], so the block is searched column by column with a vector over
@@ -263,30 +275,33 @@ __attribute__((target("avx2,fma"))) static void solve_block_avx2(const dp_ctx *c
                                                                  int64_t r1, int64_t jl, int64_t jh)
 {
     const double *S1 = c->S1, *inv = c->inv, *prev = c->prev;
+    const __m256d inf = _mm256_set1_pd(INFINITY), one = _mm256_set1_pd(1.0);
+    const __m256d jlv = _mm256_set1_pd((double)jl), jhv = _mm256_set1_pd((double)jh);
     __m256d s1[2], lo[2], hi[2], vb[2], jb[2];
-    double lov[8], hiv[8];
-    int64_t lomax = jl, himin = jh, jmax = jl;
-    for (int q = 0; q < 8; q++) {
-        int64_t i = r0 + q, h = -1, l = -1; /* lanes past r1: no row, never valid */
-        if (i <= r1) {
-            h = jh < i - 1 ? jh : i - 1;
-            l = block_lo(c, i, jl, h);
-            lomax = l > lomax ? l : lomax;
-            himin = h < himin ? h : himin;
-            jmax = h > jmax ? h : jmax;
-        }
-        lov[q] = (double)l;
-        hiv[q] = (double)h;
-    }
+    __m256d iv = _mm256_setr_pd((double)r0, (double)(r0 + 1), (double)(r0 + 2), (double)(r0 + 3));
     for (int h = 0; h < 2; h++) {
+        /* row i: [max(jl, Jprev[i]), min(jh, i - 1)]; rows past r1: empty */
+        hi[h] = _mm256_min_pd(jhv, _mm256_sub_pd(iv, one));
+        hi[h] = _mm256_blendv_pd(hi[h], _mm256_set1_pd(-1.0),
+                                 _mm256_cmp_pd(iv, _mm256_set1_pd((double)r1), _CMP_GT_OQ));
+        lo[h] = jlv;
+        if (c->Jprev != NULL)
+            lo[h] = _mm256_max_pd(lo[h], _mm256_cvtepi32_pd(_mm_loadu_si128(
+                                             (const __m128i *)(c->Jprev + r0 + 4 * h))));
+        lo[h] = _mm256_min_pd(lo[h], hi[h]);
         s1[h] = _mm256_loadu_pd(S1 + r0 + 4 * h);
-        lo[h] = _mm256_loadu_pd(lov + 4 * h);
-        hi[h] = _mm256_loadu_pd(hiv + 4 * h);
-        vb[h] = _mm256_set1_pd(INFINITY);
+        vb[h] = inf;
         jb[h] = lo[h];
+        iv = _mm256_add_pd(iv, _mm256_set1_pd(4.0));
     }
+    __m256d lm = _mm256_max_pd(lo[0], lo[1]);
+    lm = _mm256_max_pd(lm, _mm256_permute4x64_pd(lm, 0x4E));
+    lm = _mm256_max_pd(lm, _mm256_permute_pd(lm, 0x5));
+    int64_t lomax = (int64_t)_mm256_cvtsd_f64(lm);
+    int64_t himin = jh < r0 - 1 ? jh : r0 - 1, jmax = jh < r1 - 1 ? jh : r1 - 1;
     /* the columns every row searches need no window test */
     int64_t j = jl;
+    __m256d jv = jlv;
     if (lomax <= himin) {
         for (; j < lomax; j++)
             MUTINF__BLOCK_STEP(1);
@@ -295,10 +310,21 @@ __attribute__((target("avx2,fma"))) static void solve_block_avx2(const dp_ctx *c
     }
     for (; j <= jmax; j++)
         MUTINF__BLOCK_STEP(1);
-    double val[8], arg[8];
+    if (r1 == r0 + MUTINF__DP_BLOCK - 2 && block_unordered(jb[0], jb[1], (double)jl) == 0) {
+        /* the usual block: seven rows, in order */
+        const __m256i seven = _mm256_setr_epi64x(-1, -1, -1, 0);
+        _mm256_storeu_pd(c->cur + r0, vb[0]);
+        _mm256_maskstore_pd(c->cur + r0 + 4, seven, vb[1]);
+        _mm_storeu_si128((__m128i *)(c->J + r0), _mm256_cvttpd_epi32(jb[0]));
+        _mm_maskstore_epi32(c->J + r0 + 4, _mm_setr_epi32(-1, -1, -1, 0),
+                            _mm256_cvttpd_epi32(jb[1]));
+        return;
+    }
+    double val[8], arg[8], hiv[8];
     for (int h = 0; h < 2; h++) {
         _mm256_storeu_pd(val + 4 * h, vb[h]);
         _mm256_storeu_pd(arg + 4 * h, jb[h]);
+        _mm256_storeu_pd(hiv + 4 * h, hi[h]);
     }
     int64_t last = jl;
     for (int64_t i = r0; i <= r1; i++) {

@@ -507,6 +507,7 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     for (int64_t i = 0; i < n; i++)
         S1[i + 1] = S1[i] + (v[i] - mu);
     inv[0] = 0.0;
+#pragma omp parallel for schedule(static) num_threads(threads) if (n > 65536)
     for (int64_t i = 1; i <= n; i++)
         inv[i] = 1.0 / (double)i;
     /* Layer 1: one cluster over the first i values. */
@@ -590,27 +591,40 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
         centers[m - 1] = s / (double)(hi - lo);
         hi = lo;
     }
-    /* Labels: the nearest centroid (lowest index on ties), by binary search. */
-    double total = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        double x = X->x64 != NULL ? X->x64[i] : (double)X->x32[i];
-        int64_t lo = 0, up = k; /* first centre >= x */
-        while (lo < up) {
-            int64_t md = lo + (up - lo) / 2;
-            if (centers[md] < x)
-                lo = md + 1;
-            else
-                up = md;
+    /* Labels: the nearest centroid (lowest index on ties), by binary search;
+     * the squared distances summed chunk by chunk, then the chunk sums in
+     * order, so that the inertia does not depend on the thread count. */
+    size_t nch = ((size_t)n + MUTINF__DP_SEG - 1) / MUTINF__DP_SEG;
+    double *part = cur; /* free now: n + 1 >= nch entries */
+#pragma omp parallel for schedule(static) num_threads(threads) if (nch > 1)
+    for (size_t g = 0; g < nch; g++) {
+        int64_t i0 = (int64_t)g * MUTINF__DP_SEG,
+                i1 = i0 + MUTINF__DP_SEG < n ? i0 + MUTINF__DP_SEG : n;
+        double sum = 0.0;
+        for (int64_t i = i0; i < i1; i++) {
+            double x = X->x64 != NULL ? X->x64[i] : (double)X->x32[i];
+            int64_t lo = 0, up = k; /* first centre >= x */
+            while (lo < up) {
+                int64_t md = lo + (up - lo) / 2;
+                if (centers[md] < x)
+                    lo = md + 1;
+                else
+                    up = md;
+            }
+            int64_t lab = lo < k ? lo : k - 1;
+            if (lo > 0) {
+                double a = x - centers[lo - 1], b = lo < k ? x - centers[lo] : INFINITY;
+                if (a * a <= b * b) lab = lo - 1;
+            }
+            labels[i] = (int32_t)lab;
+            double t = x - centers[lab];
+            sum += t * t;
         }
-        int64_t lab = lo < k ? lo : k - 1;
-        if (lo > 0) {
-            double a = x - centers[lo - 1], b = lo < k ? x - centers[lo] : INFINITY;
-            if (a * a <= b * b) lab = lo - 1;
-        }
-        labels[i] = (int32_t)lab;
-        double t = x - centers[lab];
-        total += t * t;
+        part[g] = sum;
     }
+    double total = 0.0;
+    for (size_t g = 0; g < nch; g++)
+        total += part[g];
     *inertia = total;
 done:
     mutinf__free(v);

@@ -528,7 +528,10 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
         int32_t *Jcur = (m % 2) ? Ja : Jb, *Jprev = (m % 2) ? Jb : Ja;
         dp_ctx c = {S1, inv, prev, cur, Jcur, m > 2 ? Jprev : NULL, m};
         solve_layer(&c, n, nodes, next, 128, threads);
-        /* delta-code the row (rows i < m copy row m, keeping it monotone) */
+        /* delta-code the row (rows i < m copy row m, keeping it monotone):
+         * bytes in one branch-free pass, then the escapes, if any */
+        for (int64_t i = 0; i < m; i++)
+            Jcur[i] = Jcur[m];
         int64_t bad = 0;
 #pragma omp parallel for schedule(static) num_threads(threads) reduction(+ : bad) if (nseg > 1)
         for (size_t g = 0; g < nseg; g++) {
@@ -536,22 +539,20 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
                    i1 = i0 + MUTINF__DP_SEG < n1 ? i0 + MUTINF__DP_SEG : n1;
             uint8_t *row = Jd + (size_t)(m - 2) * n1;
             int32_t *esc = Je + ((size_t)(m - 2) * nseg + g) * esc_cap;
-            int32_t last = (int64_t)i0 < m ? Jcur[m] : Jcur[i0];
-            J0[(size_t)(m - 2) * nseg + g] = last;
+            J0[(size_t)(m - 2) * nseg + g] = Jcur[i0];
             row[i0] = 0;
-            size_t ne = 0;
+            uint32_t big = 0;
             for (size_t i = i0 + 1; i < i1; i++) {
-                int32_t val = (int64_t)i < m ? Jcur[m] : Jcur[i];
-                int32_t dlt = val - last;
-                if (dlt >= 0 && dlt < 255) {
-                    row[i] = (uint8_t)dlt;
-                } else {
-                    row[i] = 255;
-                    esc[ne < esc_cap ? ne : esc_cap - 1] = dlt;
+                uint32_t d = (uint32_t)Jcur[i] - (uint32_t)Jcur[i - 1]; /* negative: large */
+                row[i] = (uint8_t)(d < 255u ? d : 255u);
+                big |= d >= 255u;
+            }
+            size_t ne = 0;
+            for (size_t i = i0 + 1; big && i < i1; i++)
+                if (row[i] == 255) {
+                    esc[ne < esc_cap ? ne : esc_cap - 1] = Jcur[i] - Jcur[i - 1];
                     ne++;
                 }
-                last = val;
-            }
             bad += ne > esc_cap;
         }
         if (bad != 0) {

@@ -31,6 +31,7 @@
 #include "alloc.h"
 #include "error.h"
 #include "cpu.h"
+#include "kmeans_exact1d.h"
 #include "kmeans_impl.h"
 
 /* Asks for transparent huge pages on a large buffer: the arg-min table is
@@ -408,9 +409,23 @@ MUTINF__DEFINE_SOLVE_RANGE(solve_range_avx2, __attribute__((target("avx2,fma")))
                            solve_block_avx2)
 MUTINF__DEFINE_SOLVE_RANGE(solve_range_plain, , split_plain, solve_block_plain)
 
+static int force_plain;
+
+void mutinf__km_exact_1d_force_plain(int on)
+{
+    force_plain = on;
+}
+
+/* The AVX2/FMA kernels, unless the processor lacks them or a test asks for
+ * the baseline ones. */
+static int use_avx2(void)
+{
+    return !force_plain && mutinf__cpu_has_avx2_fma();
+}
+
 static void solve_range(const dp_ctx *c, int64_t ilo, int64_t ihi, int64_t jlo, int64_t jhi)
 {
-    if (mutinf__cpu_has_avx2_fma())
+    if (use_avx2())
         solve_range_avx2(c, ilo, ihi, jlo, jhi);
     else
         solve_range_plain(c, ilo, ihi, jlo, jhi);
@@ -419,8 +434,7 @@ static void solve_range(const dp_ctx *c, int64_t ilo, int64_t ihi, int64_t jlo, 
 /* The top levels: one split search per node. */
 static int64_t best_split(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *value)
 {
-    return mutinf__cpu_has_avx2_fma() ? split_avx2(c, i, jlo, jhi, value)
-                                      : split_plain(c, i, jlo, jhi, value);
+    return use_avx2() ? split_avx2(c, i, jlo, jhi, value) : split_plain(c, i, jlo, jhi, value);
 }
 
 typedef struct dp_node {

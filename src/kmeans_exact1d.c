@@ -9,16 +9,25 @@
  *     D_m[i] = min_{m-1 <= j < i} D_{m-1}[j] + cost(j, i),
  *
  * and cost(j, i) = (S2[i] - S2[j]) - (S1[i] - S1[j])^2 / (i - j) from prefix
- * sums of the centred values.  The cost satisfies the quadrangle inequality,
- * so the leftmost optimal j is non-decreasing in i, and each layer is solved
- * by divide and conquer over i in O(n log n) evaluations (the monotonicity
- * speed-up of Ckmeans' "loglinear" method), vectorised over j with a table
- * of reciprocals instead of divisions; the previous layer's arg-min bounds
- * each search from below (J_{m-1}[i] <= J_m[i]).  The top levels of the
- * recursion run breadth first (each level's searches in parallel), the
- * sub-trees below them in parallel, and sub-trees of at most
- * MUTINF__DP_LEAF rows level by level without recursion; every search has
- * fixed bounds, so the result does not depend on the thread count.
+ * sums of the centred values.  The S2 terms telescope: E_m[i] = D_m[i] -
+ * S2[i] obeys
+ *
+ *     E_m[i] = min_{m-1 <= j < i} E_{m-1}[j] - (S1[i] - S1[j])^2 / (i - j),
+ *
+ * with the same arg-mins, so the programme runs on E (one prefix sum, one
+ * multiply-add per candidate; the inertia is recomputed from the labels).
+ * The cost satisfies the quadrangle inequality, so the leftmost optimal j
+ * is non-decreasing in i, and each layer is solved by divide and conquer
+ * over i in O(n log n) evaluations (the monotonicity speed-up of Ckmeans'
+ * "loglinear" method), vectorised over j with a table of reciprocals
+ * instead of divisions; the previous layer's arg-min bounds each search
+ * from below (J_{m-1}[i] <= J_m[i]).  The top levels of the recursion run
+ * breadth first (each level's searches in parallel), the sub-trees below
+ * them in parallel, and sub-trees of at most MUTINF__DP_LEAF rows level by
+ * level without recursion down to stride MUTINF__DP_BLOCK; the rows between
+ * are solved in blocks, vectorised over rows (solve_block_avx2).  Every
+ * search has fixed bounds, so the result does not depend on the thread
+ * count.
  * Memory: the arg-min table, k * n bytes (delta-coded in segments), for the
  * backtrack. */
 #include <math.h>

@@ -550,7 +550,14 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
             cur[i] = INFINITY; /* fewer values than clusters */
         int32_t *Jcur = (m % 2) ? Ja : Jb, *Jprev = (m % 2) ? Jb : Ja;
         dp_ctx c = {S1, inv, prev, cur, Jcur, m > 2 ? Jprev : NULL, m};
-        solve_layer(&c, n, nodes, next, 128, threads);
+        if (m < k) {
+            solve_layer(&c, n, nodes, next, 128, threads);
+        } else { /* the last layer: only row n is backtracked from */
+            int64_t lo = c.Jprev != NULL && c.Jprev[n] > m - 1 ? c.Jprev[n] : m - 1;
+            int64_t bj = best_split(&c, n, lo < n - 1 ? lo : n - 1, n - 1, &cur[n]);
+            for (int64_t i = 0; i <= n; i++)
+                Jcur[i] = (int32_t)bj;
+        }
         /* delta-code the row (rows i < m copy row m, keeping it monotone):
          * bytes in one branch-free pass, then the escapes, if any */
         for (int64_t i = 0; i < m; i++)

@@ -21,13 +21,12 @@
  * over i in O(n log n) evaluations (the monotonicity speed-up of Ckmeans'
  * "loglinear" method), vectorised over j with a table of reciprocals
  * instead of divisions; the previous layer's arg-min bounds each search
- * from below (J_{m-1}[i] <= J_m[i]).  The top levels of the recursion run
- * breadth first (each level's searches in parallel), the sub-trees below
- * them in parallel, and sub-trees of at most MUTINF__DP_LEAF rows level by
- * level without recursion down to stride MUTINF__DP_BLOCK; the rows between
- * are solved in blocks, vectorised over rows (solve_block_avx2).  Every
- * search has fixed bounds, so the result does not depend on the thread
- * count.
+ * from below (J_{m-1}[i] <= J_m[i]).  The top of the recursion runs as
+ * tasks (sub-trees of MUTINF__DP_TASK rows or more), sub-trees of at most
+ * MUTINF__DP_LEAF rows are solved level by level without recursion down to
+ * stride MUTINF__DP_BLOCK, and the rows between are solved in blocks,
+ * vectorised over rows (solve_block_avx2).  Every search has fixed bounds,
+ * so the result does not depend on the thread count.
  * Memory: the arg-min table, k * n bytes (delta-coded in segments), for the
  * backtrack. */
 #include <math.h>
@@ -446,43 +445,39 @@ static int64_t best_split(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, 
     return use_avx2() ? split_avx2(c, i, jlo, jhi, value) : split_plain(c, i, jlo, jhi, value);
 }
 
-typedef struct dp_node {
-    int64_t ilo, ihi, jlo, jhi;
-} dp_node;
+/* Rows at most this many below a node of the recursion's top: solved by one
+ * thread. */
+#define MUTINF__DP_TASK 16384
 
-/* One layer: rows i in [m, n].  The first levels breadth first, then the
- * remaining sub-trees in parallel.  Every node's bounds follow from the same
- * tree of mid-points, so the answer does not depend on the schedule. */
-static void solve_layer(const dp_ctx *c, int64_t n, dp_node *nodes, dp_node *next,
-                        int64_t max_nodes, int32_t threads)
+/* The recursion's top: one split search per node, its two sub-trees as
+ * tasks (a thread that finishes early takes the next, and there is no
+ * barrier per level).  Every node's bounds follow from the same tree of
+ * mid-points, so the answer does not depend on the schedule. */
+static void solve_tree(const dp_ctx *c, int64_t ilo, int64_t ihi, int64_t jlo, int64_t jhi)
 {
-    int64_t count = 1;
-    nodes[0] = (dp_node){c->m, n, c->m - 1, n - 1};
-    while (count > 0 && count * 2 <= max_nodes && count < 64) {
-        int64_t produced = 0;
-        /* the upper searches are long (the previous layer's bound is loose
-         * for small m): in parallel from the second level on */
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (count >= 2 && threads > 1)
-        for (int64_t q = 0; q < count; q++) {
-            dp_node nd = nodes[q];
-            int64_t mid = nd.ilo + (nd.ihi - nd.ilo) / 2;
-            int64_t hi = nd.jhi < mid - 1 ? nd.jhi : mid - 1;
-            int64_t lo = c->Jprev != NULL && c->Jprev[mid] > nd.jlo ? c->Jprev[mid] : nd.jlo;
-            lo = lo < hi ? lo : hi;
-            double v;
-            int64_t bj = best_split(c, mid, lo, hi, &v);
-            c->cur[mid] = v;
-            c->J[mid] = (int32_t)bj;
-            next[2 * q] = (dp_node){nd.ilo, mid - 1, nd.jlo, bj};
-            next[2 * q + 1] = (dp_node){mid + 1, nd.ihi, bj, nd.jhi};
-        }
-        for (int64_t q = 0; q < 2 * count; q++)
-            if (next[q].ilo <= next[q].ihi) nodes[produced++] = next[q];
-        count = produced;
+    if (ihi - ilo < MUTINF__DP_TASK) {
+        if (ilo <= ihi) solve_range(c, ilo, ihi, jlo, jhi);
+        return;
     }
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (int64_t q = 0; q < count; q++)
-        solve_range(c, nodes[q].ilo, nodes[q].ihi, nodes[q].jlo, nodes[q].jhi);
+    int64_t mid = ilo + (ihi - ilo) / 2;
+    int64_t hi = jhi < mid - 1 ? jhi : mid - 1;
+    int64_t lo = c->Jprev != NULL && c->Jprev[mid] > jlo ? c->Jprev[mid] : jlo;
+    lo = lo < hi ? lo : hi; /* a bound broken by rounding must not empty the range */
+    double v;
+    int64_t bj = best_split(c, mid, lo, hi, &v);
+    c->cur[mid] = v;
+    c->J[mid] = (int32_t)bj;
+#pragma omp task
+    solve_tree(c, ilo, mid - 1, jlo, bj);
+    solve_tree(c, mid + 1, ihi, bj, jhi);
+}
+
+/* One layer: rows i in [m, n]. */
+static void solve_layer(const dp_ctx *c, int64_t n, int32_t threads)
+{
+#pragma omp parallel num_threads(threads) if (threads > 1)
+#pragma omp single
+    solve_tree(c, c->m, n, c->m - 1, n - 1);
 }
 
 mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t threads,
@@ -513,9 +508,7 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     uint8_t *Jd = mutinf__alloc(layers * n1, 1, 0, "k-means 1-D arg-min table (k n bytes)");
     int32_t *Je = mutinf__alloc(layers * nseg * esc_cap, sizeof(int32_t), 0, "k-means 1-D escapes");
     int32_t *J0 = mutinf__alloc(layers * nseg, sizeof(int32_t), 0, "k-means 1-D row starts");
-    dp_node *nodes = mutinf__alloc(128, sizeof(dp_node), 0, "k-means 1-D nodes");
-    dp_node *next = mutinf__alloc(128, sizeof(dp_node), 0, "k-means 1-D nodes");
-    if (!v || !S1 || !inv || !Da || !Db || !Ja || !Jb || !Jd || !Je || !J0 || !nodes || !next) {
+    if (!v || !S1 || !inv || !Da || !Db || !Ja || !Jb || !Jd || !Je || !J0) {
         st = MUTINF_ERR_OUT_OF_MEMORY;
         goto done;
     }
@@ -551,7 +544,7 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
         int32_t *Jcur = (m % 2) ? Ja : Jb, *Jprev = (m % 2) ? Jb : Ja;
         dp_ctx c = {S1, inv, prev, cur, Jcur, m > 2 ? Jprev : NULL, m};
         if (m < k) {
-            solve_layer(&c, n, nodes, next, 128, threads);
+            solve_layer(&c, n, threads);
         } else { /* the last layer: only row n is backtracked from */
             int64_t lo = c.Jprev != NULL && c.Jprev[n] > m - 1 ? c.Jprev[n] : m - 1;
             int64_t bj = best_split(&c, n, lo < n - 1 ? lo : n - 1, n - 1, &cur[n]);
@@ -668,7 +661,5 @@ done:
     mutinf__free(Jd);
     mutinf__free(Je);
     mutinf__free(J0);
-    mutinf__free(nodes);
-    mutinf__free(next);
     return st;
 }

@@ -9,16 +9,24 @@
  *     D_m[i] = min_{m-1 <= j < i} D_{m-1}[j] + cost(j, i),
  *
  * and cost(j, i) = (S2[i] - S2[j]) - (S1[i] - S1[j])^2 / (i - j) from prefix
- * sums of the centred values.  The cost satisfies the quadrangle inequality,
- * so the leftmost optimal j is non-decreasing in i, and each layer is solved
- * by divide and conquer over i in O(n log n) evaluations (the monotonicity
- * speed-up of Ckmeans' "loglinear" method), vectorised over j with a table
- * of reciprocals instead of divisions; the previous layer's arg-min bounds
- * each search from below (J_{m-1}[i] <= J_m[i]).  The top levels of the
- * recursion run breadth first (each level's searches in parallel), the
- * sub-trees below them in parallel, and sub-trees of at most
- * MUTINF__DP_LEAF rows level by level without recursion; every search has
- * fixed bounds, so the result does not depend on the thread count.
+ * sums of the centred values.  The S2 terms telescope: E_m[i] = D_m[i] -
+ * S2[i] obeys
+ *
+ *     E_m[i] = min_{m-1 <= j < i} E_{m-1}[j] - (S1[i] - S1[j])^2 / (i - j),
+ *
+ * with the same arg-mins, so the programme runs on E (one prefix sum, one
+ * multiply-add per candidate; the inertia is recomputed from the labels).
+ * The cost satisfies the quadrangle inequality, so the leftmost optimal j
+ * is non-decreasing in i, and each layer is solved by divide and conquer
+ * over i in O(n log n) evaluations (the monotonicity speed-up of Ckmeans'
+ * "loglinear" method), vectorised over j with a table of reciprocals
+ * instead of divisions; the previous layer's arg-min bounds each search
+ * from below (J_{m-1}[i] <= J_m[i]).  The top of the recursion runs as
+ * tasks (sub-trees of MUTINF__DP_TASK rows or more), sub-trees of at most
+ * MUTINF__DP_LEAF rows are solved level by level without recursion down to
+ * stride MUTINF__DP_BLOCK, and the rows between are solved in blocks,
+ * vectorised over rows (solve_block_avx2).  Every search has fixed bounds,
+ * so the result does not depend on the thread count.
  * Memory: the arg-min table, k * n bytes (delta-coded in segments), for the
  * backtrack. */
 #include <math.h>
@@ -26,9 +34,12 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <immintrin.h>
+
 #include "alloc.h"
 #include "error.h"
 #include "cpu.h"
+#include "kmeans_exact1d.h"
 #include "kmeans_impl.h"
 
 /* Asks for transparent huge pages on a large buffer: the arg-min table is
@@ -45,9 +56,6 @@ static void advise_huge(void *p, size_t bytes)
     (void)bytes;
 #endif
 }
-
-typedef double mutinf__v4d_x __attribute__((vector_size(32)));
-typedef long long mutinf__v4l_x __attribute__((vector_size(32)));
 
 /* Sorts n doubles ascending: LSD radix sort on the order-preserving 64-bit
  * image of each value, 16 bits per pass, skipping passes where every key
@@ -100,50 +108,30 @@ mutinf_status mutinf__km_sort_doubles(double *v, int64_t n)
 }
 
 typedef struct dp_ctx {
-    const double *S1, *S2, *inv, *prev;
-    double *cur;
+    const double *S1, *inv;
+    const double *prev;   /* E of the previous layer */
+    double *cur;          /* E of this layer */
     int32_t *J;           /* this layer's arg-min row */
     const int32_t *Jprev; /* the previous layer's, or NULL for layer 2 */
     int64_t m;            /* layer: m clusters; j >= m - 1 */
 } dp_ctx;
 
-/* min over j in [jlo, jhi] of prev[j] + cost(j, i); leftmost arg-min. */
+/* Readable entries beyond the ends of S1, prev, the arg-min rows (after
+ * index n) and inv (before index 0 and after index n), for the vector
+ * kernels, which read whole vectors past the last column or row. */
+#define MUTINF__DP_PAD 8
+
+/* min over j in [jlo, jhi] of prev[j] - (S1[i] - S1[j])^2 / (i - j);
+ * leftmost arg-min.  The baseline build's search. */
 static inline __attribute__((always_inline)) int64_t
-best_split_body(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *value)
+split_plain(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *value)
 {
-    const double *S1 = c->S1, *S2 = c->S2, *inv = c->inv, *prev = c->prev;
-    double s1i = S1[i], s2i = S2[i];
-    double bv = INFINITY;
+    const double *S1 = c->S1, *inv = c->inv, *prev = c->prev;
+    double s1i = S1[i], bv = INFINITY;
     int64_t bj = jlo;
-    int64_t j = jlo;
-    if (jhi - jlo >= 8) {
-        mutinf__v4d_x vbest = {INFINITY, INFINITY, INFINITY, INFINITY};
-        mutinf__v4l_x jbest = {jlo, jlo, jlo, jlo};
-        mutinf__v4l_x jv = {jlo, jlo + 1, jlo + 2, jlo + 3};
-        const mutinf__v4l_x four = {4, 4, 4, 4};
-        for (; j + 3 <= jhi; j += 4) {
-            mutinf__v4d_x p, a1, a2, r;
-            memcpy(&p, prev + j, sizeof(p));
-            memcpy(&a1, S1 + j, sizeof(a1));
-            memcpy(&a2, S2 + j, sizeof(a2));
-            /* inv[i - j - q] for q = 0..3: a reversed run */
-            r = (mutinf__v4d_x){inv[i - j], inv[i - j - 1], inv[i - j - 2], inv[i - j - 3]};
-            mutinf__v4d_x s = s1i - a1;
-            mutinf__v4d_x val = p + ((s2i - a2) - s * s * r);
-            mutinf__v4l_x lt = val < vbest; /* all ones where smaller */
-            vbest = (mutinf__v4d_x)(((mutinf__v4l_x)val & lt) | ((mutinf__v4l_x)vbest & ~lt));
-            jbest = (jv & lt) | (jbest & ~lt);
-            jv += four;
-        }
-        for (int q = 0; q < 4; q++)
-            if (vbest[q] < bv || (vbest[q] == bv && jbest[q] < bj)) {
-                bv = vbest[q];
-                bj = jbest[q];
-            }
-    }
-    for (; j <= jhi; j++) {
+    for (int64_t j = jlo; j <= jhi; j++) {
         double s = s1i - S1[j];
-        double val = prev[j] + ((s2i - S2[j]) - s * s * inv[i - j]);
+        double val = prev[j] - s * s * inv[i - j];
         if (val < bv) {
             bv = val;
             bj = j;
@@ -153,63 +141,227 @@ best_split_body(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *va
     return bj;
 }
 
-/* Readable entries beyond the ends of S1, S2, prev (after index n) and inv
- * (before index 0), for best_split_masked. */
-#define MUTINF__DP_PAD 4
-
-/* As best_split_body, for the short ranges of the lowest levels: whole
- * vectors of four columns with the lanes past jhi masked, and a branch-free
- * merge of the lanes.  The searches there cover a few columns each, and the
- * data-dependent branches of a scalar tail (trip count, comparisons) are
- * mispredicted at nearly every row.  Same values as best_split_body. */
-static inline __attribute__((always_inline)) int64_t
-best_split_masked(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *value)
+/* The least lane of v (in every lane). */
+__attribute__((target("avx2,fma"))) static inline __m256d hmin_avx2(__m256d v)
 {
-    const double *S1 = c->S1, *S2 = c->S2, *inv = c->inv, *prev = c->prev;
-    double s1i = S1[i], s2i = S2[i];
-    mutinf__v4d_x vbest = {INFINITY, INFINITY, INFINITY, INFINITY};
-    mutinf__v4l_x jbest = {jlo, jlo, jlo, jlo};
-    mutinf__v4l_x jv = {jlo, jlo + 1, jlo + 2, jlo + 3};
-    const mutinf__v4l_x four = {4, 4, 4, 4}, last = {jhi, jhi, jhi, jhi};
-    for (int64_t j = jlo; j <= jhi; j += 4) {
-        mutinf__v4d_x p, a1, a2, r;
-        memcpy(&p, prev + j, sizeof(p));
-        memcpy(&a1, S1 + j, sizeof(a1));
-        memcpy(&a2, S2 + j, sizeof(a2));
-        r = (mutinf__v4d_x){inv[i - j], inv[i - j - 1], inv[i - j - 2], inv[i - j - 3]};
-        mutinf__v4d_x s = s1i - a1;
-        mutinf__v4d_x val = p + ((s2i - a2) - s * s * r);
-        mutinf__v4l_x lt = (val < vbest) & (jv <= last);
-        vbest = (mutinf__v4d_x)(((mutinf__v4l_x)val & lt) | ((mutinf__v4l_x)vbest & ~lt));
-        jbest = (jv & lt) | (jbest & ~lt);
-        jv += four;
+    v = _mm256_min_pd(v, _mm256_permute4x64_pd(v, 0x4E));
+    return _mm256_min_pd(v, _mm256_permute_pd(v, 0x5));
+}
+
+/* One step of split_avx2: columns jv (four consecutive, from j) of row i
+ * into the running least values vb and their columns jb; lanes past
+ * `last` masked when `masked`.  Only the min is on the loop-carried path
+ * (min(val, vb) keeps vb on ties and when val is NaN, as val < vb does). */
+#define MUTINF__SPLIT_STEP(vb, jb, jv, masked)                                                     \
+    do {                                                                                           \
+        /* inv[i - j - q] for q = 0..3: a reversed run */                                          \
+        __m256d r_ = _mm256_permute4x64_pd(_mm256_loadu_pd(inv + (i - j - 3)), 0x1B);              \
+        __m256d sd_ = _mm256_sub_pd(s1i, _mm256_loadu_pd(S1 + j));                                 \
+        __m256d val_ = _mm256_fnmadd_pd(_mm256_mul_pd(sd_, sd_), r_, _mm256_loadu_pd(prev + j));   \
+        if (masked) val_ = _mm256_blendv_pd(inf, val_, _mm256_cmp_pd(jv, last, _CMP_LE_OQ));       \
+        jb = _mm256_blendv_pd(jb, jv, _mm256_cmp_pd(val_, vb, _CMP_LT_OQ));                        \
+        vb = _mm256_min_pd(val_, vb);                                                              \
+    } while (0)
+
+/* As split_plain, with AVX2/FMA: two independent running minima of four
+ * columns each (the loop-carried min is what limits a long window), a
+ * masked last step, then the least value and the least column holding it.
+ * Every value is fnmadd((S1[i] - S1[j])^2, inv[i - j], prev[j]), as in
+ * solve_block_avx2. */
+__attribute__((target("avx2,fma"))) static inline int64_t
+split_avx2(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *value)
+{
+    const double *S1 = c->S1, *inv = c->inv, *prev = c->prev;
+    const __m256d s1i = _mm256_set1_pd(S1[i]), last = _mm256_set1_pd((double)jhi);
+    const __m256d inf = _mm256_set1_pd(INFINITY), four = _mm256_set1_pd(4.0);
+    __m256d va = inf, vb = inf, ja = _mm256_set1_pd((double)jlo), jb = ja;
+    __m256d jva =
+        _mm256_setr_pd((double)jlo, (double)(jlo + 1), (double)(jlo + 2), (double)(jlo + 3));
+    __m256d jvb = _mm256_add_pd(jva, four);
+    const __m256d eight = _mm256_add_pd(four, four);
+    int64_t j = jlo;
+    for (; j + 7 <= jhi; j += 8) {
+        MUTINF__SPLIT_STEP(va, ja, jva, 0);
+        j += 4;
+        MUTINF__SPLIT_STEP(vb, jb, jvb, 0);
+        j -= 4;
+        jva = _mm256_add_pd(jva, eight);
+        jvb = _mm256_add_pd(jvb, eight);
     }
-    /* the least value, then the least column among the lanes holding it */
-    double b01 = vbest[0] < vbest[1] ? vbest[0] : vbest[1];
-    double b23 = vbest[2] < vbest[3] ? vbest[2] : vbest[3];
-    double bv = b01 < b23 ? b01 : b23;
-    mutinf__v4d_x vb = {bv, bv, bv, bv};
-    const mutinf__v4l_x big = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
-    mutinf__v4l_x eq = vbest == vb;
-    mutinf__v4l_x jc = (jbest & eq) | (big & ~eq);
-    int64_t j01 = jc[0] < jc[1] ? jc[0] : jc[1], j23 = jc[2] < jc[3] ? jc[2] : jc[3];
-    int64_t bj = j01 < j23 ? j01 : j23;
-    if (bj == INT64_MAX) bj = jlo; /* every value NaN: cannot happen with finite data */
-    *value = bv;
-    return bj;
+    if (j <= jhi) {
+        MUTINF__SPLIT_STEP(va, ja, jva, 1);
+        j += 4;
+        if (j <= jhi) MUTINF__SPLIT_STEP(vb, jb, jvb, 1);
+    }
+    /* lane by lane: the less value, the less column on a tie */
+    __m256d take = _mm256_or_pd(
+        _mm256_cmp_pd(vb, va, _CMP_LT_OQ),
+        _mm256_and_pd(_mm256_cmp_pd(vb, va, _CMP_EQ_OQ), _mm256_cmp_pd(jb, ja, _CMP_LT_OQ)));
+    va = _mm256_blendv_pd(va, vb, take);
+    ja = _mm256_blendv_pd(ja, jb, take);
+    __m256d bv = hmin_avx2(va);
+    __m256d jc = _mm256_blendv_pd(inf, ja, _mm256_cmp_pd(va, bv, _CMP_EQ_OQ));
+    double bj = _mm256_cvtsd_f64(hmin_avx2(jc));
+    *value = _mm256_cvtsd_f64(bv);
+    return bj < INFINITY ? (int64_t)bj : jlo; /* every value NaN: not with finite data */
+}
+
+/* Rows per block at the bottom of the recursion: the rows strictly between
+ * two solved rows MUTINF__DP_BLOCK apart are solved together.  Must be 8
+ * (two vectors of rows in solve_block_avx2). */
+#define MUTINF__DP_BLOCK 8
+
+/* Row i of a block: the start of its window, as divide and conquer would
+ * have it: max(Jprev[i], the arg-min `left` of the row before), at most
+ * the window's end hi. */
+static inline __attribute__((always_inline)) int64_t block_lo(const dp_ctx *c, int64_t i,
+                                                              int64_t left, int64_t hi)
+{
+    int64_t lo = c->Jprev != NULL && c->Jprev[i] > left ? c->Jprev[i] : left;
+    return lo < hi ? lo : hi; /* a bound broken by rounding must not empty the range */
+}
+
+/* The rows r0..r1 of a block between solved rows with arg-mins jl and jh,
+ * one after the other: row i over [block_lo(i, J[i - 1]), min(jh, i - 1)]
+ * (the baseline build). */
+static void solve_block_plain(const dp_ctx *c, int64_t r0, int64_t r1, int64_t jl, int64_t jh)
+{
+    int64_t last = jl;
+    for (int64_t i = r0; i <= r1; i++) {
+        int64_t hi = jh < i - 1 ? jh : i - 1;
+        double v;
+        int64_t bj = split_plain(c, i, block_lo(c, i, last, hi), hi, &v);
+        c->cur[i] = v;
+        c->J[i] = (int32_t)bj;
+        last = bj;
+    }
+}
+
+/* One column j (all lanes of jv) of a block: both row vectors, each lane
+ * keeping its least value and (being the first column to reach it) its
+ * leftmost arg-min; the lanes outside their rows' windows masked when
+ * `masked`. */
+#define MUTINF__BLOCK_STEP(masked)                                                                 \
+    do {                                                                                           \
+        __m256d pj = _mm256_broadcast_sd(prev + j), a1 = _mm256_broadcast_sd(S1 + j);              \
+        for (int h = 0; h < 2; h++) {                                                              \
+            __m256d sd = _mm256_sub_pd(s1[h], a1);                                                 \
+            __m256d val = _mm256_fnmadd_pd(_mm256_mul_pd(sd, sd),                                  \
+                                           _mm256_loadu_pd(inv + (r0 + 4 * h - j)), pj);           \
+            if (masked)                                                                            \
+                val = _mm256_blendv_pd(inf, val,                                                   \
+                                       _mm256_and_pd(_mm256_cmp_pd(jv, lo[h], _CMP_GE_OQ),         \
+                                                     _mm256_cmp_pd(jv, hi[h], _CMP_LE_OQ)));       \
+            jb[h] = _mm256_blendv_pd(jb[h], jv, _mm256_cmp_pd(val, vb[h], _CMP_LT_OQ));            \
+            vb[h] = _mm256_min_pd(val, vb[h]);                                                     \
+        }                                                                                          \
+        jv = _mm256_add_pd(jv, one);                                                               \
+    } while (0)
+
+/* Lane q of a block's arg-mins (a, b: rows r0..r0+7) against lane q - 1
+ * (jl for lane 0): a bit per row r0..r0+6 whose arg-min is less. */
+__attribute__((target("avx2,fma"))) static inline int block_unordered(__m256d a, __m256d b,
+                                                                      double jl)
+{
+    __m256d pa = _mm256_blend_pd(_mm256_permute4x64_pd(a, 0x90), _mm256_set1_pd(jl), 0x1);
+    __m256d pb = _mm256_shuffle_pd(_mm256_permute2f128_pd(a, b, 0x21), b, 0x5);
+    return _mm256_movemask_pd(_mm256_cmp_pd(a, pa, _CMP_LT_OQ)) |
+           (_mm256_movemask_pd(_mm256_cmp_pd(b, pb, _CMP_LT_OQ)) & 0x7) << 4;
+}
+
+/* As solve_block_plain, with AVX2/FMA.  Every row's arg-min lies in
+ * [jl, jh], so the block is searched column by column with a vector over
+ * four consecutive rows: the reciprocals inv[i - j] are one contiguous
+ * load, each lane keeps its own running minimum, and there is neither a
+ * horizontal reduction nor a branch per row (divide and conquer would
+ * spend a search, a reduction and a mispredicted loop exit on each of
+ * these rows, for windows of two to eight columns).  Each row is searched
+ * over [block_lo(i, jl), min(jh, i - 1)], which contains its window in
+ * solve_block_plain; the leftmost arg-min found is that of the plain
+ * window unless it lies before the previous row's, and such a row (rare:
+ * only rounding puts it there) is searched again over the plain window. */
+__attribute__((target("avx2,fma"))) static void solve_block_avx2(const dp_ctx *c, int64_t r0,
+                                                                 int64_t r1, int64_t jl, int64_t jh)
+{
+    const double *S1 = c->S1, *inv = c->inv, *prev = c->prev;
+    const __m256d inf = _mm256_set1_pd(INFINITY), one = _mm256_set1_pd(1.0);
+    const __m256d jlv = _mm256_set1_pd((double)jl), jhv = _mm256_set1_pd((double)jh);
+    __m256d s1[2], lo[2], hi[2], vb[2], jb[2];
+    __m256d iv = _mm256_setr_pd((double)r0, (double)(r0 + 1), (double)(r0 + 2), (double)(r0 + 3));
+    for (int h = 0; h < 2; h++) {
+        /* row i: [max(jl, Jprev[i]), min(jh, i - 1)]; rows past r1: empty */
+        hi[h] = _mm256_min_pd(jhv, _mm256_sub_pd(iv, one));
+        hi[h] = _mm256_blendv_pd(hi[h], _mm256_set1_pd(-1.0),
+                                 _mm256_cmp_pd(iv, _mm256_set1_pd((double)r1), _CMP_GT_OQ));
+        lo[h] = jlv;
+        if (c->Jprev != NULL)
+            lo[h] = _mm256_max_pd(lo[h], _mm256_cvtepi32_pd(_mm_loadu_si128(
+                                             (const __m128i *)(c->Jprev + r0 + 4 * h))));
+        lo[h] = _mm256_min_pd(lo[h], hi[h]);
+        s1[h] = _mm256_loadu_pd(S1 + r0 + 4 * h);
+        vb[h] = inf;
+        jb[h] = lo[h];
+        iv = _mm256_add_pd(iv, _mm256_set1_pd(4.0));
+    }
+    __m256d lm = _mm256_max_pd(lo[0], lo[1]);
+    lm = _mm256_max_pd(lm, _mm256_permute4x64_pd(lm, 0x4E));
+    lm = _mm256_max_pd(lm, _mm256_permute_pd(lm, 0x5));
+    int64_t lomax = (int64_t)_mm256_cvtsd_f64(lm);
+    int64_t himin = jh < r0 - 1 ? jh : r0 - 1, jmax = jh < r1 - 1 ? jh : r1 - 1;
+    /* the columns every row searches need no window test */
+    int64_t j = jl;
+    __m256d jv = jlv;
+    if (lomax <= himin) {
+        for (; j < lomax; j++)
+            MUTINF__BLOCK_STEP(1);
+        for (; j <= himin; j++)
+            MUTINF__BLOCK_STEP(0);
+    }
+    for (; j <= jmax; j++)
+        MUTINF__BLOCK_STEP(1);
+    if (r1 == r0 + MUTINF__DP_BLOCK - 2 && block_unordered(jb[0], jb[1], (double)jl) == 0) {
+        /* the usual block: seven rows, in order */
+        const __m256i seven = _mm256_setr_epi64x(-1, -1, -1, 0);
+        _mm256_storeu_pd(c->cur + r0, vb[0]);
+        _mm256_maskstore_pd(c->cur + r0 + 4, seven, vb[1]);
+        _mm_storeu_si128((__m128i *)(c->J + r0), _mm256_cvttpd_epi32(jb[0]));
+        _mm_maskstore_epi32(c->J + r0 + 4, _mm_setr_epi32(-1, -1, -1, 0),
+                            _mm256_cvttpd_epi32(jb[1]));
+        return;
+    }
+    double val[8], arg[8], hiv[8];
+    for (int h = 0; h < 2; h++) {
+        _mm256_storeu_pd(val + 4 * h, vb[h]);
+        _mm256_storeu_pd(arg + 4 * h, jb[h]);
+        _mm256_storeu_pd(hiv + 4 * h, hi[h]);
+    }
+    int64_t last = jl;
+    for (int64_t i = r0; i <= r1; i++) {
+        double v = val[i - r0];
+        int64_t bj = (int64_t)arg[i - r0];
+        if (bj < last) {
+            int64_t hb = (int64_t)hiv[i - r0];
+            bj = split_avx2(c, i, block_lo(c, i, last, hb), hb, &v);
+        }
+        c->cur[i] = v;
+        c->J[i] = (int32_t)bj;
+        last = bj;
+    }
 }
 
 /* Entries per independently coded segment of an arg-min row. */
 #define MUTINF__DP_SEG 65536
 
 /* Rows at most this many below a node: solved level by level (rows at
- * stride 2^L between solved neighbours), without recursion. */
+ * stride 2^L between solved neighbours), without recursion, down to the
+ * blocks. */
 #define MUTINF__DP_LEAF 8192
 
 /* The recursion, compiled twice: with AVX2/FMA and for the baseline, each
- * with the split search inlined (a call per row costs as much as the
- * search itself in the deep levels, where ranges hold a few columns). */
-#define MUTINF__DEFINE_SOLVE_RANGE(NAME, ATTR)                                                     \
+ * with its split search and block solver inlined (a call per row costs as
+ * much as the search itself in the deep levels, where ranges hold a few
+ * columns). */
+#define MUTINF__DEFINE_SOLVE_RANGE(NAME, ATTR, SPLIT, BLOCK)                                       \
     ATTR static void NAME(const dp_ctx *c, int64_t ilo, int64_t ihi, int64_t jlo, int64_t jhi)     \
     {                                                                                              \
         while (ilo <= ihi) {                                                                       \
@@ -218,7 +370,7 @@ best_split_masked(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *
                 int64_t base = ilo - 1, len = ihi - ilo + 1, s = 1;                                \
                 while (2 * s <= len)                                                               \
                     s *= 2;                                                                        \
-                for (; s >= 1; s /= 2)                                                             \
+                for (; s >= MUTINF__DP_BLOCK; s /= 2)                                              \
                     for (int64_t p = s; p <= len; p += 2 * s) {                                    \
                         int64_t i = base + p;                                                      \
                         int64_t lo = p - s == 0 ? jlo : c->J[i - s];                               \
@@ -227,10 +379,17 @@ best_split_masked(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *
                         if (c->Jprev != NULL && c->Jprev[i] > lo) lo = c->Jprev[i];                \
                         lo = lo < hi ? lo : hi;                                                    \
                         double v;                                                                  \
-                        int64_t bj = best_split_masked(c, i, lo, hi, &v);                          \
+                        int64_t bj = SPLIT(c, i, lo, hi, &v);                                      \
                         c->cur[i] = v;                                                             \
                         c->J[i] = (int32_t)bj;                                                     \
                     }                                                                              \
+                for (int64_t p = 0; p < len; p += MUTINF__DP_BLOCK) {                              \
+                    int64_t r1 = p + MUTINF__DP_BLOCK - 1 < len ? p + MUTINF__DP_BLOCK - 1 : len;  \
+                    int64_t jl = p == 0 ? jlo : c->J[base + p];                                    \
+                    int64_t jh =                                                                   \
+                        p + MUTINF__DP_BLOCK > len ? jhi : c->J[base + p + MUTINF__DP_BLOCK];      \
+                    if (p + 1 <= r1) BLOCK(c, base + p + 1, base + r1, jl, jh);                    \
+                }                                                                                  \
                 return;                                                                            \
             }                                                                                      \
             int64_t mid = ilo + (ihi - ilo) / 2;                                                   \
@@ -238,7 +397,7 @@ best_split_masked(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *
             int64_t lo = c->Jprev != NULL && c->Jprev[mid] > jlo ? c->Jprev[mid] : jlo;            \
             lo = lo < hi ? lo : hi; /* a bound broken by rounding must not empty the range */      \
             double v;                                                                              \
-            int64_t bj = best_split_body(c, mid, lo, hi, &v);                                      \
+            int64_t bj = SPLIT(c, mid, lo, hi, &v);                                                \
             c->cur[mid] = v;                                                                       \
             c->J[mid] = (int32_t)bj;                                                               \
             /* recurse on the smaller half, loop on the other */                                   \
@@ -254,61 +413,71 @@ best_split_masked(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *
         }                                                                                          \
     }
 
-MUTINF__DEFINE_SOLVE_RANGE(solve_range_avx2, __attribute__((target("avx2,fma"))))
-MUTINF__DEFINE_SOLVE_RANGE(solve_range_plain, )
+MUTINF__DEFINE_SOLVE_RANGE(solve_range_avx2, __attribute__((target("avx2,fma"))), split_avx2,
+                           solve_block_avx2)
+MUTINF__DEFINE_SOLVE_RANGE(solve_range_plain, , split_plain, solve_block_plain)
+
+static int force_plain;
+
+void mutinf__km_exact_1d_force_plain(int on)
+{
+    force_plain = on;
+}
+
+/* The AVX2/FMA kernels, unless the processor lacks them or a test asks for
+ * the baseline ones. */
+static int use_avx2(void)
+{
+    return !force_plain && mutinf__cpu_has_avx2_fma();
+}
 
 static void solve_range(const dp_ctx *c, int64_t ilo, int64_t ihi, int64_t jlo, int64_t jhi)
 {
-    if (mutinf__cpu_has_avx2_fma())
+    if (use_avx2())
         solve_range_avx2(c, ilo, ihi, jlo, jhi);
     else
         solve_range_plain(c, ilo, ihi, jlo, jhi);
 }
 
 /* The top levels: one split search per node. */
-__attribute__((target_clones("arch=x86-64-v3", "default"))) static int64_t
-best_split(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *value)
+static int64_t best_split(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, double *value)
 {
-    return best_split_body(c, i, jlo, jhi, value);
+    return use_avx2() ? split_avx2(c, i, jlo, jhi, value) : split_plain(c, i, jlo, jhi, value);
 }
 
-typedef struct dp_node {
-    int64_t ilo, ihi, jlo, jhi;
-} dp_node;
+/* Rows at most this many below a node of the recursion's top: solved by one
+ * thread. */
+#define MUTINF__DP_TASK 16384
 
-/* One layer: rows i in [m, n].  The first levels breadth first, then the
- * remaining sub-trees in parallel.  Every node's bounds follow from the same
- * tree of mid-points, so the answer does not depend on the schedule. */
-static void solve_layer(const dp_ctx *c, int64_t n, dp_node *nodes, dp_node *next,
-                        int64_t max_nodes, int32_t threads)
+/* The recursion's top: one split search per node, its two sub-trees as
+ * tasks (a thread that finishes early takes the next, and there is no
+ * barrier per level).  Every node's bounds follow from the same tree of
+ * mid-points, so the answer does not depend on the schedule. */
+static void solve_tree(const dp_ctx *c, int64_t ilo, int64_t ihi, int64_t jlo, int64_t jhi)
 {
-    int64_t count = 1;
-    nodes[0] = (dp_node){c->m, n, c->m - 1, n - 1};
-    while (count > 0 && count * 2 <= max_nodes && count < 64) {
-        int64_t produced = 0;
-        /* the upper searches are long (the previous layer's bound is loose
-         * for small m): in parallel from the second level on */
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (count >= 2 && threads > 1)
-        for (int64_t q = 0; q < count; q++) {
-            dp_node nd = nodes[q];
-            int64_t mid = nd.ilo + (nd.ihi - nd.ilo) / 2;
-            int64_t hi = nd.jhi < mid - 1 ? nd.jhi : mid - 1;
-            int64_t lo = c->Jprev != NULL && c->Jprev[mid] > nd.jlo ? c->Jprev[mid] : nd.jlo;
-            lo = lo < hi ? lo : hi;
-            double v;
-            int64_t bj = best_split(c, mid, lo, hi, &v);
-            c->cur[mid] = v;
-            c->J[mid] = (int32_t)bj;
-            next[2 * q] = (dp_node){nd.ilo, mid - 1, nd.jlo, bj};
-            next[2 * q + 1] = (dp_node){mid + 1, nd.ihi, bj, nd.jhi};
-        }
-        for (int64_t q = 0; q < 2 * count; q++)
-            if (next[q].ilo <= next[q].ihi) nodes[produced++] = next[q];
-        count = produced;
+    if (ihi - ilo < MUTINF__DP_TASK) {
+        if (ilo <= ihi) solve_range(c, ilo, ihi, jlo, jhi);
+        return;
     }
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (int64_t q = 0; q < count; q++)
-        solve_range(c, nodes[q].ilo, nodes[q].ihi, nodes[q].jlo, nodes[q].jhi);
+    int64_t mid = ilo + (ihi - ilo) / 2;
+    int64_t hi = jhi < mid - 1 ? jhi : mid - 1;
+    int64_t lo = c->Jprev != NULL && c->Jprev[mid] > jlo ? c->Jprev[mid] : jlo;
+    lo = lo < hi ? lo : hi; /* a bound broken by rounding must not empty the range */
+    double v;
+    int64_t bj = best_split(c, mid, lo, hi, &v);
+    c->cur[mid] = v;
+    c->J[mid] = (int32_t)bj;
+#pragma omp task
+    solve_tree(c, ilo, mid - 1, jlo, bj);
+    solve_tree(c, mid + 1, ihi, bj, jhi);
+}
+
+/* One layer: rows i in [m, n]. */
+static void solve_layer(const dp_ctx *c, int64_t n, int32_t threads)
+{
+#pragma omp parallel num_threads(threads) if (threads > 1)
+#pragma omp single
+    solve_tree(c, c->m, n, c->m - 1, n - 1);
 }
 
 mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t threads,
@@ -321,8 +490,7 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     double *v = mutinf__alloc((size_t)n, sizeof(double), 0, "k-means 1-D values");
     size_t np = n1 + MUTINF__DP_PAD;
     double *S1 = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D prefix sums");
-    double *S2 = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D prefix sums");
-    double *inv0 = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D reciprocals");
+    double *inv0 = mutinf__alloc(np + MUTINF__DP_PAD, sizeof(double), 1, "k-means 1-D reciprocals");
     double *inv = inv0 != NULL ? inv0 + MUTINF__DP_PAD : NULL;
     double *Da = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D costs");
     double *Db = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D costs");
@@ -331,8 +499,8 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
      * non-decreasing; a step of 255 or more is escaped to a side list, at
      * most n / 255 + 1 per layer).  A quarter of the memory of an int32
      * table, which matters: fresh pages cost more than the programme. */
-    int32_t *Ja = mutinf__alloc(n1, sizeof(int32_t), 0, "k-means 1-D arg-min row");
-    int32_t *Jb = mutinf__alloc(n1, sizeof(int32_t), 0, "k-means 1-D arg-min row");
+    int32_t *Ja = mutinf__alloc(np, sizeof(int32_t), 1, "k-means 1-D arg-min row");
+    int32_t *Jb = mutinf__alloc(np, sizeof(int32_t), 1, "k-means 1-D arg-min row");
     /* Each row is coded in segments of MUTINF__DP_SEG entries (coded in
      * parallel), each with its start value and its own escape list. */
     size_t nseg = (n1 + MUTINF__DP_SEG - 1) / MUTINF__DP_SEG;
@@ -340,10 +508,7 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     uint8_t *Jd = mutinf__alloc(layers * n1, 1, 0, "k-means 1-D arg-min table (k n bytes)");
     int32_t *Je = mutinf__alloc(layers * nseg * esc_cap, sizeof(int32_t), 0, "k-means 1-D escapes");
     int32_t *J0 = mutinf__alloc(layers * nseg, sizeof(int32_t), 0, "k-means 1-D row starts");
-    dp_node *nodes = mutinf__alloc(128, sizeof(dp_node), 0, "k-means 1-D nodes");
-    dp_node *next = mutinf__alloc(128, sizeof(dp_node), 0, "k-means 1-D nodes");
-    if (!v || !S1 || !S2 || !inv || !Da || !Db || !Ja || !Jb || !Jd || !Je || !J0 || !nodes ||
-        !next) {
+    if (!v || !S1 || !inv || !Da || !Db || !Ja || !Jb || !Jd || !Je || !J0) {
         st = MUTINF_ERR_OUT_OF_MEMORY;
         goto done;
     }
@@ -354,19 +519,17 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     if (st != MUTINF_OK) goto done;
     /* Centre on the median-ish middle value to keep the prefix sums small. */
     double mu = v[n / 2];
-    S1[0] = S2[0] = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        double t = v[i] - mu;
-        S1[i + 1] = S1[i] + t;
-        S2[i + 1] = S2[i] + t * t;
-    }
+    S1[0] = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        S1[i + 1] = S1[i] + (v[i] - mu);
     inv[0] = 0.0;
+#pragma omp parallel for schedule(static) num_threads(threads) if (n > 65536)
     for (int64_t i = 1; i <= n; i++)
         inv[i] = 1.0 / (double)i;
     /* Layer 1: one cluster over the first i values. */
     Da[0] = 0.0;
     for (int64_t i = 1; i <= n; i++)
-        Da[i] = S2[i] - S1[i] * S1[i] * inv[i];
+        Da[i] = -(S1[i] * S1[i]) * inv[i];
     double *prev = Da, *cur = Db;
     if (prog->fn != NULL && prog->fn(++prog->done, prog->total, prog->payload) != 0) {
         st = mutinf__fail(MUTINF_ERR_CANCELLED,
@@ -379,9 +542,19 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
         for (int64_t i = 0; i < m; i++)
             cur[i] = INFINITY; /* fewer values than clusters */
         int32_t *Jcur = (m % 2) ? Ja : Jb, *Jprev = (m % 2) ? Jb : Ja;
-        dp_ctx c = {S1, S2, inv, prev, cur, Jcur, m > 2 ? Jprev : NULL, m};
-        solve_layer(&c, n, nodes, next, 128, threads);
-        /* delta-code the row (rows i < m copy row m, keeping it monotone) */
+        dp_ctx c = {S1, inv, prev, cur, Jcur, m > 2 ? Jprev : NULL, m};
+        if (m < k) {
+            solve_layer(&c, n, threads);
+        } else { /* the last layer: only row n is backtracked from */
+            int64_t lo = c.Jprev != NULL && c.Jprev[n] > m - 1 ? c.Jprev[n] : m - 1;
+            int64_t bj = best_split(&c, n, lo < n - 1 ? lo : n - 1, n - 1, &cur[n]);
+            for (int64_t i = 0; i <= n; i++)
+                Jcur[i] = (int32_t)bj;
+        }
+        /* delta-code the row (rows i < m copy row m, keeping it monotone):
+         * bytes in one branch-free pass, then the escapes, if any */
+        for (int64_t i = 0; i < m; i++)
+            Jcur[i] = Jcur[m];
         int64_t bad = 0;
 #pragma omp parallel for schedule(static) num_threads(threads) reduction(+ : bad) if (nseg > 1)
         for (size_t g = 0; g < nseg; g++) {
@@ -389,22 +562,20 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
                    i1 = i0 + MUTINF__DP_SEG < n1 ? i0 + MUTINF__DP_SEG : n1;
             uint8_t *row = Jd + (size_t)(m - 2) * n1;
             int32_t *esc = Je + ((size_t)(m - 2) * nseg + g) * esc_cap;
-            int32_t last = (int64_t)i0 < m ? Jcur[m] : Jcur[i0];
-            J0[(size_t)(m - 2) * nseg + g] = last;
+            J0[(size_t)(m - 2) * nseg + g] = Jcur[i0];
             row[i0] = 0;
-            size_t ne = 0;
+            uint32_t big = 0;
             for (size_t i = i0 + 1; i < i1; i++) {
-                int32_t val = (int64_t)i < m ? Jcur[m] : Jcur[i];
-                int32_t dlt = val - last;
-                if (dlt >= 0 && dlt < 255) {
-                    row[i] = (uint8_t)dlt;
-                } else {
-                    row[i] = 255;
-                    esc[ne < esc_cap ? ne : esc_cap - 1] = dlt;
+                uint32_t d = (uint32_t)Jcur[i] - (uint32_t)Jcur[i - 1]; /* negative: large */
+                row[i] = (uint8_t)(d < 255u ? d : 255u);
+                big |= d >= 255u;
+            }
+            size_t ne = 0;
+            for (size_t i = i0 + 1; big && i < i1; i++)
+                if (row[i] == 255) {
+                    esc[ne < esc_cap ? ne : esc_cap - 1] = Jcur[i] - Jcur[i - 1];
                     ne++;
                 }
-                last = val;
-            }
             bad += ne > esc_cap;
         }
         if (bad != 0) {
@@ -444,32 +615,44 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
         centers[m - 1] = s / (double)(hi - lo);
         hi = lo;
     }
-    /* Labels: the nearest centroid (lowest index on ties), by binary search. */
-    double total = 0.0;
-    for (int64_t i = 0; i < n; i++) {
-        double x = X->x64 != NULL ? X->x64[i] : (double)X->x32[i];
-        int64_t lo = 0, up = k; /* first centre >= x */
-        while (lo < up) {
-            int64_t md = lo + (up - lo) / 2;
-            if (centers[md] < x)
-                lo = md + 1;
-            else
-                up = md;
+    /* Labels: the nearest centroid (lowest index on ties), by binary search;
+     * the squared distances summed chunk by chunk, then the chunk sums in
+     * order, so that the inertia does not depend on the thread count. */
+    size_t nch = ((size_t)n + MUTINF__DP_SEG - 1) / MUTINF__DP_SEG;
+    double *part = cur; /* free now: n + 1 >= nch entries */
+#pragma omp parallel for schedule(static) num_threads(threads) if (nch > 1)
+    for (size_t g = 0; g < nch; g++) {
+        int64_t i0 = (int64_t)g * MUTINF__DP_SEG,
+                i1 = i0 + MUTINF__DP_SEG < n ? i0 + MUTINF__DP_SEG : n;
+        double sum = 0.0;
+        for (int64_t i = i0; i < i1; i++) {
+            double x = X->x64 != NULL ? X->x64[i] : (double)X->x32[i];
+            int64_t lo = 0, up = k; /* first centre >= x */
+            while (lo < up) {
+                int64_t md = lo + (up - lo) / 2;
+                if (centers[md] < x)
+                    lo = md + 1;
+                else
+                    up = md;
+            }
+            int64_t lab = lo < k ? lo : k - 1;
+            if (lo > 0) {
+                double a = x - centers[lo - 1], b = lo < k ? x - centers[lo] : INFINITY;
+                if (a * a <= b * b) lab = lo - 1;
+            }
+            labels[i] = (int32_t)lab;
+            double t = x - centers[lab];
+            sum += t * t;
         }
-        int64_t lab = lo < k ? lo : k - 1;
-        if (lo > 0) {
-            double a = x - centers[lo - 1], b = lo < k ? x - centers[lo] : INFINITY;
-            if (a * a <= b * b) lab = lo - 1;
-        }
-        labels[i] = (int32_t)lab;
-        double t = x - centers[lab];
-        total += t * t;
+        part[g] = sum;
     }
+    double total = 0.0;
+    for (size_t g = 0; g < nch; g++)
+        total += part[g];
     *inertia = total;
 done:
     mutinf__free(v);
     mutinf__free(S1);
-    mutinf__free(S2);
     mutinf__free(inv0);
     mutinf__free(Da);
     mutinf__free(Db);
@@ -478,7 +661,5 @@ done:
     mutinf__free(Jd);
     mutinf__free(Je);
     mutinf__free(J0);
-    mutinf__free(nodes);
-    mutinf__free(next);
     return st;
 }

@@ -11,6 +11,7 @@
 #include "mutinf/kmeans.h"
 #include "testutil.h"
 
+#include "kmeans_exact1d.h"
 #include "kmeans_impl.h"
 
 static int cmp_double(const void *a, const void *b)
@@ -213,6 +214,60 @@ static void test_exact_vs_reference(void **state)
     free(x);
 }
 
+/* The baseline kernels (taken where AVX2/FMA does not run) against the
+ * reference on the same kinds of data. */
+static void test_exact_plain_kernels(void **state)
+{
+    (void)state;
+    mutinf__km_exact_1d_force_plain(1);
+    test_exact_vs_reference(state);
+    mutinf__km_exact_1d_force_plain(0);
+}
+
+/* Ties and edge cases, on both kernel sets and 1 and 3 threads: every value
+ * equal (k = 1), two distinct values, k = n, a large run of zeros among
+ * distinct values (rows whose arg-min jumps over the run), few distinct
+ * values with k up to their number, duplicates a rounding error apart. */
+static void test_exact_ties_and_edges(void **state)
+{
+    (void)state;
+    uint64_t s = 77;
+    int64_t n = test_quick() ? 160 : 400;
+    double *x = malloc((size_t)n * sizeof(double));
+    for (int plain = 0; plain < 2; plain++) {
+        mutinf__km_exact_1d_force_plain(plain);
+        for (int32_t threads = 1; threads <= 3; threads += 2) {
+            for (int64_t i = 0; i < n; i++)
+                x[i] = 2.5;
+            check_exact(x, n, 1, threads);
+            for (int64_t i = 0; i < n; i++)
+                x[i] = i % 3 == 0 ? -1.0 : 4.0;
+            check_exact(x, n, 1, threads);
+            check_exact(x, n, 2, threads);
+            for (int64_t i = 0; i < 40; i++)
+                x[i] = test_rand_normal(&s);
+            check_exact(x, 40, 40, threads);
+            check_exact(x, 40, 39, threads);
+            for (int64_t i = 0; i < n; i++) {
+                double z = test_rand_normal(&s);
+                x[i] = i % 3 == 0 ? z : 0.0;
+            }
+            for (int64_t k = 2; k <= 12; k += 5)
+                check_exact(x, n, k, threads);
+            for (int64_t i = 0; i < n; i++)
+                x[i] = (double)(test_rand_u64(&s) % 11) * 0.5;
+            for (int64_t k = 3; k <= 11; k += 4)
+                check_exact(x, n, k, threads);
+            for (int64_t i = 0; i < n; i++)
+                x[i] = (double)(i % 4) + (i % 8 == 0 ? 1e-13 : 0.0);
+            check_exact(x, n, 4, threads);
+            check_exact(x, n, 5, threads);
+        }
+    }
+    mutinf__km_exact_1d_force_plain(0);
+    free(x);
+}
+
 /* Larger n (arg-min rows coded in several segments) on 1, 2 and 3 threads:
  * bit-identical; every centroid the mean of the points labelled with it;
  * never worse than Lloyd; and the optimum against the reference on a
@@ -349,6 +404,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sort_matches_qsort),
         cmocka_unit_test(test_exact_vs_reference),
+        cmocka_unit_test(test_exact_plain_kernels),
+        cmocka_unit_test(test_exact_ties_and_edges),
         cmocka_unit_test(test_exact_threads_identical),
         cmocka_unit_test(test_plusplus_threads_identical),
         cmocka_unit_test(test_plusplus_duplicates),

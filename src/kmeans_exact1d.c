@@ -502,13 +502,17 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     int32_t *Ja = mutinf__alloc(np, sizeof(int32_t), 1, "k-means 1-D arg-min row");
     int32_t *Jb = mutinf__alloc(np, sizeof(int32_t), 1, "k-means 1-D arg-min row");
     /* Each row is coded in segments of MUTINF__DP_SEG entries (coded in
-     * parallel), each with its start value and its own escape list. */
+     * parallel), each with its start value and the offset of its escapes in
+     * the row's escape list.  The steps of a non-decreasing row from 0 sum
+     * to at most n, so a row has at most n / 255 escapes wherever they
+     * fall; the list is sized for that, the segments' shares counted first. */
     size_t nseg = (n1 + MUTINF__DP_SEG - 1) / MUTINF__DP_SEG;
-    size_t esc_cap = MUTINF__DP_SEG / 255 + 2, layers = k > 1 ? (size_t)(k - 1) : 1;
+    size_t esc_row = n1 / 255 + 1, layers = k > 1 ? (size_t)(k - 1) : 1;
     uint8_t *Jd = mutinf__alloc(layers * n1, 1, 0, "k-means 1-D arg-min table (k n bytes)");
-    int32_t *Je = mutinf__alloc(layers * nseg * esc_cap, sizeof(int32_t), 0, "k-means 1-D escapes");
+    int32_t *Je = mutinf__alloc(layers * esc_row, sizeof(int32_t), 0, "k-means 1-D escapes");
     int32_t *J0 = mutinf__alloc(layers * nseg, sizeof(int32_t), 0, "k-means 1-D row starts");
-    if (!v || !S1 || !inv || !Da || !Db || !Ja || !Jb || !Jd || !Je || !J0) {
+    int32_t *Jo = mutinf__alloc(layers * nseg, sizeof(int32_t), 0, "k-means 1-D escape offsets");
+    if (!v || !S1 || !inv || !Da || !Db || !Ja || !Jb || !Jd || !Je || !J0 || !Jo) {
         st = MUTINF_ERR_OUT_OF_MEMORY;
         goto done;
     }
@@ -555,34 +559,45 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
          * bytes in one branch-free pass, then the escapes, if any */
         for (int64_t i = 0; i < m; i++)
             Jcur[i] = Jcur[m];
+        uint8_t *row = Jd + (size_t)(m - 2) * n1;
+        int32_t *starts = J0 + (size_t)(m - 2) * nseg, *offsets = Jo + (size_t)(m - 2) * nseg;
+        int32_t *esc = Je + (size_t)(m - 2) * esc_row;
         int64_t bad = 0;
 #pragma omp parallel for schedule(static) num_threads(threads) reduction(+ : bad) if (nseg > 1)
         for (size_t g = 0; g < nseg; g++) {
             size_t i0 = g * MUTINF__DP_SEG,
                    i1 = i0 + MUTINF__DP_SEG < n1 ? i0 + MUTINF__DP_SEG : n1;
-            uint8_t *row = Jd + (size_t)(m - 2) * n1;
-            int32_t *esc = Je + ((size_t)(m - 2) * nseg + g) * esc_cap;
-            J0[(size_t)(m - 2) * nseg + g] = Jcur[i0];
+            starts[g] = Jcur[i0];
             row[i0] = 0;
-            uint32_t big = 0;
+            int32_t ne = 0, down = 0;
             for (size_t i = i0 + 1; i < i1; i++) {
-                uint32_t d = (uint32_t)Jcur[i] - (uint32_t)Jcur[i - 1]; /* negative: large */
-                row[i] = (uint8_t)(d < 255u ? d : 255u);
-                big |= d >= 255u;
+                int32_t d = Jcur[i] - Jcur[i - 1];
+                row[i] = (uint8_t)(d < 255 ? d : 255);
+                ne += d >= 255;
+                down |= d < 0;
             }
-            size_t ne = 0;
-            for (size_t i = i0 + 1; big && i < i1; i++)
-                if (row[i] == 255) {
-                    esc[ne < esc_cap ? ne : esc_cap - 1] = Jcur[i] - Jcur[i - 1];
-                    ne++;
-                }
-            bad += ne > esc_cap;
+            offsets[g] = ne; /* this segment's count; offsets after the scan */
+            bad += down != 0;
         }
-        if (bad != 0) {
+        size_t total = 0;
+        for (size_t g = 0; g < nseg; g++) {
+            size_t ne = (size_t)offsets[g];
+            offsets[g] = (int32_t)total;
+            total += ne;
+        }
+        if (bad != 0 || total > esc_row) {
             st = mutinf__fail(MUTINF_ERR_INTERNAL,
                               "mutinf_kmeans_fit: 1-D arg-min row %lld is not monotone",
                               (long long)m);
             goto done;
+        }
+#pragma omp parallel for schedule(static) num_threads(threads) if (nseg > 1 && total > 0)
+        for (size_t g = 0; g < nseg; g++) {
+            size_t i0 = g * MUTINF__DP_SEG,
+                   i1 = i0 + MUTINF__DP_SEG < n1 ? i0 + MUTINF__DP_SEG : n1;
+            size_t e = (size_t)offsets[g], end = g + 1 < nseg ? (size_t)offsets[g + 1] : total;
+            for (size_t i = i0 + 1; e < end && i < i1; i++)
+                if (row[i] == 255) esc[e++] = Jcur[i] - Jcur[i - 1];
         }
         double *t = prev;
         prev = cur;
@@ -602,7 +617,7 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
         if (m > 1) { /* decode J_m[hi] */
             size_t g = (size_t)hi / MUTINF__DP_SEG;
             const uint8_t *row = Jd + (size_t)(m - 2) * n1;
-            const int32_t *esc = Je + ((size_t)(m - 2) * nseg + g) * esc_cap;
+            const int32_t *esc = Je + (size_t)(m - 2) * esc_row + Jo[(size_t)(m - 2) * nseg + g];
             int64_t val = J0[(size_t)(m - 2) * nseg + g];
             size_t e = 0;
             for (int64_t i = (int64_t)(g * MUTINF__DP_SEG) + 1; i <= hi; i++)
@@ -661,5 +676,6 @@ done:
     mutinf__free(Jd);
     mutinf__free(Je);
     mutinf__free(J0);
+    mutinf__free(Jo);
     return st;
 }

@@ -268,6 +268,85 @@ static void test_exact_ties_and_edges(void **state)
     free(x);
 }
 
+/* Runs of equal values, each longer than 255, across several coding
+ * segments of the arg-min rows: every change of an arg-min is then a step of
+ * 256 or more, coded as an escape.  Reference: the plain programme over the
+ * runs as weighted points (an optimal clustering never splits equal values),
+ * each run group's cost by a weighted Welford update in long double. */
+static void test_exact_long_runs(void **state)
+{
+    (void)state;
+    int64_t R = test_quick() ? 220 : 700, k = 24, n = 0;
+    int64_t *len = malloc((size_t)R * sizeof(int64_t));
+    double *val = malloc((size_t)R * sizeof(double));
+    for (int64_t t = 0; t < R; t++) {
+        len[t] = 256 + (t * 37) % 200;
+        val[t] = pow((double)t, 1.5) + (double)((t * 13) % 7);
+        n += len[t];
+    }
+    assert_true(n > 3 * 65536 || test_quick());
+    assert_true(n % 7919 != 0); /* the shuffle below is then a permutation */
+    double *x = malloc((size_t)n * sizeof(double));
+    for (int64_t t = 0, i = 0; t < R; t++)
+        for (int64_t q = 0; q < len[t]; q++, i++)
+            x[(i * 7919) % n] = val[t]; /* a fixed shuffle: 7919 is prime, n not a multiple */
+    /* cost[a * (R + 1) + b]: within-group sum of squares of runs a..b-1 */
+    long double *cost = malloc((size_t)(R * (R + 1)) * sizeof(long double));
+    for (int64_t a = 0; a < R; a++) {
+        long double mean = 0, m2 = 0, w = 0;
+        for (int64_t b = a + 1; b <= R; b++) {
+            long double xv = (long double)val[b - 1], wt = (long double)len[b - 1];
+            long double dlt = xv - mean;
+            w += wt;
+            mean += wt * dlt / w;
+            m2 += wt * dlt * (xv - mean);
+            cost[a * (R + 1) + b] = m2;
+        }
+    }
+    long double *D = malloc((size_t)(R + 1) * sizeof(long double));
+    long double *E = malloc((size_t)(R + 1) * sizeof(long double));
+    for (int64_t b = 0; b <= R; b++)
+        D[b] = b == 0 ? 0.0L : cost[b];
+    for (int64_t m = 2; m <= k; m++) {
+        for (int64_t b = 0; b <= R; b++) {
+            E[b] = INFINITY;
+            for (int64_t a = m - 1; a < b; a++)
+                if (D[a] + cost[a * (R + 1) + b] < E[b]) E[b] = D[a] + cost[a * (R + 1) + b];
+        }
+        memcpy(D, E, (size_t)(R + 1) * sizeof(long double));
+    }
+    int32_t *lab[2];
+    double c[2][24], in[2];
+    for (int t = 0; t < 2; t++) {
+        mutinf_kmeans *km = NULL;
+        assert_status(mutinf_kmeans_create(&km), MUTINF_OK);
+        assert_status(mutinf_kmeans_set_k(km, (int32_t)k), MUTINF_OK);
+        assert_status(mutinf_kmeans_set_threads(km, t + 1), MUTINF_OK);
+        lab[t] = malloc((size_t)n * sizeof(int32_t));
+        assert_status(mutinf_kmeans_fit(km, x, n, 1, 1, 1, lab[t]), MUTINF_OK);
+        assert_status(mutinf_kmeans_centroids(km, c[t], k), MUTINF_OK);
+        assert_status(mutinf_kmeans_inertia(km, &in[t]), MUTINF_OK);
+        mutinf_kmeans_destroy(km);
+    }
+    assert_close(in[0], (double)D[R], 1e-10, 1e-300);
+    assert_memory_equal(lab[0], lab[1], (size_t)n * sizeof(int32_t));
+    assert_memory_equal(c[0], c[1], sizeof(c[0]));
+    long double recomputed = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double dl = x[i] - c[0][lab[0][i]];
+        recomputed += (long double)dl * dl;
+    }
+    assert_close(in[0], (double)recomputed, 1e-12, 1e-300);
+    free(lab[0]);
+    free(lab[1]);
+    free(D);
+    free(E);
+    free(cost);
+    free(x);
+    free(val);
+    free(len);
+}
+
 /* Larger n (arg-min rows coded in several segments) on 1, 2 and 3 threads:
  * bit-identical; every centroid the mean of the points labelled with it;
  * never worse than Lloyd; and the optimum against the reference on a
@@ -406,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_exact_vs_reference),
         cmocka_unit_test(test_exact_plain_kernels),
         cmocka_unit_test(test_exact_ties_and_edges),
+        cmocka_unit_test(test_exact_long_runs),
         cmocka_unit_test(test_exact_threads_identical),
         cmocka_unit_test(test_plusplus_threads_identical),
         cmocka_unit_test(test_plusplus_duplicates),

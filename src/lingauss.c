@@ -18,7 +18,8 @@ struct mutinf_lingauss {
     double noise_var;
     double *weights; /* units x inputs, row-major (ld = inputs): column-major W^T */
     double *bias;    /* units */
-    double *cov;     /* units x units, column-major, lower triangle */
+    double *cov;     /* units x units, column-major: C in the lower triangle (the upper
+                      * one is left over from the factorization below) */
     /* Cholesky factorization of all of C in unit order, made at creation:
      * it stands for the joint block of a partition of every unit in order,
      * so that TC needs no working copy of C. */

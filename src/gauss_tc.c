@@ -69,25 +69,13 @@ static mutinf_status block_logdet(const double *C, int64_t ldc, const int64_t *i
     double rtol = mutinf__rank_tol(o->rank_tol, m);
     gather(C, ldc, idx_a, ma, idx_b, mb, o->strict_rank, mat);
     if (!o->strict_rank) {
-        double maxd = 0.0;
-        for (int64_t i = 0; i < m; i++)
-            maxd = fmax(maxd, mat[i + i * m]);
-        mutinf_status st = mutinf__logdet_chol(m, mat, m, mutinf__chol_min_rcond(o->rank_tol, m),
-                                               bw->chol, &info->logdet);
-        /* Every pivot must also clear MUTINF__CHOL_GUARD x the rank
-         * tolerance x the largest diagonal entry (as on the Jacobian
-         * estimator's in-library path): the smallest eigenvalue is at most
-         * the smallest pivot, and the condition estimate alone can miss a
-         * null vector orthogonal to its probes (a unit repeated in two
-         * modules). */
-        const double guard = MUTINF__CHOL_GUARD * rtol * maxd;
-        for (int64_t i = 0; i < m && st == MUTINF_OK; i++)
-            if (!(mat[i + i * m] * mat[i + i * m] > guard)) st = MUTINF_ERR_NUMERICAL;
-        if (st == MUTINF_OK) {
+        mutinf__chol_summary s;
+        mutinf__chol_summarize(m, mat, m, bw->chol, &s);
+        if (mutinf__chol_summary_accepts(&s, o->rank_tol, m)) {
             info->rank = m;
+            info->logdet = s.logdet;
             return MUTINF_OK;
         }
-        if (st != MUTINF_ERR_NUMERICAL) return st;
         gather(C, ldc, idx_a, ma, idx_b, mb, 1, mat);
     }
     return mutinf__rank_logpdet_ws(m, mat, m, rtol, bw->svd, bw->svd_size, &info->rank,
@@ -113,26 +101,34 @@ static double mi_from_ranks(const block_info *a, const block_info *b, const bloc
     return 0.5 * (a->logdet + b->logdet - joint->logdet);
 }
 
+/* Doubles of workspace for block matrices of order up to `cap`: the block
+ * matrix, K block_info records (2 doubles each), and the Cholesky
+ * acceptance (2 doubles per unit) or SVD workspace. */
+static size_t work_size(int64_t cap, int64_t K)
+{
+    size_t c = (size_t)cap, svd = mutinf__rank_logpdet_work_size(cap);
+    return c * c + 2 * (size_t)K + (svd > 2 * c + 2 ? svd : 2 * c + 2);
+}
+
 size_t mutinf__gaussian_tc_work_size(const mutinf_partition *p, int want_pairwise)
 {
     (void)want_pairwise;
-    size_t s = (size_t)p->n_assigned, svd = mutinf__rank_logpdet_work_size(p->n_assigned);
-    /* the largest block matrix, K block_info records (2 doubles each), and
-     * the Cholesky acceptance (2 doubles per unit) or SVD workspace */
-    return s * s + 2 * (size_t)p->n_modules + (svd > 2 * s + 2 ? svd : 2 * s + 2);
+    return work_size(p->n_assigned, p->n_modules);
 }
 
-mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_partition *p,
-                                     const mutinf_options *options, double *tc, double *pairwise,
-                                     double *work)
+/* The TC and pairwise matrix with blocks of order up to `cap` in `work`
+ * (work_size(cap, K) doubles); the joint block of all of S comes from
+ * `joint` when not NULL (then cap may be smaller than S). */
+static mutinf_status tc_core(const double *C, int64_t ldc, const mutinf_partition *p,
+                             const struct mutinf_options *o, const block_info *known, int64_t cap,
+                             double *tc, double *pairwise, double *work)
 {
-    const struct mutinf_options *o = mutinf__opts(options);
     int64_t K = p->n_modules, S = p->n_assigned;
     double *mat = work;
-    block_info *mod = (block_info *)(work + S * S);
-    size_t svd = mutinf__rank_logpdet_work_size(S);
-    const block_work bw = {work + S * S + 2 * K, work + S * S + 2 * K,
-                           svd > (size_t)(2 * S + 2) ? svd : (size_t)(2 * S + 2)};
+    block_info *mod = (block_info *)(work + cap * cap);
+    size_t svd = mutinf__rank_logpdet_work_size(cap);
+    const block_work bw = {work + cap * cap + 2 * K, work + cap * cap + 2 * K,
+                           svd > (size_t)(2 * cap + 2) ? svd : (size_t)(2 * cap + 2)};
     mutinf_status st;
 
     int all_uncorrelated = 1;
@@ -155,8 +151,12 @@ mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_
         total = 0.0;
     } else {
         block_info joint;
-        st = block_logdet(C, ldc, p->units, S, NULL, 0, o, mat, &bw, &joint);
-        if (st != MUTINF_OK) return st;
+        if (known != NULL) {
+            joint = *known;
+        } else {
+            st = block_logdet(C, ldc, p->units, S, NULL, 0, o, mat, &bw, &joint);
+            if (st != MUTINF_OK) return st;
+        }
         total = joint.rank < r1 ? INFINITY : 0.5 * (sum_logdet - joint.logdet);
     }
 
@@ -184,13 +184,53 @@ mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_
     return MUTINF_OK;
 }
 
+mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_partition *p,
+                                     const mutinf_options *options, double *tc, double *pairwise,
+                                     double *work)
+{
+    return tc_core(C, ldc, p, mutinf__opts(options), NULL, p->n_assigned, tc, pairwise, work);
+}
+
+/* Order of the largest block other than the joint one: a module, or with
+ * the pairwise matrix the two largest modules together. */
+static int64_t largest_block(const mutinf_partition *p, int want_pairwise)
+{
+    int64_t first = 0, second = 0;
+    for (int64_t k = 0; k < p->n_modules; k++) {
+        int64_t dk = p->offsets[k + 1] - p->offsets[k];
+        if (dk > first) {
+            second = first;
+            first = dk;
+        } else if (dk > second) {
+            second = dk;
+        }
+    }
+    return want_pairwise ? first + second : first;
+}
+
+mutinf_status mutinf__gaussian_tc_known(const double *C, int64_t ldc, const mutinf_partition *p,
+                                        const mutinf_options *options,
+                                        const mutinf__chol_summary *joint, double *tc,
+                                        double *pairwise)
+{
+    const struct mutinf_options *o = mutinf__opts(options);
+    int64_t S = p->n_assigned, cap = S;
+    block_info known = {S, 0.0};
+    int use =
+        joint != NULL && !o->strict_rank && mutinf__chol_summary_accepts(joint, o->rank_tol, S);
+    if (use) {
+        known.logdet = joint->logdet;
+        cap = largest_block(p, pairwise != NULL);
+    }
+    double *work = mutinf__alloc(work_size(cap, p->n_modules), sizeof *work, 0, "block workspace");
+    if (work == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
+    mutinf_status st = tc_core(C, ldc, p, o, use ? &known : NULL, cap, tc, pairwise, work);
+    mutinf__free(work);
+    return st;
+}
+
 mutinf_status mutinf__gaussian_tc(const double *C, int64_t ldc, const mutinf_partition *p,
                                   const mutinf_options *options, double *tc, double *pairwise)
 {
-    size_t n = mutinf__gaussian_tc_work_size(p, pairwise != NULL);
-    double *work = mutinf__alloc(n, sizeof *work, 0, "block workspace");
-    if (work == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
-    mutinf_status st = mutinf__gaussian_tc_ws(C, ldc, p, options, tc, pairwise, work);
-    mutinf__free(work);
-    return st;
+    return mutinf__gaussian_tc_known(C, ldc, p, options, NULL, tc, pairwise);
 }

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "linalg.h"
 #include "mutinf/common.h"
 #include "mutinf/partition.h"
 
@@ -30,5 +31,17 @@ mutinf_status mutinf__gaussian_tc_ws(const double *C, int64_t ldc, const mutinf_
 /* As mutinf__gaussian_tc_ws(), allocating its own workspace. */
 mutinf_status mutinf__gaussian_tc(const double *C, int64_t ldc, const mutinf_partition *p,
                                   const mutinf_options *options, double *tc, double *pairwise);
+
+/* As mutinf__gaussian_tc(), with the Cholesky factorization of the joint
+ * block C[S,S] already summarized in `joint` (NULL: none), which the
+ * caller guarantees to be that of exactly the units p->units in order.
+ * When it passes the acceptance rule for the options' rank tolerance (and
+ * strict_rank is off) it stands for the joint block, and the workspace
+ * only holds the module and pair blocks; otherwise the joint block is
+ * gathered and factored as usual. */
+mutinf_status mutinf__gaussian_tc_known(const double *C, int64_t ldc, const mutinf_partition *p,
+                                        const mutinf_options *options,
+                                        const mutinf__chol_summary *joint, double *tc,
+                                        double *pairwise);
 
 #endif

@@ -77,6 +77,46 @@ double mutinf__hager_inv_norm1(int64_t n, const double *L, int64_t lda, mutinf__
 mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double min_rcond, double *work,
                                   double *logdet);
 
+/* Blocks up to this order are factored by LAPACK's unblocked dpotf2, which
+ * never starts BLAS threads: OpenBLAS's dpotrf starts its thread pool for
+ * any order above 32, and up to a few hundred that costs more than it saves
+ * (measured on 2 cores: order 256 takes 0.29 ms threaded and 0.47 ms
+ * unblocked warm, but about 9 ms threaded right after an OpenMP region
+ * whose idle threads still spin). */
+#define MUTINF__CHOL_UNBLOCKED 256
+
+/* What the acceptance rule needs to know of one Cholesky factorization, so
+ * that it can be decided later for any rank tolerance. */
+typedef struct {
+    int ok;            /* factored: positive pivots, finite nonzero 1-norm */
+    double rcond;      /* 1 / (||A||_1 x Hager's bound of ||A^-1||_1) */
+    double min_pivot2; /* smallest squared pivot */
+    double max_diag;   /* largest diagonal entry of A */
+    double logdet;     /* 2 sum log pivot */
+} mutinf__chol_summary;
+
+/* Cholesky factorization in place of the symmetric n x n matrix A (lower
+ * triangle read and overwritten by the factor), summarized in *s for
+ * mutinf__chol_summary_accepts().  Blocks of order <= MUTINF__CHOL_UNBLOCKED
+ * go through dpotf2 and never start BLAS threads.  `work` holds 2 n
+ * doubles; no allocation. */
+void mutinf__chol_summarize(int64_t n, double *A, int64_t lda, double *work,
+                            mutinf__chol_summary *s);
+
+/* Factors the symmetric n x n matrix whose lower triangle A holds without
+ * disturbing it: the factor is built in the strictly upper triangle (read
+ * and overwritten: afterwards it holds no matrix) and on the diagonal, and
+ * the diagonal is restored.  `work` holds 3 n doubles.  Fills *s (s->ok = 0
+ * when A is not numerically positive definite); BLAS may start threads. */
+void mutinf__chol_beside(int64_t n, double *A, int64_t lda, double *work, mutinf__chol_summary *s);
+
+/* 1 when the factorization summarized by `s` passes the acceptance rule
+ * that mutinf__logdet_chol() and the Gaussian estimators apply to an n x n
+ * block for relative rank tolerance rtol (mutinf__rank_tol): reciprocal
+ * condition above mutinf__chol_min_rcond(rank_tol, n) and every squared
+ * pivot above MUTINF__CHOL_GUARD x rtol x the largest diagonal entry. */
+int mutinf__chol_summary_accepts(const mutinf__chol_summary *s, double rank_tol, int64_t n);
+
 /* Rank and log pseudo-determinant of the symmetric positive semi-definite
  * n x n matrix A (full matrix read; destroyed) from its singular values:
  * s counts as zero when s <= rtol * s_max; *logpdet = sum of log s over the

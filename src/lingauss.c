@@ -18,15 +18,57 @@ struct mutinf_lingauss {
     double noise_var;
     double *weights; /* units x inputs, row-major (ld = inputs): column-major W^T */
     double *bias;    /* units */
-    double *cov;     /* units x units, column-major, lower triangle */
+    double *cov;     /* units x units, column-major: C in the lower triangle (the upper
+                      * one is left over from the factorization below) */
+    /* Cholesky factorization of all of C in unit order, made at creation:
+     * it stands for the joint block of a partition of every unit in order,
+     * so that TC needs no working copy of C. */
+    mutinf__chol_summary joint;
 };
+
+/* C = W W^T + v I into m->cov, its joint factorization summary, and the
+ * copy of W into m->weights.  Double weights with contiguous rows feed
+ * dsyrk straight from the caller's memory, and the copy (the handle owns
+ * W for sampling) comes last, in OpenMP threads that fault in its fresh
+ * pages together without idling next to BLAS threads; other layouts are
+ * packed first. */
+static mutinf_status model_cov(mutinf_lingauss *m, const mutinf__view *w, const char *fn)
+{
+    static const char *const w_index[] = {"row", "column"};
+    const int64_t units = m->units, inputs = m->inputs;
+    const int threads = mutinf__thread_count(NULL);
+    int direct =
+        !w->is_f32 && w->stride[1] == 1 && w->stride[0] >= inputs && w->stride[0] <= INT32_MAX;
+    const double *A = direct ? (const double *)w->data : m->weights;
+    int64_t lda = direct ? w->stride[0] : inputs;
+    if (!direct) mutinf__view_pack_rowmajor(w, m->weights, inputs, threads);
+    /* C = W W^T = A^T A for the column-major A = W^T (inputs x units). */
+    mutinf_status st = mutinf__syrk('T', units, inputs, 1.0, A, lda, 0.0, m->cov, units);
+    if (st != MUTINF_OK) return st;
+    /* NaN or Inf in row i of W makes C_ii = sum_j W_ij^2 NaN or Inf, so a
+     * finite diagonal proves finite weights without a separate pass over
+     * them; otherwise the scan names the entry (or finds none: the sum of
+     * squares overflowed, which the rank rules handle). */
+    int finite = 1;
+    for (int64_t i = 0; i < units; i++)
+        finite &= isfinite(m->cov[i + i * units]) != 0;
+    if (!finite && (st = mutinf__view_check_finite(w, fn, "weights", w_index)) != MUTINF_OK)
+        return st;
+    for (int64_t i = 0; i < units; i++)
+        m->cov[i + i * units] += m->noise_var;
+    double *work = mutinf__alloc(3 * (size_t)units, sizeof *work, 0, "factorization workspace");
+    if (work == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
+    mutinf__chol_beside(units, m->cov, units, work, &m->joint);
+    mutinf__free(work);
+    if (direct) mutinf__view_pack_rowmajor(w, m->weights, inputs, threads);
+    return MUTINF_OK;
+}
 
 static mutinf_status lingauss_create(const void *weights, int32_t is_f32, int64_t units,
                                      int64_t inputs, int64_t row_stride, int64_t col_stride,
                                      const void *bias, int64_t bias_stride, double noise_var,
                                      const char *fn, mutinf_lingauss **out)
 {
-    static const char *const w_index[] = {"row", "column"};
     static const char *const b_index[] = {"unit"};
     MUTINF_CHECK_NULL(out, fn);
     *out = NULL;
@@ -62,33 +104,15 @@ static mutinf_status lingauss_create(const void *weights, int32_t is_f32, int64_
     m->units = units;
     m->inputs = inputs;
     m->noise_var = noise_var;
-    mutinf__view_pack_rowmajor(&w, m->weights, inputs);
     if (bias != NULL)
         for (int64_t i = 0; i < units; i++)
             m->bias[i] = mutinf__view_at2(&b, i, 0);
-    /* C = W W^T = A^T A for the column-major A = W^T (inputs x units). */
-    st = mutinf__syrk('T', units, inputs, 1.0, m->weights, inputs, 0.0, m->cov, units);
-    if (st != MUTINF_OK) {
-        mutinf_lingauss_destroy(m);
-        return st;
-    }
-    /* NaN or Inf in row i of W makes C_ii = sum_j W_ij^2 NaN or Inf, so a
-     * finite diagonal proves finite weights without a separate pass over
-     * them; otherwise the scan names the entry (or finds none: the sum of
-     * squares overflowed, which the rank rules handle). */
-    int finite = 1;
-    for (int64_t i = 0; i < units; i++)
-        finite &= isfinite(m->cov[i + i * units]) != 0;
-    if (!finite) {
-        st = mutinf__view_check_finite(&w, fn, "weights", w_index);
-    }
+    st = model_cov(m, &w, fn);
     if (st == MUTINF_OK && bias != NULL) st = mutinf__view_check_finite(&b, fn, "bias", b_index);
     if (st != MUTINF_OK) {
         mutinf_lingauss_destroy(m);
         return st;
     }
-    for (int64_t i = 0; i < units; i++)
-        m->cov[i + i * units] += noise_var;
     *out = m;
     return MUTINF_OK;
 }
@@ -130,6 +154,16 @@ mutinf_status mutinf_lingauss_shape(const mutinf_lingauss *model, int64_t *units
     return MUTINF_OK;
 }
 
+/* The model's joint factorization when the partition's joint block is all
+ * of C in unit order, else NULL. */
+static const mutinf__chol_summary *joint_of(const mutinf_lingauss *model, const mutinf_partition *p)
+{
+    if (p->n_assigned != model->units) return NULL;
+    for (int64_t i = 0; i < p->n_assigned; i++)
+        if (p->units[i] != i) return NULL;
+    return &model->joint;
+}
+
 mutinf_status mutinf_lingauss_total_correlation(const mutinf_lingauss *model,
                                                 const mutinf_partition *partition,
                                                 const mutinf_options *options, double *tc_out)
@@ -141,7 +175,8 @@ mutinf_status mutinf_lingauss_total_correlation(const mutinf_lingauss *model,
     mutinf_status st = mutinf__partition_check_units(partition, model->units, fn);
     if (st != MUTINF_OK) return st;
     double tc;
-    st = mutinf__gaussian_tc(model->cov, model->units, partition, options, &tc, NULL);
+    st = mutinf__gaussian_tc_known(model->cov, model->units, partition, options,
+                                   joint_of(model, partition), &tc, NULL);
     if (st != MUTINF_OK) return st;
     *tc_out = mutinf__in_units(options, tc);
     return MUTINF_OK;
@@ -162,7 +197,8 @@ mutinf_status mutinf_lingauss_pairwise(const mutinf_lingauss *model,
     double *m = mutinf__alloc((size_t)(K * K), sizeof *m, 0, "pairwise matrix");
     if (m == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     double tc;
-    st = mutinf__gaussian_tc(model->cov, model->units, partition, options, &tc, m);
+    st = mutinf__gaussian_tc_known(model->cov, model->units, partition, options,
+                                   joint_of(model, partition), &tc, m);
     if (st == MUTINF_OK)
         for (int64_t i = 0; i < K * K; i++)
             pairwise_out[i] = mutinf__in_units(options, m[i]);

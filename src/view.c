@@ -133,9 +133,10 @@ void mutinf__view_pack_colmajor(const mutinf__view *v, int64_t i0, double *dst, 
     }
 }
 
-void mutinf__view_pack_rowmajor(const mutinf__view *v, double *dst, int64_t ld)
+void mutinf__view_pack_rowmajor(const mutinf__view *v, double *dst, int64_t ld, int threads)
 {
     int64_t rows = v->dim[0], cols = v->dim[1], rs = v->stride[0], cs = v->stride[1];
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && rows > 1)
     for (int64_t i = 0; i < rows; i++) {
         double *out = dst + i * ld;
         if (v->is_f32) {

@@ -48,8 +48,9 @@ void mutinf__view_pack_colmajor(const mutinf__view *v, int64_t i0, double *dst, 
 
 /* Copies rank-2 view `v` into a row-major double buffer `dst` with leading
  * dimension `ld`, element (i, j) at dst[i*ld + j]; rows with unit column
- * stride are copied straight. */
-void mutinf__view_pack_rowmajor(const mutinf__view *v, double *dst, int64_t ld);
+ * stride are copied straight.  Rows are split among `threads` OpenMP
+ * threads (a fresh destination is faulted in by all of them). */
+void mutinf__view_pack_rowmajor(const mutinf__view *v, double *dst, int64_t ld, int threads);
 
 /* Overflow-checked products: return 0 on success, 1 on overflow. */
 static inline int mutinf__mul_i64(int64_t a, int64_t b, int64_t *out)

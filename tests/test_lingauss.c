@@ -217,6 +217,101 @@ static void test_invariance_large_model(void **state)
     free(labels);
 }
 
+/* A partition of every unit in order takes its joint log-determinant from
+ * the factorization made at creation (a 300 x 300 joint block, modules of
+ * 150 through the unblocked path); the same partition in another unit
+ * order, and strict_rank, take the general path.  All against the long
+ * double reference. */
+static void test_joint_factor_paths(void **state)
+{
+    (void)state;
+    const int d = 300, n = 360, half = d / 2;
+    double *w = malloc((size_t)d * n * sizeof *w);
+    int32_t *in_order = malloc((size_t)d * sizeof *in_order);
+    int32_t *swapped = malloc((size_t)d * sizeof *swapped);
+    test_fill_normal(w, (size_t)d * n, 91);
+    for (int i = 0; i < d; i++) {
+        in_order[i] = i / half;
+        swapped[i] = 1 - i / half;
+        for (int t = 0; t < 4; t++)
+            w[i * n + t] *= 3.0; /* shared components: TC well above 0 */
+    }
+    double ref = reference_tc(w, d, n, 0.5, in_order, 2);
+    assert_true(ref > 0.1);
+    assert_close(model_tc(w, d, n, 0.5, in_order, NULL), ref, 1e-10, 0);
+    assert_close(model_tc(w, d, n, 0.5, swapped, NULL), ref, 1e-10, 0);
+    mutinf_options *o = NULL;
+    assert_status(mutinf_options_create(&o), MUTINF_OK);
+    assert_status(mutinf_options_set_strict_rank(o, 1), MUTINF_OK);
+    assert_close(model_tc(w, d, n, 0.5, in_order, o), ref, 1e-10, 0);
+    mutinf_options_destroy(o);
+    /* the pairwise matrix of two modules: its off-diagonal is the TC */
+    mutinf_lingauss *m = NULL;
+    assert_status(mutinf_lingauss_create(w, d, n, n, 1, NULL, 0, 0.5, &m), MUTINF_OK);
+    mutinf_partition *p = labels_partition(in_order, d);
+    double pw[4];
+    assert_status(mutinf_lingauss_pairwise(m, p, NULL, pw), MUTINF_OK);
+    assert_close(pw[1], ref, 1e-10, 0);
+    assert_close(pw[2], ref, 1e-10, 0);
+    mutinf_partition_destroy(p);
+    mutinf_lingauss_destroy(m);
+    free(w);
+    free(in_order);
+    free(swapped);
+}
+
+/* Two nearly equal units in two modules, in unit order: the factorization
+ * made at creation is too ill-conditioned to be accepted (reciprocal
+ * condition ~ 1e-10), so the SVD decides.  At the default tolerance both
+ * units count and TC = -1/2 ln(1 - rho^2); at rank_tol 1e-6 the joint rank
+ * drops and TC = +inf. */
+static void test_joint_factor_rejected(void **state)
+{
+    (void)state;
+    enum { N = 5 };
+    double w[2 * N];
+    test_fill_normal(w, N, 17);
+    for (int t = 0; t < N; t++)
+        w[N + t] = w[t] + (t == 2 ? 1e-5 : 0.0);
+    long double c00 = 0, c01 = 0, c11 = 0;
+    for (int t = 0; t < N; t++) {
+        c00 += (long double)w[t] * w[t];
+        c01 += (long double)w[t] * w[N + t];
+        c11 += (long double)w[N + t] * w[N + t];
+    }
+    /* 1 - rho^2 = det / (c00 c11); with w1 = w0 + e u2, Lagrange's identity
+     * gives det = c00 c11 - c01^2 = e^2 (|w0|^2 - w0_2^2), free of
+     * cancellation. */
+    long double e = 1e-5L, det = e * e * (c00 - (long double)w[2] * w[2]);
+    double expected = (double)(-0.5L * logl(det / (c00 * c11)));
+    const int32_t labels[] = {0, 1};
+    assert_close(model_tc(w, 2, N, 0.0, labels, NULL), expected, 1e-6, 0);
+    mutinf_options *o = NULL;
+    assert_status(mutinf_options_create(&o), MUTINF_OK);
+    assert_status(mutinf_options_set_rank_tol(o, 1e-6), MUTINF_OK);
+    double tc = model_tc(w, 2, N, 0.0, labels, o);
+    assert_true(isinf(tc) && tc > 0);
+    mutinf_options_destroy(o);
+}
+
+/* The tiled lower-to-upper copy against the plain double loop, with a
+ * leading dimension beyond n and n not a multiple of the tile. */
+static void test_symmetrize_lower(void **state)
+{
+    (void)state;
+    const int64_t n = 150, ld = 153;
+    double *a = malloc((size_t)(ld * n) * sizeof *a), *b = malloc((size_t)(ld * n) * sizeof *b);
+    test_fill_normal(a, (size_t)(ld * n), 5);
+    memcpy(b, a, (size_t)(ld * n) * sizeof *a);
+    mutinf__symmetrize_lower(n, a, ld);
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t i = j + 1; i < n; i++)
+            b[j + i * ld] = b[i + j * ld];
+    assert_memory_equal(a, b, (size_t)(ld * n) * sizeof *a);
+    free(a);
+    free(b);
+}
+
 static void test_pairwise_matches_reference(void **state)
 {
     (void)state;
@@ -580,6 +675,9 @@ int main(void)
         cmocka_unit_test(test_duplicated_unit_is_infinite),
         cmocka_unit_test(test_more_units_than_inputs),
         cmocka_unit_test(test_invariance_large_model),
+        cmocka_unit_test(test_joint_factor_paths),
+        cmocka_unit_test(test_joint_factor_rejected),
+        cmocka_unit_test(test_symmetrize_lower),
         cmocka_unit_test(test_pairwise_matches_reference),
         cmocka_unit_test(test_layouts_and_precisions_agree),
         cmocka_unit_test(test_sampler),

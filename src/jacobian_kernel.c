@@ -713,6 +713,40 @@ void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac)
 /* Columns per block of mutinf__jac_chol_colmajor (a multiple of 4). */
 #define CHOL_NB 64
 
+/* dst[r*kcp + k] = src[r + k*lds] for r < mt, k < nb, and zeros in columns
+ * nb..kcp-1 (kcp = nb rounded up to 4): the panel's rows made contiguous.
+ * Whole 4 x 4 blocks go through registers (four column loads, four row
+ * stores), so neither side is read or written one strided double at a
+ * time. */
+JAC_INLINE void transpose_panel(int64_t mt, int64_t nb, const double *src, int64_t lds, double *dst,
+                                int64_t kcp)
+{
+    const int64_t nb4 = nb & ~(int64_t)3;
+    int64_t r = 0;
+    for (; r + 4 <= mt; r += 4) {
+        double *d0 = dst + r * kcp, *d1 = d0 + kcp, *d2 = d1 + kcp, *d3 = d2 + kcp;
+        int64_t k = 0;
+        for (; k < nb4; k += 4) {
+            const double *s0 = src + r + k * lds;
+            const v4d c0 = load4(s0), c1 = load4(s0 + lds), c2 = load4(s0 + 2 * lds),
+                      c3 = load4(s0 + 3 * lds);
+            /* rows of the 4 x 4 block whose columns are c0..c3 */
+            const v4d t0 = SHUFFLE2(c0, c1, 0, 4, 2, 6), t1 = SHUFFLE2(c0, c1, 1, 5, 3, 7),
+                      t2 = SHUFFLE2(c2, c3, 0, 4, 2, 6), t3 = SHUFFLE2(c2, c3, 1, 5, 3, 7);
+            store4(d0 + k, SHUFFLE2(t0, t2, 0, 1, 4, 5));
+            store4(d1 + k, SHUFFLE2(t1, t3, 0, 1, 4, 5));
+            store4(d2 + k, SHUFFLE2(t0, t2, 2, 3, 6, 7));
+            store4(d3 + k, SHUFFLE2(t1, t3, 2, 3, 6, 7));
+        }
+        for (; k < kcp; k++)
+            for (int64_t q = 0; q < 4; q++)
+                dst[(r + q) * kcp + k] = k < nb ? src[r + q + k * lds] : 0.0;
+    }
+    for (; r < mt; r++)
+        for (int64_t k = 0; k < kcp; k++)
+            dst[r * kcp + k] = k < nb ? src[r + k * lds] : 0.0;
+}
+
 JAC_SIMD
 int mutinf__jac_chol_colmajor(int64_t n, double *a, int64_t lda, double *jp, const double **rowp,
                               const double *zeros)
@@ -752,14 +786,9 @@ int mutinf__jac_chol_colmajor(int64_t n, double *a, int64_t lda, double *jp, con
         const int64_t t0 = j0 + nb, mt = n - t0;
         if (mt <= 0) break;
         const int64_t kcp = (nb + 3) & ~(int64_t)3, rows = MUTINF__JAC_ROWS(mt);
-        for (int64_t r = 0; r < mt; r++) {
-            double *dst = jp + r * kcp;
-            for (int64_t k = 0; k < nb; k++)
-                dst[k] = a[(t0 + r) + (j0 + k) * lda];
-            for (int64_t k = nb; k < kcp; k++)
-                dst[k] = 0.0;
-            rowp[r] = dst;
-        }
+        transpose_panel(mt, nb, a + t0 + j0 * lda, lda, jp, kcp);
+        for (int64_t r = 0; r < mt; r++)
+            rowp[r] = jp + r * kcp;
         for (int64_t r = mt; r < rows; r++)
             rowp[r] = zeros;
         syrk_body(mt, kcp, rowp, a + t0 * (lda + 1), 1, lda, MUTINF__JAC_JB, 2, NULL, 0);
@@ -779,8 +808,20 @@ void mutinf__jac_chol_solve_colmajor(int64_t n, const double *l, int64_t ldl, do
     }
     for (int64_t j = n - 1; j >= 0; j--) { /* L^T x = z, by dot products */
         const double *cj = l + j * ldl;
-        double s = 0.0;
-        for (int64_t i = j + 1; i < n; i++)
+        /* Four vector accumulators (independent FMA chains), then a fixed
+         * order of sums: the same result whatever the alignment. */
+        v4d s0 = {0, 0, 0, 0}, s1 = s0, s2 = s0, s3 = s0;
+        int64_t i = j + 1;
+        for (; i + 16 <= n; i += 16) {
+            s0 += load4(cj + i) * load4(y + i);
+            s1 += load4(cj + i + 4) * load4(y + i + 4);
+            s2 += load4(cj + i + 8) * load4(y + i + 8);
+            s3 += load4(cj + i + 12) * load4(y + i + 12);
+        }
+        for (; i + 4 <= n; i += 4)
+            s0 += load4(cj + i) * load4(y + i);
+        double s = hsum((s0 + s1) + (s2 + s3));
+        for (; i < n; i++)
             s += cj[i] * y[i];
         y[j] = (y[j] - s) / cj[j];
     }

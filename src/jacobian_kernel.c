@@ -52,6 +52,20 @@ JAC_INLINE double hsum(v4d a)
 
 typedef long long v4di __attribute__((vector_size(32)));
 
+#if defined(__clang__)
+#define SHUFFLE2(a, b, i0, i1, i2, i3) __builtin_shufflevector(a, b, i0, i1, i2, i3)
+#else
+#define SHUFFLE2(a, b, i0, i1, i2, i3) __builtin_shuffle(a, b, (v4di){i0, i1, i2, i3})
+#endif
+
+/* {hsum(a), hsum(b), hsum(c), hsum(d)}: each sum in hsum()'s order. */
+JAC_INLINE v4d hsum4(v4d a, v4d b, v4d c, v4d d)
+{
+    const v4d ab = SHUFFLE2(a, b, 0, 4, 2, 6) + SHUFFLE2(a, b, 1, 5, 3, 7); /* a01 b01 a23 b23 */
+    const v4d cd = SHUFFLE2(c, d, 0, 4, 2, 6) + SHUFFLE2(c, d, 1, 5, 3, 7); /* c01 d01 c23 d23 */
+    return SHUFFLE2(ab, cd, 0, 1, 4, 5) + SHUFFLE2(ab, cd, 2, 3, 6, 7);
+}
+
 /* Square roots of the four lanes (correctly rounded, NaN for a negative
  * lane): two packed SSE2 instructions on x86-64, where sqrt() of each lane
  * would also test its argument for errno. */
@@ -194,9 +208,13 @@ void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int
 }
 
 /* One 4 x 3 tile of J J^T: rows a[0..3] against rows b[0..2], twelve
- * independent accumulators (three FMA latencies of two FMA pipes). */
+ * independent accumulators (three FMA latencies of two FMA pipes).  The
+ * sums go to out[4][3], or, when cm is not NULL, straight into a column-
+ * major matrix: entry (r, c) at cm[r + c*ldc], stored (accumulate 0),
+ * added (1) or subtracted (2), each column of four by one vector (hsum4
+ * gives the same sums as hsum). */
 JAC_INLINE void syrk_tile(int64_t kcp, const double *const *a, const double *const *b,
-                          double out[4][3])
+                          double out[4][3], double *cm, int64_t ldc, int accumulate)
 {
     const double *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *b0 = b[0], *b1 = b[1], *b2 = b[2];
     v4d c00 = {0, 0, 0, 0}, c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00,
@@ -219,6 +237,17 @@ JAC_INLINE void syrk_tile(int64_t kcp, const double *const *a, const double *con
         c30 += y * x0;
         c31 += y * x1;
         c32 += y * x2;
+    }
+    if (cm != NULL) {
+        const v4d col[3] = {hsum4(c00, c10, c20, c30), hsum4(c01, c11, c21, c31),
+                            hsum4(c02, c12, c22, c32)};
+        for (int c = 0; c < 3; c++) {
+            double *dst = cm + c * ldc;
+            store4(dst, accumulate == 0
+                            ? col[c]
+                            : (accumulate == 1 ? load4(dst) + col[c] : load4(dst) - col[c]));
+        }
+        return;
     }
     out[0][0] = hsum(c00);
     out[0][1] = hsum(c01);
@@ -348,7 +377,11 @@ JAC_INLINE void syrk_body(int64_t m, int64_t kcp, const double *const *rowp, dou
             for (; j0 + 3 <= i0 && j0 < jb1; j0 += 3) {
                 PREFETCH_SOME();
                 double t[4][3];
-                syrk_tile(kcp, rowp + i0, rowp + j0, t);
+                if (rs == 1 && i0 + 4 <= m) { /* a whole tile of a column-major matrix */
+                    syrk_tile(kcp, rowp + i0, rowp + j0, t, out + i0 + j0 * cs, cs, accumulate);
+                    continue;
+                }
+                syrk_tile(kcp, rowp + i0, rowp + j0, t, NULL, 0, 0);
                 store_tile(m, i0, j0, 3, &t[0][0], 3, out, rs, cs, accumulate);
             }
             if (j0 >= jb1 || j0 > i0) continue;
@@ -381,20 +414,6 @@ void mutinf__jac_syrk_colmajor(int64_t m, int64_t kcp, const double *const *rowp
                                int64_t ldc, int accumulate)
 {
     syrk_body(m, kcp, rowp, c, 1, ldc, MUTINF__JAC_JB, accumulate, NULL, 0);
-}
-
-#if defined(__clang__)
-#define SHUFFLE2(a, b, i0, i1, i2, i3) __builtin_shufflevector(a, b, i0, i1, i2, i3)
-#else
-#define SHUFFLE2(a, b, i0, i1, i2, i3) __builtin_shuffle(a, b, (v4di){i0, i1, i2, i3})
-#endif
-
-/* {hsum(a), hsum(b), hsum(c), hsum(d)}: each sum in hsum()'s order. */
-JAC_INLINE v4d hsum4(v4d a, v4d b, v4d c, v4d d)
-{
-    const v4d ab = SHUFFLE2(a, b, 0, 4, 2, 6) + SHUFFLE2(a, b, 1, 5, 3, 7); /* a01 b01 a23 b23 */
-    const v4d cd = SHUFFLE2(c, d, 0, 4, 2, 6) + SHUFFLE2(c, d, 1, 5, 3, 7); /* c01 d01 c23 d23 */
-    return SHUFFLE2(ab, cd, 0, 1, 4, 5) + SHUFFLE2(ab, cd, 2, 3, 6, 7);
 }
 
 JAC_SIMD

@@ -87,6 +87,12 @@ int mutinf__jac_chol_colmajor(int64_t n, double *a, int64_t lda, double *jp, con
 /* y <- A^-1 y for A = L L^T, L from mutinf__jac_chol_colmajor. */
 void mutinf__jac_chol_solve_colmajor(int64_t n, const double *l, int64_t ldl, double *y);
 
+/* 1-norm of the symmetric n x n matrix whose lower triangle is the column-
+ * major a (element (i, j), j <= i, at a[i + j*lda]); a NaN column sum is
+ * skipped, as fmax() would (the factorization then fails on it).  `sums`
+ * holds n doubles of workspace. */
+double mutinf__jac_norm1_colmajor(int64_t n, const double *a, int64_t lda, double *sums);
+
 /* cl[(i*m + j)*LANES + l] *= fac[i*LANES + l] * fac[j*LANES + l] for every
  * j <= i < m and lane l: the power-of-two scalings of a group of samples. */
 void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac);

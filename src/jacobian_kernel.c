@@ -719,6 +719,36 @@ void mutinf__jac_norm1_lanes(int64_t n, const double *cl, int64_t ld, double *no
 }
 
 JAC_SIMD
+double mutinf__jac_norm1_colmajor(int64_t n, const double *a, int64_t lda, double *sums)
+{
+    const v4di absmask = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    for (int64_t j = 0; j < n; j++)
+        sums[j] = 0.0;
+    for (int64_t j = 0; j < n; j++) {
+        /* Column j below the diagonal: its own sum (vector partial sums in
+         * a fixed order) and, entry by entry, the row sums of rows i > j. */
+        const double *col = a + j * lda;
+        v4d acc = {0, 0, 0, 0};
+        int64_t i = j + 1;
+        for (; i + 4 <= n; i += 4) {
+            const v4d x = (v4d)((v4di)load4(col + i) & absmask);
+            acc += x;
+            store4(sums + i, load4(sums + i) + x);
+        }
+        double sum = fabs(col[j]) + hsum(acc);
+        for (; i < n; i++) {
+            sum += fabs(col[i]);
+            sums[i] += fabs(col[i]);
+        }
+        sums[j] += sum;
+    }
+    double norm = 0.0;
+    for (int64_t j = 0; j < n; j++)
+        norm = sums[j] > norm ? sums[j] : norm;
+    return norm;
+}
+
+JAC_SIMD
 void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac)
 {
     for (int64_t i = 0; i < m; i++) {

@@ -700,21 +700,8 @@ static mutinf_status logdet_chol(int64_t n, double *A, int64_t lda, double min_r
 {
     if (own == NULL) return mutinf__logdet_chol(n, A, lda, min_rcond, work, NULL);
     if (n == 0) return MUTINF_ERR_NUMERICAL;
-    double *y = work, *sums = work + n;
-    for (int64_t j = 0; j < n; j++)
-        sums[j] = 0.0;
-    for (int64_t j = 0; j < n; j++) { /* 1-norm from the lower triangle */
-        const double *col = A + j * lda;
-        double sum = fabs(col[j]);
-        for (int64_t i = j + 1; i < n; i++) {
-            sum += fabs(col[i]);
-            sums[i] += fabs(col[i]);
-        }
-        sums[j] += sum;
-    }
-    double anorm = 0.0;
-    for (int64_t j = 0; j < n; j++)
-        anorm = fmax(anorm, sums[j]);
+    double *y = work;
+    const double anorm = mutinf__jac_norm1_colmajor(n, A, lda, work + n);
     if (!(anorm > 0.0) || !(anorm <= DBL_MAX)) return MUTINF_ERR_NUMERICAL;
     if (mutinf__jac_chol_colmajor(n, A, lda, own->jp, own->rowp, own->zeros))
         return MUTINF_ERR_NUMERICAL;

@@ -71,9 +71,12 @@ void mutinf__jac_syrk_group(int64_t m, int64_t kcp, const double *const *rowp, i
 
 /* As mutinf__jac_syrk_lane(), into the lower triangle of the column-major
  * m x m matrix c (element (i, j), j <= i, at c[i + j*ldc]), with the same
- * sum for every entry, blocked for large m. */
+ * sum for every entry, blocked for large m.  While it works it prefetches
+ * pf_rows runs of pf_len doubles, run r at pf[r] (the rows of the next
+ * k-chunk; pf may be NULL). */
 void mutinf__jac_syrk_colmajor(int64_t m, int64_t kcp, const double *const *rowp, double *c,
-                               int64_t ldc, int accumulate);
+                               int64_t ldc, int accumulate, const double *const *pf,
+                               int64_t pf_rows, int64_t pf_len);
 
 /* Cholesky factorization A = L L^T of the column-major n x n matrix a
  * (lower triangle read and overwritten by L), blocked: columns in blocks of

@@ -357,19 +357,26 @@ JAC_INLINE void store_tile(int64_t m, int64_t i0, int64_t j0, int64_t nj, const 
  * one 4-wide accumulator over k, then a fixed horizontal sum; tiles sit on
  * a fixed grid (rows by 4, columns by 3). */
 JAC_INLINE void syrk_body(int64_t m, int64_t kcp, const double *const *rowp, double *out,
-                          int64_t rs, int64_t cs, int64_t jb, int accumulate, const double *pf,
-                          int64_t pf_len)
+                          int64_t rs, int64_t cs, int64_t jb, int accumulate,
+                          const double *const *pf, int64_t pf_rows, int64_t pf_len)
 {
     const int64_t mp = (m + 3) & ~(int64_t)3;
-    /* Spread the prefetches of the next sample's data over the tiles: 8
-     * doubles (one cache line) per prefetch. */
+    /* Spread the prefetches of the data to come (pf_rows runs of pf_len
+     * doubles at pf[0..pf_rows)) over the tiles: one cache line of 8
+     * doubles per prefetch. */
     const int64_t tiles = (mp / 4) * (mp / 6 + 2) + 1;
-    const int64_t lines = pf != NULL ? (pf_len + 7) / 8 : 0;
+    const int64_t row_lines = (pf_len + 7) / 8, lines = pf != NULL ? pf_rows * row_lines : 0;
     const int64_t per_tile = (lines + tiles - 1) / tiles;
-    int64_t next_line = 0;
+    int64_t next_line = 0, pf_row = 0, pf_off = 0;
 #define PREFETCH_SOME()                                                                            \
-    for (int64_t q = 0; q < per_tile && next_line < lines; q++, next_line++)                       \
-    __builtin_prefetch(pf + next_line * 8, 0, 3)
+    for (int64_t q = 0; q < per_tile && next_line < lines; q++, next_line++) {                     \
+        __builtin_prefetch(pf[pf_row] + pf_off, 0, 3);                                             \
+        pf_off += 8;                                                                               \
+        if (pf_off >= pf_len) {                                                                    \
+            pf_off = 0;                                                                            \
+            pf_row++;                                                                              \
+        }                                                                                          \
+    }
     for (int64_t jb0 = 0; jb0 < mp; jb0 += jb) {
         const int64_t jb1 = jb0 + jb;
         for (int64_t i0 = jb0 - jb0 % 4; i0 < mp; i0 += 4) {
@@ -406,14 +413,16 @@ void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, do
                            int accumulate, const double *pf, int64_t pf_len)
 {
     const int64_t mp = (m + 3) & ~(int64_t)3;
-    syrk_body(m, kcp, rowp, cl + lane, m * LANES, LANES, mp + 3, accumulate, pf, pf_len);
+    syrk_body(m, kcp, rowp, cl + lane, m * LANES, LANES, mp + 3, accumulate, pf ? &pf : NULL, 1,
+              pf_len);
 }
 
 JAC_SIMD
 void mutinf__jac_syrk_colmajor(int64_t m, int64_t kcp, const double *const *rowp, double *c,
-                               int64_t ldc, int accumulate)
+                               int64_t ldc, int accumulate, const double *const *pf,
+                               int64_t pf_rows, int64_t pf_len)
 {
-    syrk_body(m, kcp, rowp, c, 1, ldc, MUTINF__JAC_JB, accumulate, NULL, 0);
+    syrk_body(m, kcp, rowp, c, 1, ldc, MUTINF__JAC_JB, accumulate, pf, pf_rows, pf_len);
 }
 
 JAC_SIMD
@@ -840,7 +849,7 @@ int mutinf__jac_chol_colmajor(int64_t n, double *a, int64_t lda, double *jp, con
             rowp[r] = jp + r * kcp;
         for (int64_t r = mt; r < rows; r++)
             rowp[r] = zeros;
-        syrk_body(mt, kcp, rowp, a + t0 * (lda + 1), 1, lda, MUTINF__JAC_JB, 2, NULL, 0);
+        syrk_body(mt, kcp, rowp, a + t0 * (lda + 1), 1, lda, MUTINF__JAC_JB, 2, NULL, 0, 0);
     }
     return 0;
 }

@@ -938,11 +938,12 @@ typedef struct {
 
 /* Buffers of one thread of quick_path(). */
 typedef struct {
-    double *cov;         /* m x m, column-major, lower triangle */
-    double *blk;         /* ordered_tc's block workspace */
-    double *jp;          /* MUTINF__JAC_ROWS(m) x MUTINF__JAC_KC packed rows */
-    const double **rowp; /* MUTINF__JAC_ROWS(m) row pointers */
-    double *zeros;       /* MUTINF__JAC_KC zeros (padding rows) */
+    double *cov;          /* m x m, column-major, lower triangle */
+    double *blk;          /* ordered_tc's block workspace */
+    double *jp;           /* MUTINF__JAC_ROWS(m) x MUTINF__JAC_KC packed rows */
+    const double **rowp;  /* MUTINF__JAC_ROWS(m) row pointers */
+    const double **pfrow; /* m pointers: the rows of the next k-chunk */
+    double *zeros;        /* MUTINF__JAC_KC zeros (padding rows) */
 } cov_ws;
 
 static void cov_ws_free(cov_ws *w)
@@ -951,6 +952,7 @@ static void cov_ws_free(cov_ws *w)
     mutinf__free(w->blk);
     mutinf__free(w->jp);
     mutinf__free((void *)w->rowp);
+    mutinf__free((void *)w->pfrow);
     mutinf__free(w->zeros);
     memset(w, 0, sizeof *w);
 }
@@ -963,7 +965,8 @@ static int cov_ws_alloc(const jac_ctx *c, size_t blk, cov_ws *w)
     w->blk = w->cov ? mutinf__alloc(blk, sizeof(double), 0, "block workspace") : NULL;
     w->jp = w->blk ? mutinf__alloc(rows * MUTINF__JAC_KC, sizeof(double), 0, "packed rows") : NULL;
     w->rowp = w->jp ? mutinf__alloc(rows, sizeof(double *), 0, "row pointers") : NULL;
-    w->zeros = w->rowp ? mutinf__alloc(MUTINF__JAC_KC, sizeof(double), 1, "zeros") : NULL;
+    w->pfrow = w->rowp ? mutinf__alloc(m, sizeof(double *), 0, "row pointers") : NULL;
+    w->zeros = w->pfrow ? mutinf__alloc(MUTINF__JAC_KC, sizeof(double), 1, "zeros") : NULL;
     if (w->zeros == NULL) {
         cov_ws_free(w);
         return 0;
@@ -981,7 +984,10 @@ static int sample_cov_colmajor(const jac_ctx *c, cov_ws *w, int64_t b)
     const int64_t m = c->m, n = v->dim[2], rows = MUTINF__JAC_ROWS(m);
     /* Always packed: the chunks of rows a cache block reads then sit
      * contiguously instead of one per row stride (a power-of-two stride
-     * would map them all to a few cache sets). */
+     * would map them all to a few cache sets).  While one chunk is
+     * multiplied, the next one's rows (doubles with unit column stride)
+     * are prefetched, so that packing it does not wait for memory. */
+    const int prefetch = !v->is_f32 && v->stride[2] == 1;
     for (int64_t k0 = 0; k0 < n; k0 += MUTINF__JAC_KC) {
         int64_t kc = n - k0 < MUTINF__JAC_KC ? n - k0 : MUTINF__JAC_KC;
         int64_t kcp = (kc + 3) & ~(int64_t)3;
@@ -990,7 +996,14 @@ static int sample_cov_colmajor(const jac_ctx *c, cov_ws *w, int64_t b)
             w->rowp[r] = w->jp + r * kcp;
         for (int64_t r = m; r < rows; r++)
             w->rowp[r] = w->zeros;
-        mutinf__jac_syrk_colmajor(m, kcp, w->rowp, w->cov, m, k0 > 0);
+        const int64_t k1 = k0 + MUTINF__JAC_KC;
+        const int64_t next =
+            prefetch && k1 < n ? (n - k1 < MUTINF__JAC_KC ? n - k1 : MUTINF__JAC_KC) : 0;
+        for (int64_t r = 0; r < m && next > 0; r++)
+            w->pfrow[r] =
+                (const double *)v->data + b * v->stride[0] + c->p->units[r] * v->stride[1] + k1;
+        mutinf__jac_syrk_colmajor(m, kcp, w->rowp, w->cov, m, k0 > 0, next > 0 ? w->pfrow : NULL, m,
+                                  next);
     }
     int safe = 1;
     for (int64_t u = 0; u < m; u++) {

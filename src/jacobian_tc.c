@@ -932,8 +932,10 @@ typedef struct {
  * kept.  A shape rule, so a sample's path never depends on the batch. */
 #define QUICK_MAX_UNITS 2048
 
-/* Samples per parallel region of quick_path(): the samples that need the
- * rank rules are redone between regions. */
+/* Samples per parallel region of quick_path() when a progress callback
+ * runs between regions (without one, the whole batch is one region: one
+ * barrier, no thread left idle at the end of each group).  The samples that
+ * need the rank rules are redone after their region. */
 #define QUICK_GROUP 64
 
 /* Buffers of one thread of quick_path(). */
@@ -1024,8 +1026,8 @@ static int sample_cov_colmajor(const jac_ctx *c, cov_ws *w, int64_t b)
 static mutinf_status quick_path(const jac_ctx *c, const large_plan *pl, int nthreads, double *tcs)
 {
     const int64_t B = c->v->dim[0], m = c->m;
-    const int G = B < QUICK_GROUP ? (int)B : QUICK_GROUP;
-    if (nthreads > G) nthreads = G;
+    const int64_t G = B < QUICK_GROUP || c->o->progress == NULL ? B : QUICK_GROUP;
+    if (nthreads > G) nthreads = (int)G;
     cov_ws *cw = mutinf__alloc((size_t)nthreads, sizeof *cw, 1, "thread workspaces");
     uint8_t *redo = cw ? mutinf__alloc((size_t)G, 1, 1, "flags") : NULL;
     large_ws lw;
@@ -1034,9 +1036,9 @@ static mutinf_status quick_path(const jac_ctx *c, const large_plan *pl, int nthr
     for (int t = 0; t < nthreads && st == MUTINF_OK; t++)
         if (!cov_ws_alloc(c, pl->work, &cw[t])) st = MUTINF_ERR_OUT_OF_MEMORY;
     for (int64_t g = 0; g < B && st == MUTINF_OK; g += G) {
-        const int cnt = B - g < G ? (int)(B - g) : G;
+        const int64_t cnt = B - g < G ? B - g : G;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads) if (nthreads > 1 && cnt > 1)
-        for (int t = 0; t < cnt; t++) {
+        for (int64_t t = 0; t < cnt; t++) {
             int tid = 0;
 #ifdef _OPENMP
             tid = omp_get_thread_num();
@@ -1050,7 +1052,7 @@ static mutinf_status quick_path(const jac_ctx *c, const large_plan *pl, int nthr
                 redo[t] = ordered_tc(c, w->cov, m, w->blk, &own, &tcs[g + t]) != MUTINF_OK;
             }
         }
-        for (int t = 0; t < cnt && st == MUTINF_OK; t++) {
+        for (int64_t t = 0; t < cnt && st == MUTINF_OK; t++) {
             const int64_t b = g + t;
             if (redo[t]) st = large_sample(c, pl, &lw, b, &tcs[b]);
             if (st == MUTINF_OK && ((b + 1) % c->chunk == 0 || b + 1 == B))

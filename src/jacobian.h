@@ -96,6 +96,22 @@ void mutinf__jac_chol_solve_colmajor(int64_t n, const double *l, int64_t ldl, do
  * holds n doubles of workspace. */
 double mutinf__jac_norm1_colmajor(int64_t n, const double *a, int64_t lda, double *sums);
 
+/* For the LANES samples of a group whose unscaled covariances (row scales
+ * 2^0) are in the lane-interleaved m x m matrix cl: safe[l] = 1 when every
+ * diagonal entry of lane l lies in [lo, hi]; and, in every lane, what the
+ * estimator's per-sample finishing step does: noise_var added to the
+ * diagonal (when positive), then for each row u the exponent e = floor(ex
+ * / 2) of its diagonal entry f 2^ex, f in [0.5, 1) (0 when the entry is not
+ * a normal double), into exps[l*m + u], and 2^-e into fac[u*LANES + l]. */
+void mutinf__jac_finish_group(int64_t m, double *cl, double noise_var, double lo, double hi,
+                              int *exps, double *fac, int *safe);
+
+/* ok[l] = 0 for each lane l with maxd[l] <= 0 (or NaN) or a pivot
+ * d[u*LANES + l], u < n, that is not above guard * maxd[l]; other lanes
+ * keep their ok[l]. */
+void mutinf__jac_check_pivots(const double *d, int64_t n, const double *maxd, double guard,
+                              int *ok);
+
 /* cl[(i*m + j)*LANES + l] *= fac[i*LANES + l] * fac[j*LANES + l] for every
  * j <= i < m and lane l: the power-of-two scalings of a group of samples. */
 void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac);

@@ -758,6 +758,45 @@ double mutinf__jac_norm1_colmajor(int64_t n, const double *a, int64_t lda, doubl
 }
 
 JAC_SIMD
+void mutinf__jac_finish_group(int64_t m, double *cl, double noise, double lo, double hi, int *exps,
+                              double *fac, int *safe)
+{
+    const v4d vlo = {lo, lo, lo, lo}, vhi = {hi, hi, hi, hi}, vnoise = {noise, noise, noise, noise},
+              vmin = {DBL_MIN, DBL_MIN, DBL_MIN, DBL_MIN},
+              vmax = {DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX};
+    const v4di expmask = {0x7ff, 0x7ff, 0x7ff, 0x7ff}, bias = {1023, 1023, 1023, 1023};
+    v4di ok = (v4di){-1, -1, -1, -1};
+    for (int64_t u = 0; u < m; u++) {
+        double *cuu = cl + (u * m + u) * LANES;
+        v4d x = load4(cuu);
+        ok &= (x >= vlo) & (x <= vhi);
+        if (noise > 0.0) x += vnoise;
+        store4(cuu, x);
+        /* x = f 2^ex with f in [0.5, 1) for normal x; e = floor(ex / 2),
+         * 0 outside the normal range */
+        const v4di ex = (((v4di)x >> 52) & expmask) - (bias - 1);
+        const v4di e = (ex >> 1) & ((x >= vmin) & (x <= vmax));
+        store4(fac + u * LANES, (v4d)((bias - e) << 52));
+        for (int q = 0; q < LANES; q++)
+            exps[q * m + u] = (int)e[q];
+    }
+    for (int q = 0; q < LANES; q++)
+        safe[q] = ok[q] != 0;
+}
+
+JAC_SIMD
+void mutinf__jac_check_pivots(const double *d, int64_t n, const double *maxd, double guard, int *ok)
+{
+    const v4d mx = load4(maxd), zero = {0, 0, 0, 0};
+    const v4d floor_ = (v4d){guard, guard, guard, guard} * mx;
+    v4di good = mx > zero;
+    for (int64_t u = 0; u < n; u++)
+        good &= load4(d + u * LANES) > floor_; /* false for NaN */
+    for (int q = 0; q < LANES; q++)
+        if (!good[q]) ok[q] = 0;
+}
+
+JAC_SIMD
 void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac)
 {
     for (int64_t i = 0; i < m; i++) {

@@ -321,22 +321,6 @@ static void add_half_log_ratios(const double *num, const double *den, int64_t n,
         out[q] += 0.5 * sum[q];
 }
 
-/* 1 per lane whose pivots d[0..n) all exceed guard * maxd[lane]. */
-static void check_pivots(const double *d, int64_t n, const double *maxd, double guard, int *ok)
-{
-    double floor_[LANES];
-    int good[LANES];
-    for (int q = 0; q < LANES; q++) {
-        good[q] = maxd[q] > 0.0;
-        floor_[q] = guard * maxd[q];
-    }
-    for (int64_t u = 0; u < n; u++)
-        for (int q = 0; q < LANES; q++)
-            good[q] &= d[u * LANES + q] > floor_[q]; /* false for NaN */
-    for (int q = 0; q < LANES; q++)
-        if (!good[q]) ok[q] = 0;
-}
-
 /* Largest m for which factor_group() tries the comparison-matrix bound
  * before Hager's steps: that bound can exceed ||A^-1||_1 by a factor
  * growing exponentially with m (about 4 at 8 x 16, 130 at 64 x 256, 1e7 at
@@ -374,8 +358,8 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
         int64_t dk = off[k + 1] - off[k];
         mutinf__jac_chol_lanes(dk, w->cl + (off[k] * m + off[k]) * LANES, m, NULL, w->lb,
                                w->dblk + off[k] * LANES);
-        check_pivots(w->dblk + off[k] * LANES, dk, w->maxd + k * LANES,
-                     CHOL_GUARD * mutinf__rank_tol(o->rank_tol, dk), ok);
+        mutinf__jac_check_pivots(w->dblk + off[k] * LANES, dk, w->maxd + k * LANES,
+                                 CHOL_GUARD * mutinf__rank_tol(o->rank_tol, dk), ok);
     }
     if (c->want_pairwise) {
         for (int64_t i = 0; i < K; i++)
@@ -389,8 +373,8 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
                 double mx[LANES];
                 for (int q = 0; q < LANES; q++)
                     mx[q] = fmax(w->maxd[i * LANES + q], w->maxd[j * LANES + q]);
-                check_pivots(w->dpair, di + dj, mx,
-                             CHOL_GUARD * mutinf__rank_tol(o->rank_tol, di + dj), ok);
+                mutinf__jac_check_pivots(w->dpair, di + dj, mx,
+                                         CHOL_GUARD * mutinf__rank_tol(o->rank_tol, di + dj), ok);
                 for (int q = 0; q < LANES; q++) {
                     double mi =
                         half_log_ratio(w->dblk + off[j] * LANES, w->dpair + di * LANES, dj, q);
@@ -404,7 +388,7 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
     mutinf__jac_norm1_lanes(m, w->cl, m, anorm);
     double guard = CHOL_GUARD * mutinf__rank_tol(o->rank_tol, m);
     mutinf__jac_chol_lanes(m, w->cl, m, NULL, w->cl, w->dfull);
-    check_pivots(w->dfull, m, w->maxd + K * LANES, guard, ok);
+    mutinf__jac_check_pivots(w->dfull, m, w->maxd + K * LANES, guard, ok);
     /* The acceptance rule estimates ||A^-1||_1 from below by Hager's
      * steps (est); the comparison-matrix bound U >= ||A^-1||_1 is cheaper.
      * In exact arithmetic est <= ||A^-1||_1 <= U.  The computed est
@@ -434,7 +418,8 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
             if (!sure[q] && !(1.0 / (anorm[q] * inv_norm[q]) > min_rcond)) ok[q] = 0;
     }
     /* Module 0 alone: its guard uses its own size and diagonal. */
-    check_pivots(w->dfull, off[1], w->maxd, CHOL_GUARD * mutinf__rank_tol(o->rank_tol, off[1]), ok);
+    mutinf__jac_check_pivots(w->dfull, off[1], w->maxd,
+                             CHOL_GUARD * mutinf__rank_tol(o->rank_tol, off[1]), ok);
     memcpy(w->dblk, w->dfull, (size_t)off[1] * LANES * sizeof(double));
     for (int q = 0; q < LANES; q++)
         tc[q] = 0.0;
@@ -502,17 +487,9 @@ static void group_cov(const jac_ctx *c, lane_ws *w, int64_t g, const uint8_t *fl
         pf_len = LANES * v->stride[0];
     }
     mutinf__jac_syrk_group(m, n, w->rowp, rows, w->cl, pf, pf_len);
-    for (int q = 0; q < LANES; q++) {
-        int safe = 1;
-        for (int64_t u = 0; u < m; u++) {
-            double x = w->cl[(u * m + u) * LANES + q];
-            safe &= x >= SAFE_LO && x <= SAFE_HI;
-        }
-        if (!safe) continue;
-        memset(w->exps + q * m, 0, (size_t)m * sizeof *w->exps);
-        finish_cov_lane(c, w, q);
-        done[q] = 1;
-    }
+    /* finish_cov_lane() for every lane at once (exponents from 0); a lane
+     * that is not safe is redone from scratch by sample_cov_lane(). */
+    mutinf__jac_finish_group(m, w->cl, c->o->noise_var, SAFE_LO, SAFE_HI, w->exps, w->fac, done);
 }
 
 /* Processes one chunk of samples [s0, s1) on the in-library path. */

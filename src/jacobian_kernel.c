@@ -425,9 +425,8 @@ void mutinf__jac_syrk_colmajor(int64_t m, int64_t kcp, const double *const *rowp
     syrk_body(m, kcp, rowp, c, 1, ldc, MUTINF__JAC_JB, accumulate, pf, pf_rows, pf_len);
 }
 
-JAC_SIMD
-void mutinf__jac_syrk_group(int64_t m, int64_t kcp, const double *const *rowp, int64_t ldp,
-                            double *cl, const double *pf, int64_t pf_len)
+JAC_INLINE void syrk_group_body(int64_t m, int64_t kcp, const double *const *rowp, int64_t ldp,
+                                double *cl, const double *pf, int64_t pf_len)
 {
     const double *const *r0 = rowp, *const *r1 = rowp + ldp, *const *r2 = rowp + 2 * ldp,
                         *const *r3 = rowp + 3 * ldp;
@@ -472,6 +471,31 @@ void mutinf__jac_syrk_group(int64_t m, int64_t kcp, const double *const *rowp, i
             }
             store4(out + i * LANES, hsum4(c0, c1, c2, c3));
         }
+    }
+}
+
+JAC_SIMD
+void mutinf__jac_syrk_group(int64_t m, int64_t kcp, const double *const *rowp, int64_t ldp,
+                            double *cl, const double *pf, int64_t pf_len)
+{
+    /* The few inputs this kernel serves, each with its k-loop unrolled
+     * (the same operations in the same order). */
+    switch (kcp) {
+    case 4:
+        syrk_group_body(m, 4, rowp, ldp, cl, pf, pf_len);
+        break;
+    case 8:
+        syrk_group_body(m, 8, rowp, ldp, cl, pf, pf_len);
+        break;
+    case 12:
+        syrk_group_body(m, 12, rowp, ldp, cl, pf, pf_len);
+        break;
+    case 16:
+        syrk_group_body(m, 16, rowp, ldp, cl, pf, pf_len);
+        break;
+    default:
+        syrk_group_body(m, kcp, rowp, ldp, cl, pf, pf_len);
+        break;
     }
 }
 

@@ -113,8 +113,10 @@ void mutinf__jac_check_pivots(const double *d, int64_t n, const double *maxd, do
                               int *ok);
 
 /* cl[(i*m + j)*LANES + l] *= fac[i*LANES + l] * fac[j*LANES + l] for every
- * j <= i < m and lane l: the power-of-two scalings of a group of samples. */
-void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac);
+ * j <= i < m and lane l: the power-of-two scalings of a group of samples;
+ * and norm[l], the 1-norm of lane l's scaled symmetric matrix, bit for bit
+ * what mutinf__jac_norm1_lanes() gives.  `sums` holds m LANES doubles. */
+void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac, double *sums, double *norm);
 
 /* Cholesky factorization, for the LANES interleaved samples at once, of the
  * n x n symmetric matrix A whose element (i, j), j <= i, of lane l is

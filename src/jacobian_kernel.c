@@ -821,14 +821,35 @@ void mutinf__jac_check_pivots(const double *d, int64_t n, const double *maxd, do
 }
 
 JAC_SIMD
-void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac)
+void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac, double *sums, double *norm)
 {
+    const v4di absmask = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    const v4d zero = {0, 0, 0, 0};
+    for (int64_t i = 0; i < m; i++)
+        store4(sums + i * LANES, zero);
+    /* Entry (i, j), j <= i, counts for columns j and i; each column's sum
+     * takes its entries in increasing row order, as
+     * mutinf__jac_norm1_lanes() does. */
     for (int64_t i = 0; i < m; i++) {
         const v4d fi = load4(fac + i * LANES);
         double *row = cl + i * m * LANES;
-        for (int64_t j = 0; j <= i; j++)
-            store4(row + j * LANES, load4(row + j * LANES) * (fi * load4(fac + j * LANES)));
+        v4d own = load4(sums + i * LANES);
+        for (int64_t j = 0; j <= i; j++) {
+            const v4d x = load4(row + j * LANES) * (fi * load4(fac + j * LANES));
+            store4(row + j * LANES, x);
+            const v4d a = (v4d)((v4di)x & absmask);
+            own += a;
+            if (j < i) store4(sums + j * LANES, load4(sums + j * LANES) + a);
+        }
+        store4(sums + i * LANES, own);
     }
+    v4d best = zero;
+    for (int64_t j = 0; j < m; j++) {
+        const v4d col = load4(sums + j * LANES);
+        const v4di gt = col > best;
+        best = (v4d)(((v4di)col & gt) | ((v4di)best & ~gt));
+    }
+    store4(norm, best);
 }
 
 /* Columns per block of mutinf__jac_chol_colmajor (a multiple of 4). */

@@ -328,10 +328,11 @@ static void add_half_log_ratios(const double *num, const double *den, int64_t n,
  * spare the estimate. */
 #define BOUND_MAX_UNITS 64
 
-/* Factors the group in w->cl.  On return tc[q] holds TC of lane q (nats)
- * and ok[q] says whether every pivot cleared its guard; with pairwise,
- * w->pw holds the lane's K x K values (nats, of the scaled covariance). */
-static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
+/* Factors the group in w->cl (anorm: the 1-norm of each lane's matrix).
+ * On return tc[q] holds TC of lane q (nats) and ok[q] says whether every
+ * pivot cleared its guard; with pairwise, w->pw holds the lane's K x K
+ * values (nats, of the scaled covariance). */
+static void factor_group(const jac_ctx *c, lane_ws *w, const double *anorm, double *tc, int *ok)
 {
     const int64_t m = c->m, K = c->K;
     const int64_t *off = c->pp->offsets;
@@ -383,9 +384,6 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
                 }
             }
     }
-    /* 1-norm of the full matrix, for the condition estimate. */
-    double anorm[LANES];
-    mutinf__jac_norm1_lanes(m, w->cl, m, anorm);
     double guard = CHOL_GUARD * mutinf__rank_tol(o->rank_tol, m);
     mutinf__jac_chol_lanes(m, w->cl, m, NULL, w->cl, w->dfull);
     mutinf__jac_check_pivots(w->dfull, m, w->maxd + K * LANES, guard, ok);
@@ -516,10 +514,12 @@ static void plain_chunk(const jac_ctx *c, lane_ws *w, int64_t s0, int64_t s1, do
                         w->cl[(i * m + j) * LANES + q] = i == j ? 1.0 : 0.0;
                 }
         }
-        mutinf__jac_scale_lanes(m, w->cl, w->fac);
-        double tc[LANES];
+        /* the scaling, and the 1-norm of the full matrix for the condition
+         * estimate in the same pass */
+        double tc[LANES], anorm[LANES];
         int ok[LANES];
-        factor_group(c, w, tc, ok);
+        mutinf__jac_scale_lanes(m, w->cl, w->fac, w->solve, anorm);
+        factor_group(c, w, anorm, tc, ok);
         for (int q = 0; q < LANES; q++) {
             if (!live[q]) continue;
             int64_t b = g + q;

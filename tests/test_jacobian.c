@@ -1338,6 +1338,34 @@ static void test_group_finish_and_guards(void **state)
             }
         }
     }
+    /* scaling with the 1-norm in the same pass, against the scaled entries
+     * and column sums computed here */
+    {
+        enum { N = 7 };
+        double *g = normals(N * N * L + N * L, 5), a[N * N * L], f[N * L], sums[N * L], norm[L],
+               norm2[L];
+        for (int i = 0; i < N * L; i++)
+            f[i] = ldexp(1.0, (int)(g[N * N * L + i] * 4.0));
+        memcpy(a, g, sizeof a);
+        mutinf__jac_scale_lanes(N, a, f, sums, norm);
+        for (int q = 0; q < L; q++) {
+            long double best = 0.0L;
+            for (int j = 0; j < N; j++) {
+                long double col = 0.0L;
+                for (int i = 0; i < N; i++) {
+                    const int r = i > j ? i : j, c = i > j ? j : i;
+                    const double x = g[(r * N + c) * L + q] * f[r * L + q] * f[c * L + q];
+                    if (i >= j) assert_true(a[(i * N + j) * L + q] == x);
+                    col += fabsl((long double)x);
+                }
+                best = col > best ? col : best;
+            }
+            assert_close(norm[q], (double)best, 1e-14, 0.0);
+        }
+        mutinf__jac_norm1_lanes(N, a, N, norm2);
+        assert_memory_equal(norm, norm2, sizeof norm);
+        free(g);
+    }
     /* pivots: lane 0 passes, lane 1 has one pivot at the guard, lane 2 a
      * NaN pivot, lane 3 a zero largest diagonal */
     double d[3 * L], maxd[L] = {4.0, 4.0, 4.0, 0.0};

@@ -71,9 +71,12 @@ void mutinf__jac_syrk_group(int64_t m, int64_t kcp, const double *const *rowp, i
 
 /* As mutinf__jac_syrk_lane(), into the lower triangle of the column-major
  * m x m matrix c (element (i, j), j <= i, at c[i + j*ldc]), with the same
- * sum for every entry, blocked for large m. */
+ * sum for every entry, blocked for large m.  While it works it prefetches
+ * pf_rows runs of pf_len doubles, run r at pf[r] (the rows of the next
+ * k-chunk; pf may be NULL). */
 void mutinf__jac_syrk_colmajor(int64_t m, int64_t kcp, const double *const *rowp, double *c,
-                               int64_t ldc, int accumulate);
+                               int64_t ldc, int accumulate, const double *const *pf,
+                               int64_t pf_rows, int64_t pf_len);
 
 /* Cholesky factorization A = L L^T of the column-major n x n matrix a
  * (lower triangle read and overwritten by L), blocked: columns in blocks of
@@ -87,9 +90,33 @@ int mutinf__jac_chol_colmajor(int64_t n, double *a, int64_t lda, double *jp, con
 /* y <- A^-1 y for A = L L^T, L from mutinf__jac_chol_colmajor. */
 void mutinf__jac_chol_solve_colmajor(int64_t n, const double *l, int64_t ldl, double *y);
 
+/* 1-norm of the symmetric n x n matrix whose lower triangle is the column-
+ * major a (element (i, j), j <= i, at a[i + j*lda]); a NaN column sum is
+ * skipped, as fmax() would (the factorization then fails on it).  `sums`
+ * holds n doubles of workspace. */
+double mutinf__jac_norm1_colmajor(int64_t n, const double *a, int64_t lda, double *sums);
+
+/* For the LANES samples of a group whose unscaled covariances (row scales
+ * 2^0) are in the lane-interleaved m x m matrix cl: safe[l] = 1 when every
+ * diagonal entry of lane l lies in [lo, hi]; and, in every lane, what the
+ * estimator's per-sample finishing step does: noise_var added to the
+ * diagonal (when positive), then for each row u the exponent e = floor(ex
+ * / 2) of its diagonal entry f 2^ex, f in [0.5, 1) (0 when the entry is not
+ * a normal double), into exps[l*m + u], and 2^-e into fac[u*LANES + l]. */
+void mutinf__jac_finish_group(int64_t m, double *cl, double noise_var, double lo, double hi,
+                              int *exps, double *fac, int *safe);
+
+/* ok[l] = 0 for each lane l with maxd[l] <= 0 (or NaN) or a pivot
+ * d[u*LANES + l], u < n, that is not above guard * maxd[l]; other lanes
+ * keep their ok[l]. */
+void mutinf__jac_check_pivots(const double *d, int64_t n, const double *maxd, double guard,
+                              int *ok);
+
 /* cl[(i*m + j)*LANES + l] *= fac[i*LANES + l] * fac[j*LANES + l] for every
- * j <= i < m and lane l: the power-of-two scalings of a group of samples. */
-void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac);
+ * j <= i < m and lane l: the power-of-two scalings of a group of samples;
+ * and norm[l], the 1-norm of lane l's scaled symmetric matrix, bit for bit
+ * what mutinf__jac_norm1_lanes() gives.  `sums` holds m LANES doubles. */
+void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac, double *sums, double *norm);
 
 /* Cholesky factorization, for the LANES interleaved samples at once, of the
  * n x n symmetric matrix A whose element (i, j), j <= i, of lane l is

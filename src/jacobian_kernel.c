@@ -52,6 +52,20 @@ JAC_INLINE double hsum(v4d a)
 
 typedef long long v4di __attribute__((vector_size(32)));
 
+#if defined(__clang__)
+#define SHUFFLE2(a, b, i0, i1, i2, i3) __builtin_shufflevector(a, b, i0, i1, i2, i3)
+#else
+#define SHUFFLE2(a, b, i0, i1, i2, i3) __builtin_shuffle(a, b, (v4di){i0, i1, i2, i3})
+#endif
+
+/* {hsum(a), hsum(b), hsum(c), hsum(d)}: each sum in hsum()'s order. */
+JAC_INLINE v4d hsum4(v4d a, v4d b, v4d c, v4d d)
+{
+    const v4d ab = SHUFFLE2(a, b, 0, 4, 2, 6) + SHUFFLE2(a, b, 1, 5, 3, 7); /* a01 b01 a23 b23 */
+    const v4d cd = SHUFFLE2(c, d, 0, 4, 2, 6) + SHUFFLE2(c, d, 1, 5, 3, 7); /* c01 d01 c23 d23 */
+    return SHUFFLE2(ab, cd, 0, 1, 4, 5) + SHUFFLE2(ab, cd, 2, 3, 6, 7);
+}
+
 /* Square roots of the four lanes (correctly rounded, NaN for a negative
  * lane): two packed SSE2 instructions on x86-64, where sqrt() of each lane
  * would also test its argument for errno. */
@@ -194,9 +208,13 @@ void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int
 }
 
 /* One 4 x 3 tile of J J^T: rows a[0..3] against rows b[0..2], twelve
- * independent accumulators (three FMA latencies of two FMA pipes). */
+ * independent accumulators (three FMA latencies of two FMA pipes).  The
+ * sums go to out[4][3], or, when cm is not NULL, straight into a column-
+ * major matrix: entry (r, c) at cm[r + c*ldc], stored (accumulate 0),
+ * added (1) or subtracted (2), each column of four by one vector (hsum4
+ * gives the same sums as hsum). */
 JAC_INLINE void syrk_tile(int64_t kcp, const double *const *a, const double *const *b,
-                          double out[4][3])
+                          double out[4][3], double *cm, int64_t ldc, int accumulate)
 {
     const double *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *b0 = b[0], *b1 = b[1], *b2 = b[2];
     v4d c00 = {0, 0, 0, 0}, c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00,
@@ -219,6 +237,17 @@ JAC_INLINE void syrk_tile(int64_t kcp, const double *const *a, const double *con
         c30 += y * x0;
         c31 += y * x1;
         c32 += y * x2;
+    }
+    if (cm != NULL) {
+        const v4d col[3] = {hsum4(c00, c10, c20, c30), hsum4(c01, c11, c21, c31),
+                            hsum4(c02, c12, c22, c32)};
+        for (int c = 0; c < 3; c++) {
+            double *dst = cm + c * ldc;
+            store4(dst, accumulate == 0
+                            ? col[c]
+                            : (accumulate == 1 ? load4(dst) + col[c] : load4(dst) - col[c]));
+        }
+        return;
     }
     out[0][0] = hsum(c00);
     out[0][1] = hsum(c01);
@@ -328,19 +357,26 @@ JAC_INLINE void store_tile(int64_t m, int64_t i0, int64_t j0, int64_t nj, const 
  * one 4-wide accumulator over k, then a fixed horizontal sum; tiles sit on
  * a fixed grid (rows by 4, columns by 3). */
 JAC_INLINE void syrk_body(int64_t m, int64_t kcp, const double *const *rowp, double *out,
-                          int64_t rs, int64_t cs, int64_t jb, int accumulate, const double *pf,
-                          int64_t pf_len)
+                          int64_t rs, int64_t cs, int64_t jb, int accumulate,
+                          const double *const *pf, int64_t pf_rows, int64_t pf_len)
 {
     const int64_t mp = (m + 3) & ~(int64_t)3;
-    /* Spread the prefetches of the next sample's data over the tiles: 8
-     * doubles (one cache line) per prefetch. */
+    /* Spread the prefetches of the data to come (pf_rows runs of pf_len
+     * doubles at pf[0..pf_rows)) over the tiles: one cache line of 8
+     * doubles per prefetch. */
     const int64_t tiles = (mp / 4) * (mp / 6 + 2) + 1;
-    const int64_t lines = pf != NULL ? (pf_len + 7) / 8 : 0;
+    const int64_t row_lines = (pf_len + 7) / 8, lines = pf != NULL ? pf_rows * row_lines : 0;
     const int64_t per_tile = (lines + tiles - 1) / tiles;
-    int64_t next_line = 0;
+    int64_t next_line = 0, pf_row = 0, pf_off = 0;
 #define PREFETCH_SOME()                                                                            \
-    for (int64_t q = 0; q < per_tile && next_line < lines; q++, next_line++)                       \
-    __builtin_prefetch(pf + next_line * 8, 0, 3)
+    for (int64_t q = 0; q < per_tile && next_line < lines; q++, next_line++) {                     \
+        __builtin_prefetch(pf[pf_row] + pf_off, 0, 3);                                             \
+        pf_off += 8;                                                                               \
+        if (pf_off >= pf_len) {                                                                    \
+            pf_off = 0;                                                                            \
+            pf_row++;                                                                              \
+        }                                                                                          \
+    }
     for (int64_t jb0 = 0; jb0 < mp; jb0 += jb) {
         const int64_t jb1 = jb0 + jb;
         for (int64_t i0 = jb0 - jb0 % 4; i0 < mp; i0 += 4) {
@@ -348,7 +384,11 @@ JAC_INLINE void syrk_body(int64_t m, int64_t kcp, const double *const *rowp, dou
             for (; j0 + 3 <= i0 && j0 < jb1; j0 += 3) {
                 PREFETCH_SOME();
                 double t[4][3];
-                syrk_tile(kcp, rowp + i0, rowp + j0, t);
+                if (rs == 1 && i0 + 4 <= m) { /* a whole tile of a column-major matrix */
+                    syrk_tile(kcp, rowp + i0, rowp + j0, t, out + i0 + j0 * cs, cs, accumulate);
+                    continue;
+                }
+                syrk_tile(kcp, rowp + i0, rowp + j0, t, NULL, 0, 0);
                 store_tile(m, i0, j0, 3, &t[0][0], 3, out, rs, cs, accumulate);
             }
             if (j0 >= jb1 || j0 > i0) continue;
@@ -373,33 +413,20 @@ void mutinf__jac_syrk_lane(int64_t m, int64_t kcp, const double *const *rowp, do
                            int accumulate, const double *pf, int64_t pf_len)
 {
     const int64_t mp = (m + 3) & ~(int64_t)3;
-    syrk_body(m, kcp, rowp, cl + lane, m * LANES, LANES, mp + 3, accumulate, pf, pf_len);
+    syrk_body(m, kcp, rowp, cl + lane, m * LANES, LANES, mp + 3, accumulate, pf ? &pf : NULL, 1,
+              pf_len);
 }
 
 JAC_SIMD
 void mutinf__jac_syrk_colmajor(int64_t m, int64_t kcp, const double *const *rowp, double *c,
-                               int64_t ldc, int accumulate)
+                               int64_t ldc, int accumulate, const double *const *pf,
+                               int64_t pf_rows, int64_t pf_len)
 {
-    syrk_body(m, kcp, rowp, c, 1, ldc, MUTINF__JAC_JB, accumulate, NULL, 0);
+    syrk_body(m, kcp, rowp, c, 1, ldc, MUTINF__JAC_JB, accumulate, pf, pf_rows, pf_len);
 }
 
-#if defined(__clang__)
-#define SHUFFLE2(a, b, i0, i1, i2, i3) __builtin_shufflevector(a, b, i0, i1, i2, i3)
-#else
-#define SHUFFLE2(a, b, i0, i1, i2, i3) __builtin_shuffle(a, b, (v4di){i0, i1, i2, i3})
-#endif
-
-/* {hsum(a), hsum(b), hsum(c), hsum(d)}: each sum in hsum()'s order. */
-JAC_INLINE v4d hsum4(v4d a, v4d b, v4d c, v4d d)
-{
-    const v4d ab = SHUFFLE2(a, b, 0, 4, 2, 6) + SHUFFLE2(a, b, 1, 5, 3, 7); /* a01 b01 a23 b23 */
-    const v4d cd = SHUFFLE2(c, d, 0, 4, 2, 6) + SHUFFLE2(c, d, 1, 5, 3, 7); /* c01 d01 c23 d23 */
-    return SHUFFLE2(ab, cd, 0, 1, 4, 5) + SHUFFLE2(ab, cd, 2, 3, 6, 7);
-}
-
-JAC_SIMD
-void mutinf__jac_syrk_group(int64_t m, int64_t kcp, const double *const *rowp, int64_t ldp,
-                            double *cl, const double *pf, int64_t pf_len)
+JAC_INLINE void syrk_group_body(int64_t m, int64_t kcp, const double *const *rowp, int64_t ldp,
+                                double *cl, const double *pf, int64_t pf_len)
 {
     const double *const *r0 = rowp, *const *r1 = rowp + ldp, *const *r2 = rowp + 2 * ldp,
                         *const *r3 = rowp + 3 * ldp;
@@ -444,6 +471,31 @@ void mutinf__jac_syrk_group(int64_t m, int64_t kcp, const double *const *rowp, i
             }
             store4(out + i * LANES, hsum4(c0, c1, c2, c3));
         }
+    }
+}
+
+JAC_SIMD
+void mutinf__jac_syrk_group(int64_t m, int64_t kcp, const double *const *rowp, int64_t ldp,
+                            double *cl, const double *pf, int64_t pf_len)
+{
+    /* The few inputs this kernel serves, each with its k-loop unrolled
+     * (the same operations in the same order). */
+    switch (kcp) {
+    case 4:
+        syrk_group_body(m, 4, rowp, ldp, cl, pf, pf_len);
+        break;
+    case 8:
+        syrk_group_body(m, 8, rowp, ldp, cl, pf, pf_len);
+        break;
+    case 12:
+        syrk_group_body(m, 12, rowp, ldp, cl, pf, pf_len);
+        break;
+    case 16:
+        syrk_group_body(m, 16, rowp, ldp, cl, pf, pf_len);
+        break;
+    default:
+        syrk_group_body(m, kcp, rowp, ldp, cl, pf, pf_len);
+        break;
     }
 }
 
@@ -700,18 +752,142 @@ void mutinf__jac_norm1_lanes(int64_t n, const double *cl, int64_t ld, double *no
 }
 
 JAC_SIMD
-void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac)
+double mutinf__jac_norm1_colmajor(int64_t n, const double *a, int64_t lda, double *sums)
 {
+    const v4di absmask = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    for (int64_t j = 0; j < n; j++)
+        sums[j] = 0.0;
+    for (int64_t j = 0; j < n; j++) {
+        /* Column j below the diagonal: its own sum (vector partial sums in
+         * a fixed order) and, entry by entry, the row sums of rows i > j. */
+        const double *col = a + j * lda;
+        v4d acc = {0, 0, 0, 0};
+        int64_t i = j + 1;
+        for (; i + 4 <= n; i += 4) {
+            const v4d x = (v4d)((v4di)load4(col + i) & absmask);
+            acc += x;
+            store4(sums + i, load4(sums + i) + x);
+        }
+        double sum = fabs(col[j]) + hsum(acc);
+        for (; i < n; i++) {
+            sum += fabs(col[i]);
+            sums[i] += fabs(col[i]);
+        }
+        sums[j] += sum;
+    }
+    double norm = 0.0;
+    for (int64_t j = 0; j < n; j++)
+        norm = sums[j] > norm ? sums[j] : norm;
+    return norm;
+}
+
+JAC_SIMD
+void mutinf__jac_finish_group(int64_t m, double *cl, double noise, double lo, double hi, int *exps,
+                              double *fac, int *safe)
+{
+    const v4d vlo = {lo, lo, lo, lo}, vhi = {hi, hi, hi, hi}, vnoise = {noise, noise, noise, noise},
+              vmin = {DBL_MIN, DBL_MIN, DBL_MIN, DBL_MIN},
+              vmax = {DBL_MAX, DBL_MAX, DBL_MAX, DBL_MAX};
+    const v4di expmask = {0x7ff, 0x7ff, 0x7ff, 0x7ff}, bias = {1023, 1023, 1023, 1023};
+    v4di ok = (v4di){-1, -1, -1, -1};
+    for (int64_t u = 0; u < m; u++) {
+        double *cuu = cl + (u * m + u) * LANES;
+        v4d x = load4(cuu);
+        ok &= (x >= vlo) & (x <= vhi);
+        if (noise > 0.0) x += vnoise;
+        store4(cuu, x);
+        /* x = f 2^ex with f in [0.5, 1) for normal x; e = floor(ex / 2),
+         * 0 outside the normal range */
+        const v4di ex = (((v4di)x >> 52) & expmask) - (bias - 1);
+        const v4di e = (ex >> 1) & ((x >= vmin) & (x <= vmax));
+        store4(fac + u * LANES, (v4d)((bias - e) << 52));
+        for (int q = 0; q < LANES; q++)
+            exps[q * m + u] = (int)e[q];
+    }
+    for (int q = 0; q < LANES; q++)
+        safe[q] = ok[q] != 0;
+}
+
+JAC_SIMD
+void mutinf__jac_check_pivots(const double *d, int64_t n, const double *maxd, double guard, int *ok)
+{
+    const v4d mx = load4(maxd), zero = {0, 0, 0, 0};
+    const v4d floor_ = (v4d){guard, guard, guard, guard} * mx;
+    v4di good = mx > zero;
+    for (int64_t u = 0; u < n; u++)
+        good &= load4(d + u * LANES) > floor_; /* false for NaN */
+    for (int q = 0; q < LANES; q++)
+        if (!good[q]) ok[q] = 0;
+}
+
+JAC_SIMD
+void mutinf__jac_scale_lanes(int64_t m, double *cl, const double *fac, double *sums, double *norm)
+{
+    const v4di absmask = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX};
+    const v4d zero = {0, 0, 0, 0};
+    for (int64_t i = 0; i < m; i++)
+        store4(sums + i * LANES, zero);
+    /* Entry (i, j), j <= i, counts for columns j and i; each column's sum
+     * takes its entries in increasing row order, as
+     * mutinf__jac_norm1_lanes() does. */
     for (int64_t i = 0; i < m; i++) {
         const v4d fi = load4(fac + i * LANES);
         double *row = cl + i * m * LANES;
-        for (int64_t j = 0; j <= i; j++)
-            store4(row + j * LANES, load4(row + j * LANES) * (fi * load4(fac + j * LANES)));
+        v4d own = load4(sums + i * LANES);
+        for (int64_t j = 0; j <= i; j++) {
+            const v4d x = load4(row + j * LANES) * (fi * load4(fac + j * LANES));
+            store4(row + j * LANES, x);
+            const v4d a = (v4d)((v4di)x & absmask);
+            own += a;
+            if (j < i) store4(sums + j * LANES, load4(sums + j * LANES) + a);
+        }
+        store4(sums + i * LANES, own);
     }
+    v4d best = zero;
+    for (int64_t j = 0; j < m; j++) {
+        const v4d col = load4(sums + j * LANES);
+        const v4di gt = col > best;
+        best = (v4d)(((v4di)col & gt) | ((v4di)best & ~gt));
+    }
+    store4(norm, best);
 }
 
 /* Columns per block of mutinf__jac_chol_colmajor (a multiple of 4). */
 #define CHOL_NB 64
+
+/* dst[r*kcp + k] = src[r + k*lds] for r < mt, k < nb, and zeros in columns
+ * nb..kcp-1 (kcp = nb rounded up to 4): the panel's rows made contiguous.
+ * Whole 4 x 4 blocks go through registers (four column loads, four row
+ * stores), so neither side is read or written one strided double at a
+ * time. */
+JAC_INLINE void transpose_panel(int64_t mt, int64_t nb, const double *src, int64_t lds, double *dst,
+                                int64_t kcp)
+{
+    const int64_t nb4 = nb & ~(int64_t)3;
+    int64_t r = 0;
+    for (; r + 4 <= mt; r += 4) {
+        double *d0 = dst + r * kcp, *d1 = d0 + kcp, *d2 = d1 + kcp, *d3 = d2 + kcp;
+        int64_t k = 0;
+        for (; k < nb4; k += 4) {
+            const double *s0 = src + r + k * lds;
+            const v4d c0 = load4(s0), c1 = load4(s0 + lds), c2 = load4(s0 + 2 * lds),
+                      c3 = load4(s0 + 3 * lds);
+            /* rows of the 4 x 4 block whose columns are c0..c3 */
+            const v4d t0 = SHUFFLE2(c0, c1, 0, 4, 2, 6), t1 = SHUFFLE2(c0, c1, 1, 5, 3, 7),
+                      t2 = SHUFFLE2(c2, c3, 0, 4, 2, 6), t3 = SHUFFLE2(c2, c3, 1, 5, 3, 7);
+            store4(d0 + k, SHUFFLE2(t0, t2, 0, 1, 4, 5));
+            store4(d1 + k, SHUFFLE2(t1, t3, 0, 1, 4, 5));
+            store4(d2 + k, SHUFFLE2(t0, t2, 2, 3, 6, 7));
+            store4(d3 + k, SHUFFLE2(t1, t3, 2, 3, 6, 7));
+        }
+        for (; k < kcp; k++)
+            for (int64_t q = 0; q < 4; q++)
+                dst[(r + q) * kcp + k] = k < nb ? src[r + q + k * lds] : 0.0;
+    }
+    for (; r < mt; r++)
+        for (int64_t k = 0; k < kcp; k++)
+            dst[r * kcp + k] = k < nb ? src[r + k * lds] : 0.0;
+}
 
 JAC_SIMD
 int mutinf__jac_chol_colmajor(int64_t n, double *a, int64_t lda, double *jp, const double **rowp,
@@ -752,17 +928,12 @@ int mutinf__jac_chol_colmajor(int64_t n, double *a, int64_t lda, double *jp, con
         const int64_t t0 = j0 + nb, mt = n - t0;
         if (mt <= 0) break;
         const int64_t kcp = (nb + 3) & ~(int64_t)3, rows = MUTINF__JAC_ROWS(mt);
-        for (int64_t r = 0; r < mt; r++) {
-            double *dst = jp + r * kcp;
-            for (int64_t k = 0; k < nb; k++)
-                dst[k] = a[(t0 + r) + (j0 + k) * lda];
-            for (int64_t k = nb; k < kcp; k++)
-                dst[k] = 0.0;
-            rowp[r] = dst;
-        }
+        transpose_panel(mt, nb, a + t0 + j0 * lda, lda, jp, kcp);
+        for (int64_t r = 0; r < mt; r++)
+            rowp[r] = jp + r * kcp;
         for (int64_t r = mt; r < rows; r++)
             rowp[r] = zeros;
-        syrk_body(mt, kcp, rowp, a + t0 * (lda + 1), 1, lda, MUTINF__JAC_JB, 2, NULL, 0);
+        syrk_body(mt, kcp, rowp, a + t0 * (lda + 1), 1, lda, MUTINF__JAC_JB, 2, NULL, 0, 0);
     }
     return 0;
 }
@@ -779,8 +950,20 @@ void mutinf__jac_chol_solve_colmajor(int64_t n, const double *l, int64_t ldl, do
     }
     for (int64_t j = n - 1; j >= 0; j--) { /* L^T x = z, by dot products */
         const double *cj = l + j * ldl;
-        double s = 0.0;
-        for (int64_t i = j + 1; i < n; i++)
+        /* Four vector accumulators (independent FMA chains), then a fixed
+         * order of sums: the same result whatever the alignment. */
+        v4d s0 = {0, 0, 0, 0}, s1 = s0, s2 = s0, s3 = s0;
+        int64_t i = j + 1;
+        for (; i + 16 <= n; i += 16) {
+            s0 += load4(cj + i) * load4(y + i);
+            s1 += load4(cj + i + 4) * load4(y + i + 4);
+            s2 += load4(cj + i + 8) * load4(y + i + 8);
+            s3 += load4(cj + i + 12) * load4(y + i + 12);
+        }
+        for (; i + 4 <= n; i += 4)
+            s0 += load4(cj + i) * load4(y + i);
+        double s = hsum((s0 + s1) + (s2 + s3));
+        for (; i < n; i++)
             s += cj[i] * y[i];
         y[j] = (y[j] - s) / cj[j];
     }

@@ -321,22 +321,6 @@ static void add_half_log_ratios(const double *num, const double *den, int64_t n,
         out[q] += 0.5 * sum[q];
 }
 
-/* 1 per lane whose pivots d[0..n) all exceed guard * maxd[lane]. */
-static void check_pivots(const double *d, int64_t n, const double *maxd, double guard, int *ok)
-{
-    double floor_[LANES];
-    int good[LANES];
-    for (int q = 0; q < LANES; q++) {
-        good[q] = maxd[q] > 0.0;
-        floor_[q] = guard * maxd[q];
-    }
-    for (int64_t u = 0; u < n; u++)
-        for (int q = 0; q < LANES; q++)
-            good[q] &= d[u * LANES + q] > floor_[q]; /* false for NaN */
-    for (int q = 0; q < LANES; q++)
-        if (!good[q]) ok[q] = 0;
-}
-
 /* Largest m for which factor_group() tries the comparison-matrix bound
  * before Hager's steps: that bound can exceed ||A^-1||_1 by a factor
  * growing exponentially with m (about 4 at 8 x 16, 130 at 64 x 256, 1e7 at
@@ -344,10 +328,11 @@ static void check_pivots(const double *d, int64_t n, const double *maxd, double 
  * spare the estimate. */
 #define BOUND_MAX_UNITS 64
 
-/* Factors the group in w->cl.  On return tc[q] holds TC of lane q (nats)
- * and ok[q] says whether every pivot cleared its guard; with pairwise,
- * w->pw holds the lane's K x K values (nats, of the scaled covariance). */
-static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
+/* Factors the group in w->cl (anorm: the 1-norm of each lane's matrix).
+ * On return tc[q] holds TC of lane q (nats) and ok[q] says whether every
+ * pivot cleared its guard; with pairwise, w->pw holds the lane's K x K
+ * values (nats, of the scaled covariance). */
+static void factor_group(const jac_ctx *c, lane_ws *w, const double *anorm, double *tc, int *ok)
 {
     const int64_t m = c->m, K = c->K;
     const int64_t *off = c->pp->offsets;
@@ -374,8 +359,8 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
         int64_t dk = off[k + 1] - off[k];
         mutinf__jac_chol_lanes(dk, w->cl + (off[k] * m + off[k]) * LANES, m, NULL, w->lb,
                                w->dblk + off[k] * LANES);
-        check_pivots(w->dblk + off[k] * LANES, dk, w->maxd + k * LANES,
-                     CHOL_GUARD * mutinf__rank_tol(o->rank_tol, dk), ok);
+        mutinf__jac_check_pivots(w->dblk + off[k] * LANES, dk, w->maxd + k * LANES,
+                                 CHOL_GUARD * mutinf__rank_tol(o->rank_tol, dk), ok);
     }
     if (c->want_pairwise) {
         for (int64_t i = 0; i < K; i++)
@@ -389,8 +374,8 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
                 double mx[LANES];
                 for (int q = 0; q < LANES; q++)
                     mx[q] = fmax(w->maxd[i * LANES + q], w->maxd[j * LANES + q]);
-                check_pivots(w->dpair, di + dj, mx,
-                             CHOL_GUARD * mutinf__rank_tol(o->rank_tol, di + dj), ok);
+                mutinf__jac_check_pivots(w->dpair, di + dj, mx,
+                                         CHOL_GUARD * mutinf__rank_tol(o->rank_tol, di + dj), ok);
                 for (int q = 0; q < LANES; q++) {
                     double mi =
                         half_log_ratio(w->dblk + off[j] * LANES, w->dpair + di * LANES, dj, q);
@@ -399,12 +384,9 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
                 }
             }
     }
-    /* 1-norm of the full matrix, for the condition estimate. */
-    double anorm[LANES];
-    mutinf__jac_norm1_lanes(m, w->cl, m, anorm);
     double guard = CHOL_GUARD * mutinf__rank_tol(o->rank_tol, m);
     mutinf__jac_chol_lanes(m, w->cl, m, NULL, w->cl, w->dfull);
-    check_pivots(w->dfull, m, w->maxd + K * LANES, guard, ok);
+    mutinf__jac_check_pivots(w->dfull, m, w->maxd + K * LANES, guard, ok);
     /* The acceptance rule estimates ||A^-1||_1 from below by Hager's
      * steps (est); the comparison-matrix bound U >= ||A^-1||_1 is cheaper.
      * In exact arithmetic est <= ||A^-1||_1 <= U.  The computed est
@@ -434,7 +416,8 @@ static void factor_group(const jac_ctx *c, lane_ws *w, double *tc, int *ok)
             if (!sure[q] && !(1.0 / (anorm[q] * inv_norm[q]) > min_rcond)) ok[q] = 0;
     }
     /* Module 0 alone: its guard uses its own size and diagonal. */
-    check_pivots(w->dfull, off[1], w->maxd, CHOL_GUARD * mutinf__rank_tol(o->rank_tol, off[1]), ok);
+    mutinf__jac_check_pivots(w->dfull, off[1], w->maxd,
+                             CHOL_GUARD * mutinf__rank_tol(o->rank_tol, off[1]), ok);
     memcpy(w->dblk, w->dfull, (size_t)off[1] * LANES * sizeof(double));
     for (int q = 0; q < LANES; q++)
         tc[q] = 0.0;
@@ -502,17 +485,9 @@ static void group_cov(const jac_ctx *c, lane_ws *w, int64_t g, const uint8_t *fl
         pf_len = LANES * v->stride[0];
     }
     mutinf__jac_syrk_group(m, n, w->rowp, rows, w->cl, pf, pf_len);
-    for (int q = 0; q < LANES; q++) {
-        int safe = 1;
-        for (int64_t u = 0; u < m; u++) {
-            double x = w->cl[(u * m + u) * LANES + q];
-            safe &= x >= SAFE_LO && x <= SAFE_HI;
-        }
-        if (!safe) continue;
-        memset(w->exps + q * m, 0, (size_t)m * sizeof *w->exps);
-        finish_cov_lane(c, w, q);
-        done[q] = 1;
-    }
+    /* finish_cov_lane() for every lane at once (exponents from 0); a lane
+     * that is not safe is redone from scratch by sample_cov_lane(). */
+    mutinf__jac_finish_group(m, w->cl, c->o->noise_var, SAFE_LO, SAFE_HI, w->exps, w->fac, done);
 }
 
 /* Processes one chunk of samples [s0, s1) on the in-library path. */
@@ -539,10 +514,12 @@ static void plain_chunk(const jac_ctx *c, lane_ws *w, int64_t s0, int64_t s1, do
                         w->cl[(i * m + j) * LANES + q] = i == j ? 1.0 : 0.0;
                 }
         }
-        mutinf__jac_scale_lanes(m, w->cl, w->fac);
-        double tc[LANES];
+        /* the scaling, and the 1-norm of the full matrix for the condition
+         * estimate in the same pass */
+        double tc[LANES], anorm[LANES];
         int ok[LANES];
-        factor_group(c, w, tc, ok);
+        mutinf__jac_scale_lanes(m, w->cl, w->fac, w->solve, anorm);
+        factor_group(c, w, anorm, tc, ok);
         for (int q = 0; q < LANES; q++) {
             if (!live[q]) continue;
             int64_t b = g + q;
@@ -700,21 +677,8 @@ static mutinf_status logdet_chol(int64_t n, double *A, int64_t lda, double min_r
 {
     if (own == NULL) return mutinf__logdet_chol(n, A, lda, min_rcond, work, NULL);
     if (n == 0) return MUTINF_ERR_NUMERICAL;
-    double *y = work, *sums = work + n;
-    for (int64_t j = 0; j < n; j++)
-        sums[j] = 0.0;
-    for (int64_t j = 0; j < n; j++) { /* 1-norm from the lower triangle */
-        const double *col = A + j * lda;
-        double sum = fabs(col[j]);
-        for (int64_t i = j + 1; i < n; i++) {
-            sum += fabs(col[i]);
-            sums[i] += fabs(col[i]);
-        }
-        sums[j] += sum;
-    }
-    double anorm = 0.0;
-    for (int64_t j = 0; j < n; j++)
-        anorm = fmax(anorm, sums[j]);
+    double *y = work;
+    const double anorm = mutinf__jac_norm1_colmajor(n, A, lda, work + n);
     if (!(anorm > 0.0) || !(anorm <= DBL_MAX)) return MUTINF_ERR_NUMERICAL;
     if (mutinf__jac_chol_colmajor(n, A, lda, own->jp, own->rowp, own->zeros))
         return MUTINF_ERR_NUMERICAL;
@@ -945,17 +909,20 @@ typedef struct {
  * kept.  A shape rule, so a sample's path never depends on the batch. */
 #define QUICK_MAX_UNITS 2048
 
-/* Samples per parallel region of quick_path(): the samples that need the
- * rank rules are redone between regions. */
+/* Samples per parallel region of quick_path() when a progress callback
+ * runs between regions (without one, the whole batch is one region: one
+ * barrier, no thread left idle at the end of each group).  The samples that
+ * need the rank rules are redone after their region. */
 #define QUICK_GROUP 64
 
 /* Buffers of one thread of quick_path(). */
 typedef struct {
-    double *cov;         /* m x m, column-major, lower triangle */
-    double *blk;         /* ordered_tc's block workspace */
-    double *jp;          /* MUTINF__JAC_ROWS(m) x MUTINF__JAC_KC packed rows */
-    const double **rowp; /* MUTINF__JAC_ROWS(m) row pointers */
-    double *zeros;       /* MUTINF__JAC_KC zeros (padding rows) */
+    double *cov;          /* m x m, column-major, lower triangle */
+    double *blk;          /* ordered_tc's block workspace */
+    double *jp;           /* MUTINF__JAC_ROWS(m) x MUTINF__JAC_KC packed rows */
+    const double **rowp;  /* MUTINF__JAC_ROWS(m) row pointers */
+    const double **pfrow; /* m pointers: the rows of the next k-chunk */
+    double *zeros;        /* MUTINF__JAC_KC zeros (padding rows) */
 } cov_ws;
 
 static void cov_ws_free(cov_ws *w)
@@ -964,6 +931,7 @@ static void cov_ws_free(cov_ws *w)
     mutinf__free(w->blk);
     mutinf__free(w->jp);
     mutinf__free((void *)w->rowp);
+    mutinf__free((void *)w->pfrow);
     mutinf__free(w->zeros);
     memset(w, 0, sizeof *w);
 }
@@ -976,7 +944,8 @@ static int cov_ws_alloc(const jac_ctx *c, size_t blk, cov_ws *w)
     w->blk = w->cov ? mutinf__alloc(blk, sizeof(double), 0, "block workspace") : NULL;
     w->jp = w->blk ? mutinf__alloc(rows * MUTINF__JAC_KC, sizeof(double), 0, "packed rows") : NULL;
     w->rowp = w->jp ? mutinf__alloc(rows, sizeof(double *), 0, "row pointers") : NULL;
-    w->zeros = w->rowp ? mutinf__alloc(MUTINF__JAC_KC, sizeof(double), 1, "zeros") : NULL;
+    w->pfrow = w->rowp ? mutinf__alloc(m, sizeof(double *), 0, "row pointers") : NULL;
+    w->zeros = w->pfrow ? mutinf__alloc(MUTINF__JAC_KC, sizeof(double), 1, "zeros") : NULL;
     if (w->zeros == NULL) {
         cov_ws_free(w);
         return 0;
@@ -994,7 +963,10 @@ static int sample_cov_colmajor(const jac_ctx *c, cov_ws *w, int64_t b)
     const int64_t m = c->m, n = v->dim[2], rows = MUTINF__JAC_ROWS(m);
     /* Always packed: the chunks of rows a cache block reads then sit
      * contiguously instead of one per row stride (a power-of-two stride
-     * would map them all to a few cache sets). */
+     * would map them all to a few cache sets).  While one chunk is
+     * multiplied, the next one's rows (doubles with unit column stride)
+     * are prefetched, so that packing it does not wait for memory. */
+    const int prefetch = !v->is_f32 && v->stride[2] == 1;
     for (int64_t k0 = 0; k0 < n; k0 += MUTINF__JAC_KC) {
         int64_t kc = n - k0 < MUTINF__JAC_KC ? n - k0 : MUTINF__JAC_KC;
         int64_t kcp = (kc + 3) & ~(int64_t)3;
@@ -1003,7 +975,14 @@ static int sample_cov_colmajor(const jac_ctx *c, cov_ws *w, int64_t b)
             w->rowp[r] = w->jp + r * kcp;
         for (int64_t r = m; r < rows; r++)
             w->rowp[r] = w->zeros;
-        mutinf__jac_syrk_colmajor(m, kcp, w->rowp, w->cov, m, k0 > 0);
+        const int64_t k1 = k0 + MUTINF__JAC_KC;
+        const int64_t next =
+            prefetch && k1 < n ? (n - k1 < MUTINF__JAC_KC ? n - k1 : MUTINF__JAC_KC) : 0;
+        for (int64_t r = 0; r < m && next > 0; r++)
+            w->pfrow[r] =
+                (const double *)v->data + b * v->stride[0] + c->p->units[r] * v->stride[1] + k1;
+        mutinf__jac_syrk_colmajor(m, kcp, w->rowp, w->cov, m, k0 > 0, next > 0 ? w->pfrow : NULL, m,
+                                  next);
     }
     int safe = 1;
     for (int64_t u = 0; u < m; u++) {
@@ -1024,8 +1003,8 @@ static int sample_cov_colmajor(const jac_ctx *c, cov_ws *w, int64_t b)
 static mutinf_status quick_path(const jac_ctx *c, const large_plan *pl, int nthreads, double *tcs)
 {
     const int64_t B = c->v->dim[0], m = c->m;
-    const int G = B < QUICK_GROUP ? (int)B : QUICK_GROUP;
-    if (nthreads > G) nthreads = G;
+    const int64_t G = B < QUICK_GROUP || c->o->progress == NULL ? B : QUICK_GROUP;
+    if (nthreads > G) nthreads = (int)G;
     cov_ws *cw = mutinf__alloc((size_t)nthreads, sizeof *cw, 1, "thread workspaces");
     uint8_t *redo = cw ? mutinf__alloc((size_t)G, 1, 1, "flags") : NULL;
     large_ws lw;
@@ -1034,9 +1013,9 @@ static mutinf_status quick_path(const jac_ctx *c, const large_plan *pl, int nthr
     for (int t = 0; t < nthreads && st == MUTINF_OK; t++)
         if (!cov_ws_alloc(c, pl->work, &cw[t])) st = MUTINF_ERR_OUT_OF_MEMORY;
     for (int64_t g = 0; g < B && st == MUTINF_OK; g += G) {
-        const int cnt = B - g < G ? (int)(B - g) : G;
+        const int64_t cnt = B - g < G ? B - g : G;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads) if (nthreads > 1 && cnt > 1)
-        for (int t = 0; t < cnt; t++) {
+        for (int64_t t = 0; t < cnt; t++) {
             int tid = 0;
 #ifdef _OPENMP
             tid = omp_get_thread_num();
@@ -1050,7 +1029,7 @@ static mutinf_status quick_path(const jac_ctx *c, const large_plan *pl, int nthr
                 redo[t] = ordered_tc(c, w->cov, m, w->blk, &own, &tcs[g + t]) != MUTINF_OK;
             }
         }
-        for (int t = 0; t < cnt && st == MUTINF_OK; t++) {
+        for (int64_t t = 0; t < cnt && st == MUTINF_OK; t++) {
             const int64_t b = g + t;
             if (redo[t]) st = large_sample(c, pl, &lw, b, &tcs[b]);
             if (st == MUTINF_OK && ((b + 1) % c->chunk == 0 || b + 1 == B))

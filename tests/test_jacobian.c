@@ -1229,6 +1229,159 @@ static void test_group_product(void **state)
     free(Jt);
 }
 
+/* The large-module kernels against naive long double references: the
+ * blocked Cholesky factor (an order that leaves partial 4 x 4 blocks in the
+ * panel transposes), the solve of the condition estimate, the 1-norm. */
+static void test_colmajor_kernels(void **state)
+{
+    (void)state;
+    const int64_t n = 203, lda = 207, k = n + 9;
+    double *g = normals((size_t)(n * k), 13);
+    double *a = malloc((size_t)(lda * n) * sizeof *a);
+    long double *ref = malloc((size_t)(n * n) * sizeof *ref);
+    assert_non_null(a);
+    assert_non_null(ref);
+    for (int64_t j = 0; j < n; j++) /* A = G G^T / k, well conditioned */
+        for (int64_t i = 0; i < n; i++) {
+            long double s = 0.0L;
+            for (int64_t t = 0; t < k; t++)
+                s += (long double)g[i * k + t] * g[j * k + t];
+            a[i + j * lda] = (double)(s / k);
+            ref[i + j * n] = (long double)a[i + j * lda];
+        }
+    /* 1-norm: largest absolute column sum of the symmetric matrix */
+    long double norm_ref = 0.0L;
+    for (int64_t j = 0; j < n; j++) {
+        long double s = 0.0L;
+        for (int64_t i = 0; i < n; i++)
+            s += fabsl(ref[i + j * n]);
+        norm_ref = s > norm_ref ? s : norm_ref;
+    }
+    double *sums = malloc((size_t)n * sizeof *sums);
+    assert_close(mutinf__jac_norm1_colmajor(n, a, lda, sums), (double)norm_ref, 1e-13, 0.0);
+    /* Cholesky, right-looking in long double */
+    for (int64_t j = 0; j < n; j++) {
+        ref[j + j * n] = sqrtl(ref[j + j * n]);
+        for (int64_t i = j + 1; i < n; i++)
+            ref[i + j * n] /= ref[j + j * n];
+        for (int64_t c = j + 1; c < n; c++)
+            for (int64_t i = c; i < n; i++)
+                ref[i + c * n] -= ref[i + j * n] * ref[c + j * n];
+    }
+    const int64_t rows = MUTINF__JAC_ROWS(n);
+    double *jp = malloc((size_t)(rows * 64) * sizeof *jp), *zeros = calloc(64, sizeof *zeros);
+    const double **rowp = malloc((size_t)rows * sizeof *rowp);
+    assert_int_equal(mutinf__jac_chol_colmajor(n, a, lda, jp, rowp, zeros), 0);
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t i = j; i < n; i++)
+            assert_close(a[i + j * lda], (double)ref[i + j * n], 1e-11, 1e-12);
+    /* A^-1 y: the residual of the solve against the original matrix */
+    double *y = malloc((size_t)n * sizeof *y);
+    for (int64_t i = 0; i < n; i++)
+        y[i] = g[i] + 0.5;
+    mutinf__jac_chol_solve_colmajor(n, a, lda, y);
+    for (int64_t i = 0; i < n; i++) {
+        long double s = 0.0L;
+        for (int64_t j = 0; j < n; j++) {
+            long double lij = 0.0L;
+            for (int64_t t = 0; t <= (i < j ? i : j); t++)
+                lij += ref[i + t * n] * ref[j + t * n];
+            s += lij * y[j];
+        }
+        assert_close((double)s, g[i] + 0.5, 1e-10, 1e-10);
+    }
+    free(g);
+    free(a);
+    free(ref);
+    free(sums);
+    free(jp);
+    free(zeros);
+    free((void *)rowp);
+    free(y);
+}
+
+/* The group finishing step and the pivot guards against scalar references
+ * (frexp for the exponents). */
+static void test_group_finish_and_guards(void **state)
+{
+    (void)state;
+    enum { M = 5, L = MUTINF__JAC_LANES };
+    double cl[M * M * L], fac[M * L];
+    int exps[L * M], safe[L];
+    const double diag[L][M] = {{1.0, 3.0, 0.3, 1e10, 7e-10},
+                               {1e-300, 2.0, 2.0, 2.0, 2.0},
+                               {0.75, 1.5, 6.0, 1e200, 0.1},
+                               {INFINITY, 1.0, 1.0, 1.0, 1.0}};
+    for (int run = 0; run < 2; run++) {
+        const double noise = run ? 0.25 : 0.0;
+        memset(cl, 0, sizeof cl);
+        for (int q = 0; q < L; q++)
+            for (int u = 0; u < M; u++)
+                cl[(u * M + u) * L + q] = diag[q][u];
+        mutinf__jac_finish_group(M, cl, noise, 0x1p-900, 0x1p900, exps, fac, safe);
+        for (int q = 0; q < L; q++) {
+            int ok = 1;
+            for (int u = 0; u < M; u++)
+                ok &= diag[q][u] >= 0x1p-900 && diag[q][u] <= 0x1p900;
+            assert_int_equal(safe[q], ok);
+            if (!ok) continue;
+            for (int u = 0; u < M; u++) {
+                const double x = diag[q][u] + noise;
+                assert_true(cl[(u * M + u) * L + q] == x);
+                int ex = 0;
+                (void)frexp(x, &ex);
+                const int e = (int)floor(ex / 2.0);
+                assert_int_equal(exps[q * M + u], e);
+                assert_true(fac[u * L + q] == ldexp(1.0, -e));
+                const double scaled = x * fac[u * L + q] * fac[u * L + q];
+                assert_true(scaled >= 0.5 && scaled < 2.0);
+            }
+        }
+    }
+    /* scaling with the 1-norm in the same pass, against the scaled entries
+     * and column sums computed here */
+    {
+        enum { N = 7 };
+        double *g = normals(N * N * L + N * L, 5), a[N * N * L], f[N * L], sums[N * L], norm[L],
+               norm2[L];
+        for (int i = 0; i < N * L; i++)
+            f[i] = ldexp(1.0, (int)(g[N * N * L + i] * 4.0));
+        memcpy(a, g, sizeof a);
+        mutinf__jac_scale_lanes(N, a, f, sums, norm);
+        for (int q = 0; q < L; q++) {
+            long double best = 0.0L;
+            for (int j = 0; j < N; j++) {
+                long double col = 0.0L;
+                for (int i = 0; i < N; i++) {
+                    const int r = i > j ? i : j, c = i > j ? j : i;
+                    const double x = g[(r * N + c) * L + q] * f[r * L + q] * f[c * L + q];
+                    if (i >= j) assert_true(a[(i * N + j) * L + q] == x);
+                    col += fabsl((long double)x);
+                }
+                best = col > best ? col : best;
+            }
+            assert_close(norm[q], (double)best, 1e-14, 0.0);
+        }
+        mutinf__jac_norm1_lanes(N, a, N, norm2);
+        assert_memory_equal(norm, norm2, sizeof norm);
+        free(g);
+    }
+    /* pivots: lane 0 passes, lane 1 has one pivot at the guard, lane 2 a
+     * NaN pivot, lane 3 a zero largest diagonal */
+    double d[3 * L], maxd[L] = {4.0, 4.0, 4.0, 0.0};
+    for (int u = 0; u < 3; u++)
+        for (int q = 0; q < L; q++)
+            d[u * L + q] = 1.0;
+    d[1 * L + 1] = 0.5 * 4.0 * 0.25;
+    d[2 * L + 2] = NAN;
+    int ok[L] = {1, 1, 1, 1};
+    mutinf__jac_check_pivots(d, 3, maxd, 0.125, ok);
+    assert_int_equal(ok[0], 1);
+    assert_int_equal(ok[1], 0);
+    assert_int_equal(ok[2], 0);
+    assert_int_equal(ok[3], 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1251,6 +1404,8 @@ int main(void)
         cmocka_unit_test(test_inv_norm_bound),
         cmocka_unit_test(test_borderline_conditioning),
         cmocka_unit_test(test_group_product),
+        cmocka_unit_test(test_colmajor_kernels),
+        cmocka_unit_test(test_group_finish_and_guards),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

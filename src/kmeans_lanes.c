@@ -115,6 +115,54 @@ add_row(const mutinf__km_data *X, int64_t row, double *s, const int64_t d, const
         s[f] += is64 ? X->x64[row * d + f] : (double)X->x32[row * d + f];
 }
 
+/* A tile's results: with `bounds` the best and second distances (b1, b2)
+ * to d1, d2; the labels tmp to lab, and with `fused` the pass's bookkeeping
+ * (change count, cluster sums and counts) instead. */
+MUTINF__LANES static inline __attribute__((always_inline)) void
+finish_tile(const mutinf__km_data *X, int64_t r0, int64_t i, int64_t nr, const int32_t *tmp,
+            const double *b1, const double *b2, int32_t *lab, double *d1, double *d2, double *sums,
+            int64_t *counts, int64_t *changed, const int64_t d, const int is64, const int fused,
+            const int bounds)
+{
+    if (bounds)
+        for (int64_t q = 0; q < nr; q++) {
+            d1[i + q] = b1[q];
+            d2[i + q] = b2[q];
+        }
+    if (!fused) {
+        for (int64_t q = 0; q < nr; q++)
+            lab[i + q] = tmp[q];
+        return;
+    }
+    for (int64_t q = 0; q < nr; q++) {
+        int64_t row = r0 + i + q;
+        if (lab[row] != tmp[q]) {
+            (*changed)++;
+            lab[row] = tmp[q];
+        }
+        if (sums != NULL) {
+            add_row(X, row, sums + (int64_t)tmp[q] * d, d, is64);
+            counts[tmp[q]]++;
+        }
+    }
+}
+
+/* The tile of rows i..i+nr-1 (of r0 + e, or of rows[e]) transposed into
+ * xt, features by lanes; the last row repeats to fill a short tile. */
+MUTINF__LANES static inline __attribute__((always_inline)) void
+transpose_tile(const mutinf__km_data *X, int64_t r0, const int64_t *rows, int64_t i, int64_t nr,
+               const int64_t d, const int is64, double *xt)
+{
+    for (int v = 0; v < MUTINF__LANES_V; v++) {
+        int64_t r[4];
+        for (int q = 0; q < 4; q++) {
+            int64_t e = i + (4 * v + q < nr ? 4 * v + q : nr - 1);
+            r[q] = rows != NULL ? rows[e] : r0 + e;
+        }
+        transpose4(X, r, d, is64, xt + 4 * v);
+    }
+}
+
 /* Nearest of the k centroids (feature-major in cT, d x kp) for rows
  * [r0, r0 + m), or for the m rows rows[0..m) when rows is non-NULL; lowest
  * index on ties: centroids are visited in index order and a lane takes a
@@ -136,18 +184,10 @@ lanes_labels_body(const mutinf__km_data *X, int64_t r0, const int64_t *rows, int
     double xt[MUTINF__KM_DIRECT_MAX_D * TILE] __attribute__((aligned(32)));
     for (int64_t i = 0; i < m; i += TILE) {
         int64_t nr = m - i < TILE ? m - i : TILE;
-        for (int v = 0; v < V; v++) {
-            int64_t r[4];
-            for (int q = 0; q < 4; q++) {
-                int64_t e = i + (4 * v + q < nr ? 4 * v + q : nr - 1);
-                r[q] = rows != NULL ? rows[e] : r0 + e;
-            }
-            transpose4(X, r, d, is64, xt + 4 * v);
-        }
+        transpose_tile(X, r0, rows, i, nr, d, is64, xt);
         __m256d best[V], bidx[V], sec[V], jv = _mm256_setzero_pd();
         for (int v = 0; v < V; v++) {
-            best[v] = inf;
-            sec[v] = inf;
+            best[v] = sec[v] = inf;
             bidx[v] = jv;
         }
         const double *xp = xt;
@@ -178,33 +218,14 @@ lanes_labels_body(const mutinf__km_data *X, int64_t r0, const int64_t *rows, int
         int32_t tmp[TILE];
         for (int v = 0; v < V; v++)
             _mm_storeu_si128((__m128i *)(void *)(tmp + 4 * v), _mm256_cvttpd_epi32(bidx[v]));
-        if (bounds) {
-            double b1[TILE], b2[TILE];
+        double b1[TILE], b2[TILE];
+        if (bounds)
             for (int v = 0; v < V; v++) {
                 _mm256_storeu_pd(b1 + 4 * v, best[v]);
                 _mm256_storeu_pd(b2 + 4 * v, sec[v]);
             }
-            for (int64_t q = 0; q < nr; q++) {
-                d1[i + q] = b1[q];
-                d2[i + q] = b2[q];
-            }
-        }
-        if (!fused) {
-            for (int64_t q = 0; q < nr; q++)
-                lab[i + q] = tmp[q];
-            continue;
-        }
-        for (int64_t q = 0; q < nr; q++) {
-            int64_t row = r0 + i + q;
-            if (lab[row] != tmp[q]) {
-                (*changed)++;
-                lab[row] = tmp[q];
-            }
-            if (sums != NULL) {
-                add_row(X, row, sums + (int64_t)tmp[q] * d, d, is64);
-                counts[tmp[q]]++;
-            }
-        }
+        finish_tile(X, r0, i, nr, tmp, b1, b2, lab, d1, d2, sums, counts, changed, d, is64, fused,
+                    bounds);
     }
 }
 
@@ -291,18 +312,10 @@ cert_labels_body(const mutinf__km_data *X, int64_t r0, const int64_t *rows, int6
                 _mm_prefetch((const char *)(is64 ? (const void *)(X->x64 + rows[e] * d)
                                                  : (const void *)(X->x32 + rows[e] * d)),
                              _MM_HINT_T0);
-        for (int v = 0; v < V; v++) {
-            int64_t r[4];
-            for (int q = 0; q < 4; q++) {
-                int64_t e = i + (4 * v + q < nr ? 4 * v + q : nr - 1);
-                r[q] = rows != NULL ? rows[e] : r0 + e;
-            }
-            transpose4(X, r, d, is64, xt + 4 * v);
-        }
+        transpose_tile(X, r0, rows, i, nr, d, is64, xt);
         __m256d best[V], bidx[V], sec[V], jv = _mm256_setzero_pd();
         for (int v = 0; v < V; v++) {
-            best[v] = inf;
-            sec[v] = inf;
+            best[v] = sec[v] = inf;
             bidx[v] = jv;
         }
         const double *xp = xt;
@@ -348,27 +361,8 @@ cert_labels_body(const mutinf__km_data *X, int64_t r0, const int64_t *rows, int6
             if (!((sure >> q) & 1))
                 tmp[q] = exact_row(X, rows != NULL ? rows[i + q] : r0 + i + q, cT, k, kp, d, b1 + q,
                                    b2 + q);
-        if (bounds)
-            for (int64_t q = 0; q < nr; q++) {
-                d1[i + q] = b1[q];
-                d2[i + q] = b2[q];
-            }
-        if (!fused) {
-            for (int64_t q = 0; q < nr; q++)
-                lab[i + q] = tmp[q];
-            continue;
-        }
-        for (int64_t q = 0; q < nr; q++) {
-            int64_t row = r0 + i + q;
-            if (lab[row] != tmp[q]) {
-                (*changed)++;
-                lab[row] = tmp[q];
-            }
-            if (sums != NULL) {
-                add_row(X, row, sums + (int64_t)tmp[q] * d, d, is64);
-                counts[tmp[q]]++;
-            }
-        }
+        finish_tile(X, r0, i, nr, tmp, b1, b2, lab, d1, d2, sums, counts, changed, d, is64, fused,
+                    bounds);
     }
 }
 

@@ -268,6 +268,24 @@ static void test_exact_ties_and_edges(void **state)
     free(x);
 }
 
+/* Fits the n values x with k clusters on `threads` threads (default
+ * algorithm: the exact programme); returns the labels (to free), writes
+ * the k centroids and the inertia. */
+static int32_t *fit_1d(const double *x, int64_t n, int64_t k, int32_t threads, double *c,
+                       double *inertia)
+{
+    mutinf_kmeans *km = NULL;
+    int32_t *lab = malloc((size_t)n * sizeof(int32_t));
+    assert_status(mutinf_kmeans_create(&km), MUTINF_OK);
+    assert_status(mutinf_kmeans_set_k(km, (int32_t)k), MUTINF_OK);
+    assert_status(mutinf_kmeans_set_threads(km, threads), MUTINF_OK);
+    assert_status(mutinf_kmeans_fit(km, x, n, 1, 1, 1, lab), MUTINF_OK);
+    assert_status(mutinf_kmeans_centroids(km, c, k), MUTINF_OK);
+    assert_status(mutinf_kmeans_inertia(km, inertia), MUTINF_OK);
+    mutinf_kmeans_destroy(km);
+    return lab;
+}
+
 /* Runs of equal values, each longer than 255, across several coding
  * segments of the arg-min rows: every change of an arg-min is then a step of
  * 256 or more, coded as an escape.  Reference: the plain programme over the
@@ -318,15 +336,7 @@ static void test_exact_long_runs(void **state)
     int32_t *lab[2];
     double c[2][24], in[2];
     for (int t = 0; t < 2; t++) {
-        mutinf_kmeans *km = NULL;
-        assert_status(mutinf_kmeans_create(&km), MUTINF_OK);
-        assert_status(mutinf_kmeans_set_k(km, (int32_t)k), MUTINF_OK);
-        assert_status(mutinf_kmeans_set_threads(km, t + 1), MUTINF_OK);
-        lab[t] = malloc((size_t)n * sizeof(int32_t));
-        assert_status(mutinf_kmeans_fit(km, x, n, 1, 1, 1, lab[t]), MUTINF_OK);
-        assert_status(mutinf_kmeans_centroids(km, c[t], k), MUTINF_OK);
-        assert_status(mutinf_kmeans_inertia(km, &in[t]), MUTINF_OK);
-        mutinf_kmeans_destroy(km);
+        lab[t] = fit_1d(x, n, k, t + 1, c[t], &in[t]);
     }
     assert_close(in[0], (double)D[R], 1e-10, 1e-300);
     assert_memory_equal(lab[0], lab[1], (size_t)n * sizeof(int32_t));
@@ -364,15 +374,7 @@ static void test_exact_threads_identical(void **state)
     int32_t *lab[3];
     double c[3][24], in[3];
     for (int t = 0; t < 3; t++) {
-        mutinf_kmeans *km = NULL;
-        assert_status(mutinf_kmeans_create(&km), MUTINF_OK);
-        assert_status(mutinf_kmeans_set_k(km, (int32_t)k), MUTINF_OK);
-        assert_status(mutinf_kmeans_set_threads(km, t + 1), MUTINF_OK);
-        lab[t] = malloc((size_t)n * sizeof(int32_t));
-        assert_status(mutinf_kmeans_fit(km, x, n, 1, 1, 1, lab[t]), MUTINF_OK);
-        assert_status(mutinf_kmeans_centroids(km, c[t], k), MUTINF_OK);
-        assert_status(mutinf_kmeans_inertia(km, &in[t]), MUTINF_OK);
-        mutinf_kmeans_destroy(km);
+        lab[t] = fit_1d(x, n, k, t + 1, c[t], &in[t]);
     }
     for (int t = 1; t < 3; t++) {
         assert_memory_equal(lab[0], lab[t], (size_t)n * sizeof(int32_t));

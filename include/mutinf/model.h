@@ -23,8 +23,12 @@
  * singular values (dgesvd) decide the rank, so the fast path never changes
  * an answer.
  *
- * The handle owns C (computed once, at creation) and is immutable afterwards:
- * any number of threads may query it concurrently.
+ * The handle owns C and an attempted Cholesky factorization of the whole
+ * of C with its condition estimate, both computed once, at creation (the
+ * factor fills the other triangle of C's buffer).  Queries whose partition
+ * holds every unit in order reuse that factorization when the rule above
+ * accepts it, instead of factoring C again.  The handle is immutable
+ * afterwards: any number of threads may query it concurrently.
  */
 #ifndef MUTINF_MODEL_H
 #define MUTINF_MODEL_H

@@ -32,7 +32,6 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <immintrin.h>
 
@@ -41,21 +40,6 @@
 #include "cpu.h"
 #include "kmeans_exact1d.h"
 #include "kmeans_impl.h"
-
-/* Asks for transparent huge pages on a large buffer: the arg-min table is
- * touched once, page by page, and 4 KiB page faults would cost more than
- * the programme itself.  Advisory only; failures are ignored. */
-static void advise_huge(void *p, size_t bytes)
-{
-#ifdef MADV_HUGEPAGE
-    uintptr_t a = ((uintptr_t)p + 4095u) & ~(uintptr_t)4095u;
-    uintptr_t e = ((uintptr_t)p + bytes) & ~(uintptr_t)4095u;
-    if (p != NULL && e > a + (2u << 20)) (void)madvise((void *)a, (size_t)(e - a), MADV_HUGEPAGE);
-#else
-    (void)p;
-    (void)bytes;
-#endif
-}
 
 /* Sorts n doubles ascending: LSD radix sort on the order-preserving 64-bit
  * image of each value, 16 bits per pass, skipping passes where every key
@@ -498,7 +482,8 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
      * every layer delta-coded in bytes for the backtrack (each row is
      * non-decreasing; a step of 255 or more is escaped to a side list, at
      * most n / 255 + 1 per layer).  A quarter of the memory of an int32
-     * table, which matters: fresh pages cost more than the programme. */
+     * table, which matters: fresh pages cost more than the programme (the
+     * allocator backs it with huge pages from 4 MiB on). */
     int32_t *Ja = mutinf__alloc(np, sizeof(int32_t), 1, "k-means 1-D arg-min row");
     int32_t *Jb = mutinf__alloc(np, sizeof(int32_t), 1, "k-means 1-D arg-min row");
     /* Each row is coded in segments of MUTINF__DP_SEG entries (coded in
@@ -516,7 +501,6 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
         st = MUTINF_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    advise_huge(Jd, layers * n1);
     for (int64_t i = 0; i < n; i++)
         v[i] = X->x64 != NULL ? X->x64[i] : (double)X->x32[i];
     st = mutinf__km_sort_doubles(v, n);

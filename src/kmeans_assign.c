@@ -170,13 +170,7 @@ void mutinf__km_work_free(mutinf__km_work *w)
     mutinf__free(w->panel32);
     mutinf__free(w->rowpack64);
     mutinf__free(w->rowpack32);
-    mutinf__free(w->upper);
-    mutinf__free(w->lower);
-    mutinf__free(w->bound_centers);
-    mutinf__free(w->bound_rows);
-    mutinf__free(w->bound_labels);
-    mutinf__free(w->bound_dist);
-    mutinf__free(w->bound_dirty);
+    mutinf__km_bounds_free(w);
     memset(w, 0, sizeof(*w));
 }
 

@@ -74,6 +74,22 @@ static float store_down(double v)
     return (float)(v > 0.0 ? v : 0.0);
 }
 
+void mutinf__km_bounds_free(mutinf__km_work *w)
+{
+    mutinf__free(w->upper);
+    mutinf__free(w->lower);
+    mutinf__free(w->bound_centers);
+    mutinf__free(w->bound_rows);
+    mutinf__free(w->bound_labels);
+    mutinf__free(w->bound_dist);
+    mutinf__free(w->bound_dirty);
+    w->upper = w->lower = NULL;
+    w->bound_centers = w->bound_dist = NULL;
+    w->bound_rows = NULL;
+    w->bound_labels = NULL;
+    w->bound_dirty = NULL;
+}
+
 static mutinf_status alloc_bounds(const mutinf__km_data *X, const mutinf__km_plan *plan,
                                   mutinf__km_work *w, int64_t k)
 {
@@ -89,18 +105,7 @@ static mutinf_status alloc_bounds(const mutinf__km_data *X, const mutinf__km_pla
     w->bound_dirty = mutinf__alloc((size_t)plan->threads * (size_t)k, 1, 0, "k-means bound flags");
     if (!w->upper || !w->lower || !w->bound_centers || !w->bound_rows || !w->bound_labels ||
         !w->bound_dist || !w->bound_dirty) {
-        mutinf__free(w->upper);
-        mutinf__free(w->lower);
-        mutinf__free(w->bound_centers);
-        mutinf__free(w->bound_rows);
-        mutinf__free(w->bound_labels);
-        mutinf__free(w->bound_dist);
-        mutinf__free(w->bound_dirty);
-        w->bound_dirty = NULL;
-        w->upper = w->lower = NULL;
-        w->bound_centers = w->bound_dist = NULL;
-        w->bound_rows = NULL;
-        w->bound_labels = NULL;
+        mutinf__km_bounds_free(w);
         return MUTINF_ERR_OUT_OF_MEMORY;
     }
     w->bounds_valid = 0;

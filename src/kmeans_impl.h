@@ -89,6 +89,8 @@ typedef struct mutinf__km_work {
 mutinf_status mutinf__km_work_alloc(mutinf__km_work *w, const mutinf__km_plan *plan,
                                     const mutinf__km_data *X, int64_t k);
 void mutinf__km_work_free(mutinf__km_work *w);
+/* Frees Hamerly's bounds and their scratch (kmeans_hamerly.c); NULL-safe. */
+void mutinf__km_bounds_free(mutinf__km_work *w);
 
 /* Nearest-centroid labels of every point (lowest index on ties); when `sums`
  * is non-NULL also the per-cluster sums (k x d) and counts of the points so

@@ -68,228 +68,36 @@ static int64_t next_step(int64_t m, int64_t row_bytes, int64_t sweeps)
     return (lines + calls - 1) / calls;
 }
 
-/* ---- double ----------------------------------------------------------- */
+/* ---- the kernel in double (6 x 8) and in float (6 x 16): pack_rows64,
+ * kernel64, mutinf__km_dots64 and their 32 counterparts -------------------- */
 
-/* Rows [0, m) of x (d columns) into micro-panels of MR rows, feature-major
- * (xp[(mp * d + f) * MR + r]), the rows past m zero. */
-static void pack_rows64(const double *x, int64_t m, int64_t d, double *xp)
-{
-    for (int64_t i0 = 0; i0 < m; i0 += MR) {
-        double *dst = xp + i0 * d;
-        int64_t mr = m - i0 < MR ? m - i0 : MR;
-        if (mr == MR) {
-            /* six sequential reads, one sequential write */
-            const double *s0 = x + i0 * d, *s1 = s0 + d, *s2 = s1 + d, *s3 = s2 + d, *s4 = s3 + d,
-                         *s5 = s4 + d;
-            for (int64_t f = 0; f < d; f++) {
-                dst[f * MR] = s0[f];
-                dst[f * MR + 1] = s1[f];
-                dst[f * MR + 2] = s2[f];
-                dst[f * MR + 3] = s3[f];
-                dst[f * MR + 4] = s4[f];
-                dst[f * MR + 5] = s5[f];
-            }
-            continue;
-        }
-        for (int64_t f = 0; f < d; f++)
-            for (int64_t r = 0; r < MR; r++)
-                dst[f * MR + r] = r < mr ? x[(i0 + r) * d + f] : 0.0;
-    }
-}
+#define DOTS_T      double
+#define DOTS_V      __m256d
+#define DOTS_NR     8
+#define DOTS_SUFFIX 64
+#define DOTS_LOADU  _mm256_loadu_pd
+#define DOTS_STOREU _mm256_storeu_pd
+#define DOTS_BCAST  _mm256_broadcast_sd
+#define DOTS_FMADD  _mm256_fmadd_pd
+#define DOTS_ZERO   _mm256_setzero_pd
+#include "kmeans_dots_precision.h"
+#undef DOTS_T
+#undef DOTS_V
+#undef DOTS_NR
+#undef DOTS_SUFFIX
+#undef DOTS_LOADU
+#undef DOTS_STOREU
+#undef DOTS_BCAST
+#undef DOTS_FMADD
+#undef DOTS_ZERO
 
-/* The 6 x 8 block G[r * k + q] (r < mr, q < nj) over features [0, kc) of
- * the micro-panel a and the panel slab b, continuing the sums already in G
- * unless `first`. */
-__attribute__((target("avx2,fma"))) static void kernel64(const double *a, const double *b,
-                                                         int64_t kc, double *G, int64_t k,
-                                                         int64_t mr, int64_t nj, int first)
-{
-    __m256d c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-    double t[MR * 8];
-    int full = mr == MR && nj == 8;
-    if (first) {
-        c00 = _mm256_setzero_pd();
-        c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c00;
-    } else {
-        if (!full)
-            for (int64_t r = 0; r < mr; r++)
-                memcpy(t + r * 8, G + r * k, (size_t)nj * sizeof(double));
-        const double *g = full ? G : t;
-        int64_t ld = full ? k : 8;
-        c00 = _mm256_loadu_pd(g), c01 = _mm256_loadu_pd(g + 4);
-        c10 = _mm256_loadu_pd(g + ld), c11 = _mm256_loadu_pd(g + ld + 4);
-        c20 = _mm256_loadu_pd(g + 2 * ld), c21 = _mm256_loadu_pd(g + 2 * ld + 4);
-        c30 = _mm256_loadu_pd(g + 3 * ld), c31 = _mm256_loadu_pd(g + 3 * ld + 4);
-        c40 = _mm256_loadu_pd(g + 4 * ld), c41 = _mm256_loadu_pd(g + 4 * ld + 4);
-        c50 = _mm256_loadu_pd(g + 5 * ld), c51 = _mm256_loadu_pd(g + 5 * ld + 4);
-    }
-#pragma GCC unroll 4
-    for (int64_t f = 0; f < kc; f++) {
-        __m256d b0 = _mm256_loadu_pd(b + f * 8), b1 = _mm256_loadu_pd(b + f * 8 + 4);
-        const double *af = a + f * MR;
-        __m256d x = _mm256_broadcast_sd(af);
-        c00 = _mm256_fmadd_pd(x, b0, c00);
-        c01 = _mm256_fmadd_pd(x, b1, c01);
-        x = _mm256_broadcast_sd(af + 1);
-        c10 = _mm256_fmadd_pd(x, b0, c10);
-        c11 = _mm256_fmadd_pd(x, b1, c11);
-        x = _mm256_broadcast_sd(af + 2);
-        c20 = _mm256_fmadd_pd(x, b0, c20);
-        c21 = _mm256_fmadd_pd(x, b1, c21);
-        x = _mm256_broadcast_sd(af + 3);
-        c30 = _mm256_fmadd_pd(x, b0, c30);
-        c31 = _mm256_fmadd_pd(x, b1, c31);
-        x = _mm256_broadcast_sd(af + 4);
-        c40 = _mm256_fmadd_pd(x, b0, c40);
-        c41 = _mm256_fmadd_pd(x, b1, c41);
-        x = _mm256_broadcast_sd(af + 5);
-        c50 = _mm256_fmadd_pd(x, b0, c50);
-        c51 = _mm256_fmadd_pd(x, b1, c51);
-    }
-    double *g = full ? G : t;
-    int64_t ld = full ? k : 8;
-    _mm256_storeu_pd(g, c00), _mm256_storeu_pd(g + 4, c01);
-    _mm256_storeu_pd(g + ld, c10), _mm256_storeu_pd(g + ld + 4, c11);
-    _mm256_storeu_pd(g + 2 * ld, c20), _mm256_storeu_pd(g + 2 * ld + 4, c21);
-    _mm256_storeu_pd(g + 3 * ld, c30), _mm256_storeu_pd(g + 3 * ld + 4, c31);
-    _mm256_storeu_pd(g + 4 * ld, c40), _mm256_storeu_pd(g + 4 * ld + 4, c41);
-    _mm256_storeu_pd(g + 5 * ld, c50), _mm256_storeu_pd(g + 5 * ld + 4, c51);
-    if (!full)
-        for (int64_t r = 0; r < mr; r++)
-            memcpy(G + r * k, t + r * 8, (size_t)nj * sizeof(double));
-}
-
-void mutinf__km_dots64(const double *x, int64_t m, int64_t d, const double *panels, int64_t k,
-                       double *xpack, double *G)
-{
-    int64_t np = (k + 7) / 8, ns, kc;
-    slabs(d, &ns, &kc);
-    pack_rows64(x, m, d, xpack);
-    /* addresses as integers: they may lie past the end of x (a prefetch does not fault) */
-    uintptr_t next = (uintptr_t)(x + m * d), end = next + (uintptr_t)(m * d) * sizeof(double);
-    int64_t step = next_step(m, d * (int64_t)sizeof(double), np * ns);
-    for (int64_t s = 0; s < ns; s++) {
-        int64_t f0 = s * kc, w = d - f0 < kc ? d - f0 : kc;
-        for (int64_t p = 0; p < np; p++) {
-            const double *b = panels + (p * d + f0) * 8;
-            int64_t j0 = p * 8, nj = k - j0 < 8 ? k - j0 : 8;
-            for (int64_t i0 = 0; i0 < m; i0 += MR) {
-                for (int64_t q = 0; q < step && next < end; q++, next += 64)
-                    _mm_prefetch((const char *)next, _MM_HINT_T1);
-                kernel64(xpack + i0 * d + f0 * MR, b, w, G + i0 * k + j0, k,
-                         m - i0 < MR ? m - i0 : MR, nj, s == 0);
-            }
-        }
-    }
-}
-
-/* ---- float ------------------------------------------------------------ */
-
-static void pack_rows32(const float *x, int64_t m, int64_t d, float *xp)
-{
-    for (int64_t i0 = 0; i0 < m; i0 += MR) {
-        float *dst = xp + i0 * d;
-        int64_t mr = m - i0 < MR ? m - i0 : MR;
-        if (mr == MR) {
-            /* six sequential reads, one sequential write */
-            const float *s0 = x + i0 * d, *s1 = s0 + d, *s2 = s1 + d, *s3 = s2 + d, *s4 = s3 + d,
-                        *s5 = s4 + d;
-            for (int64_t f = 0; f < d; f++) {
-                dst[f * MR] = s0[f];
-                dst[f * MR + 1] = s1[f];
-                dst[f * MR + 2] = s2[f];
-                dst[f * MR + 3] = s3[f];
-                dst[f * MR + 4] = s4[f];
-                dst[f * MR + 5] = s5[f];
-            }
-            continue;
-        }
-        for (int64_t f = 0; f < d; f++)
-            for (int64_t r = 0; r < MR; r++)
-                dst[f * MR + r] = r < mr ? x[(i0 + r) * d + f] : 0.0f;
-    }
-}
-
-/* As kernel64 with 6 x 16 floats. */
-__attribute__((target("avx2,fma"))) static void kernel32(const float *a, const float *b, int64_t kc,
-                                                         float *G, int64_t k, int64_t mr,
-                                                         int64_t nj, int first)
-{
-    __m256 c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-    float t[MR * 16];
-    int full = mr == MR && nj == 16;
-    if (first) {
-        c00 = _mm256_setzero_ps();
-        c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = c00;
-    } else {
-        if (!full)
-            for (int64_t r = 0; r < mr; r++)
-                memcpy(t + r * 16, G + r * k, (size_t)nj * sizeof(float));
-        const float *g = full ? G : t;
-        int64_t ld = full ? k : 16;
-        c00 = _mm256_loadu_ps(g), c01 = _mm256_loadu_ps(g + 8);
-        c10 = _mm256_loadu_ps(g + ld), c11 = _mm256_loadu_ps(g + ld + 8);
-        c20 = _mm256_loadu_ps(g + 2 * ld), c21 = _mm256_loadu_ps(g + 2 * ld + 8);
-        c30 = _mm256_loadu_ps(g + 3 * ld), c31 = _mm256_loadu_ps(g + 3 * ld + 8);
-        c40 = _mm256_loadu_ps(g + 4 * ld), c41 = _mm256_loadu_ps(g + 4 * ld + 8);
-        c50 = _mm256_loadu_ps(g + 5 * ld), c51 = _mm256_loadu_ps(g + 5 * ld + 8);
-    }
-#pragma GCC unroll 4
-    for (int64_t f = 0; f < kc; f++) {
-        __m256 b0 = _mm256_loadu_ps(b + f * 16), b1 = _mm256_loadu_ps(b + f * 16 + 8);
-        const float *af = a + f * MR;
-        __m256 x = _mm256_broadcast_ss(af);
-        c00 = _mm256_fmadd_ps(x, b0, c00);
-        c01 = _mm256_fmadd_ps(x, b1, c01);
-        x = _mm256_broadcast_ss(af + 1);
-        c10 = _mm256_fmadd_ps(x, b0, c10);
-        c11 = _mm256_fmadd_ps(x, b1, c11);
-        x = _mm256_broadcast_ss(af + 2);
-        c20 = _mm256_fmadd_ps(x, b0, c20);
-        c21 = _mm256_fmadd_ps(x, b1, c21);
-        x = _mm256_broadcast_ss(af + 3);
-        c30 = _mm256_fmadd_ps(x, b0, c30);
-        c31 = _mm256_fmadd_ps(x, b1, c31);
-        x = _mm256_broadcast_ss(af + 4);
-        c40 = _mm256_fmadd_ps(x, b0, c40);
-        c41 = _mm256_fmadd_ps(x, b1, c41);
-        x = _mm256_broadcast_ss(af + 5);
-        c50 = _mm256_fmadd_ps(x, b0, c50);
-        c51 = _mm256_fmadd_ps(x, b1, c51);
-    }
-    float *g = full ? G : t;
-    int64_t ld = full ? k : 16;
-    _mm256_storeu_ps(g, c00), _mm256_storeu_ps(g + 8, c01);
-    _mm256_storeu_ps(g + ld, c10), _mm256_storeu_ps(g + ld + 8, c11);
-    _mm256_storeu_ps(g + 2 * ld, c20), _mm256_storeu_ps(g + 2 * ld + 8, c21);
-    _mm256_storeu_ps(g + 3 * ld, c30), _mm256_storeu_ps(g + 3 * ld + 8, c31);
-    _mm256_storeu_ps(g + 4 * ld, c40), _mm256_storeu_ps(g + 4 * ld + 8, c41);
-    _mm256_storeu_ps(g + 5 * ld, c50), _mm256_storeu_ps(g + 5 * ld + 8, c51);
-    if (!full)
-        for (int64_t r = 0; r < mr; r++)
-            memcpy(G + r * k, t + r * 16, (size_t)nj * sizeof(float));
-}
-
-void mutinf__km_dots32(const float *x, int64_t m, int64_t d, const float *panels, int64_t k,
-                       float *xpack, float *G)
-{
-    int64_t np = (k + 15) / 16, ns, kc;
-    slabs(d, &ns, &kc);
-    pack_rows32(x, m, d, xpack);
-    /* addresses as integers: they may lie past the end of x (a prefetch does not fault) */
-    uintptr_t next = (uintptr_t)(x + m * d), end = next + (uintptr_t)(m * d) * sizeof(float);
-    int64_t step = next_step(m, d * (int64_t)sizeof(float), np * ns);
-    for (int64_t s = 0; s < ns; s++) {
-        int64_t f0 = s * kc, w = d - f0 < kc ? d - f0 : kc;
-        for (int64_t p = 0; p < np; p++) {
-            const float *b = panels + (p * d + f0) * 16;
-            int64_t j0 = p * 16, nj = k - j0 < 16 ? k - j0 : 16;
-            for (int64_t i0 = 0; i0 < m; i0 += MR) {
-                for (int64_t q = 0; q < step && next < end; q++, next += 64)
-                    _mm_prefetch((const char *)next, _MM_HINT_T1);
-                kernel32(xpack + i0 * d + f0 * MR, b, w, G + i0 * k + j0, k,
-                         m - i0 < MR ? m - i0 : MR, nj, s == 0);
-            }
-        }
-    }
-}
+#define DOTS_T      float
+#define DOTS_V      __m256
+#define DOTS_NR     16
+#define DOTS_SUFFIX 32
+#define DOTS_LOADU  _mm256_loadu_ps
+#define DOTS_STOREU _mm256_storeu_ps
+#define DOTS_BCAST  _mm256_broadcast_ss
+#define DOTS_FMADD  _mm256_fmadd_ps
+#define DOTS_ZERO   _mm256_setzero_ps
+#include "kmeans_dots_precision.h"

@@ -34,7 +34,8 @@ mutinf_status mutinf__gaussian_tc(const double *C, int64_t ldc, const mutinf_par
 
 /* As mutinf__gaussian_tc(), with the Cholesky factorization of the joint
  * block C[S,S] already summarized in `joint` (NULL: none), which the
- * caller guarantees to be that of exactly the units p->units in order.
+ * caller guarantees to be that of the units p->units in some order (rank
+ * and log-determinant do not depend on it).
  * When it passes the acceptance rule for the options' rank tolerance (and
  * strict_rank is off) it stands for the joint block, and the workspace
  * only holds the module and pair blocks; otherwise the joint block is

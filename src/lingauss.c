@@ -20,9 +20,9 @@ struct mutinf_lingauss {
     double *bias;    /* units */
     double *cov;     /* units x units, column-major: C in the lower triangle (the upper
                       * one is left over from the factorization below) */
-    /* Cholesky factorization of all of C in unit order, made at creation:
-     * it stands for the joint block of a partition of every unit in order,
-     * so that TC needs no working copy of C. */
+    /* Cholesky factorization of all of C, made at creation: it stands for
+     * the joint block of a partition of every unit (in any order), so that
+     * TC needs no working copy of C. */
     mutinf__chol_summary joint;
 };
 
@@ -154,14 +154,12 @@ mutinf_status mutinf_lingauss_shape(const mutinf_lingauss *model, int64_t *units
     return MUTINF_OK;
 }
 
-/* The model's joint factorization when the partition's joint block is all
- * of C in unit order, else NULL. */
+/* The model's joint factorization when the partition's joint block holds
+ * every unit, else NULL: it is then C with its rows and columns permuted,
+ * of the same rank and log-determinant. */
 static const mutinf__chol_summary *joint_of(const mutinf_lingauss *model, const mutinf_partition *p)
 {
-    if (p->n_assigned != model->units) return NULL;
-    for (int64_t i = 0; i < p->n_assigned; i++)
-        if (p->units[i] != i) return NULL;
-    return &model->joint;
+    return p->n_assigned == model->units ? &model->joint : NULL;
 }
 
 mutinf_status mutinf_lingauss_total_correlation(const mutinf_lingauss *model,

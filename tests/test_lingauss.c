@@ -217,11 +217,10 @@ static void test_invariance_large_model(void **state)
     free(labels);
 }
 
-/* A partition of every unit in order takes its joint log-determinant from
- * the factorization made at creation (a 300 x 300 joint block, modules of
- * 150 through the unblocked path); the same partition in another unit
- * order, and strict_rank, take the general path.  All against the long
- * double reference. */
+/* A partition of every unit, in unit order or not, takes its joint
+ * log-determinant from the factorization made at creation (a 300 x 300
+ * joint block, modules of 150 through the unblocked path); strict_rank
+ * takes the general path.  All against the long double reference. */
 static void test_joint_factor_paths(void **state)
 {
     (void)state;

@@ -26,8 +26,8 @@
  * The handle owns C and an attempted Cholesky factorization of the whole
  * of C with its condition estimate, both computed once, at creation (the
  * factor fills the other triangle of C's buffer).  Queries whose partition
- * holds every unit in order reuse that factorization when the rule above
- * accepts it, instead of factoring C again.  The handle is immutable
+ * holds every unit (in any order) reuse that factorization when the rule
+ * above accepts it, instead of factoring C again.  The handle is immutable
  * afterwards: any number of threads may query it concurrently.
  */
 #ifndef MUTINF_MODEL_H

@@ -111,6 +111,20 @@ static mutinf_status quantize_module(const mutinf__view *v, const mutinf_partiti
     return MUTINF_OK;
 }
 
+/* A worker's failure: the first one's status and message are kept (a
+ * message is thread-local), and every worker stops at its next module. */
+static void record_failure(mutinf_status s, mutinf_status *first, char *message, size_t cap,
+                           int *stop)
+{
+#pragma omp critical(mutinf_quantize_kmeans)
+    if (*first == MUTINF_OK) {
+        *first = s;
+        strncpy(message, mutinf_last_error_message(), cap - 1);
+    }
+#pragma omp atomic write
+    *stop = 1;
+}
+
 mutinf_status mutinf__quantize_kmeans(const mutinf__view *v, const mutinf_partition *p,
                                       int32_t bins, int32_t n_init, uint64_t seed, int threads,
                                       mutinf__progress *progress, int32_t *symbols)
@@ -169,13 +183,7 @@ mutinf_status mutinf__quantize_kmeans(const mutinf__view *v, const mutinf_partit
             mutinf_status s = quantize_module(v, p, k, km[t], x + (size_t)t * (size_t)n * dmax,
                                               labels + (size_t)t * (size_t)n, symbols);
             if (s != MUTINF_OK) {
-#pragma omp critical(mutinf_quantize_kmeans)
-                if (worker_st == MUTINF_OK) {
-                    worker_st = s;
-                    strncpy(message, mutinf_last_error_message(), sizeof message - 1);
-                }
-#pragma omp atomic write
-                stop = 1;
+                record_failure(s, &worker_st, message, sizeof message, &stop);
                 continue;
             }
 #pragma omp atomic update
@@ -186,15 +194,7 @@ mutinf_status mutinf__quantize_kmeans(const mutinf__view *v, const mutinf_partit
                 now = finished;
                 mutinf_status ps = mutinf__progress_step(progress, now - reported, fn);
                 reported = now;
-                if (ps != MUTINF_OK) {
-#pragma omp critical(mutinf_quantize_kmeans)
-                    if (worker_st == MUTINF_OK) {
-                        worker_st = ps;
-                        strncpy(message, mutinf_last_error_message(), sizeof message - 1);
-                    }
-#pragma omp atomic write
-                    stop = 1;
-                }
+                if (ps != MUTINF_OK) record_failure(ps, &worker_st, message, sizeof message, &stop);
             }
         }
     }

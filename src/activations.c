@@ -1,86 +1,65 @@
-/* The activations handle: a validated borrowed view. */
+/* The activations handle: a validated borrowed view.  The data is read by
+ * the estimators only, each checking the entries it reads. */
 #include <math.h>
 
 #include "activations.h"
 #include "alloc.h"
 #include "error.h"
-#include "options.h"
 
-/* Row blocks of the scan: at most SCAN_BLOCKS of them (so the partial sums
- * take at most SCAN_BLOCKS * d doubles), each of at least SCAN_MIN_ROWS. */
-#define SCAN_BLOCKS   64
-#define SCAN_MIN_ROWS 1024
+/* Rows per block of the parallel finiteness check. */
+#define CHECK_ROWS 4096
 
-/* Sum of column j over rows [r0, r1) into *out, any strides. */
-static void block_sums(const mutinf__view *v, int64_t r0, int64_t r1, double *out)
+/* 1 when x[off] (element offset into the view's data) is NaN or infinite. */
+static inline int bad_at(const mutinf__view *v, int64_t off)
 {
-    const int64_t d = v->dim[1], rs = v->stride[0], cs = v->stride[1];
-    for (int64_t j = 0; j < d; j++)
-        out[j] = 0.0;
-    if (cs == 1 && !v->is_f32) { /* row-major doubles: add whole rows */
-        for (int64_t i = r0; i < r1; i++) {
-            const double *row = (const double *)v->data + i * rs;
-            for (int64_t j = 0; j < d; j++)
-                out[j] += row[j];
-        }
-    } else if (cs == 1) {
-        for (int64_t i = r0; i < r1; i++) {
-            const float *row = (const float *)v->data + i * rs;
-            for (int64_t j = 0; j < d; j++)
-                out[j] += (double)row[j];
-        }
-    } else if (!v->is_f32) {
-        for (int64_t j = 0; j < d; j++) {
-            const double *col = (const double *)v->data + j * cs;
-            double s = 0.0;
-            for (int64_t i = r0; i < r1; i++)
-                s += col[i * rs];
-            out[j] = s;
-        }
-    } else {
-        for (int64_t j = 0; j < d; j++) {
-            const float *col = (const float *)v->data + j * cs;
-            double s = 0.0;
-            for (int64_t i = r0; i < r1; i++)
-                s += (double)col[i * rs];
-            out[j] = s;
-        }
-    }
+    return v->is_f32 ? !isfinite(((const float *)v->data)[off])
+                     : !isfinite(((const double *)v->data)[off]);
 }
 
-/* One pass over the data: column sums, and finiteness (a NaN or infinity
- * makes its column sum non-finite; then the exact scan names the entry). */
-static mutinf_status scan(const mutinf__view *v, const char *fn, double *col_sum, int *overflow)
+/* 1 when an entry of rows [r0, r1) of the units is NaN or infinite; the
+ * axis of smaller |stride| runs innermost (contiguous reads of a row-major
+ * or a column-major matrix alike). */
+static int block_bad(const mutinf__view *v, const int64_t *units, int64_t m, int64_t r0, int64_t r1)
 {
-    const int64_t n = v->dim[0], d = v->dim[1];
-    int64_t rows = (n + SCAN_BLOCKS - 1) / SCAN_BLOCKS;
-    if (rows < SCAN_MIN_ROWS) rows = SCAN_MIN_ROWS;
-    int64_t nb = (n + rows - 1) / rows;
-    double *part = mutinf__alloc((size_t)nb * (size_t)d, sizeof *part, 0, "column sums");
-    if (part == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
-    int threads = mutinf__thread_count(NULL);
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1 && nb > 1)
-    for (int64_t b = 0; b < nb; b++)
-        block_sums(v, b * rows, (b + 1) * rows < n ? (b + 1) * rows : n, part + b * d);
-    int finite = 1;
-    for (int64_t j = 0; j < d; j++) {
-        double s = 0.0;
-        for (int64_t b = 0; b < nb; b++) {
-            finite &= isfinite(part[b * d + j]) != 0;
-            s += part[b * d + j];
-        }
-        col_sum[j] = s;
-        finite &= isfinite(s) != 0;
+    const int64_t rs = v->stride[0], cs = v->stride[1];
+    int bad = 0;
+    if ((cs < 0 ? -cs : cs) <= (rs < 0 ? -rs : rs)) {
+        for (int64_t i = r0; i < r1; i++)
+            for (int64_t j = 0; j < m; j++)
+                bad |= bad_at(v, i * rs + units[j] * cs);
+    } else {
+        for (int64_t j = 0; j < m; j++)
+            for (int64_t i = r0; i < r1; i++)
+                bad |= bad_at(v, i * rs + units[j] * cs);
     }
-    mutinf__free(part);
-    *overflow = 0;
-    if (!finite) {
-        static const char *const names[2] = {"sample", "unit"};
-        mutinf_status st = mutinf__view_check_finite(v, fn, "data", names);
-        if (st != MUTINF_OK) return st;
-        *overflow = 1; /* finite data whose sums overflow */
+    return bad;
+}
+
+mutinf_status mutinf__check_units_finite(const mutinf__view *v, const int64_t *units, int64_t m,
+                                         int threads, const char *fn)
+{
+    const int64_t n = v->dim[0], nb = (n + CHECK_ROWS - 1) / CHECK_ROWS;
+    int64_t first = nb; /* the first block holding a bad entry */
+#pragma omp parallel for num_threads(threads) schedule(static)                                     \
+    reduction(min                                                                                  \
+              : first) if (threads > 1 && nb > 1)
+    for (int64_t b = 0; b < nb; b++) {
+        int64_t r1 = (b + 1) * CHECK_ROWS < n ? (b + 1) * CHECK_ROWS : n;
+        if (b < first && block_bad(v, units, m, b * CHECK_ROWS, r1)) first = b;
     }
-    return MUTINF_OK;
+    if (first == nb) return MUTINF_OK;
+    /* name the first sample of that block with a bad entry, and in it the
+     * lowest such unit */
+    for (int64_t i = first * CHECK_ROWS; i < n; i++) {
+        int64_t u = -1;
+        for (int64_t j = 0; j < m; j++)
+            if (bad_at(v, i * v->stride[0] + units[j] * v->stride[1]) && (u < 0 || units[j] < u))
+                u = units[j];
+        if (u >= 0)
+            return mutinf__fail(MUTINF_ERR_NON_FINITE, "%s: data[sample %lld, unit %lld] = %g", fn,
+                                (long long)i, (long long)u, mutinf__view_at2(v, i, u));
+    }
+    return MUTINF_OK; /* not reached while the data stays unchanged */
 }
 
 static mutinf_status wrap(const char *fn, const void *data, int32_t is_f32, int64_t n_samples,
@@ -95,23 +74,8 @@ static mutinf_status wrap(const char *fn, const void *data, int32_t is_f32, int6
     mutinf_status st = mutinf__view_init(&v, fn, "data", data, is_f32, 2, dims, strides);
     if (st != MUTINF_OK) return st;
     mutinf_activations *a = mutinf__alloc(1, sizeof *a, 0, "activations handle");
-    double *sums = mutinf__alloc((size_t)n_units, sizeof *sums, 0, "column sums");
-    int overflow = 0;
-    if (a == NULL || sums == NULL)
-        st = MUTINF_ERR_OUT_OF_MEMORY;
-    else
-        st = scan(&v, fn, sums, &overflow);
-    if (st != MUTINF_OK) {
-        mutinf__free(sums);
-        mutinf__free(a);
-        return st;
-    }
-    if (overflow) {
-        mutinf__free(sums);
-        sums = NULL;
-    }
+    if (a == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     a->view = v;
-    a->col_sum = sums;
     *out = a;
     return MUTINF_OK;
 }
@@ -134,8 +98,6 @@ mutinf_status mutinf_activations_wrap_f32(const float *data, int64_t n_samples, 
 
 void mutinf_activations_destroy(mutinf_activations *activations)
 {
-    if (activations == NULL) return;
-    mutinf__free(activations->col_sum);
     mutinf__free(activations);
 }
 

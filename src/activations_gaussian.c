@@ -106,12 +106,22 @@ static size_t scratch_size(const mutinf_partition *p, int want_pairwise)
            (size_t)p->n_assigned + 1;
 }
 
+/* 1 when every diagonal entry of the m x m matrix C is finite. */
+static int diagonal_finite(const double *C, int64_t m)
+{
+    int ok = 1;
+    for (int64_t j = 0; j < m; j++)
+        ok &= isfinite(C[j + j * m]) != 0;
+    return ok;
+}
+
 /* The covariance of the assigned units (module order) of the handle's data,
- * through the copula when asked; `corr_scratch` holds m doubles. */
+ * through the copula when asked; MUTINF_ERR_NON_FINITE (prefixed by `fn`)
+ * when one of the units holds a NaN or an infinity. */
 static mutinf_status activations_cov(const mutinf_activations *activations,
                                      const mutinf_partition *partition,
-                                     const struct mutinf_options *o, int threads, int64_t *iota,
-                                     double *sums, double *C, double *mean_out)
+                                     const struct mutinf_options *o, int threads, const char *fn,
+                                     int64_t *iota, double *C, double *mean_out)
 {
     const mutinf__view *v = &activations->view;
     const int64_t n = v->dim[0], m = partition->n_assigned;
@@ -122,25 +132,30 @@ static mutinf_status activations_cov(const mutinf_activations *activations,
                                 (long long)n, (long long)m);
         double *copula = mutinf__alloc(nm, sizeof *copula, 0, "copula-transformed data");
         if (copula == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
-        mutinf_status st = mutinf__copula_transform(v, partition->units, m, threads, copula);
-        if (st == MUTINF_OK) {
+        int non_finite = 0;
+        mutinf_status st =
+            mutinf__copula_transform(v, partition->units, m, threads, copula, &non_finite);
+        if (st == MUTINF_OK && non_finite)
+            st = mutinf__check_units_finite(v, partition->units, m, threads, fn);
+        else if (st == MUTINF_OK) {
             mutinf__view cv = {
                 .data = copula, .is_f32 = 0, .rank = 2, .dim = {n, m, 1}, .stride = {1, n, 0}};
             for (int64_t j = 0; j < m; j++)
                 iota[j] = j;
-            st = mutinf__covariance(&cv, iota, m, threads, NULL, C, mean_out);
+            st = mutinf__covariance(&cv, iota, m, threads, C, mean_out);
         }
         mutinf__free(copula);
         return st;
     }
-    /* the column sums of the wrap spare the direct path a pass */
-    const double *known = NULL;
-    if (activations->col_sum != NULL) {
-        for (int64_t j = 0; j < m; j++)
-            sums[j] = activations->col_sum[partition->units[j]];
-        known = sums;
-    }
-    return mutinf__covariance(v, partition->units, m, threads, known, C, mean_out);
+    /* The covariance reads the data once and leaves it unchecked: a NaN or
+     * an infinity shows as a non-finite variance, and only then is the data
+     * scanned, to name the entry (finite data whose squares overflow passes
+     * the scan and keeps its non-finite covariance, as the rank rules of the
+     * estimator expect). */
+    mutinf_status st = mutinf__covariance(v, partition->units, m, threads, C, mean_out);
+    if (st == MUTINF_OK && !diagonal_finite(C, m))
+        st = mutinf__check_units_finite(v, partition->units, m, threads, fn);
+    return st;
 }
 
 #define FN "mutinf_activations_gaussian"
@@ -171,9 +186,8 @@ mutinf_status mutinf_activations_gaussian(const mutinf_activations *activations,
     if (buf == NULL || iota == NULL) {
         st = MUTINF_ERR_OUT_OF_MEMORY;
     } else {
-        /* the scratch after C is free until estimate(): it holds the sums */
         st = activations_cov(activations, partition, mutinf__opts(options),
-                             mutinf__thread_count(options), iota, buf + mm, buf, NULL);
+                             mutinf__thread_count(options), FN, iota, buf, NULL);
         if (st == MUTINF_OK)
             st = estimate(buf, (double)n, partition, options, buf + mm, iota, tc_out, pairwise_out,
                           p_value_out);
@@ -231,21 +245,23 @@ mutinf_status mutinf_activations_moments(const mutinf_activations *activations,
                             "%s: the copula needs the ranks over all samples, which shards "
                             "cannot merge; compute moments without the copula option",
                             FN);
-    double *buf = mutinf__alloc((size_t)size + (size_t)m, sizeof *buf, 0, "moments");
+    double *buf = mutinf__alloc((size_t)size, sizeof *buf, 0, "moments");
     int64_t *iota = mutinf__alloc((size_t)m, sizeof *iota, 0, "unit map");
     if (buf == NULL || iota == NULL) {
         st = MUTINF_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    double *mean = buf + 1, *M2 = mean + m, *sums = M2 + m * m;
+    double *mean = buf + 1, *M2 = mean + m;
     buf[0] = (double)n;
     if (n == 1) {
+        st = mutinf__check_units_finite(v, partition->units, m, 1, FN);
+        if (st != MUTINF_OK) goto done;
         for (int64_t j = 0; j < m; j++)
             mean[j] = mutinf__view_at2(v, 0, partition->units[j]);
         memset(M2, 0, (size_t)(m * m) * sizeof *M2);
     } else {
         st = activations_cov(activations, partition, mutinf__opts(options),
-                             mutinf__thread_count(options), iota, sums, M2, mean);
+                             mutinf__thread_count(options), FN, iota, M2, mean);
         if (st != MUTINF_OK) goto done;
         for (int64_t i = 0; i < m * m; i++)
             M2[i] *= (double)(n - 1);

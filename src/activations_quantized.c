@@ -46,6 +46,9 @@ mutinf_status mutinf_activations_quantized(const mutinf_activations *activations
                             "%s: n_samples = %lld exceeds the int32 range of the symbols", FN,
                             (long long)n);
     const int threads = mutinf__thread_count(options);
+    /* the quantizers assume finite data: one screening pass first */
+    st = mutinf__check_units_finite(v, partition->units, partition->n_assigned, threads, FN);
+    if (st != MUTINF_OK) return st;
 
     int32_t *symbols = mutinf__alloc(nk, sizeof *symbols, 0, "module symbols");
     double *pair = pairwise_out != NULL

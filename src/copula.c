@@ -1,4 +1,5 @@
 /* Column ranks by radix sort; the Gaussian copula on top of them. */
+#include <math.h>
 #include <string.h>
 
 #ifdef _OPENMP
@@ -72,16 +73,34 @@ void mutinf__sort_column(const mutinf__view *v, int64_t unit, void *work, double
 }
 
 mutinf_status mutinf__copula_transform(const mutinf__view *v, const int64_t *units, int64_t m,
-                                       int threads, double *out)
+                                       int threads, double *out, int *non_finite_out)
 {
     const int64_t n = v->dim[0];
+    int nt = threads < 1 ? 1 : threads;
+    if (nt > m) nt = (int)m;
+    /* The columns are gathered into `out` first (column-major), in blocks of
+     * rows so that a row-major input is read row by row and the written
+     * column pieces stay in cache; sorting then reads contiguous columns. */
+    const int64_t block = 256;
+    int bad = 0; /* a NaN or infinity: ranks would be meaningless */
+#pragma omp parallel for num_threads(nt) schedule(static) reduction(| : bad) if (nt > 1)
+    for (int64_t i0 = 0; i0 < n; i0 += block) {
+        int64_t i1 = i0 + block < n ? i0 + block : n;
+        for (int64_t i = i0; i < i1; i++)
+            for (int64_t j = 0; j < m; j++) {
+                double x = mutinf__view_at2(v, i, units[j]);
+                bad |= !isfinite(x);
+                out[i + j * n] = x;
+            }
+    }
+    *non_finite_out = bad;
+    if (bad) return MUTINF_OK;
+
     /* Averaged ranks are half-integers: the average of ranks a..b (1-based)
      * is (a + b) / 2, so Phi^-1 is tabulated once at the 2n - 1 values
      * s / (2 (n + 1)), s = a + b in [2, 2n]. */
     double *table = mutinf__alloc((size_t)(2 * n + 1), sizeof *table, 0, "copula table");
     if (table == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
-    int nt = threads < 1 ? 1 : threads;
-    if (nt > m) nt = (int)m;
     /* per thread: sort workspace, sorted values, order */
     size_t per = mutinf__sort_work_bytes(n) / sizeof(uint64_t) + 2 * (size_t)n;
     uint64_t *scratch = mutinf__alloc((size_t)nt * per, sizeof *scratch, 0, "copula sort buffer");
@@ -94,17 +113,6 @@ mutinf_status mutinf__copula_transform(const mutinf__view *v, const int64_t *uni
     for (int64_t s = 2; s <= 2 * n; s++)
         table[s] = mutinf__norm_quantile((double)s / denom);
 
-    /* The columns are gathered into `out` first (column-major), in blocks of
-     * rows so that a row-major input is read row by row and the written
-     * column pieces stay in cache; sorting then reads contiguous columns. */
-    const int64_t block = 256;
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-    for (int64_t i0 = 0; i0 < n; i0 += block) {
-        int64_t i1 = i0 + block < n ? i0 + block : n;
-        for (int64_t i = i0; i < i1; i++)
-            for (int64_t j = 0; j < m; j++)
-                out[i + j * n] = mutinf__view_at2(v, i, units[j]);
-    }
     const mutinf__view cols = {
         .data = out, .is_f32 = 0, .rank = 2, .dim = {n, m, 1}, .stride = {1, n, 0}};
 

@@ -26,8 +26,10 @@ void mutinf__sort_column(const mutinf__view *v, int64_t unit, void *work, double
  * rank-2 view `v` (Ince et al. 2017, "copnorm").  `out` holds n*m doubles
  * (column-major n x m).  Columns are processed in parallel by `threads`
  * OpenMP threads, each column independently: bit-identical for any count.
+ * `*non_finite_out` is 1 when an entry read is NaN or infinite (`out` then
+ * holds no ranks; the caller names the entry), else 0.
  * Memory: n*m doubles in `out` plus ~48 n bytes + 512 KiB per thread. */
 mutinf_status mutinf__copula_transform(const mutinf__view *v, const int64_t *units, int64_t m,
-                                       int threads, double *out);
+                                       int threads, double *out, int *non_finite_out);
 
 #endif

@@ -19,7 +19,7 @@
  * triangle better (measured on 2 cores, 100k-sample-scale inputs: the kernel
  * 1.1x dsyrk's speed at 1024 units, 0.95x at 2048 and 0.8x at 4096). */
 #define GRAM_MAX_UNITS 1024
-/* Rows whose mean shifts the data of the Gram path when no sums are known. */
+/* Rows whose mean shifts the data of the Gram path. */
 #define SHIFT_ROWS 1024
 
 /* B[j + r*m] = x[r0 + r, units[j]] - shift[j], r < rows: one sample per
@@ -146,46 +146,47 @@ static mutinf_status column_sums(const mutinf__view *v, int64_t u0, int64_t m, i
     return MUTINF_OK;
 }
 
+/* shift[j] = the mean of column units[j] over the first SHIFT_ROWS rows (or
+ * all n), rows outermost so that a row-major input is read row by row. */
+static void first_rows_mean(const mutinf__view *v, const int64_t *units, int64_t m, double *shift)
+{
+    const int64_t rows = v->dim[0] < SHIFT_ROWS ? v->dim[0] : SHIFT_ROWS;
+    for (int64_t j = 0; j < m; j++)
+        shift[j] = 0.0;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t j = 0; j < m; j++)
+            shift[j] += mutinf__view_at2(v, r, units[j]);
+    for (int64_t j = 0; j < m; j++)
+        shift[j] /= (double)rows;
+}
+
 mutinf_status mutinf__covariance_gram(const mutinf__view *v, const int64_t *units, int64_t m,
-                                      int threads, int64_t chunk, const double *col_sums, double *C,
-                                      double *mean_out)
+                                      int threads, int64_t chunk, double *C, double *mean_out)
 {
     if (!mutinf__gram_available()) return MUTINF_ERR_UNSUPPORTED;
-    const int64_t n = v->dim[0];
     double *shift = mutinf__alloc(2 * (size_t)m, sizeof *shift, 0, "covariance shift");
     if (shift == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     double *sum = shift + m;
-    if (col_sums != NULL) {
-        for (int64_t j = 0; j < m; j++)
-            shift[j] = col_sums[j] / (double)n;
-    } else {
-        /* the mean of the first rows: the co-moment is then that of nearly
-         * centred data, free of cancellation */
-        int64_t rows = n < SHIFT_ROWS ? n : SHIFT_ROWS;
-        for (int64_t j = 0; j < m; j++) {
-            double s = 0.0;
-            for (int64_t r = 0; r < rows; r++)
-                s += mutinf__view_at2(v, r, units[j]);
-            shift[j] = s / (double)rows;
-        }
-    }
+    /* A provisional shift near the means: the accumulated co-moment is that
+     * of nearly centred data, free of cancellation, and the Gram pass sums
+     * the shifted columns for the exact correction in finish(). */
+    first_rows_mean(v, units, m, shift);
     mutinf_status st = mutinf__gram(v, units, m, shift, threads, chunk, C, sum);
-    if (st == MUTINF_OK) finish(m, n, shift, sum, C, mean_out);
+    if (st == MUTINF_OK) finish(m, v->dim[0], shift, sum, C, mean_out);
     mutinf__free(shift);
     return st;
 }
 
 mutinf_status mutinf__covariance(const mutinf__view *v, const int64_t *units, int64_t m,
-                                 int threads, const double *col_sums, double *C, double *mean_out)
+                                 int threads, double *C, double *mean_out)
 {
     if (m <= GRAM_MAX_UNITS && mutinf__gram_available())
-        return mutinf__covariance_gram(v, units, m, threads, 0, col_sums, C, mean_out);
-    return mutinf__covariance_blas(v, units, m, threads, col_sums, C, mean_out);
+        return mutinf__covariance_gram(v, units, m, threads, 0, C, mean_out);
+    return mutinf__covariance_blas(v, units, m, threads, C, mean_out);
 }
 
 mutinf_status mutinf__covariance_blas(const mutinf__view *v, const int64_t *units, int64_t m,
-                                      int threads, const double *col_sums, double *C,
-                                      double *mean_out)
+                                      int threads, double *C, double *mean_out)
 {
     const int64_t n = v->dim[0], rs = v->stride[0], cs = v->stride[1];
     int64_t chunk = CHUNK_DOUBLES / (m > 0 ? m : 1);
@@ -205,11 +206,7 @@ mutinf_status mutinf__covariance_blas(const mutinf__view *v, const int64_t *unit
 
     double *sum = mutinf__alloc((size_t)m, sizeof *sum, 0, "column sums");
     if (sum == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
-    mutinf_status st = MUTINF_OK;
-    if (col_sums != NULL)
-        memcpy(sum, col_sums, (size_t)m * sizeof *sum);
-    else
-        st = column_sums(v, units[0], m, threads, sum);
+    mutinf_status st = column_sums(v, units[0], m, threads, sum);
     if (st == MUTINF_OK) {
         const double *A = (const double *)v->data + units[0] * cs;
         st = row_major ? mutinf__syrk('N', m, n, 1.0, A, rs, 0.0, C, m)

@@ -12,18 +12,20 @@
 /* Unbiased sample covariance (divisor n - 1) of the columns units[0..m) of
  * the rank-2 view `v` (rows are samples, n = v->dim[0] >= 2), written to `C`
  * as a full symmetric column-major m x m matrix (leading dimension m);
- * `mean_out` (NULL or m doubles) receives the column means.  `col_sums`
- * (NULL, or the m column sums already known) spares the direct path its
- * pass over the data.
+ * `mean_out` (NULL or m doubles) receives the column means.  The data is
+ * not checked: a NaN or infinite entry in a column makes that column's
+ * diagonal entry of C non-finite on every path (as does finite data whose
+ * squares overflow), which callers test to decide on an exact scan.
  *
  * Paths, the same result up to rounding:
  * - Gram kernel (CPUs with AVX2 + FMA, m <= 1024, covariance_gram.c): the
- *   data shifted by the column means (exact from `col_sums`, else the mean
- *   of the first rows), packed chunk by chunk and accumulated by register
- *   tiles in `threads` OpenMP threads, no BLAS call;
+ *   data shifted by the mean of the first rows, packed chunk by chunk (the
+ *   packing sums the shifted columns) and accumulated by register tiles in
+ *   `threads` OpenMP threads, no BLAS call; one read of the data;
  * - direct (otherwise): double data whose selected columns form one BLAS
  *   matrix (unit stride along rows or along columns, consecutive units):
- *   one dsyrk on the caller's memory and C = (X^T X - n m m^T) / (n - 1),
+ *   a pass for the column sums, one dsyrk on the caller's memory and
+ *   C = (X^T X - n m m^T) / (n - 1),
  *   used only when every mean is small against its standard deviation
  *   (mean^2 <= 1e3 var), so the cancellation costs at most ~3 digits;
  * - chunked (otherwise, other layouts): rows packed in chunks, shifted by
@@ -33,12 +35,11 @@
  *   covariance.c); BLAS is called outside the parallel region only.
  * Every path is bit-identical for every `threads`. */
 mutinf_status mutinf__covariance(const mutinf__view *v, const int64_t *units, int64_t m,
-                                 int threads, const double *col_sums, double *C, double *mean_out);
+                                 int threads, double *C, double *mean_out);
 
 /* The same through the dsyrk paths (direct or chunked), whatever the CPU. */
 mutinf_status mutinf__covariance_blas(const mutinf__view *v, const int64_t *units, int64_t m,
-                                      int threads, const double *col_sums, double *C,
-                                      double *mean_out);
+                                      int threads, double *C, double *mean_out);
 
 /* The same, forcing the chunked path with `chunk` rows per dsyrk (tests). */
 mutinf_status mutinf__covariance_chunked(const mutinf__view *v, const int64_t *units, int64_t m,
@@ -47,8 +48,7 @@ mutinf_status mutinf__covariance_chunked(const mutinf__view *v, const int64_t *u
 /* The same through the Gram kernel with `chunk` rows per packed chunk
  * (0: the default); MUTINF_ERR_UNSUPPORTED when the CPU lacks AVX2 + FMA. */
 mutinf_status mutinf__covariance_gram(const mutinf__view *v, const int64_t *units, int64_t m,
-                                      int threads, int64_t chunk, const double *col_sums, double *C,
-                                      double *mean_out);
+                                      int threads, int64_t chunk, double *C, double *mean_out);
 
 /* ---- covariance_gram.c ---------------------------------------------------- */
 

@@ -2,6 +2,7 @@
  * independent long-double reference, the linear-Gaussian model's analytical
  * TC, and the known null distribution. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -286,7 +287,7 @@ static void test_covariance_paths(void **state)
     for (int j = 0; j < 9; j++)
         units[j] = j;
     double C0[81], C1[81], C2[81], m0[9], m1[9], ref[81];
-    assert_status(mutinf__covariance_blas(&v, units, d, 1, NULL, C0, m0), MUTINF_OK);
+    assert_status(mutinf__covariance_blas(&v, units, d, 1, C0, m0), MUTINF_OK);
     assert_status(mutinf__covariance_chunked(&v, units, d, 1, 7, C1, m1), MUTINF_OK);
     assert_status(mutinf__covariance_chunked(&v, units, d, 3, 7, C2, NULL), MUTINF_OK);
     cov_ref(x, n, d, units, d, ref);
@@ -297,6 +298,53 @@ static void test_covariance_paths(void **state)
     }
     for (int j = 0; j < 9; j++)
         assert_close(m0[j], m1[j], 1e-13, 1e-14);
+    free(x);
+}
+
+/* Data far from zero (1e8 + N(0,1)) whose mean moves after the rows that
+ * set the shift of the Gram path (a step of 3 at half the samples): every
+ * covariance path matches the long-double two-pass covariance to 1e-10
+ * relative, and the means the long-double means. */
+static void test_offset_covariance(void **state)
+{
+    (void)state;
+    const int64_t n = 6000, d = 7;
+    double *x = mixed_data(n, d, 16, 0.6);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < d; j++)
+            x[i * d + j] += 1e8 + (i >= n / 2 ? 3.0 : 0.0) - 0.5 * (double)j;
+    int64_t units[7];
+    for (int j = 0; j < 7; j++)
+        units[j] = j;
+    double ref[49], C[49], mean[7];
+    cov_ref(x, n, d, units, d, ref);
+    long double mref[7] = {0};
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < d; j++)
+            mref[j] += x[i * d + j];
+    mutinf__view v;
+    const int64_t dims[2] = {n, d}, strides[2] = {d, 1};
+    assert_status(mutinf__view_init(&v, "t", "x", x, 0, 2, dims, strides), MUTINF_OK);
+    for (int path = 0; path < 4; path++) {
+        mutinf_status st;
+        if (path == 0)
+            st = mutinf__covariance(&v, units, d, 2, C, mean);
+        else if (path == 1)
+            st = mutinf__covariance_blas(&v, units, d, 2, C, mean);
+        else if (path == 2)
+            st = mutinf__covariance_chunked(&v, units, d, 2, 100, C, mean);
+        else if (mutinf__gram_available())
+            st = mutinf__covariance_gram(&v, units, d, 2, 16, C, mean);
+        else
+            continue;
+        assert_status(st, MUTINF_OK);
+        for (int64_t a = 0; a < d; a++) {
+            for (int64_t b = 0; b < d; b++)
+                assert_close(C[a + b * d], ref[a * d + b], 0.0,
+                             1e-10 * sqrt(ref[a * d + a] * ref[b * d + b]));
+            assert_close(mean[a], (double)(mref[a] / (long double)n), 1e-15, 0.0);
+        }
+    }
     free(x);
 }
 
@@ -318,7 +366,7 @@ static void test_gram_kernel(void **state)
 {
     (void)state;
     if (!mutinf__gram_available()) {
-        assert_status(mutinf__covariance_gram(NULL, NULL, 0, 1, 0, NULL, NULL, NULL),
+        assert_status(mutinf__covariance_gram(NULL, NULL, 0, 1, 0, NULL, NULL),
                       MUTINF_ERR_UNSUPPORTED);
         return;
     }
@@ -368,32 +416,30 @@ static void test_gram_kernel(void **state)
             cov_ref(k == 3 ? xr : x, n, D, units, m, ref);
             for (int64_t j = 0; j < m; j++)
                 sums[j] = view_col_sum(&views[k], units[j]);
-            for (int c = 0; c < 3; c++)
-                for (int known = 0; known < 2; known++) {
-                    for (int t = 0; t < 3; t++)
-                        assert_status(mutinf__covariance_gram(&views[k], units, m, t + 1, chunks[c],
-                                                              known ? sums : NULL, C + t * m * m,
-                                                              mean[t]),
-                                      MUTINF_OK);
-                    for (int64_t a = 0; a < m; a++) {
-                        for (int64_t b = 0; b < m; b++) {
-                            double scale = sqrt(ref[a * m + a] * ref[b * m + b]);
-                            assert_close(C[a + b * m], ref[a * m + b], 0.0, 1e-13 * scale);
-                        }
-                        assert_close(mean[0][a], sums[a] / (double)n, 1e-14, 1e-12);
+            for (int c = 0; c < 3; c++) {
+                for (int t = 0; t < 3; t++)
+                    assert_status(mutinf__covariance_gram(&views[k], units, m, t + 1, chunks[c],
+                                                          C + t * m * m, mean[t]),
+                                  MUTINF_OK);
+                for (int64_t a = 0; a < m; a++) {
+                    for (int64_t b = 0; b < m; b++) {
+                        double scale = sqrt(ref[a * m + a] * ref[b * m + b]);
+                        assert_close(C[a + b * m], ref[a * m + b], 0.0, 1e-13 * scale);
                     }
-                    for (int t = 1; t < 3; t++) {
-                        assert_memory_equal(C + t * m * m, C, (size_t)(m * m) * sizeof *C);
-                        assert_memory_equal(mean[t], mean[0], (size_t)m * sizeof mean[0][0]);
-                    }
+                    assert_close(mean[0][a], sums[a] / (double)n, 1e-14, 1e-12);
                 }
+                for (int t = 1; t < 3; t++) {
+                    assert_memory_equal(C + t * m * m, C, (size_t)(m * m) * sizeof *C);
+                    assert_memory_equal(mean[t], mean[0], (size_t)m * sizeof mean[0][0]);
+                }
+            }
         }
 
     /* out of memory: status only, C untouched */
     for (long k = 0;; k++) {
         C[0] = -7.0;
         mutinf__alloc_fail_after(k);
-        mutinf_status s = mutinf__covariance_gram(&views[0], lists[8], 23, 2, 16, NULL, C, NULL);
+        mutinf_status s = mutinf__covariance_gram(&views[0], lists[8], 23, 2, 16, C, NULL);
         mutinf__alloc_fail_after(-1);
         if (s == MUTINF_OK) break;
         assert_status(s, MUTINF_ERR_OUT_OF_MEMORY);
@@ -684,21 +730,219 @@ static void test_wrap_errors(void **state)
     assert_status(mutinf_activations_wrap(x, 3, 4, INT64_MAX / 2, 1, &a), MUTINF_ERR_SIZE_OVERFLOW);
     assert_status(mutinf_activations_wrap_f32(xf, 3, 4, INT64_MIN, 1, &a),
                   MUTINF_ERR_SIZE_OVERFLOW);
+    /* the wrap does not read the data: the estimators reject NaN and
+     * infinities (test_non_finite) */
     x[2 * 4 + 1] = NAN;
-    assert_status(mutinf_activations_wrap(x, 3, 4, 4, 1, &a), MUTINF_ERR_NON_FINITE);
-    assert_null(a);
-    assert_non_null(strstr(mutinf_last_error_message(), "sample 2"));
-    assert_non_null(strstr(mutinf_last_error_message(), "unit 1"));
+    assert_status(mutinf_activations_wrap(x, 3, 4, 4, 1, &a), MUTINF_OK);
+    mutinf_activations_destroy(a);
     xf[1 * 4 + 3] = -INFINITY;
-    assert_status(mutinf_activations_wrap_f32(xf, 3, 4, 4, 1, &a), MUTINF_ERR_NON_FINITE);
-    assert_non_null(strstr(mutinf_last_error_message(), "sample 1"));
-    assert_non_null(strstr(mutinf_last_error_message(), "unit 3"));
+    assert_status(mutinf_activations_wrap_f32(xf, 3, 4, 4, 1, &a), MUTINF_OK);
+    mutinf_activations_destroy(a);
     /* zero strides are a valid (constant) view */
     assert_status(mutinf_activations_wrap(x, 3, 4, 0, 0, &a), MUTINF_OK);
     mutinf_activations_destroy(a);
     mutinf_activations_destroy(NULL);
     int64_t ns;
     assert_status(mutinf_activations_shape(NULL, &ns, &ns), MUTINF_ERR_NULL_ARGUMENT);
+}
+
+/* Fails unless the last error message holds "sample <i>" and "unit <u>". */
+static void assert_names(int64_t i, int64_t u)
+{
+    char want[64];
+    const char *msg = mutinf_last_error_message();
+    snprintf(want, sizeof want, "sample %lld,", (long long)i);
+    assert_non_null(strstr(msg, want));
+    snprintf(want, sizeof want, "unit %lld]", (long long)u);
+    assert_non_null(strstr(msg, want));
+}
+
+/* One call of the Gaussian estimator (kind 0: plain, 1: copula) or of the
+ * moments (kind 2) with `threads`; the outputs must stay untouched on
+ * failure. */
+static mutinf_status call_estimator(int kind, const mutinf_activations *a,
+                                    const mutinf_partition *p, int threads, double *tc_out)
+{
+    mutinf_options *o = make_options(1, kind == 1, threads);
+    double tc = -7, pw[9], pv = -7, mo[1 + 7 + 49];
+    for (int i = 0; i < 9; i++)
+        pw[i] = -7;
+    for (int i = 0; i < 57; i++)
+        mo[i] = -7;
+    mutinf_status st;
+    if (kind < 2) {
+        st = mutinf_activations_gaussian(a, p, o, &tc, pw, &pv);
+    } else {
+        int64_t size = 0;
+        assert_status(mutinf_moments_size(p, &size), MUTINF_OK);
+        assert_true(size == 57);
+        st = mutinf_activations_moments(a, p, o, mo, size);
+        tc = mo[0];
+    }
+    if (st != MUTINF_OK) {
+        assert_true(tc == -7 && pv == -7);
+        for (int i = 0; i < 9; i++)
+            assert_true(pw[i] == -7);
+        for (int i = 0; i < 57; i++)
+            assert_true(mo[i] == -7);
+    }
+    if (tc_out != NULL) *tc_out = tc;
+    mutinf_options_destroy(o);
+    return st;
+}
+
+/* NaN and infinities: each estimator (plain, copula, moments), double and
+ * float, row-major and column-major, 1 to 3 threads, fails with
+ * MUTINF_ERR_NON_FINITE naming the first bad sample and in it the lowest bad
+ * assigned unit, outputs untouched; entries of unassigned units are not
+ * read.  Bad entries sit in the rows that shift the Gram path, in the last
+ * row, and past several screening blocks. */
+static void test_non_finite(void **state)
+{
+    (void)state;
+    const int64_t n = 9000, d = 8;
+    double *x = mixed_data(n, d, 81, 0.5);
+    double *xt = malloc((size_t)(n * d) * sizeof *xt);
+    float *xf = malloc((size_t)(n * d) * sizeof *xf);
+    /* unit 7 unassigned; module order puts unit 5 before unit 2 */
+    const int32_t labels[8] = {1, 2, 1, 2, 0, 0, 0, -1};
+    mutinf_partition *p = make_partition(labels, d);
+    double clean[3];
+    mutinf_activations *a = NULL;
+    assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+    for (int kind = 0; kind < 3; kind++)
+        assert_status(call_estimator(kind, a, p, 2, &clean[kind]), MUTINF_OK);
+    mutinf_activations_destroy(a);
+
+    const double bad[3] = {NAN, INFINITY, -INFINITY};
+    const int64_t rows[4] = {0, 700, 8500, n - 1};
+    for (int b = 0; b < 3; b++)
+        for (int r = 0; r < 4; r++) {
+            const int64_t i = rows[r];
+            double *y = malloc((size_t)(n * d) * sizeof *y);
+            memcpy(y, x, (size_t)(n * d) * sizeof *y);
+            y[i * d + 5] = bad[b];
+            y[i * d + 2] = bad[(b + 1) % 3];
+            if (i + 1 < n) y[(i + 1) * d + 0] = bad[b]; /* a later sample */
+            y[0 * d + 7] = NAN;                         /* unassigned: ignored */
+            for (int64_t s = 0; s < n; s++)
+                for (int64_t j = 0; j < d; j++) {
+                    xt[j * n + s] = y[s * d + j];
+                    xf[s * d + j] = (float)y[s * d + j];
+                }
+            for (int layout = 0; layout < 3; layout++) {
+                if (layout == 0)
+                    assert_status(mutinf_activations_wrap(y, n, d, d, 1, &a), MUTINF_OK);
+                else if (layout == 1)
+                    assert_status(mutinf_activations_wrap(xt, n, d, 1, n, &a), MUTINF_OK);
+                else
+                    assert_status(mutinf_activations_wrap_f32(xf, n, d, d, 1, &a), MUTINF_OK);
+                for (int kind = 0; kind < 3; kind++)
+                    for (int t = 1; t <= 3; t += test_quick() ? 2 : 1) {
+                        assert_status(call_estimator(kind, a, p, t, NULL), MUTINF_ERR_NON_FINITE);
+                        assert_names(i, 2);
+                        assert_non_null(strstr(mutinf_last_error_message(),
+                                               kind < 2 ? "mutinf_activations_gaussian:"
+                                                        : "mutinf_activations_moments:"));
+                    }
+                mutinf_activations_destroy(a);
+            }
+            /* the same data without the bad assigned entries: only the
+             * unassigned NaN is left, and the estimates are those of the
+             * clean data */
+            y[i * d + 5] = x[i * d + 5];
+            y[i * d + 2] = x[i * d + 2];
+            if (i + 1 < n) y[(i + 1) * d + 0] = x[(i + 1) * d + 0];
+            assert_status(mutinf_activations_wrap(y, n, d, d, 1, &a), MUTINF_OK);
+            for (int kind = 0; kind < 3; kind++) {
+                double tc;
+                assert_status(call_estimator(kind, a, p, 2, &tc), MUTINF_OK);
+                assert_memory_equal(&tc, &clean[kind], sizeof tc);
+            }
+            mutinf_activations_destroy(a);
+            free(y);
+            if (test_quick()) break;
+        }
+
+    /* one sample: the moments read it directly */
+    double one[8] = {1, 2, 3, 4, 5, 6, 7, NAN};
+    assert_status(mutinf_activations_wrap(one, 1, d, d, 1, &a), MUTINF_OK);
+    assert_status(call_estimator(2, a, p, 1, NULL), MUTINF_OK);
+    one[4] = -INFINITY;
+    assert_status(call_estimator(2, a, p, 1, NULL), MUTINF_ERR_NON_FINITE);
+    assert_names(0, 4);
+    mutinf_activations_destroy(a);
+    mutinf_partition_destroy(p);
+    free(xf);
+    free(xt);
+    free(x);
+}
+
+/* Finite data whose squares overflow is not mistaken for non-finite data. */
+static void test_overflow_is_not_non_finite(void **state)
+{
+    (void)state;
+    const int64_t n = 300, d = 4;
+    double *x = mixed_data(n, d, 82, 0.5);
+    for (int64_t i = 0; i < n; i++)
+        x[i * d + 1] *= 1e160;
+    const int32_t labels[4] = {0, 0, 1, 1};
+    mutinf_partition *p = make_partition(labels, d);
+    mutinf_activations *a = NULL;
+    assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+    double tc = -7;
+    mutinf_status st = mutinf_activations_gaussian(a, p, NULL, &tc, NULL, NULL);
+    assert_true(st != MUTINF_ERR_NON_FINITE);
+    mutinf_activations_destroy(a);
+    mutinf_partition_destroy(p);
+    free(x);
+}
+
+/* Every covariance path leaves a NaN or an infinity of a column in that
+ * column's variance, wherever the entry sits (in the rows that set the
+ * shift or after them): the estimators rely on it to detect bad data. */
+static void test_covariance_non_finite(void **state)
+{
+    (void)state;
+    const int64_t n = 3000, d = 6;
+    double *x = mixed_data(n, d, 83, 0.5);
+    float *xf = malloc((size_t)(n * d) * sizeof *xf);
+    const int64_t units[6] = {0, 1, 2, 3, 4, 5}, scattered[3] = {4, 1, 3};
+    const int64_t dims[2] = {n, d}, strides[2] = {d, 1};
+    const double bad[3] = {NAN, INFINITY, -INFINITY};
+    const int64_t rows[3] = {0, 1500, n - 1};
+    double C[36], mean[6];
+    for (int b = 0; b < 3; b++)
+        for (int r = 0; r < 3; r++) {
+            double keep = x[rows[r] * d + 3];
+            x[rows[r] * d + 3] = bad[b];
+            for (int64_t i = 0; i < n * d; i++)
+                xf[i] = (float)x[i];
+            mutinf__view v, vf;
+            assert_status(mutinf__view_init(&v, "t", "x", x, 0, 2, dims, strides), MUTINF_OK);
+            assert_status(mutinf__view_init(&vf, "t", "x", xf, 1, 2, dims, strides), MUTINF_OK);
+            for (int path = 0; path < 5; path++) {
+                const mutinf__view *w = path == 3 ? &vf : &v;
+                const int64_t *u = path == 2 ? scattered : units;
+                int64_t m = path == 2 ? 3 : 6, col = path == 2 ? 2 : 3;
+                mutinf_status st;
+                if (path == 4) { /* the Gram kernel, where the CPU has it */
+                    if (!mutinf__gram_available()) continue;
+                    st = mutinf__covariance_gram(w, u, m, 2, 16, C, mean);
+                } else if (path == 1) {
+                    st = mutinf__covariance_chunked(w, u, m, 2, 7, C, mean);
+                } else { /* direct dsyrk; scattered units and floats: chunked */
+                    st = mutinf__covariance_blas(w, u, m, 2, C, mean);
+                }
+                assert_status(st, MUTINF_OK);
+                assert_false(isfinite(C[col + col * m]));
+                for (int64_t j = 0; j < m; j++)
+                    if (j != col) assert_true(isfinite(C[j + j * m]));
+            }
+            x[rows[r] * d + 3] = keep;
+        }
+    free(xf);
+    free(x);
 }
 
 static void test_gaussian_errors(void **state)
@@ -901,6 +1145,7 @@ int main(void)
         cmocka_unit_test(test_strided_and_float_views),
         cmocka_unit_test(test_large_offset),
         cmocka_unit_test(test_covariance_paths),
+        cmocka_unit_test(test_offset_covariance),
         cmocka_unit_test(test_gram_kernel),
         cmocka_unit_test(test_model_tc),
         cmocka_unit_test(test_null),
@@ -908,6 +1153,9 @@ int main(void)
         cmocka_unit_test(test_threads_bit_identical),
         cmocka_unit_test(test_degenerate_and_bits),
         cmocka_unit_test(test_wrap_errors),
+        cmocka_unit_test(test_non_finite),
+        cmocka_unit_test(test_overflow_is_not_non_finite),
+        cmocka_unit_test(test_covariance_non_finite),
         cmocka_unit_test(test_gaussian_errors),
         cmocka_unit_test(test_moments_merge),
     };

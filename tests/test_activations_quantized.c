@@ -2,6 +2,7 @@
  * law), known plug-in bias, copies, equal-frequency entropies, the
  * undersampling guard, views, threads and every bad input. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -581,6 +582,78 @@ static void test_errors(void **state)
     free(x);
 }
 
+/* NaN and infinities in an assigned unit: both quantizers, double and
+ * float, 1 and 2 threads, fail with MUTINF_ERR_NON_FINITE naming the first
+ * bad sample and in it the lowest bad unit, outputs untouched; an
+ * unassigned unit is not read. */
+static void test_non_finite(void **state)
+{
+    (void)state;
+    const int64_t n = 5000, d = 5;
+    double *x = malloc((size_t)(n * d) * sizeof *x);
+    float *xf = malloc((size_t)(n * d) * sizeof *xf);
+    test_fill_normal(x, (size_t)(n * d), 9);
+    const int32_t labels[5] = {1, -1, 0, 1, 0};
+    mutinf_partition *p = partition_of(labels, d);
+    const double bad[3] = {NAN, INFINITY, -INFINITY};
+    const int64_t rows[3] = {0, 4500, n - 1};
+    int32_t *sym = malloc((size_t)(2 * n) * sizeof *sym);
+    for (int64_t k = 0; k < 2 * n; k++)
+        sym[k] = -7;
+    for (int b = 0; b < 3; b++)
+        for (int r = 0; r < 3; r++) {
+            const int64_t i = rows[r];
+            double keep[3] = {x[i * d + 4], x[i * d + 3], x[1]};
+            x[i * d + 4] = bad[b];
+            x[i * d + 3] = bad[(b + 2) % 3];
+            x[1] = NAN; /* sample 0, unassigned unit 1 */
+            for (int64_t k = 0; k < n * d; k++)
+                xf[k] = (float)x[k];
+            for (int f32 = 0; f32 < 2; f32++)
+                for (int q = 0; q < 2; q++)
+                    for (int t = 1; t <= 2; t++) {
+                        mutinf_activations *a = NULL;
+                        if (f32)
+                            assert_status(mutinf_activations_wrap_f32(xf, n, d, d, 1, &a),
+                                          MUTINF_OK);
+                        else
+                            assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+                        mutinf_options *o =
+                            opts(q ? MUTINF_QUANTIZER_KMEANS : MUTINF_QUANTIZER_QUANTILE, 3, 0, t);
+                        double tc = -7, pw[4] = {-7, -7, -7, -7}, pv = -7, nm = -7;
+                        int64_t cells = -7;
+                        int32_t under = -7;
+                        assert_status(mutinf_activations_quantized(a, p, o, &tc, pw, &pv, &nm,
+                                                                   &cells, &under, sym),
+                                      MUTINF_ERR_NON_FINITE);
+                        const char *msg = mutinf_last_error_message();
+                        char want[64];
+                        snprintf(want, sizeof want, "[sample %lld, unit 3]", (long long)i);
+                        assert_non_null(strstr(msg, want));
+                        assert_non_null(strstr(msg, "mutinf_activations_quantized:"));
+                        assert_true(tc == -7 && pv == -7 && nm == -7 && cells == -7 && under == -7);
+                        for (int k = 0; k < 4; k++)
+                            assert_true(pw[k] == -7);
+                        for (int64_t k = 0; k < 2 * n; k++)
+                            assert_true(sym[k] == -7);
+                        mutinf_options_destroy(o);
+                        mutinf_activations_destroy(a);
+                    }
+            x[i * d + 4] = keep[0];
+            x[i * d + 3] = keep[1];
+            /* only the unassigned NaN left: accepted */
+            mutinf_options *o = opts(MUTINF_QUANTIZER_QUANTILE, 3, 0, 2);
+            double tc = quantized(x, n, d, p, o, NULL);
+            assert_true(isfinite(tc));
+            mutinf_options_destroy(o);
+            x[1] = keep[2];
+        }
+    mutinf_partition_destroy(p);
+    free(sym);
+    free(xf);
+    free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -589,6 +662,7 @@ int main(void)
         cmocka_unit_test(test_no_ln_n_failure),   cmocka_unit_test(test_permutation_outputs),
         cmocka_unit_test(test_views_and_threads), cmocka_unit_test(test_kmeans_quantizer),
         cmocka_unit_test(test_progress),          cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_non_finite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

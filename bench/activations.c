@@ -126,8 +126,8 @@ int main(int argc, char **argv)
         check(mutinf_options_set_bias_correction(o, 0), "bias");
         double *pw = malloc((size_t)(K * K) * sizeof *pw), tc = 0, t[16], f[16];
         double *C = malloc((size_t)(d * d) * sizeof *C);
-        /* libmutinf (wrap included: it is the pass that checks and sums the
-         * data) and the bare dsyrk alternate, so load changes hit both */
+        /* libmutinf (wrap included, as a caller pays it) and the bare dsyrk
+         * alternate, so load changes hit both */
         for (int r = 0; r < reps; r++) {
             double t0 = bench_now();
             mutinf_activations *a = NULL;

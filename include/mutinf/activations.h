@@ -27,6 +27,12 @@
  * copy.  The data must stay valid and unchanged while the handle is used.
  * A handle is immutable after creation: any number of threads may run
  * estimators on it concurrently.
+ *
+ * Non-finite data: the wrap does not read the data.  Each estimator checks
+ * the units the partition assigns (the only ones it reads; unassigned units
+ * are never read) and fails with ::MUTINF_ERR_NON_FINITE on a NaN or an
+ * infinity, the message naming the first such sample (row) and in it the
+ * lowest such unit (column), e.g. "data[sample 17, unit 3] = nan".
  */
 #ifndef MUTINF_ACTIVATIONS_H
 #define MUTINF_ACTIVATIONS_H
@@ -47,9 +53,10 @@ typedef struct mutinf_activations mutinf_activations;
  * Element (i, j) (sample i, unit j) is `data[i * row_stride + j * col_stride]`.
  * Any strides are accepted, including negative, zero and transposed ones, so
  * a C-ordered or Fortran-ordered NumPy array, a transposed view or a PyTorch
- * tensor passes as it is (strides in elements, not bytes).  Every element is
- * read once, here: checked for NaN and infinities and summed per unit (the
- * handle keeps the d column sums for the Gaussian estimator).
+ * tensor passes as it is (strides in elements, not bytes).  The view is
+ * validated (shape, span) but its elements are not read: the estimators
+ * read them and reject NaN and infinities (::MUTINF_ERR_NON_FINITE, see the
+ * top of this header), so the wrap costs O(1) whatever the size.
  *
  * @param data        the activations; borrowed: must outlive the handle and
  *                    stay unchanged while it is used.
@@ -62,8 +69,6 @@ typedef struct mutinf_activations mutinf_activations;
  * @return ::MUTINF_OK; ::MUTINF_ERR_NULL_ARGUMENT (data or out);
  *         ::MUTINF_ERR_DIMENSION_MISMATCH (n_samples or n_units < 1);
  *         ::MUTINF_ERR_SIZE_OVERFLOW (the strided span overflows the address space);
- *         ::MUTINF_ERR_NON_FINITE (NaN or infinity; the message names the
- *         sample (row) and unit (column));
  *         ::MUTINF_ERR_OUT_OF_MEMORY.
  * Thread safety: safe.  @since 0.1
  */
@@ -104,14 +109,19 @@ MUTINF_API mutinf_status mutinf_activations_shape(const mutinf_activations *acti
  * Let S be the units assigned to some module (|S| = m, units outside every
  * module are ignored) and C the unbiased sample covariance (divisor n - 1)
  * of those units, computed without copying the data (memory O(m^2 +
- * chunk)): on CPUs with AVX2 and FMA and m <= 1024, the rows shifted by
- * the column means of the wrap, in chunks packed in double, accumulated by
- * the library's own kernel; otherwise one dsyrk on the caller's memory
- * when the units of S are consecutive double columns of a row- or
- * column-contiguous matrix and no mean exceeds ~30 standard deviations
- * (C = (X^T X - n mean mean^T) / (n - 1), the means from the wrap), else
- * dsyrk over chunks of rows packed in double and shifted by the mean of
- * the first chunk.  Then
+ * chunk)): on CPUs with AVX2 and FMA and m <= 1024, one read of the data:
+ * the rows shifted by the mean of the first 1024 samples, in chunks packed
+ * in double (summing the shifted columns), accumulated by the library's
+ * own kernel, then corrected by the shifted means,
+ * C = (G - n s s^T) / (n - 1) with G the shifted co-moment and s the mean
+ * of the shifted data (small: no cancellation); otherwise one dsyrk on the
+ * caller's memory when the units of S are consecutive double columns of a
+ * row- or column-contiguous matrix and no mean exceeds ~30 standard
+ * deviations (C = (X^T X - n mean mean^T) / (n - 1), after a pass for the
+ * means), else dsyrk over chunks of rows packed in double and shifted by
+ * the mean of the first chunk.  The data is checked without a pass of its
+ * own: a NaN or an infinity makes a variance non-finite, and only then is
+ * the data scanned to name the entry.  Then
  *
  *     TC = 1/2 (sum_k logdet C[Sk,Sk] - logdet C[S,S]),
  *
@@ -133,7 +143,8 @@ MUTINF_API mutinf_status mutinf_activations_shape(const mutinf_activations *acti
  * - copula (default off): each unit is first replaced by
  *   `Phi^-1(r / (n + 1))`, r its rank among the n samples (ties averaged),
  *   which makes the estimate invariant to strictly increasing transforms of
- *   each unit.  This needs n*m doubles of scratch memory.
+ *   each unit.  This needs n*m doubles of scratch memory (the copy into it
+ *   checks the data).
  * - bits, rank_tol, strict_rank, threads (packing, ranking, sums; BLAS
  *   keeps its own threads).  Results are bit-identical for every `threads`.
  *   The progress callback is not called (one pass over the data).
@@ -153,6 +164,8 @@ MUTINF_API mutinf_status mutinf_activations_shape(const mutinf_activations *acti
  *         ::MUTINF_ERR_DIMENSION_MISMATCH (partition for a different d);
  *         ::MUTINF_ERR_TOO_FEW_SAMPLES (n <= m: the covariance would be singular);
  *         ::MUTINF_ERR_SIZE_OVERFLOW (m beyond the BLAS integer range);
+ *         ::MUTINF_ERR_NON_FINITE (a NaN or an infinity in an assigned unit;
+ *         the message names the sample and the unit);
  *         ::MUTINF_ERR_OUT_OF_MEMORY; ::MUTINF_ERR_NUMERICAL (an SVD did not converge).
  *         On error no output is written.
  * Thread safety: concurrent calls on one handle are safe.  @since 0.1
@@ -227,6 +240,9 @@ MUTINF_API mutinf_status mutinf_activations_gaussian(const mutinf_activations *a
  *         ::MUTINF_ERR_DIMENSION_MISMATCH (partition for a different d);
  *         ::MUTINF_ERR_TOO_FEW_SAMPLES (n < 2, or n < bins for k-means);
  *         ::MUTINF_ERR_SIZE_OVERFLOW (n beyond the int32 range of the symbols);
+ *         ::MUTINF_ERR_NON_FINITE (a NaN or an infinity in an assigned unit,
+ *         found by a parallel pass over those units before quantizing; the
+ *         message names the sample and the unit);
  *         ::MUTINF_ERR_OUT_OF_MEMORY; ::MUTINF_ERR_NO_CONVERGENCE and the other
  *         statuses of the k-means module (k-means quantizer);
  *         ::MUTINF_ERR_CANCELLED (the progress callback asked to stop).
@@ -277,6 +293,7 @@ MUTINF_API mutinf_status mutinf_moments_size(const mutinf_partition *partition, 
  * @return ::MUTINF_OK; ::MUTINF_ERR_NULL_ARGUMENT;
  *         ::MUTINF_ERR_DIMENSION_MISMATCH (partition for another d, or a wrong size);
  *         ::MUTINF_ERR_UNSUPPORTED (copula option set); ::MUTINF_ERR_SIZE_OVERFLOW;
+ *         ::MUTINF_ERR_NON_FINITE (as mutinf_activations_gaussian());
  *         ::MUTINF_ERR_OUT_OF_MEMORY.  On error moments_out is untouched.
  * Thread safety: concurrent calls on one handle are safe.  @since 0.1
  */

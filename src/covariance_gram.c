@@ -36,6 +36,8 @@
 #define SLAB_BUDGET     ((int64_t)1 << 22)
 /* Work items aimed at (slabs x column ranges). */
 #define MIN_ITEMS 8
+/* Panels packed per pass over a row. */
+#define ROW_GROUP 64
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define GRAM_TARGET      __attribute__((target("avx2,fma")))
@@ -63,74 +65,120 @@ int64_t mutinf__gram_default_chunk(int64_t m)
 
 #if GRAM_HAVE_KERNEL
 
-/* Panels p0..np-1 of rows [r0, r0 + rows): buf[(p - p0) * kc * 4 + r * 4 + c]
+/* Doubles between the starts of consecutive packed panels: kc * 4 plus one
+ * cache line, so that the panels (kc * 32 bytes apart, often a multiple of
+ * 2 KB) do not all map to the same few L1 sets, which made the packing and
+ * the tiles miss L1 on every access. */
+static int64_t panel_stride(int64_t kc)
+{
+    return kc * 4 + 8;
+}
+
+/* 1 when panel p holds four consecutive units of a view with unit column
+ * stride: each of its samples is one contiguous vector. */
+static int unit_run(const mutinf__view *v, const int64_t *units, int64_t m, int64_t p)
+{
+    const int64_t *u = units + 4 * p;
+    return 4 * p + 4 <= m && v->stride[1] == 1 && u[1] == u[0] + 1 && u[2] == u[0] + 2 &&
+           u[3] == u[0] + 3;
+}
+
+/* sum[4 p + c] += lane c of s, c < w. */
+GRAM_TARGET static void add_sums(__m256d s, int64_t p, int64_t w, double *sum)
+{
+    double t[4];
+    _mm256_storeu_pd(t, s);
+    for (int64_t c = 0; c < w; c++)
+        sum[4 * p + c] += t[c];
+}
+
+/* The unit-run panels among p0..np-1 (see pack()), read row by row so that
+ * a row-major input is read contiguously, ROW_GROUP panels per pass (their
+ * partial sums stay in L1). */
+GRAM_TARGET static void pack_runs(const mutinf__view *v, const int64_t *units, int64_t m,
+                                  int64_t r0, int64_t rows, const double *shift, int64_t p0,
+                                  int64_t np, int64_t ps, double *buf, double *sum)
+{
+    const int64_t rs = v->stride[0];
+    for (int64_t g0 = p0; g0 < np; g0 += ROW_GROUP) {
+        int64_t g1 = np - g0 < ROW_GROUP ? np : g0 + ROW_GROUP, list[ROW_GROUP], nl = 0;
+        __m256d part[ROW_GROUP];
+        for (int64_t p = g0; p < g1; p++)
+            if (unit_run(v, units, m, p)) {
+                part[nl] = _mm256_setzero_pd();
+                list[nl++] = p;
+            }
+        for (int64_t r = 0; r < rows; r++) {
+            double *dst = buf + 4 * r - p0 * ps;
+            if (v->is_f32) {
+                const float *src = (const float *)v->data + (r0 + r) * rs;
+                for (int64_t k = 0; k < nl; k++) {
+                    int64_t j0 = 4 * list[k];
+                    __m256d x = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(src + units[j0])),
+                                              _mm256_loadu_pd(shift + j0));
+                    _mm256_storeu_pd(dst + list[k] * ps, x);
+                    part[k] = _mm256_add_pd(part[k], x);
+                }
+            } else {
+                const double *src = (const double *)v->data + (r0 + r) * rs;
+                for (int64_t k = 0; k < nl; k++) {
+                    int64_t j0 = 4 * list[k];
+                    __m256d x = _mm256_sub_pd(_mm256_loadu_pd(src + units[j0]),
+                                              _mm256_loadu_pd(shift + j0));
+                    _mm256_storeu_pd(dst + list[k] * ps, x);
+                    part[k] = _mm256_add_pd(part[k], x);
+                }
+            }
+        }
+        if (sum != NULL)
+            for (int64_t k = 0; k < nl; k++)
+                add_sums(part[k], list[k], 4, sum);
+    }
+}
+
+/* Panels p0..np-1 of rows [r0, r0 + rows): buf[(p - p0) * ps + r * 4 + c]
  * = x[r0 + r, units[4 p + c]] - shift[4 p + c], zero beyond m.  With `sum`,
- * sum[j] += the packed values of unit j (p0 must be 0 then). */
+ * sum[j] += the packed values of unit j (p0 must be 0 then), summed over
+ * the chunk's rows in order before being added. */
 GRAM_TARGET static void pack(const mutinf__view *v, const int64_t *units, int64_t m, int64_t r0,
-                             int64_t rows, const double *shift, int64_t p0, int64_t np, int64_t kc,
+                             int64_t rows, const double *shift, int64_t p0, int64_t np, int64_t ps,
                              double *buf, double *sum)
 {
+    pack_runs(v, units, m, r0, rows, shift, p0, np, ps, buf, sum);
+    /* the other panels (any strides, units and width): one at a time,
+     * gathering one sample at a time */
     const int64_t rs = v->stride[0], cs = v->stride[1];
     for (int64_t p = p0; p < np; p++) {
-        double *dst = buf + (p - p0) * kc * 4;
+        if (unit_run(v, units, m, p)) continue;
+        double *dst = buf + (p - p0) * ps;
         int64_t j0 = 4 * p, w = m - j0 < 4 ? m - j0 : 4;
-        int unit_run = w == 4 && cs == 1 && units[j0 + 3] == units[j0] + 3 &&
-                       units[j0 + 1] == units[j0] + 1 && units[j0 + 2] == units[j0] + 2;
-        __m256d s = _mm256_setzero_pd(), sh;
-        if (w == 4) {
-            sh = _mm256_loadu_pd(shift + j0);
-        } else {
-            double t[4] = {0, 0, 0, 0};
-            for (int64_t c = 0; c < w; c++)
-                t[c] = shift[j0 + c];
-            sh = _mm256_loadu_pd(t);
+        double t[4] = {0, 0, 0, 0};
+        int64_t off[4] = {0, 0, 0, 0};
+        for (int64_t c = 0; c < w; c++) {
+            t[c] = shift[j0 + c];
+            off[c] = units[j0 + c] * cs;
         }
-        if (unit_run && !v->is_f32) {
-            const double *src = (const double *)v->data + r0 * rs + units[j0];
-            for (int64_t r = 0; r < rows; r++) {
-                __m256d x = _mm256_sub_pd(_mm256_loadu_pd(src + r * rs), sh);
-                _mm256_storeu_pd(dst + 4 * r, x);
-                s = _mm256_add_pd(s, x);
+        __m256d s = _mm256_setzero_pd(), sh = _mm256_loadu_pd(t);
+        for (int64_t r = 0; r < rows; r++) {
+            int64_t base = (r0 + r) * rs;
+            if (v->is_f32)
+                for (int64_t c = 0; c < w; c++)
+                    t[c] = (double)((const float *)v->data)[base + off[c]];
+            else
+                for (int64_t c = 0; c < w; c++)
+                    t[c] = ((const double *)v->data)[base + off[c]];
+            __m256d x = _mm256_sub_pd(_mm256_loadu_pd(t), sh);
+            if (w < 4) { /* padding units stay exactly zero */
+                double z[4];
+                _mm256_storeu_pd(z, x);
+                for (int64_t c = w; c < 4; c++)
+                    z[c] = 0.0;
+                x = _mm256_loadu_pd(z);
             }
-        } else if (unit_run) {
-            const float *src = (const float *)v->data + r0 * rs + units[j0];
-            for (int64_t r = 0; r < rows; r++) {
-                __m256d x = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(src + r * rs)), sh);
-                _mm256_storeu_pd(dst + 4 * r, x);
-                s = _mm256_add_pd(s, x);
-            }
-        } else {
-            /* any strides, units and width: gather one sample at a time */
-            int64_t off[4] = {0, 0, 0, 0};
-            for (int64_t c = 0; c < w; c++)
-                off[c] = units[j0 + c] * cs;
-            for (int64_t r = 0; r < rows; r++) {
-                double t[4] = {0, 0, 0, 0};
-                int64_t base = (r0 + r) * rs;
-                if (v->is_f32)
-                    for (int64_t c = 0; c < w; c++)
-                        t[c] = (double)((const float *)v->data)[base + off[c]];
-                else
-                    for (int64_t c = 0; c < w; c++)
-                        t[c] = ((const double *)v->data)[base + off[c]];
-                __m256d x = _mm256_sub_pd(_mm256_loadu_pd(t), sh);
-                if (w < 4) { /* padding units stay exactly zero */
-                    double z[4];
-                    _mm256_storeu_pd(z, x);
-                    for (int64_t c = w; c < 4; c++)
-                        z[c] = 0.0;
-                    x = _mm256_loadu_pd(z);
-                }
-                _mm256_storeu_pd(dst + 4 * r, x);
-                s = _mm256_add_pd(s, x);
-            }
+            _mm256_storeu_pd(dst + 4 * r, x);
+            s = _mm256_add_pd(s, x);
         }
-        if (sum != NULL) {
-            double t[4];
-            _mm256_storeu_pd(t, s);
-            for (int64_t c = 0; c < w; c++)
-                sum[j0 + c] += t[c];
-        }
+        if (sum != NULL) add_sums(s, p, w, sum);
     }
 }
 
@@ -201,10 +249,10 @@ GRAM_TARGET static void item(const mutinf__view *v, const int64_t *units, int64_
                              const double *shift, int64_t r0, int64_t r1, int64_t J0, int64_t J1,
                              int64_t kc, double *buf, double *acc, double *sum)
 {
-    const int64_t np = mp / 4, ps = kc * 4;
+    const int64_t np = mp / 4, ps = panel_stride(kc);
     for (int64_t c0 = r0; c0 < r1; c0 += kc) {
         int64_t rows = r1 - c0 < kc ? r1 - c0 : kc;
-        pack(v, units, m, c0, rows, shift, J0, np, kc, buf, sum);
+        pack(v, units, m, c0, rows, shift, J0, np, ps, buf, sum);
         for (int64_t J = J0; J < J1; J++) {
             const double *B = buf + (J - J0) * ps;
             for (int64_t I = J; I < np; I += 3) {
@@ -250,7 +298,8 @@ mutinf_status mutinf__gram(const mutinf__view *v, const int64_t *units, int64_t 
     if (T > items) T = (int)items;
 
     double *acc = mutinf__alloc((size_t)(P * (mp * mp + mp)), sizeof *acc, 1, "Gram accumulators");
-    double *buf = mutinf__alloc((size_t)T * (size_t)(kc * mp), sizeof *buf, 0, "Gram chunk");
+    const size_t per_thread = (size_t)(panel_stride(kc) * np);
+    double *buf = mutinf__alloc((size_t)T * per_thread, sizeof *buf, 0, "Gram chunk");
     if (acc == NULL || buf == NULL) {
         mutinf__free(buf);
         mutinf__free(acc);
@@ -261,7 +310,7 @@ mutinf_status mutinf__gram(const mutinf__view *v, const int64_t *units, int64_t 
 #pragma omp parallel for num_threads(T) schedule(dynamic, 1) if (T > 1)
     for (int64_t it = 0; it < items; it++) {
         int64_t p = it / Q, q = it % Q;
-        double *mine = buf + (size_t)omp_get_thread_num() * (size_t)(kc * mp);
+        double *mine = buf + (size_t)omp_get_thread_num() * per_thread;
         item(v, units, m, mp, shift, n * p / P, n * (p + 1) / P, range_start(np, Q, q),
              range_start(np, Q, q + 1), kc, mine, acc + p * mp * mp, q == 0 ? sums + p * mp : NULL);
     }

@@ -40,9 +40,7 @@ mutinf_status mutinf__check_units_finite(const mutinf__view *v, const int64_t *u
 {
     const int64_t n = v->dim[0], nb = (n + CHECK_ROWS - 1) / CHECK_ROWS;
     int64_t first = nb; /* the first block holding a bad entry */
-#pragma omp parallel for num_threads(threads) schedule(static)                                     \
-    reduction(min                                                                                  \
-              : first) if (threads > 1 && nb > 1)
+#pragma omp parallel for num_threads(threads) reduction(min : first) if (threads > 1 && nb > 1)
     for (int64_t b = 0; b < nb; b++) {
         int64_t r1 = (b + 1) * CHECK_ROWS < n ? (b + 1) * CHECK_ROWS : n;
         if (b < first && block_bad(v, units, m, b * CHECK_ROWS, r1)) first = b;

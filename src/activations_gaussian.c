@@ -150,8 +150,8 @@ static mutinf_status activations_cov(const mutinf_activations *activations,
     /* The covariance reads the data once and leaves it unchecked: a NaN or
      * an infinity shows as a non-finite variance, and only then is the data
      * scanned, to name the entry (finite data whose squares overflow passes
-     * the scan and keeps its non-finite covariance, as the rank rules of the
-     * estimator expect). */
+     * the scan and goes on with its non-finite covariance: not an input
+     * error). */
     mutinf_status st = mutinf__covariance(v, partition->units, m, threads, C, mean_out);
     if (st == MUTINF_OK && !diagonal_finite(C, m))
         st = mutinf__check_units_finite(v, partition->units, m, threads, fn);

@@ -16,20 +16,43 @@ static inline int bad_at(const mutinf__view *v, int64_t off)
                      : !isfinite(((const double *)v->data)[off]);
 }
 
-/* 1 when an entry of rows [r0, r1) of the units is NaN or infinite; the
+/* 1 when one of the `len` entries at p, p + s, ... is NaN or infinite; one
+ * loop per precision, vectorized when s == 1. */
+static int run_bad(const mutinf__view *v, int64_t off, int64_t len, int64_t s)
+{
+    int bad = 0;
+    if (v->is_f32) {
+        const float *p = (const float *)v->data + off;
+        for (int64_t k = 0; k < len; k++)
+            bad |= !isfinite(p[k * s]);
+    } else {
+        const double *p = (const double *)v->data + off;
+        for (int64_t k = 0; k < len; k++)
+            bad |= !isfinite(p[k * s]);
+    }
+    return bad;
+}
+
+/* 1 when an entry of rows [r0, r1) of the units is NaN or infinite.  The
  * axis of smaller |stride| runs innermost (contiguous reads of a row-major
- * or a column-major matrix alike). */
+ * or a column-major matrix alike), and consecutive units of a row-major
+ * matrix are read as one run. */
 static int block_bad(const mutinf__view *v, const int64_t *units, int64_t m, int64_t r0, int64_t r1)
 {
     const int64_t rs = v->stride[0], cs = v->stride[1];
+    int consecutive = 1;
+    for (int64_t j = 1; j < m && consecutive; j++)
+        consecutive = units[j] == units[0] + j;
     int bad = 0;
-    if ((cs < 0 ? -cs : cs) <= (rs < 0 ? -rs : rs)) {
+    if ((cs < 0 ? -cs : cs) > (rs < 0 ? -rs : rs)) {
+        for (int64_t j = 0; j < m; j++)
+            bad |= run_bad(v, r0 * rs + units[j] * cs, r1 - r0, rs);
+    } else if (consecutive) {
+        for (int64_t i = r0; i < r1; i++)
+            bad |= run_bad(v, i * rs + units[0] * cs, m, cs);
+    } else {
         for (int64_t i = r0; i < r1; i++)
             for (int64_t j = 0; j < m; j++)
-                bad |= bad_at(v, i * rs + units[j] * cs);
-    } else {
-        for (int64_t j = 0; j < m; j++)
-            for (int64_t i = r0; i < r1; i++)
                 bad |= bad_at(v, i * rs + units[j] * cs);
     }
     return bad;

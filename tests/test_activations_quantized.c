@@ -649,6 +649,31 @@ static void test_non_finite(void **state)
             x[1] = keep[2];
         }
     mutinf_partition_destroy(p);
+
+    /* every unit assigned, in order: each row is screened as one run */
+    const int32_t all[5] = {0, 0, 1, 1, 1};
+    p = partition_of(all, d);
+    x[4500 * d + 3] = NAN;
+    x[4500 * d + 1] = -INFINITY;
+    for (int64_t k = 0; k < n * d; k++)
+        xf[k] = (float)x[k];
+    for (int f32 = 0; f32 < 2; f32++) {
+        mutinf_activations *a = NULL;
+        if (f32)
+            assert_status(mutinf_activations_wrap_f32(xf, n, d, d, 1, &a), MUTINF_OK);
+        else
+            assert_status(mutinf_activations_wrap(x, n, d, d, 1, &a), MUTINF_OK);
+        mutinf_options *o = opts(MUTINF_QUANTIZER_QUANTILE, 3, 0, 2);
+        double tc = -7;
+        assert_status(
+            mutinf_activations_quantized(a, p, o, &tc, NULL, NULL, NULL, NULL, NULL, NULL),
+            MUTINF_ERR_NON_FINITE);
+        assert_non_null(strstr(mutinf_last_error_message(), "[sample 4500, unit 1]"));
+        assert_true(tc == -7);
+        mutinf_options_destroy(o);
+        mutinf_activations_destroy(a);
+    }
+    mutinf_partition_destroy(p);
     free(sym);
     free(xf);
     free(x);

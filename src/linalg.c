@@ -62,6 +62,39 @@ mutinf_status mutinf__syrk(char trans, int64_t n, int64_t k, double alpha, const
     return MUTINF_OK;
 }
 
+/* The lower triangle of C = alpha op(A) op(A)^T + beta C by halves: the
+ * leading diagonal block, the block below it by one dgemm, the trailing
+ * diagonal block.  The split is rounded to 64 rows (whole GEMM register
+ * tiles for the off-diagonal block).  Sizes already checked. */
+static void syrk_halves(CBLAS_TRANSPOSE t, int n, int k, double alpha, const double *A, int lda,
+                        double beta, double *C, int ldc)
+{
+    if (n <= MUTINF__SYRK_LEAF) {
+        cblas_dsyrk(CblasColMajor, CblasLower, t, n, k, alpha, A, lda, beta, C, ldc);
+        return;
+    }
+    int h = (n / 2 + 63) / 64 * 64;
+    /* op(A) = [A1; A2] by rows: A2 starts at row h of A ('N') or column h ('T'). */
+    const double *A2 = t == CblasNoTrans ? A + h : A + (size_t)h * (size_t)lda;
+    syrk_halves(t, h, k, alpha, A, lda, beta, C, ldc);
+    /* C21 = alpha op(A2) op(A1)^T + beta C21, (n - h) x h */
+    cblas_dgemm(CblasColMajor, t, t == CblasNoTrans ? CblasTrans : CblasNoTrans, n - h, h, k, alpha,
+                A2, lda, A, lda, beta, C + h, ldc);
+    syrk_halves(t, n - h, k, alpha, A2, lda, beta, C + h + (size_t)h * (size_t)ldc, ldc);
+}
+
+mutinf_status mutinf__syrk_halved(char trans, int64_t n, int64_t k, double alpha, const double *A,
+                                  int64_t lda, double beta, double *C, int64_t ldc)
+{
+    const int64_t sizes[] = {n, k, lda, ldc};
+    mutinf_status st = check_sizes("dsyrk", 4, sizes);
+    if (st != MUTINF_OK) return st;
+    if (n == 0) return MUTINF_OK;
+    syrk_halves(trans == 'N' ? CblasNoTrans : CblasTrans, (int)n, (int)k, alpha, A,
+                (int)(lda > 0 ? lda : 1), beta, C, (int)(ldc > 0 ? ldc : 1));
+    return MUTINF_OK;
+}
+
 mutinf_status mutinf__gemm(char transa, char transb, int64_t m, int64_t n, int64_t k, double alpha,
                            const double *A, int64_t lda, const double *B, int64_t ldb, double beta,
                            double *C, int64_t ldc)

@@ -311,6 +311,58 @@ static void test_symmetrize_lower(void **state)
     free(b);
 }
 
+/* The halved product against a long double loop, both layouts, on orders
+ * around and above MUTINF__SYRK_LEAF (one and two levels of halving, a
+ * split not at half), with leading dimensions beyond the minimum, beta
+ * on an existing C and the strictly upper triangle left untouched. */
+static void test_syrk_halved(void **state)
+{
+    (void)state;
+    const int64_t orders[] = {1, 2, 7, MUTINF__SYRK_LEAF, MUTINF__SYRK_LEAF + 1, 300, 613};
+    const int64_t k = 5;
+    const double alpha = 0.75, beta = -0.5;
+    for (size_t o = 0; o < sizeof orders / sizeof *orders; o++)
+        for (int t = 0; t < 2; t++) {
+            const int64_t n = orders[o], ldc = n + 3;
+            const char trans = t ? 'T' : 'N';
+            /* 'N': A is n x k; 'T': A is k x n */
+            const int64_t lda = (t ? k : n) + 2, cols = t ? n : k;
+            double *a = malloc((size_t)(lda * cols) * sizeof *a);
+            double *c = malloc((size_t)(ldc * n) * sizeof *c);
+            double *c0 = malloc((size_t)(ldc * n) * sizeof *c0);
+            test_fill_normal(a, (size_t)(lda * cols), 31 + (uint64_t)o);
+            test_fill_normal(c0, (size_t)(ldc * n), 47 + (uint64_t)o);
+            memcpy(c, c0, (size_t)(ldc * n) * sizeof *c);
+            assert_status(mutinf__syrk_halved(trans, n, k, alpha, a, lda, beta, c, ldc), MUTINF_OK);
+            for (int64_t j = 0; j < n; j++)
+                for (int64_t i = 0; i < ldc; i++) {
+                    double got = c[i + j * ldc];
+                    if (i < j || i >= n) {
+                        assert_true(got == c0[i + j * ldc]);
+                        continue;
+                    }
+                    long double s = 0.0L, mag = 0.0L;
+                    for (int64_t q = 0; q < k; q++) {
+                        long double x = t ? a[q + i * lda] : a[i + q * lda];
+                        long double y = t ? a[q + j * lda] : a[j + q * lda];
+                        s += x * y;
+                        mag += fabsl(x * y);
+                    }
+                    long double want = alpha * s + beta * (long double)c0[i + j * ldc];
+                    mag = alpha * mag + fabsl(beta * (long double)c0[i + j * ldc]);
+                    assert_close(got, (double)want, 0, 1e-14 * (double)mag);
+                }
+            free(a);
+            free(c);
+            free(c0);
+        }
+    double one = 1.0;
+    assert_status(mutinf__syrk_halved('N', 0, 3, 1.0, &one, 1, 0.0, &one, 1), MUTINF_OK);
+    assert_true(one == 1.0);
+    assert_status(mutinf__syrk_halved('N', (int64_t)INT32_MAX + 1, 1, 1.0, &one, 1, 0.0, &one, 1),
+                  MUTINF_ERR_SIZE_OVERFLOW);
+}
+
 static void test_pairwise_matches_reference(void **state)
 {
     (void)state;
@@ -677,6 +729,7 @@ int main(void)
         cmocka_unit_test(test_joint_factor_paths),
         cmocka_unit_test(test_joint_factor_rejected),
         cmocka_unit_test(test_symmetrize_lower),
+        cmocka_unit_test(test_syrk_halved),
         cmocka_unit_test(test_pairwise_matches_reference),
         cmocka_unit_test(test_layouts_and_precisions_agree),
         cmocka_unit_test(test_sampler),

@@ -363,6 +363,102 @@ static void test_syrk_halved(void **state)
                   MUTINF_ERR_SIZE_OVERFLOW);
 }
 
+/* Solves A z = 1 for the n x n symmetric positive definite A (lower
+ * triangle, column-major, ld) by a plain long double Cholesky; returns the
+ * smallest squared pivot and 2 sum log pivot in *min2 and *logdet. */
+static void ref_chol_solve_ones(int n, const double *a, int ld, long double *z, long double *min2,
+                                long double *logdet)
+{
+    long double *l = malloc((size_t)n * (size_t)n * sizeof *l);
+    *min2 = INFINITY;
+    *logdet = 0.0L;
+    for (int j = 0; j < n; j++) {
+        long double d = a[j + j * ld];
+        for (int q = 0; q < j; q++)
+            d -= l[j * n + q] * l[j * n + q];
+        *min2 = fminl(*min2, d);
+        *logdet += logl(d);
+        l[j * n + j] = sqrtl(d);
+        for (int i = j + 1; i < n; i++) {
+            long double v = a[i + j * ld];
+            for (int q = 0; q < j; q++)
+                v -= l[i * n + q] * l[j * n + q];
+            l[i * n + j] = v / l[j * n + j];
+        }
+    }
+    for (int i = 0; i < n; i++) { /* L y = 1 */
+        long double v = 1.0L;
+        for (int q = 0; q < i; q++)
+            v -= l[i * n + q] * z[q];
+        z[i] = v / l[i * n + i];
+    }
+    for (int i = n - 1; i >= 0; i--) { /* L^T z = y */
+        long double v = z[i];
+        for (int q = i + 1; q < n; q++)
+            v -= l[q * n + i] * z[q];
+        z[i] = v / l[i * n + i];
+    }
+    free(l);
+}
+
+/* The factorization beside C against a long double reference, on orders
+ * not multiples of the copy's tiles, with padding rows (ld > n).  C is a
+ * symmetric diagonally dominant M-matrix: A^-1 >= 0 elementwise, so Hager's
+ * second probe is exact (||A^-1||_1 = max_i (A^-1 1)_i) and the summary's
+ * reciprocal condition must equal 1 / (||A||_1 ||A^-1||_1).  The lower
+ * triangle, diagonal and padding stay as they were. */
+static void test_chol_beside(void **state)
+{
+    (void)state;
+    const int orders[] = {1, 2, 5, 33, 70, 100};
+    for (size_t o = 0; o < sizeof orders / sizeof *orders; o++) {
+        const int n = orders[o], ld = n + 3;
+        double *a = malloc((size_t)(ld * n) * sizeof *a),
+               *a0 = malloc((size_t)(ld * n) * sizeof *a0);
+        double *work = malloc(3 * (size_t)n * sizeof *work);
+        long double *z = malloc((size_t)n * sizeof *z), *colsum = calloc((size_t)n, sizeof *colsum);
+        uint64_t rng = 7 + o;
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < ld; i++)
+                a[i + j * ld] = i >= n ? 12345.0 : (i < j ? 1e300 : -test_rand_uniform(&rng));
+        for (int j = 0; j < n; j++) /* dominance: the diagonal beats its row and column */
+            for (int i = j + 1; i < n; i++) {
+                colsum[i] += fabs(a[i + j * ld]);
+                colsum[j] += fabs(a[i + j * ld]);
+            }
+        for (int j = 0; j < n; j++) {
+            a[j + j * ld] = (double)colsum[j] + 0.5 + test_rand_uniform(&rng);
+            colsum[j] += a[j + j * ld];
+        }
+        long double anorm = 0.0L, inorm = 0.0L, min2, logdet;
+        for (int j = 0; j < n; j++)
+            anorm = fmaxl(anorm, colsum[j]);
+        ref_chol_solve_ones(n, a, ld, z, &min2, &logdet);
+        for (int i = 0; i < n; i++)
+            inorm = fmaxl(inorm, z[i]);
+        memcpy(a0, a, (size_t)(ld * n) * sizeof *a);
+        mutinf__chol_summary s;
+        mutinf__chol_beside(n, a, ld, work, &s);
+        assert_int_equal(s.ok, 1);
+        assert_close(s.rcond, (double)(1.0L / (anorm * inorm)), 1e-12, 0);
+        assert_close(s.logdet, (double)logdet, 1e-12, 1e-12);
+        assert_close(s.min_pivot2, (double)min2, 1e-12, 0);
+        double maxd = 0.0;
+        for (int j = 0; j < n; j++)
+            maxd = fmax(maxd, a0[j + j * ld]);
+        assert_true(s.max_diag == maxd);
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < ld; i++)
+                if (i >= j) assert_true(a[i + j * ld] == a0[i + j * ld]);
+        assert_true(mutinf__chol_summary_accepts(&s, 0.0, n));
+        free(a);
+        free(a0);
+        free(work);
+        free(z);
+        free(colsum);
+    }
+}
+
 static void test_pairwise_matches_reference(void **state)
 {
     (void)state;
@@ -730,6 +826,7 @@ int main(void)
         cmocka_unit_test(test_joint_factor_rejected),
         cmocka_unit_test(test_symmetrize_lower),
         cmocka_unit_test(test_syrk_halved),
+        cmocka_unit_test(test_chol_beside),
         cmocka_unit_test(test_pairwise_matches_reference),
         cmocka_unit_test(test_layouts_and_precisions_agree),
         cmocka_unit_test(test_sampler),

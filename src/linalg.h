@@ -32,13 +32,16 @@ mutinf_status mutinf__syrk(char trans, int64_t n, int64_t k, double alpha, const
  * recursively and each off-diagonal half-block is one dgemm, so that all
  * but the diagonal blocks of order <= MUTINF__SYRK_LEAF run at the GEMM
  * rate (OpenBLAS's dsyrk runs a few percent below it; measured on 2 cores,
- * n = 2048, k = 4096: 0.258 s against 0.273 s, medians of 11).  Rounding
- * may differ from mutinf__syrk's in the last bits. */
+ * n = 2048, k = 4096, medians of 13: 0.261 s against 0.268 s for dsyrk and
+ * 0.231 s for a 2048^3 dgemm, the same flops).  Rounding may differ from
+ * mutinf__syrk's in the last bits. */
 mutinf_status mutinf__syrk_halved(char trans, int64_t n, int64_t k, double alpha, const double *A,
                                   int64_t lda, double beta, double *C, int64_t ldc);
 
-/* Diagonal blocks of mutinf__syrk_halved() up to this order go to dsyrk. */
-#define MUTINF__SYRK_LEAF 256
+/* Diagonal blocks of mutinf__syrk_halved() up to this order go to dsyrk:
+ * 256 measured as fast, with twice the BLAS calls (each a synchronization
+ * of the BLAS threads, costly when other processes share the cores). */
+#define MUTINF__SYRK_LEAF 512
 
 /* C = alpha * op(A) op(B) + beta * C, C is m x n, op(A) m x k, op(B) k x n. */
 mutinf_status mutinf__gemm(char transa, char transb, int64_t m, int64_t n, int64_t k, double alpha,

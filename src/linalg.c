@@ -268,6 +268,26 @@ mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double min_
     return MUTINF_OK;
 }
 
+static lapack_int potrf_halves(int n, double *A, int lda)
+{
+    if (n <= MUTINF__POTRF_LEAF) return LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', n, A, lda);
+    int h = (n / 2 + 63) / 64 * 64;
+    lapack_int info = potrf_halves(h, A, lda);
+    if (info != 0) return info;
+    double *A12 = A + (size_t)h * (size_t)lda, *A22 = A12 + h;
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, h, n - h, 1.0, A,
+                lda, A12, lda);
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, n - h, h, -1.0, A12, lda, 1.0, A22, lda);
+    info = potrf_halves(n - h, A22, lda);
+    return info != 0 ? info + h : 0;
+}
+
+int mutinf__potrf_upper_halved(int64_t n, double *A, int64_t lda)
+{
+    if (n == 0) return 0;
+    return (int)potrf_halves((int)n, A, (int)lda);
+}
+
 /* y <- A^-1 y with A = U^T U (U upper triangular). */
 static void chol_solve_upper(int64_t n, const double *U, int64_t lda, double *y)
 {
@@ -340,8 +360,7 @@ void mutinf__chol_beside(int64_t n, double *A, int64_t lda, double *work, mutinf
      * takes the 1-norm, then its factor U (A = U^T U) */
     copy_lower_up(n, A, lda, work);
     double anorm = max_of(n, work);
-    if (norm_usable(anorm) &&
-        LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n, A, (lapack_int)lda) == 0) {
+    if (norm_usable(anorm) && mutinf__potrf_upper_halved(n, A, lda) == 0) {
         s->ok = 1;
         s->rcond = 1.0 / (anorm * mutinf__hager_inv_norm1(n, A, lda, chol_solve_upper, work));
         summarize_pivots(n, A, lda, s);

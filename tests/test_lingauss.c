@@ -459,6 +459,62 @@ static void test_chol_beside(void **state)
     }
 }
 
+/* The halved Cholesky factorization against a plain long double one, on
+ * orders around and above MUTINF__POTRF_LEAF (uneven splits), with padding
+ * rows that stay untouched; and the order of the first leading minor that
+ * is not positive definite, in the trailing half of a split, as dpotrf. */
+static void test_potrf_upper_halved(void **state)
+{
+    (void)state;
+    const int all[] = {1, 7, 300, MUTINF__POTRF_LEAF + 1, 700}, quick[] = {1, 7, 300};
+    const int count = test_quick() ? 3 : 5, *orders = test_quick() ? quick : all;
+    for (int o = 0; o < count; o++) {
+        const int n = orders[o], ld = n + 2, k = n + 4;
+        double *b = malloc((size_t)n * (size_t)k * sizeof *b);
+        double *a = malloc((size_t)(ld * n) * sizeof *a);
+        long double *l = malloc((size_t)n * (size_t)n * sizeof *l);
+        test_fill_normal(b, (size_t)n * (size_t)k, 61 + (uint64_t)o);
+        for (int j = 0; j < n; j++) /* A = B B^T / k + I, upper triangle and padding */
+            for (int i = 0; i < ld; i++) {
+                long double v = i == j ? 1.0L : 0.0L;
+                for (int q = 0; q < k && i < n; q++)
+                    v += (long double)b[i * k + q] * b[j * k + q] / k;
+                a[i + j * ld] = i >= n ? -7.0 : (i <= j ? (double)v : NAN);
+            }
+        for (int j = 0; j < n; j++) { /* L L^T = A in long double, L = U^T */
+            long double d = a[j + j * ld];
+            for (int q = 0; q < j; q++)
+                d -= l[j * n + q] * l[j * n + q];
+            l[j * n + j] = sqrtl(d);
+            for (int i = j + 1; i < n; i++) {
+                long double v = a[j + i * ld];
+                for (int q = 0; q < j; q++)
+                    v -= l[i * n + q] * l[j * n + q];
+                l[i * n + j] = v / l[j * n + j];
+            }
+        }
+        assert_int_equal(mutinf__potrf_upper_halved(n, a, ld), 0);
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < ld; i++) {
+                if (i >= n) assert_true(a[i + j * ld] == -7.0);
+                if (i > j || i >= n) continue;
+                assert_close(a[i + j * ld], (double)l[j * n + i], 1e-12, 1e-13);
+            }
+        if (n > MUTINF__POTRF_LEAF) {
+            /* C[p][p] far below the sum of squares before it: minor p + 1 fails */
+            const int p = n - 50;
+            for (int j = 0; j < n; j++)
+                for (int i = 0; i <= j; i++)
+                    a[i + j * ld] = i == j ? (j == p ? -1.0 : 2.0) : 0.1 / (1 + j - i);
+            assert_int_equal(mutinf__potrf_upper_halved(n, a, ld), p + 1);
+        }
+        assert_int_equal(mutinf__potrf_upper_halved(0, a, ld), 0);
+        free(b);
+        free(a);
+        free(l);
+    }
+}
+
 static void test_pairwise_matches_reference(void **state)
 {
     (void)state;
@@ -827,6 +883,7 @@ int main(void)
         cmocka_unit_test(test_symmetrize_lower),
         cmocka_unit_test(test_syrk_halved),
         cmocka_unit_test(test_chol_beside),
+        cmocka_unit_test(test_potrf_upper_halved),
         cmocka_unit_test(test_pairwise_matches_reference),
         cmocka_unit_test(test_layouts_and_precisions_agree),
         cmocka_unit_test(test_sampler),

@@ -62,6 +62,39 @@ mutinf_status mutinf__syrk(char trans, int64_t n, int64_t k, double alpha, const
     return MUTINF_OK;
 }
 
+/* The lower triangle of C = alpha op(A) op(A)^T + beta C by halves: the
+ * leading diagonal block, the block below it by one dgemm, the trailing
+ * diagonal block.  The split is rounded to 64 rows (whole GEMM register
+ * tiles for the off-diagonal block).  Sizes already checked. */
+static void syrk_halves(CBLAS_TRANSPOSE t, int n, int k, double alpha, const double *A, int lda,
+                        double beta, double *C, int ldc)
+{
+    if (n <= MUTINF__SYRK_LEAF) {
+        cblas_dsyrk(CblasColMajor, CblasLower, t, n, k, alpha, A, lda, beta, C, ldc);
+        return;
+    }
+    int h = (n / 2 + 63) / 64 * 64;
+    /* op(A) = [A1; A2] by rows: A2 starts at row h of A ('N') or column h ('T'). */
+    const double *A2 = t == CblasNoTrans ? A + h : A + (size_t)h * (size_t)lda;
+    syrk_halves(t, h, k, alpha, A, lda, beta, C, ldc);
+    /* C21 = alpha op(A2) op(A1)^T + beta C21, (n - h) x h */
+    cblas_dgemm(CblasColMajor, t, t == CblasNoTrans ? CblasTrans : CblasNoTrans, n - h, h, k, alpha,
+                A2, lda, A, lda, beta, C + h, ldc);
+    syrk_halves(t, n - h, k, alpha, A2, lda, beta, C + h + (size_t)h * (size_t)ldc, ldc);
+}
+
+mutinf_status mutinf__syrk_halved(char trans, int64_t n, int64_t k, double alpha, const double *A,
+                                  int64_t lda, double beta, double *C, int64_t ldc)
+{
+    const int64_t sizes[] = {n, k, lda, ldc};
+    mutinf_status st = check_sizes("dsyrk", 4, sizes);
+    if (st != MUTINF_OK) return st;
+    if (n == 0) return MUTINF_OK;
+    syrk_halves(trans == 'N' ? CblasNoTrans : CblasTrans, (int)n, (int)k, alpha, A,
+                (int)(lda > 0 ? lda : 1), beta, C, (int)(ldc > 0 ? ldc : 1));
+    return MUTINF_OK;
+}
+
 mutinf_status mutinf__gemm(char transa, char transb, int64_t m, int64_t n, int64_t k, double alpha,
                            const double *A, int64_t lda, const double *B, int64_t ldb, double beta,
                            double *C, int64_t ldc)
@@ -96,19 +129,42 @@ mutinf_status mutinf__sgemm(char transa, char transb, int64_t m, int64_t n, int6
  * double loop). */
 #define SYM_TILE 32
 
-void mutinf__symmetrize_lower(int64_t n, double *C, int64_t ldc)
+/* Copies the strictly lower triangle of C into the upper one by tiles and,
+ * when `sums` (n doubles) is not NULL, leaves there the absolute column
+ * sums of the symmetric matrix: entry (i, j), i > j, counts for columns i
+ * and j, in the pass that copies it. */
+static void copy_lower_up(int64_t n, double *C, int64_t ldc, double *sums)
 {
+    if (sums != NULL)
+        for (int64_t j = 0; j < n; j++)
+            sums[j] = fabs(C[j + j * ldc]);
     for (int64_t jb = 0; jb < n; jb += SYM_TILE) {
         int64_t je = jb + SYM_TILE < n ? jb + SYM_TILE : n;
         for (int64_t ib = jb; ib < n; ib += SYM_TILE) {
             int64_t ie = ib + SYM_TILE < n ? ib + SYM_TILE : n;
             for (int64_t i = ib; i < ie; i++) {
                 int64_t jend = je < i ? je : i; /* (i, j) with j < i only */
-                for (int64_t j = jb; j < jend; j++)
-                    C[j + i * ldc] = C[i + j * ldc];
+                if (sums == NULL) {
+                    for (int64_t j = jb; j < jend; j++)
+                        C[j + i * ldc] = C[i + j * ldc];
+                    continue;
+                }
+                double row = 0.0;
+                for (int64_t j = jb; j < jend; j++) {
+                    double v = C[i + j * ldc];
+                    C[j + i * ldc] = v;
+                    row += fabs(v);
+                    sums[j] += fabs(v);
+                }
+                sums[i] += row;
             }
         }
     }
+}
+
+void mutinf__symmetrize_lower(int64_t n, double *C, int64_t ldc)
+{
+    copy_lower_up(n, C, ldc, NULL);
 }
 
 double mutinf__rank_tol(double rank_tol, int64_t n)
@@ -119,6 +175,15 @@ double mutinf__rank_tol(double rank_tol, int64_t n)
 double mutinf__chol_min_rcond(double rank_tol, int64_t n)
 {
     return fmax(MUTINF__CHOL_MIN_RCOND, MUTINF__CHOL_GUARD * mutinf__rank_tol(rank_tol, n));
+}
+
+/* The largest of v[0..n), at least 0. */
+static double max_of(int64_t n, const double *v)
+{
+    double best = 0.0;
+    for (int64_t j = 0; j < n; j++)
+        best = fmax(best, v[j]);
+    return best;
 }
 
 /* 1-norm of a symmetric matrix from its lower triangle, in one column-order
@@ -138,10 +203,7 @@ static double sym_norm1_lower(int64_t n, const double *A, int64_t lda, double *s
         }
         sums[j] += own;
     }
-    double best = 0.0;
-    for (int64_t j = 0; j < n; j++)
-        best = fmax(best, sums[j]);
-    return best;
+    return max_of(n, sums);
 }
 
 /* y <- A^-1 y with A = L L^T. */
@@ -206,6 +268,26 @@ mutinf_status mutinf__logdet_chol(int64_t n, double *A, int64_t lda, double min_
     return MUTINF_OK;
 }
 
+static lapack_int potrf_halves(int n, double *A, int lda)
+{
+    if (n <= MUTINF__POTRF_LEAF) return LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', n, A, lda);
+    int h = (n / 2 + 63) / 64 * 64;
+    lapack_int info = potrf_halves(h, A, lda);
+    if (info != 0) return info;
+    double *A12 = A + (size_t)h * (size_t)lda, *A22 = A12 + h;
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, h, n - h, 1.0, A,
+                lda, A12, lda);
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, n - h, h, -1.0, A12, lda, 1.0, A22, lda);
+    info = potrf_halves(n - h, A22, lda);
+    return info != 0 ? info + h : 0;
+}
+
+int mutinf__potrf_upper_halved(int64_t n, double *A, int64_t lda)
+{
+    if (n == 0) return 0;
+    return (int)potrf_halves((int)n, A, (int)lda);
+}
+
 /* y <- A^-1 y with A = U^T U (U upper triangular). */
 static void chol_solve_upper(int64_t n, const double *U, int64_t lda, double *y)
 {
@@ -232,11 +314,9 @@ static void summarize_pivots(int64_t n, const double *F, int64_t lda, mutinf__ch
     s->logdet = 2.0 * sum;
 }
 
-/* The largest diagonal entry and the 1-norm (from the lower triangle) into
- * the summary; 0 when the norm is zero or not finite (the factorization
- * would prove nothing). */
-static int summarize_norm(int64_t n, const double *A, int64_t lda, double *sums,
-                          mutinf__chol_summary *s, double *anorm)
+/* Starts the summary with the largest diagonal entry; 0 when there is
+ * nothing to factor or the sizes exceed the LAPACK range. */
+static int summary_start(int64_t n, const double *A, int64_t lda, mutinf__chol_summary *s)
 {
     *s = (mutinf__chol_summary){0, 0.0, 0.0, 0.0, 0.0};
     if (n == 0 || !fits_blas(n) || !fits_blas(lda)) return 0;
@@ -244,15 +324,21 @@ static int summarize_norm(int64_t n, const double *A, int64_t lda, double *sums,
     for (int64_t i = 0; i < n; i++)
         maxd = fmax(maxd, A[i + i * lda]);
     s->max_diag = maxd;
-    *anorm = sym_norm1_lower(n, A, lda, sums);
-    return *anorm > 0.0 && *anorm <= DBL_MAX;
+    return 1;
+}
+
+/* A zero or non-finite 1-norm: the factorization would prove nothing. */
+static int norm_usable(double anorm)
+{
+    return anorm > 0.0 && anorm <= DBL_MAX;
 }
 
 void mutinf__chol_summarize(int64_t n, double *A, int64_t lda, double *work,
                             mutinf__chol_summary *s)
 {
-    double anorm;
-    if (!summarize_norm(n, A, lda, work, s, &anorm)) return;
+    if (!summary_start(n, A, lda, s)) return;
+    double anorm = sym_norm1_lower(n, A, lda, work);
+    if (!norm_usable(anorm)) return;
     lapack_int info = 0, ni = (lapack_int)n, li = (lapack_int)lda;
     if (n <= MUTINF__CHOL_UNBLOCKED)
         LAPACK_dpotf2("L", &ni, A, &li, &info);
@@ -266,14 +352,15 @@ void mutinf__chol_summarize(int64_t n, double *A, int64_t lda, double *work,
 
 void mutinf__chol_beside(int64_t n, double *A, int64_t lda, double *work, mutinf__chol_summary *s)
 {
-    double anorm, *diag = work + 2 * n;
-    if (!summarize_norm(n, A, lda, work, s, &anorm)) return;
+    double *diag = work + 2 * n;
+    if (!summary_start(n, A, lda, s)) return;
     for (int64_t i = 0; i < n; i++)
         diag[i] = A[i + i * lda];
-    /* the upper triangle becomes a copy of the lower one, then its factor
-     * U (A = U^T U) */
-    mutinf__symmetrize_lower(n, A, lda);
-    if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'U', (lapack_int)n, A, (lapack_int)lda) == 0) {
+    /* the upper triangle becomes a copy of the lower one, in the pass that
+     * takes the 1-norm, then its factor U (A = U^T U) */
+    copy_lower_up(n, A, lda, work);
+    double anorm = max_of(n, work);
+    if (norm_usable(anorm) && mutinf__potrf_upper_halved(n, A, lda) == 0) {
         s->ok = 1;
         s->rcond = 1.0 / (anorm * mutinf__hager_inv_norm1(n, A, lda, chol_solve_upper, work));
         summarize_pivots(n, A, lda, s);

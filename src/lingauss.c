@@ -27,11 +27,13 @@ struct mutinf_lingauss {
 };
 
 /* C = W W^T + v I into m->cov, its joint factorization summary, and the
- * copy of W into m->weights.  Double weights with contiguous rows feed
- * dsyrk straight from the caller's memory, and the copy (the handle owns
- * W for sampling) comes last, in OpenMP threads that fault in its fresh
- * pages together without idling next to BLAS threads; other layouts are
- * packed first. */
+ * copy of W into m->weights.  Double weights with contiguous rows feed the
+ * product straight from the caller's memory, and the copy (the handle owns
+ * W for sampling) comes last, on the calling thread alone: right after the
+ * BLAS calls, whose worker threads still spin for a while, a team of
+ * OpenMP threads waits for its slowest member (measured on 2 cores,
+ * 2048 x 4096 weights: median 13 ms alone against 20-40 ms in two
+ * threads, with a tail beyond 100 ms).  Other layouts are packed first. */
 static mutinf_status model_cov(mutinf_lingauss *m, const mutinf__view *w, const char *fn)
 {
     static const char *const w_index[] = {"row", "column"};
@@ -43,7 +45,7 @@ static mutinf_status model_cov(mutinf_lingauss *m, const mutinf__view *w, const 
     int64_t lda = direct ? w->stride[0] : inputs;
     if (!direct) mutinf__view_pack_rowmajor(w, m->weights, inputs, threads);
     /* C = W W^T = A^T A for the column-major A = W^T (inputs x units). */
-    mutinf_status st = mutinf__syrk('T', units, inputs, 1.0, A, lda, 0.0, m->cov, units);
+    mutinf_status st = mutinf__syrk_halved('T', units, inputs, 1.0, A, lda, 0.0, m->cov, units);
     if (st != MUTINF_OK) return st;
     /* NaN or Inf in row i of W makes C_ii = sum_j W_ij^2 NaN or Inf, so a
      * finite diagonal proves finite weights without a separate pass over
@@ -60,7 +62,7 @@ static mutinf_status model_cov(mutinf_lingauss *m, const mutinf__view *w, const 
     if (work == NULL) return MUTINF_ERR_OUT_OF_MEMORY;
     mutinf__chol_beside(units, m->cov, units, work, &m->joint);
     mutinf__free(work);
-    if (direct) mutinf__view_pack_rowmajor(w, m->weights, inputs, threads);
+    if (direct) mutinf__view_pack_rowmajor(w, m->weights, inputs, 1);
     return MUTINF_OK;
 }
 

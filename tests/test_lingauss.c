@@ -311,6 +311,210 @@ static void test_symmetrize_lower(void **state)
     free(b);
 }
 
+/* The halved product against a long double loop, both layouts, on orders
+ * around and above MUTINF__SYRK_LEAF (one and two levels of halving, a
+ * split not at half), with leading dimensions beyond the minimum, beta
+ * on an existing C and the strictly upper triangle left untouched. */
+static void test_syrk_halved(void **state)
+{
+    (void)state;
+    const int64_t orders[] = {1, 2, 7, 300, MUTINF__SYRK_LEAF, MUTINF__SYRK_LEAF + 1, 1100};
+    const int64_t k = 5;
+    const double alpha = 0.75, beta = -0.5;
+    for (size_t o = 0; o < sizeof orders / sizeof *orders; o++)
+        for (int t = 0; t < 2; t++) {
+            const int64_t n = orders[o], ldc = n + 3;
+            const char trans = t ? 'T' : 'N';
+            /* 'N': A is n x k; 'T': A is k x n */
+            const int64_t lda = (t ? k : n) + 2, cols = t ? n : k;
+            double *a = malloc((size_t)(lda * cols) * sizeof *a);
+            double *c = malloc((size_t)(ldc * n) * sizeof *c);
+            double *c0 = malloc((size_t)(ldc * n) * sizeof *c0);
+            test_fill_normal(a, (size_t)(lda * cols), 31 + (uint64_t)o);
+            test_fill_normal(c0, (size_t)(ldc * n), 47 + (uint64_t)o);
+            memcpy(c, c0, (size_t)(ldc * n) * sizeof *c);
+            assert_status(mutinf__syrk_halved(trans, n, k, alpha, a, lda, beta, c, ldc), MUTINF_OK);
+            for (int64_t j = 0; j < n; j++)
+                for (int64_t i = 0; i < ldc; i++) {
+                    double got = c[i + j * ldc];
+                    if (i < j || i >= n) {
+                        assert_true(got == c0[i + j * ldc]);
+                        continue;
+                    }
+                    long double s = 0.0L, mag = 0.0L;
+                    for (int64_t q = 0; q < k; q++) {
+                        long double x = t ? a[q + i * lda] : a[i + q * lda];
+                        long double y = t ? a[q + j * lda] : a[j + q * lda];
+                        s += x * y;
+                        mag += fabsl(x * y);
+                    }
+                    long double want = alpha * s + beta * (long double)c0[i + j * ldc];
+                    mag = alpha * mag + fabsl(beta * (long double)c0[i + j * ldc]);
+                    assert_close(got, (double)want, 0, 1e-14 * (double)mag);
+                }
+            free(a);
+            free(c);
+            free(c0);
+        }
+    double one = 1.0;
+    assert_status(mutinf__syrk_halved('N', 0, 3, 1.0, &one, 1, 0.0, &one, 1), MUTINF_OK);
+    assert_true(one == 1.0);
+    assert_status(mutinf__syrk_halved('N', (int64_t)INT32_MAX + 1, 1, 1.0, &one, 1, 0.0, &one, 1),
+                  MUTINF_ERR_SIZE_OVERFLOW);
+}
+
+/* Solves A z = 1 for the n x n symmetric positive definite A (lower
+ * triangle, column-major, ld) by a plain long double Cholesky; returns the
+ * smallest squared pivot and 2 sum log pivot in *min2 and *logdet. */
+static void ref_chol_solve_ones(int n, const double *a, int ld, long double *z, long double *min2,
+                                long double *logdet)
+{
+    long double *l = malloc((size_t)n * (size_t)n * sizeof *l);
+    *min2 = INFINITY;
+    *logdet = 0.0L;
+    for (int j = 0; j < n; j++) {
+        long double d = a[j + j * ld];
+        for (int q = 0; q < j; q++)
+            d -= l[j * n + q] * l[j * n + q];
+        *min2 = fminl(*min2, d);
+        *logdet += logl(d);
+        l[j * n + j] = sqrtl(d);
+        for (int i = j + 1; i < n; i++) {
+            long double v = a[i + j * ld];
+            for (int q = 0; q < j; q++)
+                v -= l[i * n + q] * l[j * n + q];
+            l[i * n + j] = v / l[j * n + j];
+        }
+    }
+    for (int i = 0; i < n; i++) { /* L y = 1 */
+        long double v = 1.0L;
+        for (int q = 0; q < i; q++)
+            v -= l[i * n + q] * z[q];
+        z[i] = v / l[i * n + i];
+    }
+    for (int i = n - 1; i >= 0; i--) { /* L^T z = y */
+        long double v = z[i];
+        for (int q = i + 1; q < n; q++)
+            v -= l[q * n + i] * z[q];
+        z[i] = v / l[i * n + i];
+    }
+    free(l);
+}
+
+/* The factorization beside C against a long double reference, on orders
+ * not multiples of the copy's tiles, with padding rows (ld > n).  C is a
+ * symmetric diagonally dominant M-matrix: A^-1 >= 0 elementwise, so Hager's
+ * second probe is exact (||A^-1||_1 = max_i (A^-1 1)_i) and the summary's
+ * reciprocal condition must equal 1 / (||A||_1 ||A^-1||_1).  The lower
+ * triangle, diagonal and padding stay as they were. */
+static void test_chol_beside(void **state)
+{
+    (void)state;
+    const int orders[] = {1, 2, 5, 33, 70, 100};
+    for (size_t o = 0; o < sizeof orders / sizeof *orders; o++) {
+        const int n = orders[o], ld = n + 3;
+        double *a = malloc((size_t)(ld * n) * sizeof *a),
+               *a0 = malloc((size_t)(ld * n) * sizeof *a0);
+        double *work = malloc(3 * (size_t)n * sizeof *work);
+        long double *z = malloc((size_t)n * sizeof *z), *colsum = calloc((size_t)n, sizeof *colsum);
+        uint64_t rng = 7 + o;
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < ld; i++)
+                a[i + j * ld] = i >= n ? 12345.0 : (i < j ? 1e300 : -test_rand_uniform(&rng));
+        for (int j = 0; j < n; j++) /* dominance: the diagonal beats its row and column */
+            for (int i = j + 1; i < n; i++) {
+                colsum[i] += fabs(a[i + j * ld]);
+                colsum[j] += fabs(a[i + j * ld]);
+            }
+        for (int j = 0; j < n; j++) {
+            a[j + j * ld] = (double)colsum[j] + 0.5 + test_rand_uniform(&rng);
+            colsum[j] += a[j + j * ld];
+        }
+        long double anorm = 0.0L, inorm = 0.0L, min2, logdet;
+        for (int j = 0; j < n; j++)
+            anorm = fmaxl(anorm, colsum[j]);
+        ref_chol_solve_ones(n, a, ld, z, &min2, &logdet);
+        for (int i = 0; i < n; i++)
+            inorm = fmaxl(inorm, z[i]);
+        memcpy(a0, a, (size_t)(ld * n) * sizeof *a);
+        mutinf__chol_summary s;
+        mutinf__chol_beside(n, a, ld, work, &s);
+        assert_int_equal(s.ok, 1);
+        assert_close(s.rcond, (double)(1.0L / (anorm * inorm)), 1e-12, 0);
+        assert_close(s.logdet, (double)logdet, 1e-12, 1e-12);
+        assert_close(s.min_pivot2, (double)min2, 1e-12, 0);
+        double maxd = 0.0;
+        for (int j = 0; j < n; j++)
+            maxd = fmax(maxd, a0[j + j * ld]);
+        assert_true(s.max_diag == maxd);
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < ld; i++)
+                if (i >= j) assert_true(a[i + j * ld] == a0[i + j * ld]);
+        assert_true(mutinf__chol_summary_accepts(&s, 0.0, n));
+        free(a);
+        free(a0);
+        free(work);
+        free(z);
+        free(colsum);
+    }
+}
+
+/* The halved Cholesky factorization against a plain long double one, on
+ * orders around and above MUTINF__POTRF_LEAF (uneven splits), with padding
+ * rows that stay untouched; and the order of the first leading minor that
+ * is not positive definite, in the trailing half of a split, as dpotrf. */
+static void test_potrf_upper_halved(void **state)
+{
+    (void)state;
+    const int all[] = {1, 7, 300, MUTINF__POTRF_LEAF + 1, 700}, quick[] = {1, 7, 300};
+    const int count = test_quick() ? 3 : 5, *orders = test_quick() ? quick : all;
+    for (int o = 0; o < count; o++) {
+        const int n = orders[o], ld = n + 2, k = n + 4;
+        double *b = malloc((size_t)n * (size_t)k * sizeof *b);
+        double *a = malloc((size_t)(ld * n) * sizeof *a);
+        long double *l = malloc((size_t)n * (size_t)n * sizeof *l);
+        test_fill_normal(b, (size_t)n * (size_t)k, 61 + (uint64_t)o);
+        for (int j = 0; j < n; j++) /* A = B B^T / k + I, upper triangle and padding */
+            for (int i = 0; i < ld; i++) {
+                long double v = i == j ? 1.0L : 0.0L;
+                for (int q = 0; q < k && i < n; q++)
+                    v += (long double)b[i * k + q] * b[j * k + q] / k;
+                a[i + j * ld] = i >= n ? -7.0 : (i <= j ? (double)v : NAN);
+            }
+        for (int j = 0; j < n; j++) { /* L L^T = A in long double, L = U^T */
+            long double d = a[j + j * ld];
+            for (int q = 0; q < j; q++)
+                d -= l[j * n + q] * l[j * n + q];
+            l[j * n + j] = sqrtl(d);
+            for (int i = j + 1; i < n; i++) {
+                long double v = a[j + i * ld];
+                for (int q = 0; q < j; q++)
+                    v -= l[i * n + q] * l[j * n + q];
+                l[i * n + j] = v / l[j * n + j];
+            }
+        }
+        assert_int_equal(mutinf__potrf_upper_halved(n, a, ld), 0);
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < ld; i++) {
+                if (i >= n) assert_true(a[i + j * ld] == -7.0);
+                if (i > j || i >= n) continue;
+                assert_close(a[i + j * ld], (double)l[j * n + i], 1e-12, 1e-13);
+            }
+        if (n > MUTINF__POTRF_LEAF) {
+            /* C[p][p] far below the sum of squares before it: minor p + 1 fails */
+            const int p = n - 50;
+            for (int j = 0; j < n; j++)
+                for (int i = 0; i <= j; i++)
+                    a[i + j * ld] = i == j ? (j == p ? -1.0 : 2.0) : 0.1 / (1 + j - i);
+            assert_int_equal(mutinf__potrf_upper_halved(n, a, ld), p + 1);
+        }
+        assert_int_equal(mutinf__potrf_upper_halved(0, a, ld), 0);
+        free(b);
+        free(a);
+        free(l);
+    }
+}
+
 static void test_pairwise_matches_reference(void **state)
 {
     (void)state;
@@ -677,6 +881,9 @@ int main(void)
         cmocka_unit_test(test_joint_factor_paths),
         cmocka_unit_test(test_joint_factor_rejected),
         cmocka_unit_test(test_symmetrize_lower),
+        cmocka_unit_test(test_syrk_halved),
+        cmocka_unit_test(test_chol_beside),
+        cmocka_unit_test(test_potrf_upper_halved),
         cmocka_unit_test(test_pairwise_matches_reference),
         cmocka_unit_test(test_layouts_and_precisions_agree),
         cmocka_unit_test(test_sampler),

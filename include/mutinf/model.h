@@ -50,6 +50,12 @@ typedef struct mutinf_lingauss mutinf_lingauss;
  * strides (including negative and transposed) are accepted.  W and bias are
  * copied into the handle; the caller keeps ownership.
  *
+ * Cost: the product W W^T (units^2 x inputs / 2 multiply-adds, through
+ * BLAS at about its matrix-multiply rate; double W with col_stride 1 and
+ * row_stride >= inputs is read in place, other layouts are packed first),
+ * one Cholesky factorization of C (units^3 / 6 multiply-adds) and the copy
+ * of W.  The handle holds W and C (8 x units x (inputs + units) bytes).
+ *
  * @param weights     W; borrowed.
  * @param units       rows of W, >= 1.
  * @param inputs      columns of W, >= 1.

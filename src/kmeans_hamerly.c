@@ -83,11 +83,67 @@ void mutinf__km_bounds_free(mutinf__km_work *w)
     mutinf__free(w->bound_labels);
     mutinf__free(w->bound_dist);
     mutinf__free(w->bound_dirty);
+    mutinf__free(w->bound_total);
+    mutinf__free(w->bound_delta);
+    mutinf__free(w->bound_total_counts);
+    mutinf__free(w->bound_delta_counts);
     w->upper = w->lower = NULL;
+    w->bound_total = w->bound_delta = NULL;
+    w->bound_total_counts = w->bound_delta_counts = NULL;
     w->bound_centers = w->bound_dist = NULL;
     w->bound_rows = NULL;
     w->bound_labels = NULL;
     w->bound_dirty = NULL;
+}
+
+/* mutinf__km_sums_exact for d = D: the sums of |x| per feature, then
+ * whether every value is a multiple of 2^-g_f, g_f = 50 - ilogb(sum_f), so
+ * that sum_f 2^g_f < 2^51 (the computed sum errs by a factor below
+ * 1 + n 2^-53, far within the margin to 2^53).  x == rint(x 2^g) 2^-g also
+ * rejects a value that would underflow when scaled. */
+static inline __attribute__((always_inline)) int sums_exact_body(const mutinf__km_data *X,
+                                                                 const int64_t D, const int IS64)
+{
+    const int64_t n = X->n;
+    double s[MUTINF__KM_DIRECT_MAX_D] = {0}, up[MUTINF__KM_DIRECT_MAX_D],
+           down[MUTINF__KM_DIRECT_MAX_D];
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t f = 0; f < D; f++)
+            s[f] += fabs(IS64 ? X->x64[i * D + f] : (double)X->x32[i * D + f]);
+    for (int64_t f = 0; f < D; f++) {
+        if (!isfinite(s[f])) return 0; /* also NaN */
+        int g = s[f] > 0.0 ? 50 - ilogb(s[f]) : 0;
+        up[f] = ldexp(1.0, g);
+        down[f] = ldexp(1.0, -g);
+    }
+    int off = 0;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t f = 0; f < D; f++) {
+            double v = IS64 ? X->x64[i * D + f] : (double)X->x32[i * D + f];
+            off |= v != rint(v * up[f]) * down[f];
+        }
+    return !off;
+}
+
+__attribute__((target_clones("arch=x86-64-v3", "default"))) int
+mutinf__km_sums_exact(const mutinf__km_data *X)
+{
+#define MUTINF__EXACT_CASE(D)                                                                      \
+    case D:                                                                                        \
+        return X->x64 != NULL ? sums_exact_body(X, D, 1) : sums_exact_body(X, D, 0);
+    switch (X->d) {
+        MUTINF__EXACT_CASE(1)
+        MUTINF__EXACT_CASE(2)
+        MUTINF__EXACT_CASE(3)
+        MUTINF__EXACT_CASE(4)
+        MUTINF__EXACT_CASE(5)
+        MUTINF__EXACT_CASE(6)
+        MUTINF__EXACT_CASE(7)
+        MUTINF__EXACT_CASE(8)
+    default:
+        return 0;
+    }
+#undef MUTINF__EXACT_CASE
 }
 
 static mutinf_status alloc_bounds(const mutinf__km_data *X, const mutinf__km_plan *plan,
@@ -103,12 +159,19 @@ static mutinf_status alloc_bounds(const mutinf__km_data *X, const mutinf__km_pla
     w->bound_labels = mutinf__alloc(scratch, sizeof(int32_t), 0, "k-means bound scratch");
     w->bound_dist = mutinf__alloc(2 * scratch, sizeof(double), 0, "k-means bound scratch");
     w->bound_dirty = mutinf__alloc((size_t)plan->threads * (size_t)k, 1, 0, "k-means bound flags");
+    size_t kd = (size_t)(k * X->d), th = (size_t)plan->threads;
+    w->bound_total = mutinf__alloc(kd, sizeof(double), 0, "k-means exact sums");
+    w->bound_delta = mutinf__alloc(th * kd, sizeof(double), 0, "k-means exact sums");
+    w->bound_total_counts = mutinf__alloc((size_t)k, sizeof(int64_t), 0, "k-means exact sums");
+    w->bound_delta_counts = mutinf__alloc(th * (size_t)k, sizeof(int64_t), 0, "k-means exact sums");
     if (!w->upper || !w->lower || !w->bound_centers || !w->bound_rows || !w->bound_labels ||
-        !w->bound_dist || !w->bound_dirty) {
+        !w->bound_dist || !w->bound_dirty || !w->bound_total || !w->bound_delta ||
+        !w->bound_total_counts || !w->bound_delta_counts) {
         mutinf__km_bounds_free(w);
         return MUTINF_ERR_OUT_OF_MEMORY;
     }
     w->bounds_valid = 0;
+    w->exact_sums = mutinf__km_sums_exact(X);
     return MUTINF_OK;
 }
 
@@ -139,6 +202,17 @@ static inline __attribute__((always_inline)) void add_row(const mutinf__km_data 
     for (; f < D; f++)
         sj[f] += IS64 ? X->x64[i * D + f] : (double)X->x32[i * D + f];
     counts[a]++;
+}
+
+/* Row i taken out of the sum and count of cluster a. */
+static inline __attribute__((always_inline)) void sub_row(const mutinf__km_data *X, int64_t i,
+                                                          int32_t a, double *sums, int64_t *counts,
+                                                          const int64_t D, const int IS64)
+{
+    double *sj = sums + (int64_t)a * D;
+    for (int64_t f = 0; f < D; f++)
+        sj[f] -= IS64 ? X->x64[i * D + f] : (double)X->x32[i * D + f];
+    counts[a]--;
 }
 
 /* The bound test of rows [c0, c1) (bounds valid): the bounds moved by the
@@ -271,8 +345,8 @@ static inline void prefetch_row(const mutinf__km_data *X, const int64_t *rows, i
 static inline __attribute__((always_inline)) void
 bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf__km_work *w,
                   int64_t k, const bound_pass *bp, int64_t r0, int64_t r1, size_t tid,
-                  int32_t *labels, double *sums, int64_t *counts, int64_t *changed, const int64_t D,
-                  const int IS64)
+                  int32_t *labels, double *sums, int64_t *counts, double *delta,
+                  int64_t *delta_counts, int64_t *changed, const int64_t D, const int IS64)
 {
     int64_t kp = (k + 3) / 4 * 4, chunk = plan->chunk;
     int64_t *rows = w->bound_rows + tid * (size_t)chunk;
@@ -305,6 +379,11 @@ bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf_
             int64_t i = rows[q];
             if (labels[i] != lab[q]) {
                 (*changed)++;
+                if (delta != NULL) {
+                    /* exact sums: the point moves from one sum to the other */
+                    sub_row(X, i, labels[i], delta, delta_counts, D, IS64);
+                    add_row(X, i, lab[q], delta, delta_counts, D, IS64);
+                }
                 if (labels[i] >= 0) dirty[labels[i]] = 1;
                 dirty[lab[q]] = 1;
                 any_dirty = 1;
@@ -349,16 +428,16 @@ bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf_
 __attribute__((target_clones("arch=x86-64-v3", "default"))) static void
 bounded_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf__km_work *w, int64_t k,
              const bound_pass *bp, int64_t r0, int64_t r1, size_t tid, int32_t *labels,
-             double *sums, int64_t *counts, int64_t *changed)
+             double *sums, int64_t *counts, double *delta, int64_t *delta_counts, int64_t *changed)
 {
 #define MUTINF__BOUNDED_CASE(D)                                                                    \
     case D:                                                                                        \
         if (X->x64 != NULL)                                                                        \
-            bounded_rows_body(X, plan, w, k, bp, r0, r1, tid, labels, sums, counts, changed, D,    \
-                              1);                                                                  \
+            bounded_rows_body(X, plan, w, k, bp, r0, r1, tid, labels, sums, counts, delta,         \
+                              delta_counts, changed, D, 1);                                        \
         else                                                                                       \
-            bounded_rows_body(X, plan, w, k, bp, r0, r1, tid, labels, sums, counts, changed, D,    \
-                              0);                                                                  \
+            bounded_rows_body(X, plan, w, k, bp, r0, r1, tid, labels, sums, counts, delta,         \
+                              delta_counts, changed, D, 0);                                        \
         break;
     switch (X->d) {
         MUTINF__BOUNDED_CASE(1)
@@ -423,6 +502,16 @@ mutinf_status mutinf__km_assign_bounded(const mutinf__km_data *X, const mutinf__
     const bound_pass bp = {centers, drift, half_sep, far, drift_max, drift_next};
     mutinf__km_pack_centers(X, plan, w, k, centers);
     memset(w->block_changed, 0, (size_t)nb * sizeof(int64_t));
+    /* With exact sums and the totals of the last pass, only the points that
+     * change cluster are added and taken out (any order gives the same
+     * numbers); else the block sums as mutinf__km_assign has them. */
+    int incremental = sums != NULL && w->exact_sums && w->bounds_valid && w->bound_sums_valid;
+    size_t th = (size_t)plan->threads;
+    if (incremental) {
+        memset(w->bound_delta, 0, th * (size_t)(k * d) * sizeof(double));
+        memset(w->bound_delta_counts, 0, th * (size_t)k * sizeof(int64_t));
+    }
+    double *block_sums = sums != NULL && !incremental ? w->block_sums : NULL;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(plan->threads)
     for (int64_t b = 0; b < nb; b++) {
 #ifdef _OPENMP
@@ -433,12 +522,31 @@ mutinf_status mutinf__km_assign_bounded(const mutinf__km_data *X, const mutinf__
         int64_t r0 = b * plan->block_rows;
         int64_t r1 = r0 + plan->block_rows < n ? r0 + plan->block_rows : n;
         bounded_rows(X, plan, w, k, &bp, r0, r1, tid, labels,
-                     sums != NULL ? w->block_sums + b * k * d : NULL,
-                     sums != NULL ? w->block_counts + b * k : NULL, w->block_changed + b);
+                     block_sums != NULL ? block_sums + b * k * d : NULL,
+                     block_sums != NULL ? w->block_counts + b * k : NULL,
+                     incremental ? w->bound_delta + tid * (size_t)(k * d) : NULL,
+                     incremental ? w->bound_delta_counts + tid * (size_t)k : NULL,
+                     w->block_changed + b);
     }
     memcpy(prev, centers, (size_t)(k * d) * sizeof(double));
     w->bounds_valid = 1;
     w->bound_sums_valid = sums != NULL;
-    mutinf__km_reduce_blocks(plan, w, k, d, sums, counts, changed);
+    if (incremental) {
+        mutinf__km_reduce_blocks(plan, w, k, d, NULL, NULL, changed);
+        memcpy(sums, w->bound_total, (size_t)(k * d) * sizeof(double));
+        memcpy(counts, w->bound_total_counts, (size_t)k * sizeof(int64_t));
+        for (size_t t = 0; t < th; t++) {
+            for (int64_t e = 0; e < k * d; e++)
+                sums[e] += w->bound_delta[t * (size_t)(k * d) + (size_t)e];
+            for (int64_t j = 0; j < k; j++)
+                counts[j] += w->bound_delta_counts[t * (size_t)k + (size_t)j];
+        }
+    } else {
+        mutinf__km_reduce_blocks(plan, w, k, d, sums, counts, changed);
+    }
+    if (sums != NULL && w->exact_sums) {
+        memcpy(w->bound_total, sums, (size_t)(k * d) * sizeof(double));
+        memcpy(w->bound_total_counts, counts, (size_t)k * sizeof(int64_t));
+    }
     return MUTINF_OK;
 }

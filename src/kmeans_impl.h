@@ -82,8 +82,15 @@ typedef struct mutinf__km_work {
     int32_t *bound_labels;      /* threads x chunk */
     double *bound_dist;         /* threads x 2 chunk */
     unsigned char *bound_dirty; /* threads x k: clusters whose block sums change */
-    int32_t bounds_valid;       /* 0: no bounds yet (first pass computes them) */
-    int32_t bound_sums_valid;   /* the block sums are those of the last pass's labels */
+    /* With exact sums (see mutinf__km_sums_exact): the sums (k x d) and
+     * counts (k) of the last pass's labels, and per-thread changes to them
+     * (threads x k x d, threads x k). */
+    double *bound_total, *bound_delta;
+    int64_t *bound_total_counts, *bound_delta_counts;
+    int32_t bounds_valid;     /* 0: no bounds yet (first pass computes them) */
+    int32_t bound_sums_valid; /* the block sums (or, with exact sums, the totals) are
+                                 those of the last pass's labels */
+    int32_t exact_sums;       /* mutinf__km_sums_exact of the data, set with the bounds */
 } mutinf__km_work;
 
 mutinf_status mutinf__km_work_alloc(mutinf__km_work *w, const mutinf__km_plan *plan,
@@ -110,6 +117,14 @@ mutinf_status mutinf__km_assign_bounded(const mutinf__km_data *X, const mutinf__
                                         mutinf__km_work *w, int64_t k, const double *centers,
                                         int32_t *labels, double *sums, int64_t *counts,
                                         int64_t *changed);
+
+/* 1 when every sum of any subset of the rows, feature by feature, is
+ * exactly representable, whatever the order of the additions: every value
+ * of feature f is an integer multiple of 2^-g_f with sum_i |x_if| 2^g_f <
+ * 2^51, d <= MUTINF__KM_DIRECT_MAX_D (data on a grid, e.g. integers, or the k-means quantizer's
+ * rounded standardised units).  Such sums can then be updated point by point and still equal the
+ * row-order sums bit for bit. */
+int mutinf__km_sums_exact(const mutinf__km_data *X);
 
 /* Direct-mode pieces shared by the two passes.  Packs the centres for the
  * distance kernels; sums the per-block sums, counts and change counters

@@ -1250,91 +1250,112 @@ static double naive_second(const double *x, const double *c, int64_t d, int64_t 
     return b2;
 }
 
-/* The lane kernels at near-ties, where the dot-product form they use first
- * may pick another centroid than the exact (x - c)^2 form: points a few
- * ulps either side of the bisector of two centroids, far from the origin
- * (offset up to 1e6, so that |x|^2 dwarfs the distances), and points on
- * it.  Labels equal the naive nearest centroid; lanes_nearest's d1 is an
- * upper bound on the smallest squared distance and d2 a lower bound on the
- * second smallest, both close to them; k = 70 takes the exact kernel. */
+/* The lane kernels at near-ties, where the dot-product forms they use
+ * first may pick another centroid than the exact (x - c)^2 form: points a
+ * few ulps either side of the bisector of two centroids, far from the
+ * origin (offset up to 1e6, so that |x|^2 dwarfs the distances), and points
+ * on it; one point in eight anywhere around the centroids.  Every scale
+ * (1e-12 and 1e17 are outside the single-precision kernel's range).
+ * Labels equal the naive nearest centroid; lanes_nearest's d1 is an upper
+ * bound on the smallest squared distance and d2 a lower bound on the
+ * second smallest, both close to them (1e-5 (|x|^2 + max |c|^2) for the
+ * single-precision kernel); k = 70 takes the exact kernel. */
 static void test_lanes_near_ties(void **state)
 {
     (void)state;
     if (!mutinf__cpu_has_avx2_fma()) skip();
-    const double offsets[] = {0.0, 10.0, 1e3, 1e6};
+    const double offsets[] = {0.0, 10.0, 1e3, 1e6}, scales[] = {1.0, 1e-12, 1e17};
     const int64_t ks[] = {2, 5, 16, 70};
     for (int64_t d = 1; d <= MUTINF__KM_DIRECT_MAX_D; d++)
         for (size_t o = 0; o < sizeof(offsets) / sizeof(offsets[0]); o++)
-            for (size_t b = 0; b < sizeof(ks) / sizeof(ks[0]); b++) {
-                int64_t k = ks[b], kp = (k + 3) / 4 * 4, n = 301;
-                uint64_t rs = (uint64_t)(5000 + 100 * d + 10 * o + b);
-                double *c = malloc((size_t)(k * d) * sizeof(double));
-                double *x = malloc((size_t)(n * d) * sizeof(double));
-                for (int64_t e = 0; e < k * d; e++)
-                    c[e] = offsets[o] + test_rand_normal(&rs);
-                for (int64_t i = 0; i < n; i++) {
-                    /* between centroids ja and jb, t ulps (of the offset's
-                     * scale) along their difference from the midpoint */
-                    int64_t ja = (int64_t)(test_rand_uniform(&rs) * (double)k) % k;
-                    int64_t jb = (ja + 1) % k;
-                    double t = (double)(i % 7) - 3.0;
-                    double ulp = ldexp(1.0, ilogb(offsets[o] + 4.0) - 52);
-                    for (int64_t f = 0; f < d; f++) {
-                        double ca = c[ja * d + f], cb = c[jb * d + f];
-                        x[i * d + f] = 0.5 * (ca + cb) + t * ulp * (cb > ca ? 1.0 : -1.0);
+            for (size_t b = 0; b < sizeof(ks) / sizeof(ks[0]); b++)
+                for (size_t sc = 0; sc < sizeof(scales) / sizeof(scales[0]); sc++) {
+                    int64_t k = ks[b], kp = (k + 3) / 4 * 4, n = 301;
+                    uint64_t rs = (uint64_t)(5000 + 100 * d + 10 * o + b + 100000 * sc);
+                    double *c = malloc((size_t)(k * d) * sizeof(double));
+                    double *x = malloc((size_t)(n * d) * sizeof(double));
+                    double scale = scales[sc], cmax = 0.0;
+                    for (int64_t e = 0; e < k * d; e++)
+                        c[e] = scale * (offsets[o] + test_rand_normal(&rs));
+                    for (int64_t j = 0; j < k; j++) {
+                        double q = 0.0;
+                        for (int64_t f = 0; f < d; f++)
+                            q += c[j * d + f] * c[j * d + f];
+                        cmax = fmax(cmax, q);
                     }
+                    for (int64_t i = 0; i < n; i++) {
+                        if (i % 8 == 7) {
+                            for (int64_t f = 0; f < d; f++)
+                                x[i * d + f] = scale * (offsets[o] + 1.5 * test_rand_normal(&rs));
+                            continue;
+                        }
+                        /* between centroids ja and jb, t ulps (of the offset's
+                         * scale) along their difference from the midpoint */
+                        int64_t ja = (int64_t)(test_rand_uniform(&rs) * (double)k) % k;
+                        int64_t jb = (ja + 1) % k;
+                        double t = (double)(i % 7) - 3.0;
+                        double ulp = ldexp(1.0, ilogb(scale * (offsets[o] + 4.0)) - 52);
+                        for (int64_t f = 0; f < d; f++) {
+                            double ca = c[ja * d + f], cb = c[jb * d + f];
+                            x[i * d + f] = 0.5 * (ca + cb) + t * ulp * (cb > ca ? 1.0 : -1.0);
+                        }
+                    }
+                    mutinf__km_data X = {x, NULL, n, d};
+                    mutinf__km_plan plan;
+                    mutinf__km_make_plan(&plan, n, d, k, 1);
+                    mutinf__km_work w;
+                    assert_status(mutinf__km_work_alloc(&w, &plan, &X, k), MUTINF_OK);
+                    mutinf__km_pack_centers(&X, &plan, &w, k, c);
+                    int32_t *lab = malloc((size_t)n * sizeof(int32_t));
+                    int32_t *lab2 = malloc((size_t)n * sizeof(int32_t));
+                    int64_t *rows = malloc((size_t)n * sizeof(int64_t));
+                    double *d1 = malloc((size_t)n * sizeof(double));
+                    double *d2 = malloc((size_t)n * sizeof(double));
+                    double *sums = calloc((size_t)(k * d), sizeof(double));
+                    int64_t *counts = calloc((size_t)k, sizeof(int64_t)), changed = 0;
+                    for (int64_t i = 0; i < n; i++)
+                        rows[i] = n - 1 - i; /* reversed: any row order */
+                    mutinf__km_lanes_labels(&X, 0, n, w.cpack, k, kp, lab);
+                    for (int64_t i = 0; i < n; i++)
+                        lab2[i] = -1;
+                    mutinf__km_lanes_assign(&X, 0, n, w.cpack, k, kp, lab2, sums, counts, &changed);
+                    assert_int_equal(changed, n);
+                    for (int64_t i = 0; i < n; i++) {
+                        int32_t ref = naive_nearest(x + i * d, c, d, k);
+                        assert_int_equal(lab[i], ref);
+                        assert_int_equal(lab2[i], ref);
+                    }
+                    mutinf__km_lanes_nearest(&X, rows, n, w.cpack, k, kp, lab, d1, d2);
+                    for (int64_t q = 0; q < n; q++) {
+                        const double *xi = x + rows[q] * d;
+                        int32_t ref = naive_nearest(xi, c, d, k);
+                        assert_int_equal(lab[q], ref);
+                        double t1 = naive_sqdist(xi, c + (int64_t)ref * d, d);
+                        double t2 = naive_second(xi, c, d, k);
+                        /* true bounds up to the naive distances' rounding */
+                        double xx = 0.0;
+                        for (int64_t f = 0; f < d; f++)
+                            xx += xi[f] * xi[f];
+                        double slack = 1e-12 * (t1 + t2) + 1e-11 * scale * scale *
+                                                               (offsets[o] + 4.0) *
+                                                               (offsets[o] + 4.0) * (double)d;
+                        if (k <= 64 && cmax >= 1e-20 && cmax <= 1e30) slack += 1e-5 * (xx + cmax);
+                        assert_true(d1[q] >= t1 * (1.0 - 1e-14));
+                        assert_true(d1[q] <= t1 + slack);
+                        assert_true(d2[q] <= t2 * (1.0 + 1e-14));
+                        assert_true(d2[q] >= t2 - slack || d2[q] == 0.0);
+                    }
+                    mutinf__km_work_free(&w);
+                    free(c);
+                    free(x);
+                    free(lab);
+                    free(lab2);
+                    free(rows);
+                    free(d1);
+                    free(d2);
+                    free(sums);
+                    free(counts);
                 }
-                mutinf__km_data X = {x, NULL, n, d};
-                mutinf__km_plan plan;
-                mutinf__km_make_plan(&plan, n, d, k, 1);
-                mutinf__km_work w;
-                assert_status(mutinf__km_work_alloc(&w, &plan, &X, k), MUTINF_OK);
-                mutinf__km_pack_centers(&X, &plan, &w, k, c);
-                int32_t *lab = malloc((size_t)n * sizeof(int32_t));
-                int32_t *lab2 = malloc((size_t)n * sizeof(int32_t));
-                int64_t *rows = malloc((size_t)n * sizeof(int64_t));
-                double *d1 = malloc((size_t)n * sizeof(double));
-                double *d2 = malloc((size_t)n * sizeof(double));
-                double *sums = calloc((size_t)(k * d), sizeof(double));
-                int64_t *counts = calloc((size_t)k, sizeof(int64_t)), changed = 0;
-                for (int64_t i = 0; i < n; i++)
-                    rows[i] = n - 1 - i; /* reversed: any row order */
-                mutinf__km_lanes_labels(&X, 0, n, w.cpack, k, kp, lab);
-                for (int64_t i = 0; i < n; i++)
-                    lab2[i] = -1;
-                mutinf__km_lanes_assign(&X, 0, n, w.cpack, k, kp, lab2, sums, counts, &changed);
-                assert_int_equal(changed, n);
-                for (int64_t i = 0; i < n; i++) {
-                    int32_t ref = naive_nearest(x + i * d, c, d, k);
-                    assert_int_equal(lab[i], ref);
-                    assert_int_equal(lab2[i], ref);
-                }
-                mutinf__km_lanes_nearest(&X, rows, n, w.cpack, k, kp, lab, d1, d2);
-                for (int64_t q = 0; q < n; q++) {
-                    const double *xi = x + rows[q] * d;
-                    int32_t ref = naive_nearest(xi, c, d, k);
-                    assert_int_equal(lab[q], ref);
-                    double t1 = naive_sqdist(xi, c + (int64_t)ref * d, d);
-                    double t2 = naive_second(xi, c, d, k);
-                    /* true bounds up to the naive distances' rounding */
-                    double slack = 1e-12 * (t1 + t2) +
-                                   1e-11 * (offsets[o] + 4.0) * (offsets[o] + 4.0) * (double)d;
-                    assert_true(d1[q] >= t1 * (1.0 - 1e-14));
-                    assert_true(d1[q] <= t1 + slack);
-                    assert_true(d2[q] <= t2 * (1.0 + 1e-14));
-                    assert_true(d2[q] >= t2 - slack || d2[q] == 0.0);
-                }
-                mutinf__km_work_free(&w);
-                free(c);
-                free(x);
-                free(lab);
-                free(lab2);
-                free(rows);
-                free(d1);
-                free(d2);
-                free(sums);
-                free(counts);
-            }
 }
 
 /* The seeding fold (AVX2 and plain C) against naive distances: out =

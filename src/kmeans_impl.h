@@ -72,12 +72,12 @@ typedef struct mutinf__km_work {
     double *rowpack64; /* dots mode: threads x the chunk's rows packed for the kernel */
     float *rowpack32;
     double *mindist; /* n: used only by the relocation of empty clusters */
-    /* Hamerly's bounds (allocated on first use): per point an upper bound
-     * on the distance to its centroid and a lower bound on the distance to
-     * every other one; the centroids the bounds refer to; and per-thread
-     * scratch for the rows whose bounds fail. */
-    float *upper, *lower;       /* stored rounded outwards (kmeans_hamerly.c) */
-    double *bound_centers;      /* k x d centres, then k drifts, then k half separations */
+    /* Hamerly's bounds (allocated on first use): per point the margin by
+     * which a lower bound on the distance to every other centroid exceeds
+     * an upper bound on the distance to its own; the centroids the bounds
+     * refer to; and per-thread scratch for the rows whose bounds fail. */
+    float *slack;               /* stored rounded down (kmeans_hamerly.c) */
+    double *bound_centers;      /* k x d centres, then k drifts, then k margin decreases */
     int64_t *bound_rows;        /* threads x chunk */
     int32_t *bound_labels;      /* threads x chunk */
     double *bound_dist;         /* threads x 2 chunk */

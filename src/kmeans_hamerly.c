@@ -176,7 +176,8 @@ static mutinf_status alloc_bounds(const mutinf__km_data *X, const mutinf__km_pla
 
 /* The bounds of one block, passed by value to the kernels. */
 typedef struct bound_pass {
-    const double *dec; /* k: the decrease of the margin of a point in cluster j */
+    const double *dec;                /* k: the decrease of the margin of a point in cluster j */
+    const mutinf__km_f32_tables *tab; /* the lane kernel's tables of the centres */
 } bound_pass;
 
 /* Row i added to the sum (sums, k x D) and count of cluster a; four
@@ -356,7 +357,7 @@ bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf_
                       : filter_rows(bp, labels, slack, c0, c1, rows);
         }
         if (lanes)
-            mutinf__km_lanes_nearest(X, rows, m, w->cpack, k, kp, lab, d1, d2);
+            mutinf__km_lanes_nearest(X, rows, m, w->cpack, k, kp, bp->tab, lab, d1, d2);
         else
             mutinf__km_direct_nearest(X, rows, m, w->cpack, kp, lab, d1, d2);
         if (lanes)
@@ -476,8 +477,11 @@ mutinf_status mutinf__km_assign_bounded(const mutinf__km_data *X, const mutinf__
             dec[j] = widen_up(widen_up(drift[j] + (j == far ? drift_next : drift_max)) *
                               (1.0 + SEPARATION));
     }
-    const bound_pass bp = {dec};
     mutinf__km_pack_centers(X, plan, w, k, centers);
+    mutinf__km_f32_tables tab;
+    if (mutinf__cpu_has_avx2_fma())
+        mutinf__km_lanes_f32_tables(w->cpack, k, (k + 3) / 4 * 4, d, &tab);
+    const bound_pass bp = {dec, &tab};
     memset(w->block_changed, 0, (size_t)nb * sizeof(int64_t));
     /* With exact sums and the totals of the last pass, only the points that
      * change cluster are added and taken out (any order gives the same

@@ -161,13 +161,27 @@ void mutinf__km_lanes_labels(const mutinf__km_data *X, int64_t r0, int64_t m, co
 void mutinf__km_lanes_assign(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT,
                              int64_t k, int64_t kp, int32_t *labels, double *sums, int64_t *counts,
                              int64_t *changed);
+/* Centroids the certified kernels take (their tables are on the stack). */
+#define MUTINF__LANES_CERT_MAX_K 64
+/* The centroid tables of mutinf__km_lanes_nearest's single-precision
+ * kernel, made once per pass (tab == NULL: made by every call). */
+typedef struct mutinf__km_f32_tables {
+    float m2c[MUTINF__KM_DIRECT_MAX_D * MUTINF__LANES_CERT_MAX_K]; /* -2 c, feature-major */
+    float cn[MUTINF__LANES_CERT_MAX_K];                            /* |c|^2 */
+    double cmax;                                                   /* max |c|^2 */
+    int32_t ok; /* 0: the kernel does not take these centroids */
+} mutinf__km_f32_tables;
+void mutinf__km_lanes_f32_tables(const double *cT, int64_t k, int64_t kp, int64_t d,
+                                 mutinf__km_f32_tables *tab);
+
 /* The lane kernel's version of mutinf__km_direct_nearest (only where
  * mutinf__cpu_has_avx2_fma()): the same labels of the rows rows[0..m), and
  * bounds on their squared distances: d1 >= the smallest and d2 <= the
  * second smallest (the exact kernel's numbers, or within 1e-13 (|x|^2 +
  * max |c|^2) of them; see kmeans_lanes.c). */
 void mutinf__km_lanes_nearest(const mutinf__km_data *X, const int64_t *rows, int64_t m,
-                              const double *cT, int64_t k, int64_t kp, int32_t *lab, double *d1,
+                              const double *cT, int64_t k, int64_t kp,
+                              const mutinf__km_f32_tables *tab, int32_t *lab, double *d1,
                               double *d2);
 void mutinf__km_pp_fold(int avx2, const mutinf__km_data *X, int64_t r0, int64_t r1,
                         const double *cand, int64_t T, const double *closest, double *const *out,

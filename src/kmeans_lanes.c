@@ -250,10 +250,8 @@ lanes_labels_body(const mutinf__km_data *X, int64_t r0, const int64_t *rows, int
  * max(sec + |x|^2 - E, 0): an upper bound on the squared distance to the
  * nearest centroid and a lower bound on that to every other one. */
 
-/* Centroids the certified kernel takes (its tables are on the stack). */
-#define MUTINF__LANES_CERT_MAX_K 64
-#define MUTINF__LANES_CERT_REL   1e-13
-#define MUTINF__LANES_CERT_ABS   1e-300
+#define MUTINF__LANES_CERT_REL 1e-13
+#define MUTINF__LANES_CERT_ABS 1e-300
 
 /* The exact kernel's label, smallest and second smallest squared distance
  * of one row: the same operations, one lane. */
@@ -494,32 +492,24 @@ cert_nearest_f32_body(const mutinf__km_data *X, const int64_t *rows, int64_t m, 
     }
 }
 
-/* The tables of the single-precision kernel (-2c feature-major and |c|^2,
- * as floats) and max |c|^2; 0 when the centroids are out of its range. */
-static int f32_tables(const double *cT, int64_t k, int64_t kp, int64_t d, float *m2c, float *cn,
-                      double *cmax)
+void mutinf__km_lanes_f32_tables(const double *cT, int64_t k, int64_t kp, int64_t d,
+                                 mutinf__km_f32_tables *tab)
 {
     double mx = 0.0;
+    tab->ok = 0;
+    if (k > MUTINF__LANES_CERT_MAX_K) return;
     for (int64_t j = 0; j < k; j++) {
         double q = 0.0;
         for (int64_t f = 0; f < d; f++) {
             double c = cT[f * kp + j];
+            tab->m2c[f * k + j] = (float)(-2.0 * c);
             q += c * c;
         }
+        tab->cn[j] = (float)q;
         mx = mx > q ? mx : q;
     }
-    *cmax = mx;
-    if (!(mx >= MUTINF__LANES_F32_MIN && mx <= MUTINF__LANES_F32_MAX)) return 0;
-    for (int64_t j = 0; j < k; j++) {
-        double q = 0.0;
-        for (int64_t f = 0; f < d; f++) {
-            double c = cT[f * kp + j];
-            m2c[f * k + j] = (float)(-2.0 * c);
-            q += c * c;
-        }
-        cn[j] = (float)q;
-    }
-    return 1;
+    tab->cmax = mx;
+    tab->ok = mx >= MUTINF__LANES_F32_MIN && mx <= MUTINF__LANES_F32_MAX;
 }
 
 /* The certified kernel where its tables fit, else the exact one. */
@@ -570,13 +560,17 @@ MUTINF__LANES void mutinf__km_lanes_assign(const mutinf__km_data *X, int64_t r0,
 
 MUTINF__LANES void mutinf__km_lanes_nearest(const mutinf__km_data *X, const int64_t *rows,
                                             int64_t m, const double *cT, int64_t k, int64_t kp,
-                                            int32_t *lab, double *d1, double *d2)
+                                            const mutinf__km_f32_tables *tab, int32_t *lab,
+                                            double *d1, double *d2)
 {
-    float m2c[MUTINF__KM_DIRECT_MAX_D * MUTINF__LANES_CERT_MAX_K], cn[MUTINF__LANES_CERT_MAX_K];
-    double cmax;
-    if (m > 0 && k <= MUTINF__LANES_CERT_MAX_K && f32_tables(cT, k, kp, X->d, m2c, cn, &cmax)) {
+    mutinf__km_f32_tables own;
+    if (tab == NULL && m > 0) {
+        mutinf__km_lanes_f32_tables(cT, k, kp, X->d, &own);
+        tab = &own;
+    }
+    if (m > 0 && tab->ok) {
 #define MUTINF__LANES_CALL(D, IS64)                                                                \
-    cert_nearest_f32_body(X, rows, m, cT, k, kp, m2c, cn, cmax, lab, d1, d2, D, IS64)
+    cert_nearest_f32_body(X, rows, m, cT, k, kp, tab->m2c, tab->cn, tab->cmax, lab, d1, d2, D, IS64)
         MUTINF__LANES_SWITCH(MUTINF__LANES_CALL)
 #undef MUTINF__LANES_CALL
         return;

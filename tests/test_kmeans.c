@@ -1431,7 +1431,7 @@ static void test_lanes_near_ties(void **state)
                         assert_int_equal(lab[i], ref);
                         assert_int_equal(lab2[i], ref);
                     }
-                    mutinf__km_lanes_nearest(&X, rows, n, w.cpack, k, kp, lab, d1, d2);
+                    mutinf__km_lanes_nearest(&X, rows, n, w.cpack, k, kp, NULL, lab, d1, d2);
                     for (int64_t q = 0; q < n; q++) {
                         const double *xi = x + rows[q] * d;
                         int32_t ref = naive_nearest(xi, c, d, k);

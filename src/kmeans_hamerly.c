@@ -6,19 +6,26 @@
  * Per point i with label a: an upper bound u_i >= |x_i - c_a| and a lower
  * bound l_i <= min_{j != a} |x_i - c_j|.  When the centres move by drift_j,
  * u_i grows by drift_a and l_i shrinks by the largest drift of the other
- * centres.  The label stays when u_i < max(l_i, s_a), s_a being half the
- * distance of c_a to its nearest other centre; otherwise the nearest
- * centre is found by plain Lloyd's kernel (with AVX2 the lane kernel, whose
+ * centres.  The label stays when u_i < l_i; otherwise the nearest centre
+ * is found by plain Lloyd's kernel (with AVX2 the lane kernel, whose
  * labels are those of the exact (x - c)^2 kernel), which also gives the
- * new bounds.  (Tightening u_i to the distance to c_a first settled only
- * a third of the failing points on standardised activations and cost more
- * than it saved.)  The bound test, the reset of the bounds and the sums run
- * without branches on the data; the rows picked out are prefetched.
+ * new bounds.  Only the test's margin z_i = l_i (1 - SEPARATION) - TINY -
+ * u_i (1 + SEPARATION) is stored, as a float, and decreased by (drift_a +
+ * the largest other drift) (1 + SEPARATION) per pass: the label stays
+ * while z_i > 0.  One float per point is half the memory that the bound
+ * test streams with u and l apart; Hamerly's second test, u_i below half
+ * the distance of c_a to its nearest other centre, needs u_i and settled
+ * under 1 % of the points on standardised activations.  (Tightening u_i to
+ * the distance to c_a first settled only a third of the failing points and
+ * cost more than it saved; a second lower bound for the second nearest
+ * centre settled 7 % and cost more too.)  The bound test, the reset of the
+ * bounds and the sums run without branches on the data.
  *
  * Exactness in floating point: the bounds are kept as true bounds on the
  * real distances (every rounded update is widened by the relative margin
  * BOUND_EPS, which exceeds the rounding of the sums of d <= 8 squares and
- * the kernels' bound margins), and a label is kept only when the bounds
+ * the kernels' bound margins; a difference is widened only when positive,
+ * where its rounding is relative), and a label is kept only when the bounds
  * separate its centre from every other by the relative margin SEPARATION,
  * far beyond the relative error (d + 2) 2^-53 of the exact kernel's
  * distances.  A kept label is therefore the exact kernel's strict arg-min,
@@ -54,20 +61,14 @@ static double widen_down(double v)
     return v > 0.0 ? v : 0.0; /* branch-free: a maximum */
 }
 
-/* The bounds are stored as floats, which halves the memory streamed by the
- * bound test of every pass, rounded outwards: v (1 + 2^-22) + 1e-37 rounds
- * to a float >= v in any rounding mode (1e-37 keeps it a normal float), and
- * min(v, 1e38) (1 - 2^-22) - 1e-37 to one <= v (an underflow to a
+/* The margins are stored as floats, which halves the memory streamed by
+ * the bound test of every pass, rounded down: min(v, 1e38) (1 - 2^-22) -
+ * 1e-37 rounds to a float <= v in any rounding mode (an underflow to a
  * subnormal errs by less than 1e-37). */
-#define FLOAT_UP   (1.0 + 0x1p-22)
 #define FLOAT_DOWN (1.0 - 0x1p-22)
 #define FLOAT_TINY 1e-37
 #define FLOAT_BIG  1e38
 
-static float store_up(double v)
-{
-    return (float)(v * FLOAT_UP + FLOAT_TINY);
-}
 static float store_down(double v)
 {
     v = (v < FLOAT_BIG ? v : FLOAT_BIG) * FLOAT_DOWN - FLOAT_TINY;
@@ -76,47 +77,107 @@ static float store_down(double v)
 
 void mutinf__km_bounds_free(mutinf__km_work *w)
 {
-    mutinf__free(w->upper);
-    mutinf__free(w->lower);
+    mutinf__free(w->slack);
     mutinf__free(w->bound_centers);
     mutinf__free(w->bound_rows);
     mutinf__free(w->bound_labels);
     mutinf__free(w->bound_dist);
     mutinf__free(w->bound_dirty);
-    w->upper = w->lower = NULL;
+    mutinf__free(w->bound_total);
+    mutinf__free(w->bound_delta);
+    mutinf__free(w->bound_total_counts);
+    mutinf__free(w->bound_delta_counts);
+    w->slack = NULL;
+    w->bound_total = w->bound_delta = NULL;
+    w->bound_total_counts = w->bound_delta_counts = NULL;
     w->bound_centers = w->bound_dist = NULL;
     w->bound_rows = NULL;
     w->bound_labels = NULL;
     w->bound_dirty = NULL;
 }
 
+/* mutinf__km_sums_exact for d = D: the sums of |x| per feature, then
+ * whether every value is a multiple of 2^-g_f, g_f = 50 - ilogb(sum_f), so
+ * that sum_f 2^g_f < 2^51 (the computed sum errs by a factor below
+ * 1 + n 2^-53, far within the margin to 2^53).  x == rint(x 2^g) 2^-g also
+ * rejects a value that would underflow when scaled. */
+static inline __attribute__((always_inline)) int sums_exact_body(const mutinf__km_data *X,
+                                                                 const int64_t D, const int IS64)
+{
+    const int64_t n = X->n;
+    double s[MUTINF__KM_DIRECT_MAX_D] = {0}, up[MUTINF__KM_DIRECT_MAX_D],
+           down[MUTINF__KM_DIRECT_MAX_D];
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t f = 0; f < D; f++)
+            s[f] += fabs(IS64 ? X->x64[i * D + f] : (double)X->x32[i * D + f]);
+    for (int64_t f = 0; f < D; f++) {
+        if (!isfinite(s[f])) return 0; /* also NaN */
+        int g = s[f] > 0.0 ? 50 - ilogb(s[f]) : 0;
+        up[f] = ldexp(1.0, g);
+        down[f] = ldexp(1.0, -g);
+    }
+    int off = 0;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t f = 0; f < D; f++) {
+            double v = IS64 ? X->x64[i * D + f] : (double)X->x32[i * D + f];
+            off |= v != rint(v * up[f]) * down[f];
+        }
+    return !off;
+}
+
+__attribute__((target_clones("arch=x86-64-v3", "default"))) int
+mutinf__km_sums_exact(const mutinf__km_data *X)
+{
+#define MUTINF__EXACT_CASE(D)                                                                      \
+    case D:                                                                                        \
+        return X->x64 != NULL ? sums_exact_body(X, D, 1) : sums_exact_body(X, D, 0);
+    switch (X->d) {
+        MUTINF__EXACT_CASE(1)
+        MUTINF__EXACT_CASE(2)
+        MUTINF__EXACT_CASE(3)
+        MUTINF__EXACT_CASE(4)
+        MUTINF__EXACT_CASE(5)
+        MUTINF__EXACT_CASE(6)
+        MUTINF__EXACT_CASE(7)
+        MUTINF__EXACT_CASE(8)
+    default:
+        return 0;
+    }
+#undef MUTINF__EXACT_CASE
+}
+
 static mutinf_status alloc_bounds(const mutinf__km_data *X, const mutinf__km_plan *plan,
                                   mutinf__km_work *w, int64_t k)
 {
-    if (w->upper != NULL) return MUTINF_OK;
+    if (w->slack != NULL) return MUTINF_OK;
     size_t n = (size_t)X->n, scratch = (size_t)plan->threads * (size_t)plan->chunk;
-    w->upper = mutinf__alloc(n, sizeof(float), 0, "k-means upper bounds");
-    w->lower = mutinf__alloc(n, sizeof(float), 0, "k-means lower bounds");
+    w->slack = mutinf__alloc(n, sizeof(float), 0, "k-means bounds");
     w->bound_centers =
         mutinf__alloc((size_t)(k * X->d) + 3 * (size_t)k, sizeof(double), 0, "k-means drifts");
     w->bound_rows = mutinf__alloc(scratch, sizeof(int64_t), 0, "k-means bound scratch");
     w->bound_labels = mutinf__alloc(scratch, sizeof(int32_t), 0, "k-means bound scratch");
     w->bound_dist = mutinf__alloc(2 * scratch, sizeof(double), 0, "k-means bound scratch");
     w->bound_dirty = mutinf__alloc((size_t)plan->threads * (size_t)k, 1, 0, "k-means bound flags");
-    if (!w->upper || !w->lower || !w->bound_centers || !w->bound_rows || !w->bound_labels ||
-        !w->bound_dist || !w->bound_dirty) {
+    size_t kd = (size_t)(k * X->d), th = (size_t)plan->threads;
+    w->bound_total = mutinf__alloc(kd, sizeof(double), 0, "k-means exact sums");
+    w->bound_delta = mutinf__alloc(th * kd, sizeof(double), 0, "k-means exact sums");
+    w->bound_total_counts = mutinf__alloc((size_t)k, sizeof(int64_t), 0, "k-means exact sums");
+    w->bound_delta_counts = mutinf__alloc(th * (size_t)k, sizeof(int64_t), 0, "k-means exact sums");
+    if (!w->slack || !w->bound_centers || !w->bound_rows || !w->bound_labels || !w->bound_dist ||
+        !w->bound_dirty || !w->bound_total || !w->bound_delta || !w->bound_total_counts ||
+        !w->bound_delta_counts) {
         mutinf__km_bounds_free(w);
         return MUTINF_ERR_OUT_OF_MEMORY;
     }
     w->bounds_valid = 0;
+    w->exact_sums = mutinf__km_sums_exact(X);
     return MUTINF_OK;
 }
 
 /* The bounds of one block, passed by value to the kernels. */
 typedef struct bound_pass {
-    const double *centers, *drift, *half_sep;
-    int64_t far;
-    double drift_max, drift_next;
+    const double *dec;                /* k: the decrease of the margin of a point in cluster j */
+    const mutinf__km_f32_tables *tab; /* the lane kernel's tables of the centres */
 } bound_pass;
 
 /* Row i added to the sum (sums, k x D) and count of cluster a; four
@@ -141,33 +202,35 @@ static inline __attribute__((always_inline)) void add_row(const mutinf__km_data 
     counts[a]++;
 }
 
-/* The bound test of rows [c0, c1) (bounds valid): the bounds moved by the
- * drifts and stored, and the rows whose bounds fail (or that have no
- * label) appended to `rows`; returns their number.  Branch-free. */
-static int64_t filter_rows(const bound_pass *bp, const int32_t *labels, float *upper, float *lower,
-                           int64_t c0, int64_t c1, int64_t *rows)
+/* Row i taken out of the sum and count of cluster a. */
+static inline __attribute__((always_inline)) void sub_row(const mutinf__km_data *X, int64_t i,
+                                                          int32_t a, double *sums, int64_t *counts,
+                                                          const int64_t D, const int IS64)
 {
-    const double *drift = bp->drift, *half_sep = bp->half_sep;
+    double *sj = sums + (int64_t)a * D;
+    for (int64_t f = 0; f < D; f++)
+        sj[f] -= IS64 ? X->x64[i * D + f] : (double)X->x32[i * D + f];
+    counts[a]--;
+}
+
+/* The bound test of rows [c0, c1) (bounds valid): the margins moved by
+ * the drifts and stored, and the rows whose margin is gone (or that have
+ * no label) appended to `rows`; returns their number.  Branch-free. */
+static int64_t filter_rows(const bound_pass *bp, const int32_t *labels, float *slack, int64_t c0,
+                           int64_t c1, int64_t *rows)
+{
     int64_t m = 0;
     for (int64_t i = c0; i < c1; i++) {
         int32_t a = labels[i], a0 = a < 0 ? 0 : a;
-        double u = widen_up((double)upper[i] + drift[a0]);
-        double l = widen_down((double)lower[i] - (a0 == bp->far ? bp->drift_next : bp->drift_max));
-        double lim = (half_sep[a0] > l ? half_sep[a0] : l) * (1.0 - SEPARATION) - TINY;
-        upper[i] = store_up(u);
-        lower[i] = store_down(l);
+        double z = widen_down((double)slack[i] - bp->dec[a0]);
+        slack[i] = store_down(z);
         rows[m] = i;
-        m += a < 0 || !(u * (1.0 + SEPARATION) < lim);
+        m += a < 0 || !(z > 0.0);
     }
     return m;
 }
 
-/* store_up and store_down of four values (the same numbers). */
-__attribute__((target("avx2,fma"))) static inline __m128 store_up4(__m256d v)
-{
-    return _mm256_cvtpd_ps(
-        _mm256_add_pd(_mm256_mul_pd(v, _mm256_set1_pd(FLOAT_UP)), _mm256_set1_pd(FLOAT_TINY)));
-}
+/* store_down of four values (the same numbers). */
 __attribute__((target("avx2,fma"))) static inline __m128 store_down4(__m256d v)
 {
     v = _mm256_mul_pd(_mm256_min_pd(v, _mm256_set1_pd(FLOAT_BIG)), _mm256_set1_pd(FLOAT_DOWN));
@@ -175,40 +238,37 @@ __attribute__((target("avx2,fma"))) static inline __m128 store_down4(__m256d v)
     return _mm256_cvtpd_ps(_mm256_max_pd(v, _mm256_setzero_pd()));
 }
 
-/* filter_rows with AVX2, four rows at a time: the same numbers. */
-__attribute__((target("avx2,fma"))) static int64_t
-filter_rows_avx2(const bound_pass *bp, const int32_t *labels, float *upper, float *lower,
-                 int64_t c0, int64_t c1, int64_t *rows)
+/* widen_up and widen_down of four values: v (1 + eps); min(v, BIG) (1 -
+ * eps), then max(., 0), as the scalar ternaries (v < BIG ? v : BIG; v > 0 ?
+ * v : 0). */
+__attribute__((target("avx2,fma"))) static inline __m256d widen_up4(__m256d v)
 {
-    const __m256d up = _mm256_set1_pd(1.0 + BOUND_EPS), down = _mm256_set1_pd(1.0 - BOUND_EPS),
-                  big = _mm256_set1_pd(BIG), zero = _mm256_setzero_pd(),
-                  sep_up = _mm256_set1_pd(1.0 + SEPARATION),
-                  sep_down = _mm256_set1_pd(1.0 - SEPARATION), tiny = _mm256_set1_pd(TINY),
-                  dmax = _mm256_set1_pd(bp->drift_max), dnext = _mm256_set1_pd(bp->drift_next);
-    const __m128i far = _mm_set1_epi32((int32_t)bp->far), zero32 = _mm_setzero_si128();
+    return _mm256_mul_pd(v, _mm256_set1_pd(1.0 + BOUND_EPS));
+}
+__attribute__((target("avx2,fma"))) static inline __m256d widen_down4(__m256d v)
+{
+    v = _mm256_mul_pd(_mm256_min_pd(v, _mm256_set1_pd(BIG)), _mm256_set1_pd(1.0 - BOUND_EPS));
+    return _mm256_max_pd(v, _mm256_setzero_pd());
+}
+
+/* filter_rows with AVX2, four rows at a time: the same numbers. */
+__attribute__((target("avx2,fma"))) static int64_t filter_rows_avx2(const bound_pass *bp,
+                                                                    const int32_t *labels,
+                                                                    float *slack, int64_t c0,
+                                                                    int64_t c1, int64_t *rows)
+{
+    const __m256d zero = _mm256_setzero_pd();
+    const __m128i zero32 = _mm_setzero_si128();
     int64_t m = 0, i = c0;
     for (; i + 4 <= c1; i += 4) {
         __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(labels + i));
-        __m128i a0 = _mm_max_epi32(a, zero32);
         /* table look-ups by scalar loads: measured faster than gathers */
         int32_t e[4];
-        _mm_storeu_si128((__m128i *)(void *)e, a0);
-        __m256d dr =
-            _mm256_set_pd(bp->drift[e[3]], bp->drift[e[2]], bp->drift[e[1]], bp->drift[e[0]]);
-        __m256d hs = _mm256_set_pd(bp->half_sep[e[3]], bp->half_sep[e[2]], bp->half_sep[e[1]],
-                                   bp->half_sep[e[0]]);
-        __m256d is_far = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_cmpeq_epi32(a0, far)));
-        __m256d dm = _mm256_blendv_pd(dmax, dnext, is_far);
-        __m256d u = _mm256_mul_pd(_mm256_add_pd(_mm256_cvtps_pd(_mm_loadu_ps(upper + i)), dr), up);
-        /* widen_down: min(v, BIG) * (1 - eps), then max(., 0), as the
-         * scalar ternaries (v < BIG ? v : BIG; v > 0 ? v : 0) */
-        __m256d l = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(lower + i)), dm);
-        l = _mm256_mul_pd(_mm256_min_pd(l, big), down);
-        l = _mm256_max_pd(l, zero);
-        __m256d lim = _mm256_sub_pd(_mm256_mul_pd(_mm256_max_pd(l, hs), sep_down), tiny);
-        _mm_storeu_ps(upper + i, store_up4(u));
-        _mm_storeu_ps(lower + i, store_down4(l));
-        __m256d ok = _mm256_cmp_pd(_mm256_mul_pd(u, sep_up), lim, _CMP_LT_OQ);
+        _mm_storeu_si128((__m128i *)(void *)e, _mm_max_epi32(a, zero32));
+        __m256d dec = _mm256_set_pd(bp->dec[e[3]], bp->dec[e[2]], bp->dec[e[1]], bp->dec[e[0]]);
+        __m256d z = widen_down4(_mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(slack + i)), dec));
+        _mm_storeu_ps(slack + i, store_down4(z));
+        __m256d ok = _mm256_cmp_pd(z, zero, _CMP_GT_OQ);
         __m256d neg = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_cmplt_epi32(a, zero32)));
         int fail = ~_mm256_movemask_pd(_mm256_andnot_pd(neg, ok)) & 15;
         for (int q = 0; q < 4; q++) {
@@ -216,42 +276,45 @@ filter_rows_avx2(const bound_pass *bp, const int32_t *labels, float *upper, floa
             m += (fail >> q) & 1;
         }
     }
-    return m + filter_rows(bp, labels, upper, lower, i, c1, rows + m);
+    return m + filter_rows(bp, labels, slack, i, c1, rows + m);
 }
 
-/* The bounds of the rows rows[q0..m) from their smallest (d1) and second
- * smallest (d2) squared distances. */
-static void reset_bounds(const int64_t *rows, int64_t q0, int64_t m, const double *d1,
-                         const double *d2, float *upper, float *lower)
+/* The margin of a row from its smallest (d1) and second smallest (d2)
+ * squared distances: widen_down(l (1 - SEPARATION) - TINY - u (1 +
+ * SEPARATION)) with u = widen_up(sqrt(d1)), l = widen_down(sqrt(d2)). */
+static inline double margin(double d1, double d2)
 {
-    for (int64_t q = q0; q < m; q++) {
-        upper[rows[q]] = store_up(widen_up(sqrt(d1[q])));
-        lower[rows[q]] = store_down(widen_down(sqrt(d2[q])));
-    }
+    double u = widen_up(sqrt(d1)), l = widen_down(sqrt(d2));
+    return widen_down((l * (1.0 - SEPARATION) - TINY) - u * (1.0 + SEPARATION));
+}
+
+/* The margins of the rows rows[q0..m). */
+static void reset_bounds(const int64_t *rows, int64_t q0, int64_t m, const double *d1,
+                         const double *d2, float *slack)
+{
+    for (int64_t q = q0; q < m; q++)
+        slack[rows[q]] = store_down(margin(d1[q], d2[q]));
 }
 
 /* reset_bounds with AVX2, four rows at a time: the same numbers (the
  * square root is correctly rounded in both). */
-__attribute__((target("avx2,fma"))) static void reset_bounds_avx2(const int64_t *rows, int64_t m,
-                                                                  const double *d1,
-                                                                  const double *d2, float *upper,
-                                                                  float *lower)
+__attribute__((target("avx2,fma"))) static void
+reset_bounds_avx2(const int64_t *rows, int64_t m, const double *d1, const double *d2, float *slack)
 {
-    const __m256d up = _mm256_set1_pd(1.0 + BOUND_EPS), down = _mm256_set1_pd(1.0 - BOUND_EPS),
-                  big = _mm256_set1_pd(BIG), zero = _mm256_setzero_pd();
+    const __m256d sep_up = _mm256_set1_pd(1.0 + SEPARATION),
+                  sep_down = _mm256_set1_pd(1.0 - SEPARATION), tiny = _mm256_set1_pd(TINY);
     int64_t q = 0;
     for (; q + 4 <= m; q += 4) {
-        float u[4], l[4];
-        _mm_storeu_ps(u, store_up4(_mm256_mul_pd(_mm256_sqrt_pd(_mm256_loadu_pd(d1 + q)), up)));
-        __m256d v =
-            _mm256_mul_pd(_mm256_min_pd(_mm256_sqrt_pd(_mm256_loadu_pd(d2 + q)), big), down);
-        _mm_storeu_ps(l, store_down4(_mm256_max_pd(v, zero)));
-        for (int e = 0; e < 4; e++) {
-            upper[rows[q + e]] = u[e];
-            lower[rows[q + e]] = l[e];
-        }
+        __m256d u = widen_up4(_mm256_sqrt_pd(_mm256_loadu_pd(d1 + q)));
+        __m256d l = widen_down4(_mm256_sqrt_pd(_mm256_loadu_pd(d2 + q)));
+        __m256d z = _mm256_sub_pd(_mm256_sub_pd(_mm256_mul_pd(l, sep_down), tiny),
+                                  _mm256_mul_pd(u, sep_up));
+        float zs[4];
+        _mm_storeu_ps(zs, store_down4(widen_down4(z)));
+        for (int e = 0; e < 4; e++)
+            slack[rows[q + e]] = zs[e];
     }
-    reset_bounds(rows, q, m, d1, d2, upper, lower);
+    reset_bounds(rows, q, m, d1, d2, slack);
 }
 
 /* Asks for row rows[q] (when q < m) ahead of its use: picked out of the
@@ -271,14 +334,14 @@ static inline void prefetch_row(const mutinf__km_data *X, const int64_t *rows, i
 static inline __attribute__((always_inline)) void
 bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf__km_work *w,
                   int64_t k, const bound_pass *bp, int64_t r0, int64_t r1, size_t tid,
-                  int32_t *labels, double *sums, int64_t *counts, int64_t *changed, const int64_t D,
-                  const int IS64)
+                  int32_t *labels, double *sums, int64_t *counts, double *delta,
+                  int64_t *delta_counts, int64_t *changed, const int64_t D, const int IS64)
 {
     int64_t kp = (k + 3) / 4 * 4, chunk = plan->chunk;
     int64_t *rows = w->bound_rows + tid * (size_t)chunk;
     int32_t *lab = w->bound_labels + tid * (size_t)chunk;
     double *d1 = w->bound_dist + 2 * tid * (size_t)chunk, *d2 = d1 + chunk;
-    float *upper = w->upper, *lower = w->lower;
+    float *slack = w->slack;
     int valid = w->bounds_valid, lanes = mutinf__cpu_has_avx2_fma();
     unsigned char *dirty = w->bound_dirty + tid * (size_t)k;
     /* without the block sums of a previous pass: every sum from scratch */
@@ -290,21 +353,26 @@ bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf_
             for (int64_t i = c0; i < c1; i++)
                 rows[m++] = i;
         } else {
-            m = lanes ? filter_rows_avx2(bp, labels, upper, lower, c0, c1, rows)
-                      : filter_rows(bp, labels, upper, lower, c0, c1, rows);
+            m = lanes ? filter_rows_avx2(bp, labels, slack, c0, c1, rows)
+                      : filter_rows(bp, labels, slack, c0, c1, rows);
         }
         if (lanes)
-            mutinf__km_lanes_nearest(X, rows, m, w->cpack, k, kp, lab, d1, d2);
+            mutinf__km_lanes_nearest(X, rows, m, w->cpack, k, kp, bp->tab, lab, d1, d2);
         else
             mutinf__km_direct_nearest(X, rows, m, w->cpack, kp, lab, d1, d2);
         if (lanes)
-            reset_bounds_avx2(rows, m, d1, d2, upper, lower);
+            reset_bounds_avx2(rows, m, d1, d2, slack);
         else
-            reset_bounds(rows, 0, m, d1, d2, upper, lower);
+            reset_bounds(rows, 0, m, d1, d2, slack);
         for (int64_t q = 0; q < m; q++) {
             int64_t i = rows[q];
             if (labels[i] != lab[q]) {
                 (*changed)++;
+                if (delta != NULL) {
+                    /* exact sums: the point moves from one sum to the other */
+                    sub_row(X, i, labels[i], delta, delta_counts, D, IS64);
+                    add_row(X, i, lab[q], delta, delta_counts, D, IS64);
+                }
                 if (labels[i] >= 0) dirty[labels[i]] = 1;
                 dirty[lab[q]] = 1;
                 any_dirty = 1;
@@ -349,16 +417,16 @@ bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf_
 __attribute__((target_clones("arch=x86-64-v3", "default"))) static void
 bounded_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf__km_work *w, int64_t k,
              const bound_pass *bp, int64_t r0, int64_t r1, size_t tid, int32_t *labels,
-             double *sums, int64_t *counts, int64_t *changed)
+             double *sums, int64_t *counts, double *delta, int64_t *delta_counts, int64_t *changed)
 {
 #define MUTINF__BOUNDED_CASE(D)                                                                    \
     case D:                                                                                        \
         if (X->x64 != NULL)                                                                        \
-            bounded_rows_body(X, plan, w, k, bp, r0, r1, tid, labels, sums, counts, changed, D,    \
-                              1);                                                                  \
+            bounded_rows_body(X, plan, w, k, bp, r0, r1, tid, labels, sums, counts, delta,         \
+                              delta_counts, changed, D, 1);                                        \
         else                                                                                       \
-            bounded_rows_body(X, plan, w, k, bp, r0, r1, tid, labels, sums, counts, changed, D,    \
-                              0);                                                                  \
+            bounded_rows_body(X, plan, w, k, bp, r0, r1, tid, labels, sums, counts, delta,         \
+                              delta_counts, changed, D, 0);                                        \
         break;
     switch (X->d) {
         MUTINF__BOUNDED_CASE(1)
@@ -382,9 +450,11 @@ mutinf_status mutinf__km_assign_bounded(const mutinf__km_data *X, const mutinf__
     int64_t n = X->n, d = X->d, nb = plan->n_blocks;
     mutinf_status st = alloc_bounds(X, plan, w, k);
     if (st != MUTINF_OK) return st;
-    double *prev = w->bound_centers, *drift = prev + k * d, *half_sep = drift + k;
+    double *prev = w->bound_centers, *drift = prev + k * d, *dec = drift + k;
     /* Drift of every centre since the bounds were set (widened up), the
-     * largest (of centre `far`) and the largest of the others. */
+     * largest (of centre `far`) and the largest of the others; a margin of
+     * cluster j shrinks by (drift_j + the largest other drift) (1 +
+     * SEPARATION), widened up. */
     double drift_max = 0.0, drift_next = 0.0;
     int64_t far = -1;
     if (w->bounds_valid) {
@@ -403,26 +473,26 @@ mutinf_status mutinf__km_assign_bounded(const mutinf__km_data *X, const mutinf__
                 drift_next = drift[j];
             }
         }
+        for (int64_t j = 0; j < k; j++)
+            dec[j] = widen_up(widen_up(drift[j] + (j == far ? drift_next : drift_max)) *
+                              (1.0 + SEPARATION));
     }
-    /* Half the distance of each centre to its nearest other centre (widened down). */
-    for (int64_t j = 0; j < k; j++)
-        half_sep[j] = INFINITY;
-    for (int64_t j = 0; j < k; j++)
-        for (int64_t i = j + 1; i < k; i++) {
-            double s = 0.0;
-            for (int64_t f = 0; f < d; f++) {
-                double t = centers[j * d + f] - centers[i * d + f];
-                s += t * t;
-            }
-            if (s < half_sep[j]) half_sep[j] = s;
-            if (s < half_sep[i]) half_sep[i] = s;
-        }
-    for (int64_t j = 0; j < k; j++)
-        half_sep[j] = 0.5 * widen_down(sqrt(half_sep[j]));
-
-    const bound_pass bp = {centers, drift, half_sep, far, drift_max, drift_next};
     mutinf__km_pack_centers(X, plan, w, k, centers);
+    mutinf__km_f32_tables tab;
+    if (mutinf__cpu_has_avx2_fma())
+        mutinf__km_lanes_f32_tables(w->cpack, k, (k + 3) / 4 * 4, d, &tab);
+    const bound_pass bp = {dec, &tab};
     memset(w->block_changed, 0, (size_t)nb * sizeof(int64_t));
+    /* With exact sums and the totals of the last pass, only the points that
+     * change cluster are added and taken out (any order gives the same
+     * numbers); else the block sums as mutinf__km_assign has them. */
+    int incremental = sums != NULL && w->exact_sums && w->bounds_valid && w->bound_sums_valid;
+    size_t th = (size_t)plan->threads;
+    if (incremental) {
+        memset(w->bound_delta, 0, th * (size_t)(k * d) * sizeof(double));
+        memset(w->bound_delta_counts, 0, th * (size_t)k * sizeof(int64_t));
+    }
+    double *block_sums = sums != NULL && !incremental ? w->block_sums : NULL;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(plan->threads)
     for (int64_t b = 0; b < nb; b++) {
 #ifdef _OPENMP
@@ -433,12 +503,31 @@ mutinf_status mutinf__km_assign_bounded(const mutinf__km_data *X, const mutinf__
         int64_t r0 = b * plan->block_rows;
         int64_t r1 = r0 + plan->block_rows < n ? r0 + plan->block_rows : n;
         bounded_rows(X, plan, w, k, &bp, r0, r1, tid, labels,
-                     sums != NULL ? w->block_sums + b * k * d : NULL,
-                     sums != NULL ? w->block_counts + b * k : NULL, w->block_changed + b);
+                     block_sums != NULL ? block_sums + b * k * d : NULL,
+                     block_sums != NULL ? w->block_counts + b * k : NULL,
+                     incremental ? w->bound_delta + tid * (size_t)(k * d) : NULL,
+                     incremental ? w->bound_delta_counts + tid * (size_t)k : NULL,
+                     w->block_changed + b);
     }
     memcpy(prev, centers, (size_t)(k * d) * sizeof(double));
     w->bounds_valid = 1;
     w->bound_sums_valid = sums != NULL;
-    mutinf__km_reduce_blocks(plan, w, k, d, sums, counts, changed);
+    if (incremental) {
+        mutinf__km_reduce_blocks(plan, w, k, d, NULL, NULL, changed);
+        memcpy(sums, w->bound_total, (size_t)(k * d) * sizeof(double));
+        memcpy(counts, w->bound_total_counts, (size_t)k * sizeof(int64_t));
+        for (size_t t = 0; t < th; t++) {
+            for (int64_t e = 0; e < k * d; e++)
+                sums[e] += w->bound_delta[t * (size_t)(k * d) + (size_t)e];
+            for (int64_t j = 0; j < k; j++)
+                counts[j] += w->bound_delta_counts[t * (size_t)k + (size_t)j];
+        }
+    } else {
+        mutinf__km_reduce_blocks(plan, w, k, d, sums, counts, changed);
+    }
+    if (sums != NULL && w->exact_sums) {
+        memcpy(w->bound_total, sums, (size_t)(k * d) * sizeof(double));
+        memcpy(w->bound_total_counts, counts, (size_t)k * sizeof(int64_t));
+    }
     return MUTINF_OK;
 }

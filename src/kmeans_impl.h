@@ -72,18 +72,25 @@ typedef struct mutinf__km_work {
     double *rowpack64; /* dots mode: threads x the chunk's rows packed for the kernel */
     float *rowpack32;
     double *mindist; /* n: used only by the relocation of empty clusters */
-    /* Hamerly's bounds (allocated on first use): per point an upper bound
-     * on the distance to its centroid and a lower bound on the distance to
-     * every other one; the centroids the bounds refer to; and per-thread
-     * scratch for the rows whose bounds fail. */
-    float *upper, *lower;       /* stored rounded outwards (kmeans_hamerly.c) */
-    double *bound_centers;      /* k x d centres, then k drifts, then k half separations */
+    /* Hamerly's bounds (allocated on first use): per point the margin by
+     * which a lower bound on the distance to every other centroid exceeds
+     * an upper bound on the distance to its own; the centroids the bounds
+     * refer to; and per-thread scratch for the rows whose bounds fail. */
+    float *slack;               /* stored rounded down (kmeans_hamerly.c) */
+    double *bound_centers;      /* k x d centres, then k drifts, then k margin decreases */
     int64_t *bound_rows;        /* threads x chunk */
     int32_t *bound_labels;      /* threads x chunk */
     double *bound_dist;         /* threads x 2 chunk */
     unsigned char *bound_dirty; /* threads x k: clusters whose block sums change */
-    int32_t bounds_valid;       /* 0: no bounds yet (first pass computes them) */
-    int32_t bound_sums_valid;   /* the block sums are those of the last pass's labels */
+    /* With exact sums (see mutinf__km_sums_exact): the sums (k x d) and
+     * counts (k) of the last pass's labels, and per-thread changes to them
+     * (threads x k x d, threads x k). */
+    double *bound_total, *bound_delta;
+    int64_t *bound_total_counts, *bound_delta_counts;
+    int32_t bounds_valid;     /* 0: no bounds yet (first pass computes them) */
+    int32_t bound_sums_valid; /* the block sums (or, with exact sums, the totals) are
+                                 those of the last pass's labels */
+    int32_t exact_sums;       /* mutinf__km_sums_exact of the data, set with the bounds */
 } mutinf__km_work;
 
 mutinf_status mutinf__km_work_alloc(mutinf__km_work *w, const mutinf__km_plan *plan,
@@ -110,6 +117,14 @@ mutinf_status mutinf__km_assign_bounded(const mutinf__km_data *X, const mutinf__
                                         mutinf__km_work *w, int64_t k, const double *centers,
                                         int32_t *labels, double *sums, int64_t *counts,
                                         int64_t *changed);
+
+/* 1 when every sum of any subset of the rows, feature by feature, is
+ * exactly representable, whatever the order of the additions: every value
+ * of feature f is an integer multiple of 2^-g_f with sum_i |x_if| 2^g_f <
+ * 2^51, d <= MUTINF__KM_DIRECT_MAX_D (data on a grid, e.g. integers, or the k-means quantizer's
+ * rounded standardised units).  Such sums can then be updated point by point and still equal the
+ * row-order sums bit for bit. */
+int mutinf__km_sums_exact(const mutinf__km_data *X);
 
 /* Direct-mode pieces shared by the two passes.  Packs the centres for the
  * distance kernels; sums the per-block sums, counts and change counters
@@ -146,13 +161,27 @@ void mutinf__km_lanes_labels(const mutinf__km_data *X, int64_t r0, int64_t m, co
 void mutinf__km_lanes_assign(const mutinf__km_data *X, int64_t r0, int64_t m, const double *cT,
                              int64_t k, int64_t kp, int32_t *labels, double *sums, int64_t *counts,
                              int64_t *changed);
+/* Centroids the certified kernels take (their tables are on the stack). */
+#define MUTINF__LANES_CERT_MAX_K 64
+/* The centroid tables of mutinf__km_lanes_nearest's single-precision
+ * kernel, made once per pass (tab == NULL: made by every call). */
+typedef struct mutinf__km_f32_tables {
+    float m2c[MUTINF__KM_DIRECT_MAX_D * MUTINF__LANES_CERT_MAX_K]; /* -2 c, feature-major */
+    float cn[MUTINF__LANES_CERT_MAX_K];                            /* |c|^2 */
+    double cmax;                                                   /* max |c|^2 */
+    int32_t ok; /* 0: the kernel does not take these centroids */
+} mutinf__km_f32_tables;
+void mutinf__km_lanes_f32_tables(const double *cT, int64_t k, int64_t kp, int64_t d,
+                                 mutinf__km_f32_tables *tab);
+
 /* The lane kernel's version of mutinf__km_direct_nearest (only where
  * mutinf__cpu_has_avx2_fma()): the same labels of the rows rows[0..m), and
  * bounds on their squared distances: d1 >= the smallest and d2 <= the
  * second smallest (the exact kernel's numbers, or within 1e-13 (|x|^2 +
  * max |c|^2) of them; see kmeans_lanes.c). */
 void mutinf__km_lanes_nearest(const mutinf__km_data *X, const int64_t *rows, int64_t m,
-                              const double *cT, int64_t k, int64_t kp, int32_t *lab, double *d1,
+                              const double *cT, int64_t k, int64_t kp,
+                              const mutinf__km_f32_tables *tab, int32_t *lab, double *d1,
                               double *d2);
 void mutinf__km_pp_fold(int avx2, const mutinf__km_data *X, int64_t r0, int64_t r1,
                         const double *cand, int64_t T, const double *closest, double *const *out,

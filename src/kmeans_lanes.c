@@ -64,11 +64,12 @@ tile_sqdist(const __m256d *x, const double *c, int64_t stride, const int64_t d)
 #define MUTINF__LANES_V    3
 #define MUTINF__LANES_TILE (4 * MUTINF__LANES_V)
 
-/* Rows r[0..3] transposed into xt[f * MUTINF__LANES_TILE + q] (q < 4), four
- * features at a time with masked loads for the last group (never past the
- * row), then a 4 x 4 transpose in registers. */
+/* Rows r[0..3] transposed into xt[f * stride + q] (q < 4), four features
+ * at a time with masked loads for the last group (never past the row),
+ * then a 4 x 4 transpose in registers. */
 MUTINF__LANES static inline __attribute__((always_inline)) void
-transpose4(const mutinf__km_data *X, const int64_t *r, const int64_t d, const int is64, double *xt)
+transpose4(const mutinf__km_data *X, const int64_t *r, const int64_t d, const int is64, double *xt,
+           const int64_t stride)
 {
     for (int64_t fg = 0; fg < d; fg += 4) {
         const int64_t w = d - fg < 4 ? d - fg : 4;
@@ -96,7 +97,7 @@ transpose4(const mutinf__km_data *X, const int64_t *r, const int64_t d, const in
         __m256d f[4] = {_mm256_permute2f128_pd(t0, t2, 0x20), _mm256_permute2f128_pd(t1, t3, 0x20),
                         _mm256_permute2f128_pd(t0, t2, 0x31), _mm256_permute2f128_pd(t1, t3, 0x31)};
         for (int64_t q = 0; q < w; q++)
-            _mm256_store_pd(xt + (fg + q) * MUTINF__LANES_TILE, f[q]);
+            _mm256_store_pd(xt + (fg + q) * stride, f[q]);
     }
 }
 
@@ -159,7 +160,7 @@ transpose_tile(const mutinf__km_data *X, int64_t r0, const int64_t *rows, int64_
             int64_t e = i + (4 * v + q < nr ? 4 * v + q : nr - 1);
             r[q] = rows != NULL ? rows[e] : r0 + e;
         }
-        transpose4(X, r, d, is64, xt + 4 * v);
+        transpose4(X, r, d, is64, xt + 4 * v, MUTINF__LANES_TILE);
     }
 }
 
@@ -249,10 +250,8 @@ lanes_labels_body(const mutinf__km_data *X, int64_t r0, const int64_t *rows, int
  * max(sec + |x|^2 - E, 0): an upper bound on the squared distance to the
  * nearest centroid and a lower bound on that to every other one. */
 
-/* Centroids the certified kernel takes (its tables are on the stack). */
-#define MUTINF__LANES_CERT_MAX_K 64
-#define MUTINF__LANES_CERT_REL   1e-13
-#define MUTINF__LANES_CERT_ABS   1e-300
+#define MUTINF__LANES_CERT_REL 1e-13
+#define MUTINF__LANES_CERT_ABS 1e-300
 
 /* The exact kernel's label, smallest and second smallest squared distance
  * of one row: the same operations, one lane. */
@@ -366,6 +365,153 @@ cert_labels_body(const mutinf__km_data *X, int64_t r0, const int64_t *rows, int6
     }
 }
 
+/* ---- certified single-precision form (bounds) ------------------------------
+ *
+ * The passes of Hamerly's algorithm search the nearest centroid of the rows
+ * whose bounds fail, and need labels and bounds, not distances.  This
+ * kernel evaluates |c|^2 - 2 x.c in single precision, eight points per
+ * vector (twice the lanes of the double kernel), with x, -2c and |c|^2
+ * rounded to float.  Error analysis (u = 2^-24): each rounded product
+ * errs by (2u + u^2) 2 |x_f c_f|, the chain of d <= 8 fused multiply-adds
+ * by 8.01 u (|c|^2 + 2 sum_f |x_f c_f|), the rounding of |c|^2 by 1.01 u
+ * |c|^2: in all below 19.1 u (|x|^2 + max_j |c_j|^2) = 1.14e-6 (..), plus
+ * 1e-43 for results in the subnormal range.  A label is kept when the gap
+ * between the smallest and second smallest value exceeds E = 4e-6 (|x|^2 +
+ * max |c|^2) + 1e-40 (more than twice that error plus the exact kernel's
+ * own), so that it is the exact kernel's strict arg-min, and only where
+ * nothing can overflow: |x|^2 <= 1e30, and 1e-20 <= max |c|^2 <= 1e30
+ * for the call (else the double kernel runs; below, products would
+ * underflow and every row would be recomputed).  The other rows are
+ * recomputed exactly.  The bounds are those of the double kernel with
+ * this E: best + |x|^2 + E and max(sec + |x|^2 - E, 0). */
+#define MUTINF__LANES_F32_V    3
+#define MUTINF__LANES_F32_TILE (8 * MUTINF__LANES_F32_V)
+#define MUTINF__LANES_F32_REL  4e-6
+#define MUTINF__LANES_F32_ABS  1e-40
+#define MUTINF__LANES_F32_MAX  1e30
+#define MUTINF__LANES_F32_MIN  1e-20
+
+/* The rows of one tile as floats, xf[f * TILE + q], from their transpose
+ * in double (xt, the same layout). */
+MUTINF__LANES static inline __attribute__((always_inline)) void
+tile_to_float(const double *xt, const int64_t d, float *xf)
+{
+    enum { TILE = MUTINF__LANES_F32_TILE };
+    for (int64_t f = 0; f < d; f++)
+        for (int q = 0; q < TILE; q += 8) {
+            __m128 lo = _mm256_cvtpd_ps(_mm256_load_pd(xt + f * TILE + q));
+            __m128 hi = _mm256_cvtpd_ps(_mm256_load_pd(xt + f * TILE + q + 4));
+            _mm256_store_ps(xf + f * TILE + q, _mm256_set_m128(hi, lo));
+        }
+}
+
+/* mutinf__km_lanes_nearest in single precision (see above), k <=
+ * MUTINF__LANES_CERT_MAX_K and the call's centroids within range. */
+MUTINF__LANES static inline __attribute__((always_inline)) void
+cert_nearest_f32_body(const mutinf__km_data *X, const int64_t *rows, int64_t m, const double *cT,
+                      int64_t k, int64_t kp, const float *m2c, const float *cn, double cmax,
+                      int32_t *lab, double *d1, double *d2, const int64_t d, const int is64)
+{
+    enum { V = MUTINF__LANES_F32_V, TILE = MUTINF__LANES_F32_TILE };
+    const __m256 one = _mm256_set1_ps(1.0f), inf = _mm256_set1_ps(INFINITY);
+    const __m256d zero = _mm256_setzero_pd(), rel = _mm256_set1_pd(MUTINF__LANES_F32_REL),
+                  eabs = _mm256_set1_pd(MUTINF__LANES_F32_ABS), cm = _mm256_set1_pd(cmax),
+                  xmax = _mm256_set1_pd(MUTINF__LANES_F32_MAX);
+    double xt[MUTINF__KM_DIRECT_MAX_D * TILE] __attribute__((aligned(32)));
+    float xf[MUTINF__KM_DIRECT_MAX_D * TILE] __attribute__((aligned(32)));
+    for (int64_t i = 0; i < m; i += TILE) {
+        int64_t nr = m - i < TILE ? m - i : TILE;
+        for (int64_t e = i + 2 * TILE; e < i + 3 * TILE && e < m; e++)
+            _mm_prefetch((const char *)(is64 ? (const void *)(X->x64 + rows[e] * d)
+                                             : (const void *)(X->x32 + rows[e] * d)),
+                         _MM_HINT_T0);
+        for (int g = 0; g < TILE / 4; g++) {
+            int64_t r[4];
+            for (int q = 0; q < 4; q++)
+                r[q] = rows[i + (4 * g + q < nr ? 4 * g + q : nr - 1)];
+            transpose4(X, r, d, is64, xt + 4 * g, TILE);
+        }
+        tile_to_float(xt, d, xf);
+        __m256 best[V], bidx[V], sec[V], jv = _mm256_setzero_ps();
+        for (int v = 0; v < V; v++) {
+            best[v] = sec[v] = inf;
+            bidx[v] = jv;
+        }
+        const float *xp = xf;
+        for (int64_t j = 0; j < k; j++) {
+            __asm__("" : "+r"(xp));
+            __m256 acc[V], c = _mm256_broadcast_ss(cn + j);
+            for (int v = 0; v < V; v++)
+                acc[v] = c;
+            for (int64_t f = 0; f < d; f++) {
+                c = _mm256_broadcast_ss(m2c + f * k + j);
+                for (int v = 0; v < V; v++)
+                    acc[v] = _mm256_fmadd_ps(_mm256_load_ps(xp + f * TILE + 8 * v), c, acc[v]);
+            }
+            for (int v = 0; v < V; v++) {
+                __m256 lt = _mm256_cmp_ps(acc[v], best[v], _CMP_LT_OQ);
+                sec[v] = _mm256_min_ps(sec[v], _mm256_max_ps(acc[v], best[v]));
+                best[v] = _mm256_min_ps(acc[v], best[v]);
+                bidx[v] = _mm256_blendv_ps(bidx[v], jv, lt);
+            }
+            jv = _mm256_add_ps(jv, one);
+        }
+        int32_t tmp[TILE];
+        float bf[TILE], sf[TILE];
+        for (int v = 0; v < V; v++) {
+            _mm256_storeu_si256((__m256i *)(void *)(tmp + 8 * v), _mm256_cvttps_epi32(bidx[v]));
+            _mm256_storeu_ps(bf + 8 * v, best[v]);
+            _mm256_storeu_ps(sf + 8 * v, sec[v]);
+        }
+        double b1[TILE], b2[TILE];
+        uint32_t sure = 0;
+        for (int g = 0; g < TILE / 4; g++) {
+            __m256d xx = _mm256_setzero_pd();
+            for (int64_t f = 0; f < d; f++) {
+                __m256d x = _mm256_load_pd(xt + f * TILE + 4 * g);
+                xx = _mm256_fmadd_pd(x, x, xx);
+            }
+            __m256d be = _mm256_cvtps_pd(_mm_loadu_ps(bf + 4 * g));
+            __m256d se = _mm256_cvtps_pd(_mm_loadu_ps(sf + 4 * g));
+            __m256d e = _mm256_fmadd_pd(_mm256_add_pd(xx, cm), rel, eabs);
+            /* NaN (inf - inf) compares false: not sure */
+            __m256d ok = _mm256_and_pd(_mm256_cmp_pd(_mm256_sub_pd(se, be), e, _CMP_GT_OQ),
+                                       _mm256_cmp_pd(xx, xmax, _CMP_LE_OQ));
+            sure |= (uint32_t)_mm256_movemask_pd(ok) << (4 * g);
+            _mm256_storeu_pd(b1 + 4 * g, _mm256_add_pd(_mm256_add_pd(be, xx), e));
+            __m256d lo = _mm256_sub_pd(_mm256_add_pd(se, xx), e);
+            _mm256_storeu_pd(b2 + 4 * g, _mm256_max_pd(lo, zero));
+        }
+        for (int64_t q = 0; q < nr; q++) {
+            if (!((sure >> q) & 1))
+                tmp[q] = exact_row(X, rows[i + q], cT, k, kp, d, b1 + q, b2 + q);
+            lab[i + q] = tmp[q];
+            d1[i + q] = b1[q];
+            d2[i + q] = b2[q];
+        }
+    }
+}
+
+void mutinf__km_lanes_f32_tables(const double *cT, int64_t k, int64_t kp, int64_t d,
+                                 mutinf__km_f32_tables *tab)
+{
+    double mx = 0.0;
+    tab->ok = 0;
+    if (k > MUTINF__LANES_CERT_MAX_K) return;
+    for (int64_t j = 0; j < k; j++) {
+        double q = 0.0;
+        for (int64_t f = 0; f < d; f++) {
+            double c = cT[f * kp + j];
+            tab->m2c[f * k + j] = (float)(-2.0 * c);
+            q += c * c;
+        }
+        tab->cn[j] = (float)q;
+        mx = mx > q ? mx : q;
+    }
+    tab->cmax = mx;
+    tab->ok = mx >= MUTINF__LANES_F32_MIN && mx <= MUTINF__LANES_F32_MAX;
+}
+
 /* The certified kernel where its tables fit, else the exact one. */
 #define MUTINF__LANES_BODY(...)                                                                    \
     (k <= MUTINF__LANES_CERT_MAX_K ? cert_labels_body(__VA_ARGS__) : lanes_labels_body(__VA_ARGS__))
@@ -414,8 +560,21 @@ MUTINF__LANES void mutinf__km_lanes_assign(const mutinf__km_data *X, int64_t r0,
 
 MUTINF__LANES void mutinf__km_lanes_nearest(const mutinf__km_data *X, const int64_t *rows,
                                             int64_t m, const double *cT, int64_t k, int64_t kp,
-                                            int32_t *lab, double *d1, double *d2)
+                                            const mutinf__km_f32_tables *tab, int32_t *lab,
+                                            double *d1, double *d2)
 {
+    mutinf__km_f32_tables own;
+    if (tab == NULL && m > 0) {
+        mutinf__km_lanes_f32_tables(cT, k, kp, X->d, &own);
+        tab = &own;
+    }
+    if (m > 0 && tab->ok) {
+#define MUTINF__LANES_CALL(D, IS64)                                                                \
+    cert_nearest_f32_body(X, rows, m, cT, k, kp, tab->m2c, tab->cn, tab->cmax, lab, d1, d2, D, IS64)
+        MUTINF__LANES_SWITCH(MUTINF__LANES_CALL)
+#undef MUTINF__LANES_CALL
+        return;
+    }
 #define MUTINF__LANES_CALL(D, IS64)                                                                \
     MUTINF__LANES_BODY(X, 0, rows, m, cT, k, kp, lab, d1, d2, NULL, NULL, NULL, D, IS64, 0, 1)
     MUTINF__LANES_SWITCH(MUTINF__LANES_CALL)

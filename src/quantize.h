@@ -28,7 +28,8 @@ mutinf_status mutinf__quantize_quantile(const mutinf__view *v, const mutinf_part
                                         int32_t bins, int threads, int32_t *symbols);
 
 /* k-means quantizer: each module's units standardised (population standard
- * deviation; zero-variance units only centred), clustered into `bins`
+ * deviation, the result rounded to a multiple of 2^-g with n 2^g <= 2^50 so
+ * that the cluster sums are exact; zero-variance units only centred), clustered into `bins`
  * clusters by the public k-means module (n_init restarts, `seed`, `threads`);
  * the symbol is the cluster label.  One progress step per module. */
 mutinf_status mutinf__quantize_kmeans(const mutinf__view *v, const mutinf_partition *p,

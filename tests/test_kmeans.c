@@ -544,12 +544,15 @@ static void test_distance_modes_agree(void **state)
 static void test_hamerly_equals_lloyd(void **state)
 {
     (void)state;
-    /* n, d, k, data (0 normal, 1 blobs, 2 integer grid), init (0 k-means++
-     * with 2 restarts, 1 given in a corner: empty clusters), tol x 1e6 */
+    /* n, d, k, data (0 normal, 1 blobs, 2 integer grid, 3 normal on the
+     * grid 2^-30, where the sums are exact and updated point by point),
+     * init (0 k-means++ with 2 restarts, 1 given in a corner: empty
+     * clusters), tol x 1e6 */
     const int64_t cases[][6] = {
-        {3000, 2, 7, 0, 0, 0}, {2500, 8, 16, 0, 0, 100}, {2000, 5, 6, 1, 0, 0},
-        {1500, 3, 9, 2, 0, 0}, {1200, 4, 13, 0, 1, 0},   {800, 1, 5, 0, 0, 0},
-        {900, 6, 1, 0, 0, 0},  {700, 12, 5, 0, 0, 0},    {2000, 8, 3, 2, 1, 0}};
+        {3000, 2, 7, 0, 0, 0},    {2500, 8, 16, 0, 0, 100}, {2000, 5, 6, 1, 0, 0},
+        {1500, 3, 9, 2, 0, 0},    {1200, 4, 13, 0, 1, 0},   {800, 1, 5, 0, 0, 0},
+        {900, 6, 1, 0, 0, 0},     {700, 12, 5, 0, 0, 0},    {2000, 8, 3, 2, 1, 0},
+        {3000, 8, 16, 3, 0, 100}, {1500, 3, 7, 3, 1, 0}};
     for (size_t s = 0; s < sizeof(cases) / sizeof(cases[0]); s++) {
         int64_t n = cases[s][0], d = cases[s][1], k = cases[s][2];
         if (test_quick()) n /= 4;
@@ -564,6 +567,9 @@ static void test_hamerly_equals_lloyd(void **state)
             if (cases[s][3] == 2)
                 for (int64_t e = 0; e < n * d; e++)
                     x[e] = fmin(fmax(round(x[e]), -2.0), 2.0);
+            if (cases[s][3] == 3)
+                for (int64_t e = 0; e < n * d; e++)
+                    x[e] = ldexp(round(ldexp(x[e], 30)), -30);
         }
         double *c0 = malloc((size_t)(k * d) * sizeof(double));
         test_fill_normal(c0, (size_t)(k * d), 1300 + s);
@@ -639,51 +645,151 @@ static void test_hamerly_equals_lloyd(void **state)
 }
 
 /* Hamerly's pass on its own, several passes with moving centres: the same
- * labels, sums, counts and change counts as the plain pass every time. */
+ * labels, sums, counts and change counts as the plain pass every time, on
+ * data off any grid (block sums) and on the grid 2^-20 (exact sums,
+ * updated point by point); the sums also equal a naive row-order sum. */
 static void test_bounded_pass_matches_plain(void **state)
 {
     (void)state;
     const int64_t n = 1500, d = 3, k = 10;
-    double *x = malloc((size_t)(n * d) * sizeof(double));
-    double *c = malloc((size_t)(k * d) * sizeof(double));
-    test_fill_normal(x, (size_t)(n * d), 1400);
-    test_fill_normal(c, (size_t)(k * d), 1401);
-    mutinf__km_data X = {x, NULL, n, d};
-    mutinf__km_plan plan;
-    mutinf__km_make_plan(&plan, n, d, k, 2);
-    assert_int_equal(plan.mode, MUTINF__KM_DIRECT);
-    mutinf__km_work w0, w1;
-    assert_status(mutinf__km_work_alloc(&w0, &plan, &X, k), MUTINF_OK);
-    assert_status(mutinf__km_work_alloc(&w1, &plan, &X, k), MUTINF_OK);
-    int32_t *l0 = malloc((size_t)n * sizeof(int32_t)), *l1 = malloc((size_t)n * sizeof(int32_t));
-    double s0[30], s1[30];
-    int64_t n0[10], n1[10], ch0, ch1;
-    for (int64_t i = 0; i < n; i++)
-        l0[i] = l1[i] = -1;
-    uint64_t rs = 1402;
-    for (int pass = 0; pass < 12; pass++) {
-        assert_status(mutinf__km_assign(&X, &plan, &w0, k, c, l0, s0, n0, &ch0), MUTINF_OK);
-        /* pass 5 without sums: the next pass must rebuild them */
-        int with_sums = pass != 5;
-        assert_status(mutinf__km_assign_bounded(&X, &plan, &w1, k, c, l1, with_sums ? s1 : NULL,
-                                                with_sums ? n1 : NULL, &ch1),
-                      MUTINF_OK);
-        assert_memory_equal(l1, l0, (size_t)n * sizeof(int32_t));
-        assert_int_equal(ch1, ch0);
-        if (with_sums) {
-            assert_memory_equal(s1, s0, sizeof(s0));
-            assert_memory_equal(n1, n0, sizeof(n0));
+    for (int grid = 0; grid < 2; grid++) {
+        double *x = malloc((size_t)(n * d) * sizeof(double));
+        double *c = malloc((size_t)(k * d) * sizeof(double));
+        test_fill_normal(x, (size_t)(n * d), 1400);
+        test_fill_normal(c, (size_t)(k * d), 1401);
+        if (grid)
+            for (int64_t e = 0; e < n * d; e++)
+                x[e] = ldexp(round(ldexp(x[e], 20)), -20);
+        mutinf__km_data X = {x, NULL, n, d};
+        assert_int_equal(mutinf__km_sums_exact(&X), grid);
+        mutinf__km_plan plan;
+        mutinf__km_make_plan(&plan, n, d, k, 2);
+        assert_int_equal(plan.mode, MUTINF__KM_DIRECT);
+        mutinf__km_work w0, w1;
+        assert_status(mutinf__km_work_alloc(&w0, &plan, &X, k), MUTINF_OK);
+        assert_status(mutinf__km_work_alloc(&w1, &plan, &X, k), MUTINF_OK);
+        int32_t *l0 = malloc((size_t)n * sizeof(int32_t));
+        int32_t *l1 = malloc((size_t)n * sizeof(int32_t));
+        double s0[30], s1[30], naive[30];
+        int64_t n0[10], n1[10], ch0, ch1;
+        for (int64_t i = 0; i < n; i++)
+            l0[i] = l1[i] = -1;
+        uint64_t rs = 1402;
+        for (int pass = 0; pass < 12; pass++) {
+            assert_status(mutinf__km_assign(&X, &plan, &w0, k, c, l0, s0, n0, &ch0), MUTINF_OK);
+            /* pass 5 without sums: the next pass must rebuild them */
+            int with_sums = pass != 5;
+            assert_status(mutinf__km_assign_bounded(&X, &plan, &w1, k, c, l1, with_sums ? s1 : NULL,
+                                                    with_sums ? n1 : NULL, &ch1),
+                          MUTINF_OK);
+            assert_int_equal(w1.exact_sums, grid);
+            assert_memory_equal(l1, l0, (size_t)n * sizeof(int32_t));
+            assert_int_equal(ch1, ch0);
+            if (with_sums) {
+                assert_memory_equal(s1, s0, sizeof(s0));
+                assert_memory_equal(n1, n0, sizeof(n0));
+                if (grid) {
+                    memset(naive, 0, sizeof naive);
+                    for (int64_t i = 0; i < n; i++)
+                        for (int64_t f = 0; f < d; f++)
+                            naive[l0[i] * d + f] += x[i * d + f];
+                    assert_memory_equal(s1, naive, sizeof(naive));
+                }
+            }
+            /* move the centres: small steps, and one big jump now and then */
+            for (int64_t e = 0; e < k * d; e++)
+                c[e] += (pass % 4 == 3 ? 1.0 : 0.05) * test_rand_normal(&rs);
         }
-        /* move the centres: small steps, and one big jump now and then */
-        for (int64_t e = 0; e < k * d; e++)
-            c[e] += (pass % 4 == 3 ? 1.0 : 0.05) * test_rand_normal(&rs);
+        mutinf__km_work_free(&w0);
+        mutinf__km_work_free(&w1);
+        free(x);
+        free(c);
+        free(l0);
+        free(l1);
     }
-    mutinf__km_work_free(&w0);
-    mutinf__km_work_free(&w1);
+}
+
+/* Long-double sum of the feature f of the rows in `order` (m rows). */
+static long double ordered_sum(const double *x, int64_t d, int64_t f, const int64_t *order,
+                               int64_t m, double *dsum)
+{
+    long double t = 0;
+    double s = 0.0;
+    for (int64_t q = 0; q < m; q++) {
+        t += x[order[q] * d + f];
+        s += x[order[q] * d + f];
+    }
+    *dsum = s;
+    return t;
+}
+
+/* mutinf__km_sums_exact against its definition: on grids (integers, 2^-40,
+ * float data on 2^-20, big multiples of 4, zeros) every subset sum in any
+ * order is the exact (long double) sum; off the grid (normal data, values
+ * needing more than 51 bits in all) it answers 0. */
+static void test_sums_exact(void **state)
+{
+    (void)state;
+    const int64_t n = 600, d = 4;
+    double *x = malloc((size_t)(n * d) * sizeof(double));
+    float *xf = malloc((size_t)(n * d) * sizeof(float));
+    int64_t *order = malloc((size_t)n * sizeof(int64_t));
+    for (int kind = 0; kind < 7; kind++) {
+        test_fill_normal(x, (size_t)(n * d), 1500 + (uint64_t)kind);
+        for (int64_t e = 0; e < n * d; e++) {
+            double v = x[e];
+            switch (kind) {
+            case 0:
+                v = round(8.0 * v);
+                break; /* integers */
+            case 1:
+                v = ldexp(round(ldexp(v, 40)), -40);
+                break; /* 2^-40 */
+            case 2:
+                v = ldexp(round(ldexp(v, 20)), -20);
+                break; /* float below */
+            case 3:
+                v = ldexp(round(ldexp(fabs(v), 8)), 40);
+                break; /* big, multiples of 4 */
+            case 4:
+                v = 0.0;
+                break;
+            case 5:
+                break; /* off the grid */
+            default:
+                v = ldexp(1.0, 60) + (double)(e % 1024);
+                break; /* too many bits */
+            }
+            x[e] = v;
+            xf[e] = (float)v;
+        }
+        mutinf__km_data X = {x, NULL, n, d}, Xf = {NULL, xf, n, d};
+        int expect = kind <= 4;
+        assert_int_equal(mutinf__km_sums_exact(&X), expect);
+        if (kind == 2) assert_int_equal(mutinf__km_sums_exact(&Xf), 1);
+        if (!expect) continue;
+        /* random subsets in random orders: the double sums are exact */
+        uint64_t rs = 1600 + (uint64_t)kind;
+        for (int trial = 0; trial < 20; trial++) {
+            int64_t m = 0;
+            for (int64_t i = 0; i < n; i++)
+                if (test_rand_uniform(&rs) < 0.5) order[m++] = i;
+            for (int64_t q = m - 1; q > 0; q--) {
+                int64_t r = (int64_t)(test_rand_uniform(&rs) * (double)(q + 1)) % (q + 1);
+                int64_t t = order[q];
+                order[q] = order[r];
+                order[r] = t;
+            }
+            for (int64_t f = 0; f < d; f++) {
+                double s;
+                long double t = ordered_sum(x, d, f, order, m, &s);
+                assert_true((long double)s == t);
+            }
+        }
+    }
     free(x);
-    free(c);
-    free(l0);
-    free(l1);
+    free(xf);
+    free(order);
 }
 
 /* Column-major (strided) input gives bit-identical results to row-major. */
@@ -1250,91 +1356,112 @@ static double naive_second(const double *x, const double *c, int64_t d, int64_t 
     return b2;
 }
 
-/* The lane kernels at near-ties, where the dot-product form they use first
- * may pick another centroid than the exact (x - c)^2 form: points a few
- * ulps either side of the bisector of two centroids, far from the origin
- * (offset up to 1e6, so that |x|^2 dwarfs the distances), and points on
- * it.  Labels equal the naive nearest centroid; lanes_nearest's d1 is an
- * upper bound on the smallest squared distance and d2 a lower bound on the
- * second smallest, both close to them; k = 70 takes the exact kernel. */
+/* The lane kernels at near-ties, where the dot-product forms they use
+ * first may pick another centroid than the exact (x - c)^2 form: points a
+ * few ulps either side of the bisector of two centroids, far from the
+ * origin (offset up to 1e6, so that |x|^2 dwarfs the distances), and points
+ * on it; one point in eight anywhere around the centroids.  Every scale
+ * (1e-12 and 1e17 are outside the single-precision kernel's range).
+ * Labels equal the naive nearest centroid; lanes_nearest's d1 is an upper
+ * bound on the smallest squared distance and d2 a lower bound on the
+ * second smallest, both close to them (1e-5 (|x|^2 + max |c|^2) for the
+ * single-precision kernel); k = 70 takes the exact kernel. */
 static void test_lanes_near_ties(void **state)
 {
     (void)state;
     if (!mutinf__cpu_has_avx2_fma()) skip();
-    const double offsets[] = {0.0, 10.0, 1e3, 1e6};
+    const double offsets[] = {0.0, 10.0, 1e3, 1e6}, scales[] = {1.0, 1e-12, 1e17};
     const int64_t ks[] = {2, 5, 16, 70};
     for (int64_t d = 1; d <= MUTINF__KM_DIRECT_MAX_D; d++)
         for (size_t o = 0; o < sizeof(offsets) / sizeof(offsets[0]); o++)
-            for (size_t b = 0; b < sizeof(ks) / sizeof(ks[0]); b++) {
-                int64_t k = ks[b], kp = (k + 3) / 4 * 4, n = 301;
-                uint64_t rs = (uint64_t)(5000 + 100 * d + 10 * o + b);
-                double *c = malloc((size_t)(k * d) * sizeof(double));
-                double *x = malloc((size_t)(n * d) * sizeof(double));
-                for (int64_t e = 0; e < k * d; e++)
-                    c[e] = offsets[o] + test_rand_normal(&rs);
-                for (int64_t i = 0; i < n; i++) {
-                    /* between centroids ja and jb, t ulps (of the offset's
-                     * scale) along their difference from the midpoint */
-                    int64_t ja = (int64_t)(test_rand_uniform(&rs) * (double)k) % k;
-                    int64_t jb = (ja + 1) % k;
-                    double t = (double)(i % 7) - 3.0;
-                    double ulp = ldexp(1.0, ilogb(offsets[o] + 4.0) - 52);
-                    for (int64_t f = 0; f < d; f++) {
-                        double ca = c[ja * d + f], cb = c[jb * d + f];
-                        x[i * d + f] = 0.5 * (ca + cb) + t * ulp * (cb > ca ? 1.0 : -1.0);
+            for (size_t b = 0; b < sizeof(ks) / sizeof(ks[0]); b++)
+                for (size_t sc = 0; sc < sizeof(scales) / sizeof(scales[0]); sc++) {
+                    int64_t k = ks[b], kp = (k + 3) / 4 * 4, n = 301;
+                    uint64_t rs = (uint64_t)(5000 + 100 * d + 10 * o + b + 100000 * sc);
+                    double *c = malloc((size_t)(k * d) * sizeof(double));
+                    double *x = malloc((size_t)(n * d) * sizeof(double));
+                    double scale = scales[sc], cmax = 0.0;
+                    for (int64_t e = 0; e < k * d; e++)
+                        c[e] = scale * (offsets[o] + test_rand_normal(&rs));
+                    for (int64_t j = 0; j < k; j++) {
+                        double q = 0.0;
+                        for (int64_t f = 0; f < d; f++)
+                            q += c[j * d + f] * c[j * d + f];
+                        cmax = fmax(cmax, q);
                     }
+                    for (int64_t i = 0; i < n; i++) {
+                        if (i % 8 == 7) {
+                            for (int64_t f = 0; f < d; f++)
+                                x[i * d + f] = scale * (offsets[o] + 1.5 * test_rand_normal(&rs));
+                            continue;
+                        }
+                        /* between centroids ja and jb, t ulps (of the offset's
+                         * scale) along their difference from the midpoint */
+                        int64_t ja = (int64_t)(test_rand_uniform(&rs) * (double)k) % k;
+                        int64_t jb = (ja + 1) % k;
+                        double t = (double)(i % 7) - 3.0;
+                        double ulp = ldexp(1.0, ilogb(scale * (offsets[o] + 4.0)) - 52);
+                        for (int64_t f = 0; f < d; f++) {
+                            double ca = c[ja * d + f], cb = c[jb * d + f];
+                            x[i * d + f] = 0.5 * (ca + cb) + t * ulp * (cb > ca ? 1.0 : -1.0);
+                        }
+                    }
+                    mutinf__km_data X = {x, NULL, n, d};
+                    mutinf__km_plan plan;
+                    mutinf__km_make_plan(&plan, n, d, k, 1);
+                    mutinf__km_work w;
+                    assert_status(mutinf__km_work_alloc(&w, &plan, &X, k), MUTINF_OK);
+                    mutinf__km_pack_centers(&X, &plan, &w, k, c);
+                    int32_t *lab = malloc((size_t)n * sizeof(int32_t));
+                    int32_t *lab2 = malloc((size_t)n * sizeof(int32_t));
+                    int64_t *rows = malloc((size_t)n * sizeof(int64_t));
+                    double *d1 = malloc((size_t)n * sizeof(double));
+                    double *d2 = malloc((size_t)n * sizeof(double));
+                    double *sums = calloc((size_t)(k * d), sizeof(double));
+                    int64_t *counts = calloc((size_t)k, sizeof(int64_t)), changed = 0;
+                    for (int64_t i = 0; i < n; i++)
+                        rows[i] = n - 1 - i; /* reversed: any row order */
+                    mutinf__km_lanes_labels(&X, 0, n, w.cpack, k, kp, lab);
+                    for (int64_t i = 0; i < n; i++)
+                        lab2[i] = -1;
+                    mutinf__km_lanes_assign(&X, 0, n, w.cpack, k, kp, lab2, sums, counts, &changed);
+                    assert_int_equal(changed, n);
+                    for (int64_t i = 0; i < n; i++) {
+                        int32_t ref = naive_nearest(x + i * d, c, d, k);
+                        assert_int_equal(lab[i], ref);
+                        assert_int_equal(lab2[i], ref);
+                    }
+                    mutinf__km_lanes_nearest(&X, rows, n, w.cpack, k, kp, NULL, lab, d1, d2);
+                    for (int64_t q = 0; q < n; q++) {
+                        const double *xi = x + rows[q] * d;
+                        int32_t ref = naive_nearest(xi, c, d, k);
+                        assert_int_equal(lab[q], ref);
+                        double t1 = naive_sqdist(xi, c + (int64_t)ref * d, d);
+                        double t2 = naive_second(xi, c, d, k);
+                        /* true bounds up to the naive distances' rounding */
+                        double xx = 0.0;
+                        for (int64_t f = 0; f < d; f++)
+                            xx += xi[f] * xi[f];
+                        double slack = 1e-12 * (t1 + t2) + 1e-11 * scale * scale *
+                                                               (offsets[o] + 4.0) *
+                                                               (offsets[o] + 4.0) * (double)d;
+                        if (k <= 64 && cmax >= 1e-20 && cmax <= 1e30) slack += 1e-5 * (xx + cmax);
+                        assert_true(d1[q] >= t1 * (1.0 - 1e-14));
+                        assert_true(d1[q] <= t1 + slack);
+                        assert_true(d2[q] <= t2 * (1.0 + 1e-14));
+                        assert_true(d2[q] >= t2 - slack || d2[q] == 0.0);
+                    }
+                    mutinf__km_work_free(&w);
+                    free(c);
+                    free(x);
+                    free(lab);
+                    free(lab2);
+                    free(rows);
+                    free(d1);
+                    free(d2);
+                    free(sums);
+                    free(counts);
                 }
-                mutinf__km_data X = {x, NULL, n, d};
-                mutinf__km_plan plan;
-                mutinf__km_make_plan(&plan, n, d, k, 1);
-                mutinf__km_work w;
-                assert_status(mutinf__km_work_alloc(&w, &plan, &X, k), MUTINF_OK);
-                mutinf__km_pack_centers(&X, &plan, &w, k, c);
-                int32_t *lab = malloc((size_t)n * sizeof(int32_t));
-                int32_t *lab2 = malloc((size_t)n * sizeof(int32_t));
-                int64_t *rows = malloc((size_t)n * sizeof(int64_t));
-                double *d1 = malloc((size_t)n * sizeof(double));
-                double *d2 = malloc((size_t)n * sizeof(double));
-                double *sums = calloc((size_t)(k * d), sizeof(double));
-                int64_t *counts = calloc((size_t)k, sizeof(int64_t)), changed = 0;
-                for (int64_t i = 0; i < n; i++)
-                    rows[i] = n - 1 - i; /* reversed: any row order */
-                mutinf__km_lanes_labels(&X, 0, n, w.cpack, k, kp, lab);
-                for (int64_t i = 0; i < n; i++)
-                    lab2[i] = -1;
-                mutinf__km_lanes_assign(&X, 0, n, w.cpack, k, kp, lab2, sums, counts, &changed);
-                assert_int_equal(changed, n);
-                for (int64_t i = 0; i < n; i++) {
-                    int32_t ref = naive_nearest(x + i * d, c, d, k);
-                    assert_int_equal(lab[i], ref);
-                    assert_int_equal(lab2[i], ref);
-                }
-                mutinf__km_lanes_nearest(&X, rows, n, w.cpack, k, kp, lab, d1, d2);
-                for (int64_t q = 0; q < n; q++) {
-                    const double *xi = x + rows[q] * d;
-                    int32_t ref = naive_nearest(xi, c, d, k);
-                    assert_int_equal(lab[q], ref);
-                    double t1 = naive_sqdist(xi, c + (int64_t)ref * d, d);
-                    double t2 = naive_second(xi, c, d, k);
-                    /* true bounds up to the naive distances' rounding */
-                    double slack = 1e-12 * (t1 + t2) +
-                                   1e-11 * (offsets[o] + 4.0) * (offsets[o] + 4.0) * (double)d;
-                    assert_true(d1[q] >= t1 * (1.0 - 1e-14));
-                    assert_true(d1[q] <= t1 + slack);
-                    assert_true(d2[q] <= t2 * (1.0 + 1e-14));
-                    assert_true(d2[q] >= t2 - slack || d2[q] == 0.0);
-                }
-                mutinf__km_work_free(&w);
-                free(c);
-                free(x);
-                free(lab);
-                free(lab2);
-                free(rows);
-                free(d1);
-                free(d2);
-                free(sums);
-                free(counts);
-            }
 }
 
 /* The seeding fold (AVX2 and plain C) against naive distances: out =
@@ -1496,6 +1623,7 @@ int main(void)
         cmocka_unit_test(test_progress_stops),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_out_of_memory),
+        cmocka_unit_test(test_sums_exact),
         cmocka_unit_test(test_lanes_labels_reference),
         cmocka_unit_test(test_lanes_near_ties),
         cmocka_unit_test(test_pp_fold_reference),

@@ -23,8 +23,8 @@
  *   SIAM SDM 2010) skipping the distances that cannot change a label.  The
  *   bounds are exact (widened against rounding), so labels, centroids,
  *   inertia and iteration count are bit-identical to those of
- *   ::MUTINF_KMEANS_ALGORITHM_LLOYD.  It costs 8 bytes per point more
- *   (two float bounds, rounded outwards); it wins when most labels settle
+ *   ::MUTINF_KMEANS_ALGORITHM_LLOYD.  It costs 4 bytes per point more
+ *   (one float margin between the bounds, rounded down); it wins when most labels settle
  *   after the first iterations, which is the usual case, and loses little
  *   when many points fail their bounds.  It applies to the small-d kernel,
  *   d <= 8; for d > 8 it runs plain Lloyd.

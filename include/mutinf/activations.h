@@ -181,7 +181,10 @@ MUTINF_API mutinf_status mutinf_activations_gaussian(const mutinf_activations *a
  * Each module's activations become one symbol per sample:
  * - ::MUTINF_QUANTIZER_KMEANS (default): every unit of the module is
  *   standardised (centred and divided by its population standard
- *   deviation; a unit of zero variance is only centred), then the k-means
+ *   deviation; a unit of zero variance is only centred; the standardised
+ *   values are rounded to multiples of 2^-g with n 2^g <= 2^50, at most
+ *   6e-11 standard deviations for n = 1e5, so that cluster sums are exact
+ *   in any order and can be updated point by point), then the k-means
  *   module (mutinf/kmeans.h, default settings: greedy k-means++, tol 1e-4,
  *   max_iter 300, exact optimum for a one-unit module) clusters the
  *   module's samples into `bins` clusters with `n_init` restarts and `seed`

@@ -50,18 +50,6 @@ int mutinf__blas_is_sequential(void)
     return seq;
 }
 
-mutinf_status mutinf__syrk(char trans, int64_t n, int64_t k, double alpha, const double *A,
-                           int64_t lda, double beta, double *C, int64_t ldc)
-{
-    const int64_t sizes[] = {n, k, lda, ldc};
-    mutinf_status st = check_sizes("dsyrk", 4, sizes);
-    if (st != MUTINF_OK) return st;
-    if (n == 0) return MUTINF_OK;
-    cblas_dsyrk(CblasColMajor, CblasLower, trans == 'N' ? CblasNoTrans : CblasTrans, (int)n, (int)k,
-                alpha, A, (int)(lda > 0 ? lda : 1), beta, C, (int)(ldc > 0 ? ldc : 1));
-    return MUTINF_OK;
-}
-
 /* The lower triangle of C = alpha op(A) op(A)^T + beta C by halves: the
  * leading diagonal block, the block below it by one dgemm, the trailing
  * diagonal block.  The split is rounded to 64 rows (whole GEMM register
@@ -83,8 +71,8 @@ static void syrk_halves(CBLAS_TRANSPOSE t, int n, int k, double alpha, const dou
     syrk_halves(t, n - h, k, alpha, A2, lda, beta, C + h + (size_t)h * (size_t)ldc, ldc);
 }
 
-mutinf_status mutinf__syrk_halved(char trans, int64_t n, int64_t k, double alpha, const double *A,
-                                  int64_t lda, double beta, double *C, int64_t ldc)
+mutinf_status mutinf__syrk(char trans, int64_t n, int64_t k, double alpha, const double *A,
+                           int64_t lda, double beta, double *C, int64_t ldc)
 {
     const int64_t sizes[] = {n, k, lda, ldc};
     mutinf_status st = check_sizes("dsyrk", 4, sizes);

@@ -24,21 +24,17 @@
 int mutinf__blas_is_sequential(void);
 
 /* C = alpha * op(A) op(A)^T + beta * C, lower triangle of C (n x n) written.
- * trans 'N': A is n x k (lda >= n); 'T': A is k x n (lda >= k). */
+ * trans 'N': A is n x k (lda >= n); 'T': A is k x n (lda >= k).
+ * Up to order MUTINF__SYRK_LEAF this is one dsyrk.  Above, the triangle is
+ * halved recursively and each off-diagonal half-block is one dgemm, so that
+ * all but the diagonal blocks run at the GEMM rate (OpenBLAS's dsyrk runs a
+ * few percent below it; measured on 2 cores, n = 2048, k = 4096, medians of
+ * 13: 0.261 s against 0.268 s for one dsyrk and 0.231 s for a 2048^3 dgemm,
+ * the same flops). */
 mutinf_status mutinf__syrk(char trans, int64_t n, int64_t k, double alpha, const double *A,
                            int64_t lda, double beta, double *C, int64_t ldc);
 
-/* As mutinf__syrk(), same contract, for large n: the triangle is halved
- * recursively and each off-diagonal half-block is one dgemm, so that all
- * but the diagonal blocks of order <= MUTINF__SYRK_LEAF run at the GEMM
- * rate (OpenBLAS's dsyrk runs a few percent below it; measured on 2 cores,
- * n = 2048, k = 4096, medians of 13: 0.261 s against 0.268 s for dsyrk and
- * 0.231 s for a 2048^3 dgemm, the same flops).  Rounding may differ from
- * mutinf__syrk's in the last bits. */
-mutinf_status mutinf__syrk_halved(char trans, int64_t n, int64_t k, double alpha, const double *A,
-                                  int64_t lda, double beta, double *C, int64_t ldc);
-
-/* Diagonal blocks of mutinf__syrk_halved() up to this order go to dsyrk:
+/* Diagonal blocks of mutinf__syrk() up to this order go to dsyrk:
  * 256 measured as fast, with twice the BLAS calls (each a synchronization
  * of the BLAS threads, costly when other processes share the cores). */
 #define MUTINF__SYRK_LEAF 512

@@ -45,7 +45,7 @@ static mutinf_status model_cov(mutinf_lingauss *m, const mutinf__view *w, const 
     int64_t lda = direct ? w->stride[0] : inputs;
     if (!direct) mutinf__view_pack_rowmajor(w, m->weights, inputs, threads);
     /* C = W W^T = A^T A for the column-major A = W^T (inputs x units). */
-    mutinf_status st = mutinf__syrk_halved('T', units, inputs, 1.0, A, lda, 0.0, m->cov, units);
+    mutinf_status st = mutinf__syrk('T', units, inputs, 1.0, A, lda, 0.0, m->cov, units);
     if (st != MUTINF_OK) return st;
     /* NaN or Inf in row i of W makes C_ii = sum_j W_ij^2 NaN or Inf, so a
      * finite diagonal proves finite weights without a separate pass over

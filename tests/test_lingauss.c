@@ -333,7 +333,7 @@ static void test_syrk_halved(void **state)
             test_fill_normal(a, (size_t)(lda * cols), 31 + (uint64_t)o);
             test_fill_normal(c0, (size_t)(ldc * n), 47 + (uint64_t)o);
             memcpy(c, c0, (size_t)(ldc * n) * sizeof *c);
-            assert_status(mutinf__syrk_halved(trans, n, k, alpha, a, lda, beta, c, ldc), MUTINF_OK);
+            assert_status(mutinf__syrk(trans, n, k, alpha, a, lda, beta, c, ldc), MUTINF_OK);
             for (int64_t j = 0; j < n; j++)
                 for (int64_t i = 0; i < ldc; i++) {
                     double got = c[i + j * ldc];
@@ -357,35 +357,45 @@ static void test_syrk_halved(void **state)
             free(c0);
         }
     double one = 1.0;
-    assert_status(mutinf__syrk_halved('N', 0, 3, 1.0, &one, 1, 0.0, &one, 1), MUTINF_OK);
+    assert_status(mutinf__syrk('N', 0, 3, 1.0, &one, 1, 0.0, &one, 1), MUTINF_OK);
     assert_true(one == 1.0);
-    assert_status(mutinf__syrk_halved('N', (int64_t)INT32_MAX + 1, 1, 1.0, &one, 1, 0.0, &one, 1),
+    assert_status(mutinf__syrk('N', (int64_t)INT32_MAX + 1, 1, 1.0, &one, 1, 0.0, &one, 1),
                   MUTINF_ERR_SIZE_OVERFLOW);
 }
 
-/* Solves A z = 1 for the n x n symmetric positive definite A (lower
- * triangle, column-major, ld) by a plain long double Cholesky; returns the
- * smallest squared pivot and 2 sum log pivot in *min2 and *logdet. */
-static void ref_chol_solve_ones(int n, const double *a, int ld, long double *z, long double *min2,
-                                long double *logdet)
+/* L L^T = A by a plain long double Cholesky, L row-major n x n (lower),
+ * read from A's lower triangle (column-major, ld) or, with `upper`, from
+ * its upper triangle; the smallest squared pivot and 2 sum log pivot go
+ * to *min2 and *logdet when they are not NULL. */
+static void ref_cholesky(int n, const double *a, int ld, int upper, long double *l,
+                         long double *min2, long double *logdet)
 {
-    long double *l = malloc((size_t)n * (size_t)n * sizeof *l);
-    *min2 = INFINITY;
-    *logdet = 0.0L;
+    if (min2 != NULL) *min2 = INFINITY;
+    if (logdet != NULL) *logdet = 0.0L;
     for (int j = 0; j < n; j++) {
         long double d = a[j + j * ld];
         for (int q = 0; q < j; q++)
             d -= l[j * n + q] * l[j * n + q];
-        *min2 = fminl(*min2, d);
-        *logdet += logl(d);
+        if (min2 != NULL) *min2 = fminl(*min2, d);
+        if (logdet != NULL) *logdet += logl(d);
         l[j * n + j] = sqrtl(d);
         for (int i = j + 1; i < n; i++) {
-            long double v = a[i + j * ld];
+            long double v = upper ? a[j + i * ld] : a[i + j * ld];
             for (int q = 0; q < j; q++)
                 v -= l[i * n + q] * l[j * n + q];
             l[i * n + j] = v / l[j * n + j];
         }
     }
+}
+
+/* Solves A z = 1 for the n x n symmetric positive definite A (lower
+ * triangle, column-major, ld) by ref_cholesky(); returns the smallest
+ * squared pivot and 2 sum log pivot in *min2 and *logdet. */
+static void ref_chol_solve_ones(int n, const double *a, int ld, long double *z, long double *min2,
+                                long double *logdet)
+{
+    long double *l = malloc((size_t)n * (size_t)n * sizeof *l);
+    ref_cholesky(n, a, ld, 0, l, min2, logdet);
     for (int i = 0; i < n; i++) { /* L y = 1 */
         long double v = 1.0L;
         for (int q = 0; q < i; q++)
@@ -481,18 +491,7 @@ static void test_potrf_upper_halved(void **state)
                     v += (long double)b[i * k + q] * b[j * k + q] / k;
                 a[i + j * ld] = i >= n ? -7.0 : (i <= j ? (double)v : NAN);
             }
-        for (int j = 0; j < n; j++) { /* L L^T = A in long double, L = U^T */
-            long double d = a[j + j * ld];
-            for (int q = 0; q < j; q++)
-                d -= l[j * n + q] * l[j * n + q];
-            l[j * n + j] = sqrtl(d);
-            for (int i = j + 1; i < n; i++) {
-                long double v = a[j + i * ld];
-                for (int q = 0; q < j; q++)
-                    v -= l[i * n + q] * l[j * n + q];
-                l[i * n + j] = v / l[j * n + j];
-            }
-        }
+        ref_cholesky(n, a, ld, 1, l, NULL, NULL); /* L L^T = A in long double, L = U^T */
         assert_int_equal(mutinf__potrf_upper_halved(n, a, ld), 0);
         for (int j = 0; j < n; j++)
             for (int i = 0; i < ld; i++) {

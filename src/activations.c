@@ -9,30 +9,6 @@
 /* Rows per block of the parallel finiteness check. */
 #define CHECK_ROWS 4096
 
-/* 1 when x[off] (element offset into the view's data) is NaN or infinite. */
-static inline int bad_at(const mutinf__view *v, int64_t off)
-{
-    return v->is_f32 ? !isfinite(((const float *)v->data)[off])
-                     : !isfinite(((const double *)v->data)[off]);
-}
-
-/* 1 when one of the `len` entries at p, p + s, ... is NaN or infinite; one
- * loop per precision, vectorized when s == 1. */
-static int run_bad(const mutinf__view *v, int64_t off, int64_t len, int64_t s)
-{
-    int bad = 0;
-    if (v->is_f32) {
-        const float *p = (const float *)v->data + off;
-        for (int64_t k = 0; k < len; k++)
-            bad |= !isfinite(p[k * s]);
-    } else {
-        const double *p = (const double *)v->data + off;
-        for (int64_t k = 0; k < len; k++)
-            bad |= !isfinite(p[k * s]);
-    }
-    return bad;
-}
-
 /* 1 when an entry of rows [r0, r1) of the units is NaN or infinite.  The
  * axis of smaller |stride| runs innermost (contiguous reads of a row-major
  * or a column-major matrix alike), and consecutive units of a row-major
@@ -46,14 +22,14 @@ static int block_bad(const mutinf__view *v, const int64_t *units, int64_t m, int
     int bad = 0;
     if ((cs < 0 ? -cs : cs) > (rs < 0 ? -rs : rs)) {
         for (int64_t j = 0; j < m; j++)
-            bad |= run_bad(v, r0 * rs + units[j] * cs, r1 - r0, rs);
+            bad |= mutinf__view_run_nonfinite(v, r0 * rs + units[j] * cs, r1 - r0, rs);
     } else if (consecutive) {
         for (int64_t i = r0; i < r1; i++)
-            bad |= run_bad(v, i * rs + units[0] * cs, m, cs);
+            bad |= mutinf__view_run_nonfinite(v, i * rs + units[0] * cs, m, cs);
     } else {
         for (int64_t i = r0; i < r1; i++)
             for (int64_t j = 0; j < m; j++)
-                bad |= bad_at(v, i * rs + units[j] * cs);
+                bad |= mutinf__view_run_nonfinite(v, i * rs + units[j] * cs, 1, 1);
     }
     return bad;
 }
@@ -74,7 +50,8 @@ mutinf_status mutinf__check_units_finite(const mutinf__view *v, const int64_t *u
     for (int64_t i = first * CHECK_ROWS; i < n; i++) {
         int64_t u = -1;
         for (int64_t j = 0; j < m; j++)
-            if (bad_at(v, i * v->stride[0] + units[j] * v->stride[1]) && (u < 0 || units[j] < u))
+            if (mutinf__view_run_nonfinite(v, i * v->stride[0] + units[j] * v->stride[1], 1, 1) &&
+                (u < 0 || units[j] < u))
                 u = units[j];
         if (u >= 0)
             return mutinf__fail(MUTINF_ERR_NON_FINITE, "%s: data[sample %lld, unit %lld] = %g", fn,

@@ -40,33 +40,6 @@ mutinf_status mutinf__view_init(mutinf__view *v, const char *fn, const char *nam
     return MUTINF_OK;
 }
 
-/* 1 when any of n values at p, p + s, ... is NaN or infinite.  Integer
- * tests on the exponent bits: the loop vectorizes (no floating-point
- * reduction order to respect) and stops at the first non-finite block. */
-static int any_nonfinite_f64(const double *p, int64_t n, int64_t s)
-{
-    const uint64_t mask = 0x7ff0000000000000ULL;
-    uint64_t bad = 0;
-    for (int64_t i = 0; i < n; i++) {
-        uint64_t bits;
-        memcpy(&bits, p + i * s, sizeof bits);
-        bad |= (uint64_t)((bits & mask) == mask);
-    }
-    return bad != 0;
-}
-
-static int any_nonfinite_f32(const float *p, int64_t n, int64_t s)
-{
-    const uint32_t mask = 0x7f800000U;
-    uint32_t bad = 0;
-    for (int64_t i = 0; i < n; i++) {
-        uint32_t bits;
-        memcpy(&bits, p + i * s, sizeof bits);
-        bad |= (uint32_t)((bits & mask) == mask);
-    }
-    return bad != 0;
-}
-
 static mutinf_status report_nonfinite(const mutinf__view *v, const char *fn, const char *name,
                                       const char *const *index_names)
 {
@@ -104,12 +77,9 @@ mutinf_status mutinf__view_check_finite(const mutinf__view *v, const char *fn, c
     int32_t o1 = inner == 0 ? 1 : 0, o2 = inner == 2 ? 1 : 2;
     for (int64_t i = 0; i < v->dim[o1]; i++)
         for (int64_t j = 0; j < v->dim[o2]; j++) {
-            ptrdiff_t off = (ptrdiff_t)(i * v->stride[o1] + j * v->stride[o2]);
-            int bad = v->is_f32 ? any_nonfinite_f32((const float *)v->data + off, v->dim[inner],
-                                                    v->stride[inner])
-                                : any_nonfinite_f64((const double *)v->data + off, v->dim[inner],
-                                                    v->stride[inner]);
-            if (bad) return report_nonfinite(v, fn, name, index_names);
+            int64_t off = i * v->stride[o1] + j * v->stride[o2];
+            if (mutinf__view_run_nonfinite(v, off, v->dim[inner], v->stride[inner]))
+                return report_nonfinite(v, fn, name, index_names);
         }
     return MUTINF_OK;
 }

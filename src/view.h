@@ -3,6 +3,7 @@
 #define MUTINF_SRC_VIEW_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "mutinf/common.h"
 
@@ -23,6 +24,42 @@ typedef struct mutinf__view {
 mutinf_status mutinf__view_init(mutinf__view *v, const char *fn, const char *name, const void *data,
                                 int32_t is_f32, int32_t rank, const int64_t *dims,
                                 const int64_t *strides);
+
+/* 1 when any of n values at p, p + s, ... is NaN or infinite.  Integer
+ * tests on the exponent bits: the loop vectorizes (no floating-point
+ * reduction order to respect). */
+static inline int mutinf__any_nonfinite_f64(const double *p, int64_t n, int64_t s)
+{
+    const uint64_t mask = 0x7ff0000000000000ULL;
+    uint64_t bad = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t bits;
+        memcpy(&bits, p + i * s, sizeof bits);
+        bad |= (uint64_t)((bits & mask) == mask);
+    }
+    return bad != 0;
+}
+
+static inline int mutinf__any_nonfinite_f32(const float *p, int64_t n, int64_t s)
+{
+    const uint32_t mask = 0x7f800000U;
+    uint32_t bad = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, p + i * s, sizeof bits);
+        bad |= (uint32_t)((bits & mask) == mask);
+    }
+    return bad != 0;
+}
+
+/* 1 when one of the len entries at element offsets off, off + s, ... of
+ * the view's data is NaN or infinite. */
+static inline int mutinf__view_run_nonfinite(const mutinf__view *v, int64_t off, int64_t len,
+                                             int64_t s)
+{
+    return v->is_f32 ? mutinf__any_nonfinite_f32((const float *)v->data + off, len, s)
+                     : mutinf__any_nonfinite_f64((const double *)v->data + off, len, s);
+}
 
 /* Returns MUTINF_ERR_NON_FINITE naming the first NaN/Inf entry by its indices
  * (`index_names` such as {"sample", "row", "column"}), else MUTINF_OK. */

@@ -91,19 +91,7 @@ mutinf_status mutinf__km_sort_doubles(double *v, int64_t n)
     return MUTINF_OK;
 }
 
-typedef struct dp_ctx {
-    const double *S1, *inv;
-    const double *prev;   /* E of the previous layer */
-    double *cur;          /* E of this layer */
-    int32_t *J;           /* this layer's arg-min row */
-    const int32_t *Jprev; /* the previous layer's, or NULL for layer 2 */
-    int64_t m;            /* layer: m clusters; j >= m - 1 */
-} dp_ctx;
-
-/* Readable entries beyond the ends of S1, prev, the arg-min rows (after
- * index n) and inv (before index 0 and after index n), for the vector
- * kernels, which read whole vectors past the last column or row. */
-#define MUTINF__DP_PAD 8
+typedef mutinf__km_dp dp_ctx;
 
 /* min over j in [jlo, jhi] of prev[j] - (S1[i] - S1[j])^2 / (i - j);
  * leftmost arg-min.  The baseline build's search. */
@@ -429,6 +417,37 @@ static int64_t best_split(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, 
     return use_avx2() ? split_avx2(c, i, jlo, jhi, value) : split_plain(c, i, jlo, jhi, value);
 }
 
+/* Rows at least this many: mutinf__km_dp_solve_rows solves the middle row,
+ * then one half as a task. */
+#define MUTINF__DP_SPLIT 1024
+
+void mutinf__km_dp_solve_rows(const mutinf__km_dp *c, int64_t ilo, int64_t ihi, int64_t jlo,
+                              int64_t jhi)
+{
+    if (ihi - ilo < MUTINF__DP_SPLIT) {
+        if (ilo <= ihi) solve_range(c, ilo, ihi, jlo, jhi);
+        return;
+    }
+    int64_t mid = ilo + (ihi - ilo) / 2;
+    int64_t hi = jhi < mid - 1 ? jhi : mid - 1;
+    int64_t lo = c->Jprev != NULL && c->Jprev[mid] > jlo ? c->Jprev[mid] : jlo;
+    lo = lo < hi ? lo : hi;
+    double v;
+    int64_t bj = best_split(c, mid, lo, hi, &v);
+    c->cur[mid] = v;
+    c->J[mid] = (int32_t)bj;
+#pragma omp task
+    solve_range(c, ilo, mid - 1, jlo, bj);
+    solve_range(c, mid + 1, ihi, bj, jhi);
+#pragma omp taskwait
+}
+
+int64_t mutinf__km_dp_best_split(const mutinf__km_dp *c, int64_t i, int64_t jlo, int64_t jhi,
+                                 double *value)
+{
+    return best_split(c, i, jlo, jhi, value);
+}
+
 /* Rows at most this many below a node of the recursion's top: solved by one
  * thread. */
 #define MUTINF__DP_TASK 16384
@@ -464,18 +483,14 @@ static void solve_layer(const dp_ctx *c, int64_t n, int32_t threads)
     solve_tree(c, c->m, n, c->m - 1, n - 1);
 }
 
-mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t threads,
-                                  mutinf__km_progress *prog, double *centers, int32_t *labels,
-                                  double *inertia)
+/* The layered programme: layers 1..k over the n sorted values (prefix sums
+ * S1, reciprocals inv, padded), reporting each layer to prog; writes the
+ * k + 1 group boundaries. */
+static mutinf_status layered_bounds(const double *S1, const double *inv, int64_t n, int64_t k,
+                                    int32_t threads, mutinf__km_progress *prog, int64_t *bounds)
 {
-    int64_t n = X->n;
     mutinf_status st = MUTINF_OK;
-    size_t n1 = (size_t)n + 1;
-    double *v = mutinf__alloc((size_t)n, sizeof(double), 0, "k-means 1-D values");
-    size_t np = n1 + MUTINF__DP_PAD;
-    double *S1 = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D prefix sums");
-    double *inv0 = mutinf__alloc(np + MUTINF__DP_PAD, sizeof(double), 1, "k-means 1-D reciprocals");
-    double *inv = inv0 != NULL ? inv0 + MUTINF__DP_PAD : NULL;
+    size_t n1 = (size_t)n + 1, np = n1 + MUTINF__DP_PAD;
     double *Da = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D costs");
     double *Db = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D costs");
     /* Arg-min rows: the current and the previous layer in full (int32), and
@@ -497,29 +512,16 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     int32_t *Je = mutinf__alloc(layers * esc_row, sizeof(int32_t), 0, "k-means 1-D escapes");
     int32_t *J0 = mutinf__alloc(layers * nseg, sizeof(int32_t), 0, "k-means 1-D row starts");
     int32_t *Jo = mutinf__alloc(layers * nseg, sizeof(int32_t), 0, "k-means 1-D escape offsets");
-    if (!v || !S1 || !inv || !Da || !Db || !Ja || !Jb || !Jd || !Je || !J0 || !Jo) {
+    if (!Da || !Db || !Ja || !Jb || !Jd || !Je || !J0 || !Jo) {
         st = MUTINF_ERR_OUT_OF_MEMORY;
         goto done;
     }
-    for (int64_t i = 0; i < n; i++)
-        v[i] = X->x64 != NULL ? X->x64[i] : (double)X->x32[i];
-    st = mutinf__km_sort_doubles(v, n);
-    if (st != MUTINF_OK) goto done;
-    /* Centre on the median-ish middle value to keep the prefix sums small. */
-    double mu = v[n / 2];
-    S1[0] = 0.0;
-    for (int64_t i = 0; i < n; i++)
-        S1[i + 1] = S1[i] + (v[i] - mu);
-    inv[0] = 0.0;
-#pragma omp parallel for schedule(static) num_threads(threads) if (n > 65536)
-    for (int64_t i = 1; i <= n; i++)
-        inv[i] = 1.0 / (double)i;
     /* Layer 1: one cluster over the first i values. */
     Da[0] = 0.0;
     for (int64_t i = 1; i <= n; i++)
         Da[i] = -(S1[i] * S1[i]) * inv[i];
     double *prev = Da, *cur = Db;
-    if (prog->fn != NULL && prog->fn(++prog->done, prog->total, prog->payload) != 0) {
+    if (mutinf__km_exact_1d_report(prog, 1)) {
         st = mutinf__fail(MUTINF_ERR_CANCELLED,
                           "mutinf_kmeans_fit: the progress callback asked to stop after layer 1 "
                           "of %lld",
@@ -586,7 +588,7 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
         double *t = prev;
         prev = cur;
         cur = t;
-        if (prog->fn != NULL && prog->fn(++prog->done, prog->total, prog->payload) != 0) {
+        if (mutinf__km_exact_1d_report(prog, m)) {
             st = mutinf__fail(MUTINF_ERR_CANCELLED,
                               "mutinf_kmeans_fit: the progress callback asked to stop after "
                               "layer %lld of %lld",
@@ -594,7 +596,7 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
             goto done;
         }
     }
-    /* Backtrack the group boundaries; centroids are the exact group means. */
+    /* Backtrack the group boundaries. */
     int64_t hi = n;
     for (int64_t m = k; m >= 1; m--) {
         int64_t lo = 0;
@@ -608,17 +610,131 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
                 val += row[i] == 255 ? esc[e++] : row[i];
             lo = val;
         }
-        double s = 0.0;
-        for (int64_t i = lo; i < hi; i++)
-            s += v[i];
-        centers[m - 1] = s / (double)(hi - lo);
+        bounds[m] = hi;
         hi = lo;
+    }
+    bounds[0] = 0;
+done:
+    mutinf__free(Da);
+    mutinf__free(Db);
+    mutinf__free(Ja);
+    mutinf__free(Jb);
+    mutinf__free(Jd);
+    mutinf__free(Je);
+    mutinf__free(J0);
+    mutinf__free(Jo);
+    return st;
+}
+
+int mutinf__km_exact_1d_report(mutinf__km_progress *prog, int64_t done)
+{
+    if (done > prog->done) prog->done = done;
+    return prog->fn != NULL && prog->fn(prog->done, prog->total, prog->payload) != 0;
+}
+
+static int forced_search = MUTINF__KM_EXACT_AUTO, last_search = MUTINF__KM_EXACT_LAYERED;
+
+void mutinf__km_exact_1d_force_search(int search)
+{
+    forced_search = search;
+}
+
+int mutinf__km_exact_1d_last_search(void)
+{
+    return last_search;
+}
+
+/* Whether the Lagrangian search goes first.  It costs a few passes of about
+ * one layer each whatever k, so it pays from a few layers on; k close to n
+ * leaves it little to gain (and rounding more room to hide the exact
+ * count). */
+static int lagrange_first(int64_t n, int64_t k)
+{
+    if (forced_search == MUTINF__KM_EXACT_LAYERED) return 0;
+    if (forced_search == MUTINF__KM_EXACT_LAGRANGE) return k >= 2 && k < n;
+    return k >= 4 && k <= n / 4;
+}
+
+/* The Lagrangian search, with its scratch: 1 found, 0 not, -1 out of
+ * memory, -2 cancelled. */
+static int lagrange_bounds(const double *v, const double *S1, const double *inv, int64_t n,
+                           int64_t k, int32_t threads, mutinf__km_progress *prog, int64_t *bounds)
+{
+    size_t np = (size_t)n + 1 + MUTINF__DP_PAD;
+    double *G = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D penalised costs");
+    int32_t *J = mutinf__alloc(np, sizeof(int32_t), 1, "k-means 1-D arg-mins");
+    int found = G != NULL && J != NULL
+                    ? mutinf__km_exact_1d_lagrange(v, S1, inv, n, k, threads, prog, G, J, bounds)
+                    : -1;
+    mutinf__free(G);
+    mutinf__free(J);
+    return found;
+}
+
+mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t threads,
+                                  mutinf__km_progress *prog, double *centers, int32_t *labels,
+                                  double *inertia)
+{
+    int64_t n = X->n;
+    mutinf_status st = MUTINF_OK;
+    size_t n1 = (size_t)n + 1;
+    size_t np = n1 + MUTINF__DP_PAD;
+    size_t nch = ((size_t)n + MUTINF__DP_SEG - 1) / MUTINF__DP_SEG;
+    double *v = mutinf__alloc((size_t)n, sizeof(double), 0, "k-means 1-D values");
+    double *S1 = mutinf__alloc(np, sizeof(double), 1, "k-means 1-D prefix sums");
+    double *inv0 = mutinf__alloc(np + MUTINF__DP_PAD, sizeof(double), 1, "k-means 1-D reciprocals");
+    double *inv = inv0 != NULL ? inv0 + MUTINF__DP_PAD : NULL;
+    int64_t *bounds = mutinf__alloc((size_t)k + 1, sizeof(int64_t), 0, "k-means 1-D boundaries");
+    double *part = mutinf__alloc(nch, sizeof(double), 0, "k-means 1-D partial sums");
+    if (!v || !S1 || !inv || !bounds || !part) {
+        st = MUTINF_ERR_OUT_OF_MEMORY;
+        goto done;
+    }
+    for (int64_t i = 0; i < n; i++)
+        v[i] = X->x64 != NULL ? X->x64[i] : (double)X->x32[i];
+    st = mutinf__km_sort_doubles(v, n);
+    if (st != MUTINF_OK) goto done;
+    /* Centre on the median-ish middle value to keep the prefix sums small. */
+    double mu = v[n / 2];
+    S1[0] = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        S1[i + 1] = S1[i] + (v[i] - mu);
+    inv[0] = 0.0;
+#pragma omp parallel for schedule(static) num_threads(threads) if (n > 65536)
+    for (int64_t i = 1; i <= n; i++)
+        inv[i] = 1.0 / (double)i;
+    int found = lagrange_first(n, k) ? lagrange_bounds(v, S1, inv, n, k, threads, prog, bounds) : 0;
+    if (found < 0) {
+        st = found == -1 ? MUTINF_ERR_OUT_OF_MEMORY
+                         : mutinf__fail(MUTINF_ERR_CANCELLED,
+                                        "mutinf_kmeans_fit: the progress callback asked to stop "
+                                        "during the search for %lld groups",
+                                        (long long)k);
+        goto done;
+    }
+    last_search = found ? MUTINF__KM_EXACT_LAGRANGE : MUTINF__KM_EXACT_LAYERED;
+    if (found) {
+        if (mutinf__km_exact_1d_report(prog, k)) {
+            st = mutinf__fail(MUTINF_ERR_CANCELLED,
+                              "mutinf_kmeans_fit: the progress callback asked to stop after the "
+                              "search for %lld groups",
+                              (long long)k);
+            goto done;
+        }
+    } else {
+        st = layered_bounds(S1, inv, n, k, threads, prog, bounds);
+        if (st != MUTINF_OK) goto done;
+    }
+    /* Centroids: the exact group means. */
+    for (int64_t m = 0; m < k; m++) {
+        double s = 0.0;
+        for (int64_t i = bounds[m]; i < bounds[m + 1]; i++)
+            s += v[i];
+        centers[m] = s / (double)(bounds[m + 1] - bounds[m]);
     }
     /* Labels: the nearest centroid (lowest index on ties), by binary search;
      * the squared distances summed chunk by chunk, then the chunk sums in
      * order, so that the inertia does not depend on the thread count. */
-    size_t nch = ((size_t)n + MUTINF__DP_SEG - 1) / MUTINF__DP_SEG;
-    double *part = cur; /* free now: n + 1 >= nch entries */
 #pragma omp parallel for schedule(static) num_threads(threads) if (nch > 1)
     for (size_t g = 0; g < nch; g++) {
         int64_t i0 = (int64_t)g * MUTINF__DP_SEG,
@@ -653,13 +769,7 @@ done:
     mutinf__free(v);
     mutinf__free(S1);
     mutinf__free(inv0);
-    mutinf__free(Da);
-    mutinf__free(Db);
-    mutinf__free(Ja);
-    mutinf__free(Jb);
-    mutinf__free(Jd);
-    mutinf__free(Je);
-    mutinf__free(J0);
-    mutinf__free(Jo);
+    mutinf__free(bounds);
+    mutinf__free(part);
     return st;
 }

@@ -1,5 +1,6 @@
 /* Tests of the exact one-dimensional k-means programme and its radix sort
- * (src/kmeans_exact1d.c), and of the greedy k-means++ seeding
+ * (src/kmeans_exact1d.c), its Lagrangian search (src/kmeans_exact1d_lagrange.c),
+ * and of the greedy k-means++ seeding
  * (src/kmeans_init.c).  Independent references: qsort, a plain O(k n^2)
  * dynamic programme in long double over every split, and the nearest centre
  * found by a linear scan. */
@@ -409,6 +410,110 @@ static void test_exact_threads_identical(void **state)
     free(x);
 }
 
+/* ---- the Lagrangian search ------------------------------------------------ */
+
+/* The programme's searches forced, for a test: the Lagrangian search
+ * (falling back to the layers where it gives up) or the layers alone. */
+static void with_search(int search, void (*test)(void **), void **state)
+{
+    mutinf__km_exact_1d_force_search(search);
+    test(state);
+    mutinf__km_exact_1d_force_search(MUTINF__KM_EXACT_AUTO);
+}
+
+/* Every kind of data of the reference test, ties and edge cases (k = n,
+ * k = n - 1, two values, runs of zeros, k up to the number of distinct
+ * values, near-duplicates), both kernel sets, 1 and 3 threads: the
+ * Lagrangian search first, against the plain programme in long double. */
+static void test_lagrange_vs_reference(void **state)
+{
+    with_search(MUTINF__KM_EXACT_LAGRANGE, test_exact_vs_reference, state);
+    with_search(MUTINF__KM_EXACT_LAGRANGE, test_exact_plain_kernels, state);
+    with_search(MUTINF__KM_EXACT_LAGRANGE, test_exact_ties_and_edges, state);
+}
+
+/* The Lagrangian search does find the optimum itself (it is not the
+ * fallback that passes the tests above): normal, uniform and heavy-tailed
+ * data, k from 2 to 40, small n against the long-double reference. */
+static void test_lagrange_found(void **state)
+{
+    (void)state;
+    uint64_t s = 5;
+    int64_t n = test_quick() ? 160 : 500;
+    double *x = malloc((size_t)n * sizeof(double));
+    mutinf__km_exact_1d_force_search(MUTINF__KM_EXACT_LAGRANGE);
+    int64_t found = 0, fits = 0;
+    for (int kind = 0; kind < 3; kind++) {
+        for (int64_t i = 0; i < n; i++) {
+            double z = test_rand_normal(&s);
+            x[i] = kind == 0 ? z : (kind == 1 ? (double)(test_rand_u64(&s) >> 11) : z * z * z);
+        }
+        for (int64_t k = 2; k <= 40; k += 2 + k / 4) {
+            check_exact(x, n, k, 2);
+            found += mutinf__km_exact_1d_last_search() == MUTINF__KM_EXACT_LAGRANGE;
+            fits++;
+        }
+    }
+    assert_int_equal(found, fits);
+    mutinf__km_exact_1d_force_search(MUTINF__KM_EXACT_AUTO);
+    free(x);
+}
+
+/* Large n (with and without the subsample that seeds lambda, k = 2 to 100):
+ * the Lagrangian search against the layered programme, which is exact on its
+ * own (tests above); with distinct random values the optimum is unique, so
+ * the labels, centroids and inertia are the same bits.  The default choice
+ * takes the Lagrangian search here. */
+static void test_lagrange_vs_layers(void **state)
+{
+    (void)state;
+    const int64_t cases[][2] = {{20000, 2}, {20000, 9}, {70000, 24}, {140000, 64}, {140000, 100}};
+    int ncases = test_quick() ? 4 : 5;
+    uint64_t s = 31;
+    for (int q = 0; q < ncases; q++) {
+        int64_t n = cases[q][0], k = cases[q][1];
+        double *x = malloc((size_t)n * sizeof(double));
+        for (int64_t i = 0; i < n; i++) {
+            double z = test_rand_normal(&s);
+            x[i] = i % 3 == 0 ? fmax(z, 0.0) * 2.0 : (i % 3 == 1 ? tanh(z) : 0.3 * z + 4.0);
+        }
+        double c[2][100], in[2];
+        int32_t *lab[2];
+        mutinf__km_exact_1d_force_search(MUTINF__KM_EXACT_LAYERED);
+        lab[0] = fit_1d(x, n, k, 2, c[0], &in[0]);
+        assert_int_equal(mutinf__km_exact_1d_last_search(), MUTINF__KM_EXACT_LAYERED);
+        mutinf__km_exact_1d_force_search(MUTINF__KM_EXACT_AUTO);
+        lab[1] = fit_1d(x, n, k, 2, c[1], &in[1]);
+        assert_int_equal(mutinf__km_exact_1d_last_search(),
+                         k >= 4 ? MUTINF__KM_EXACT_LAGRANGE : MUTINF__KM_EXACT_LAYERED);
+        if (k < 4) { /* the default keeps the layers: force the search */
+            free(lab[1]);
+            mutinf__km_exact_1d_force_search(MUTINF__KM_EXACT_LAGRANGE);
+            lab[1] = fit_1d(x, n, k, 2, c[1], &in[1]);
+            assert_int_equal(mutinf__km_exact_1d_last_search(), MUTINF__KM_EXACT_LAGRANGE);
+            mutinf__km_exact_1d_force_search(MUTINF__KM_EXACT_AUTO);
+        }
+        assert_memory_equal(lab[0], lab[1], (size_t)n * sizeof(int32_t));
+        assert_memory_equal(c[0], c[1], (size_t)k * sizeof(double));
+        assert_memory_equal(&in[0], &in[1], sizeof(double));
+        free(lab[0]);
+        free(lab[1]);
+        free(x);
+    }
+}
+
+/* Runs of equal values and the threads test on the layers alone (the
+ * default takes the Lagrangian search there). */
+static void test_layers_long_runs(void **state)
+{
+    with_search(MUTINF__KM_EXACT_LAYERED, test_exact_long_runs, state);
+}
+
+static void test_layers_threads_identical(void **state)
+{
+    with_search(MUTINF__KM_EXACT_LAYERED, test_exact_threads_identical, state);
+}
+
 /* ---- greedy k-means++ ---------------------------------------------------- */
 
 /* The seeding does not depend on the thread count, for d with and without
@@ -489,6 +594,11 @@ int main(void)
         cmocka_unit_test(test_exact_ties_and_edges),
         cmocka_unit_test(test_exact_long_runs),
         cmocka_unit_test(test_exact_threads_identical),
+        cmocka_unit_test(test_lagrange_vs_reference),
+        cmocka_unit_test(test_lagrange_found),
+        cmocka_unit_test(test_lagrange_vs_layers),
+        cmocka_unit_test(test_layers_long_runs),
+        cmocka_unit_test(test_layers_threads_identical),
         cmocka_unit_test(test_plusplus_threads_identical),
         cmocka_unit_test(test_plusplus_duplicates),
     };

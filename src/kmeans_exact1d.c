@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include <immintrin.h>
+#include <omp.h>
 
 #include "alloc.h"
 #include "error.h"
@@ -41,49 +42,106 @@
 #include "kmeans_exact1d.h"
 #include "kmeans_impl.h"
 
-/* Sorts n doubles ascending: LSD radix sort on the order-preserving 64-bit
- * image of each value, 16 bits per pass, skipping passes where every key
- * has the same digit. */
+/* The radix sort's digits: 13 bits, five passes over the 64-bit keys, and a
+ * histogram of 8192 counts per thread (64 KiB: the scatter's write
+ * positions stay in L2, which 16-bit digits' do not). */
+#define MUTINF__SORT_BITS   13
+#define MUTINF__SORT_PASSES 5
+
+/* The order-preserving 64-bit image of a double (-0 maps to +0), and back. */
+static inline uint64_t sort_key(double x)
+{
+    uint64_t u;
+    x = x == 0.0 ? 0.0 : x; /* -0 sorts with +0 */
+    memcpy(&u, &x, sizeof(u));
+    return (u >> 63) ? ~u : (u | (1ULL << 63));
+}
+
+static inline double sort_value(uint64_t u)
+{
+    double x;
+    u = (u >> 63) ? (u & ~(1ULL << 63)) : ~u;
+    memcpy(&x, &u, sizeof(x));
+    return x;
+}
+
+/* The scatter offsets of one pass from the team's histograms (T of R
+ * counts each, thread t's for its own slice of the keys): digit by digit,
+ * then thread by thread within a digit, so that the pass is stable.  0 when
+ * one digit holds all n keys (the pass would not move anything). */
+static int sort_offsets(int64_t *hist, int T, int64_t R, int64_t n)
+{
+    for (int64_t d = 0; d < R; d++) {
+        int64_t count = 0;
+        for (int t = 0; t < T; t++)
+            count += hist[(size_t)t * (size_t)R + (size_t)d];
+        if (count == n) return 0;
+    }
+    int64_t sum = 0;
+    for (int64_t d = 0; d < R; d++)
+        for (int t = 0; t < T; t++) {
+            int64_t *h = &hist[(size_t)t * (size_t)R + (size_t)d], c = *h;
+            *h = sum;
+            sum += c;
+        }
+    return 1;
+}
+
 mutinf_status mutinf__km_sort_doubles(double *v, int64_t n)
 {
+    return mutinf__km_sort_doubles_threads(v, n, 1);
+}
+
+mutinf_status mutinf__km_sort_doubles_threads(double *v, int64_t n, int32_t threads)
+{
+    const int64_t R = (int64_t)1 << MUTINF__SORT_BITS;
+    const uint64_t mask = (uint64_t)R - 1;
+    if (threads < 1 || n < 65536) threads = 1;
     uint64_t *a = mutinf__alloc((size_t)n, sizeof(uint64_t), 0, "k-means sort keys");
     uint64_t *b = mutinf__alloc((size_t)n, sizeof(uint64_t), 0, "k-means sort keys");
-    int64_t *hist = mutinf__alloc(4 * 65536, sizeof(int64_t), 1, "k-means sort histogram");
+    int64_t *hist =
+        mutinf__alloc((size_t)threads * (size_t)R, sizeof(int64_t), 0, "k-means sort histograms");
     if (!a || !b || !hist) {
         mutinf__free(a);
         mutinf__free(b);
         mutinf__free(hist);
         return MUTINF_ERR_OUT_OF_MEMORY;
     }
-    for (int64_t i = 0; i < n; i++) {
-        uint64_t u;
-        double x = v[i] == 0.0 ? 0.0 : v[i]; /* -0 sorts with +0 */
-        memcpy(&u, &x, sizeof(u));
-        u = (u >> 63) ? ~u : (u | (1ULL << 63));
-        a[i] = u;
-        for (int p = 0; p < 4; p++)
-            hist[p * 65536 + ((u >> (16 * p)) & 0xFFFF)]++;
-    }
-    for (int p = 0; p < 4; p++) {
-        int64_t *h = hist + p * 65536;
-        if (h[(a[0] >> (16 * p)) & 0xFFFF] == n)
-            continue; /* one digit value: this pass would not move anything */
-        int64_t sum = 0;
-        for (int q = 0; q < 65536; q++) {
-            int64_t c = h[q];
-            h[q] = sum;
-            sum += c;
+    uint64_t *src = a, *dst = b;
+    int moves = 0;
+    /* Each thread keys, counts and scatters its own slice, in order; the
+     * sorted result is unique, whatever the team. */
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+        int T = omp_get_num_threads(), t = omp_get_thread_num();
+        int64_t i0 = n * t / T, i1 = n * (t + 1) / T, *h = hist + (size_t)t * (size_t)R;
+        for (int64_t i = i0; i < i1; i++)
+            a[i] = sort_key(v[i]);
+        for (int p = 0; p < MUTINF__SORT_PASSES; p++) {
+            int shift = p * MUTINF__SORT_BITS;
+            memset(h, 0, (size_t)R * sizeof(int64_t));
+#pragma omp barrier
+            for (int64_t i = i0; i < i1; i++)
+                h[(src[i] >> shift) & mask]++;
+#pragma omp barrier
+#pragma omp single
+            moves = sort_offsets(hist, T, R, n);
+            if (moves) {
+                for (int64_t i = i0; i < i1; i++) {
+                    uint64_t u = src[i];
+                    dst[h[(u >> shift) & mask]++] = u;
+                }
+#pragma omp barrier
+#pragma omp single
+                {
+                    uint64_t *swap = src;
+                    src = dst;
+                    dst = swap;
+                }
+            }
         }
-        for (int64_t i = 0; i < n; i++)
-            b[h[(a[i] >> (16 * p)) & 0xFFFF]++] = a[i];
-        uint64_t *t = a;
-        a = b;
-        b = t;
-    }
-    for (int64_t i = 0; i < n; i++) {
-        uint64_t u = a[i];
-        u = (u >> 63) ? (u & ~(1ULL << 63)) : ~u;
-        memcpy(&v[i], &u, sizeof(u));
+        for (int64_t i = i0; i < i1; i++)
+            v[i] = sort_value(src[i]);
     }
     mutinf__free(a);
     mutinf__free(b);
@@ -645,14 +703,15 @@ int mutinf__km_exact_1d_last_search(void)
 }
 
 /* Whether the Lagrangian search goes first.  It costs a few passes of about
- * one layer each whatever k, so it pays from a few layers on; k close to n
- * leaves it little to gain (and rounding more room to hide the exact
+ * one layer each whatever k (and, where it gives up, up to k / 16 + 6 more
+ * before the layers run), so it pays from about sixteen layers on; k close to
+ * n leaves it little to gain (and rounding more room to hide the exact
  * count). */
 static int lagrange_first(int64_t n, int64_t k)
 {
     if (forced_search == MUTINF__KM_EXACT_LAYERED) return 0;
     if (forced_search == MUTINF__KM_EXACT_LAGRANGE) return k >= 2 && k < n;
-    return k >= 4 && k <= n / 4;
+    return k >= 16 && k <= n / 4;
 }
 
 /* The Lagrangian search, with its scratch: 1 found, 0 not, -1 out of
@@ -669,6 +728,20 @@ static int lagrange_bounds(const double *v, const double *S1, const double *inv,
     mutinf__free(G);
     mutinf__free(J);
     return found;
+}
+
+/* The first of the k sorted centres c that is not below x (k when none):
+ * a binary search whose steps depend on k alone, with a conditional move
+ * instead of a branch (which x would mispredict half the time). */
+static inline int64_t first_not_below(const double *c, int64_t k, double x)
+{
+    int64_t base = 0, len = k;
+    while (len > 1) {
+        int64_t half = len / 2;
+        base += (int64_t)(c[base + half] < x) * half; /* [base, base + len] holds it */
+        len -= half;
+    }
+    return base + (int64_t)(c[base] < x);
 }
 
 mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t threads,
@@ -692,7 +765,7 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
     }
     for (int64_t i = 0; i < n; i++)
         v[i] = X->x64 != NULL ? X->x64[i] : (double)X->x32[i];
-    st = mutinf__km_sort_doubles(v, n);
+    st = mutinf__km_sort_doubles_threads(v, n, threads);
     if (st != MUTINF_OK) goto done;
     /* Centre on the median-ish middle value to keep the prefix sums small. */
     double mu = v[n / 2];
@@ -742,14 +815,7 @@ mutinf_status mutinf__km_exact_1d(const mutinf__km_data *X, int64_t k, int32_t t
         double sum = 0.0;
         for (int64_t i = i0; i < i1; i++) {
             double x = X->x64 != NULL ? X->x64[i] : (double)X->x32[i];
-            int64_t lo = 0, up = k; /* first centre >= x */
-            while (lo < up) {
-                int64_t md = lo + (up - lo) / 2;
-                if (centers[md] < x)
-                    lo = md + 1;
-                else
-                    up = md;
-            }
+            int64_t lo = first_not_below(centers, k, x);
             int64_t lab = lo < k ? lo : k - 1;
             if (lo > 0) {
                 double a = x - centers[lo - 1], b = lo < k ? x - centers[lo] : INFINITY;

@@ -13,6 +13,10 @@
  * single-threaded tests. */
 void mutinf__km_exact_1d_force_plain(int on);
 
+/* mutinf__km_sort_doubles (kmeans_impl.h) on up to `threads` threads; the
+ * result does not depend on them. */
+mutinf_status mutinf__km_sort_doubles_threads(double *v, int64_t n, int32_t threads);
+
 /* Which search finds the boundaries. */
 enum {
     MUTINF__KM_EXACT_AUTO = 0,    /* the Lagrangian search where it pays, else the layers */

@@ -122,6 +122,8 @@ static double equal_count_lambda(const double *S1, int64_t n, int64_t k)
 typedef struct lambda_bracket {
     double lo, hi;
     int64_t clo, chi;
+    int64_t last; /* the groups of the previous pass */
+    double power; /* of the one-sided step */
 } lambda_bracket;
 
 /* The next lambda to try after `lambda` gave `groups` (not k), recorded in
@@ -143,8 +145,15 @@ static double next_lambda(lambda_bracket *b, double lambda, int64_t groups, int6
         t = t < 0.2 ? 0.2 : (t > 0.8 ? 0.8 : t);
         next = exp(a + t * (z - a));
     } else {
-        next = lambda * pow((double)groups / (double)k, 3.0);
+        /* a step that did not change the count was too short: the next
+         * one goes twice as far (in log lambda) */
+        b->power = groups == b->last ? 2.0 * b->power : 3.0;
+        next = lambda * pow((double)groups / (double)k, b->power);
     }
+    b->last = groups;
+    /* a bracket narrower than this is rounding's to decide, or the k-th
+     * group's gain ties the next one's: the layers decide instead */
+    if (b->lo > 0.0 && isfinite(b->hi) && b->hi - b->lo < 1e-9 * b->hi) return 0.0;
     return next > b->lo && next < b->hi && isfinite(next) ? next : 0.0;
 }
 
@@ -156,7 +165,7 @@ static int search_lambda(const double *S1, const double *inv, int64_t n, int64_t
                          int32_t threads, mutinf__km_progress *prog, double *lambda, double *G,
                          int32_t *J)
 {
-    lambda_bracket b = {0.0, INFINITY, 0, 0};
+    lambda_bracket b = {0.0, INFINITY, 0, 0, 0, 3.0};
     for (int pass = 0; pass < max_passes; pass++) {
         double l = *lambda;
         if (!(l > 0.0)) break; /* the bracket closed */
@@ -192,10 +201,13 @@ static double subsample_lambda(const double *v, const double *inv, int64_t n, in
 }
 
 /* Passes on all values at most: each costs about one layer, so a few more
- * for larger k (whose bracket is narrower), but always far fewer than k. */
+ * for larger k (whose bracket is narrower), but never more than a fraction
+ * of the k layers that run when the search gives up (where D is nearly
+ * linear in k: evenly spaced values, k close to the number of distinct
+ * values). */
 static int max_passes(int64_t k)
 {
-    return k / 8 + 8 < 40 ? (int)(k / 8 + 8) : 40;
+    return k / 16 + 6 < 20 ? (int)(k / 16 + 6) : 20;
 }
 
 int mutinf__km_exact_1d_lagrange(const double *v, const double *S1, const double *inv, int64_t n,

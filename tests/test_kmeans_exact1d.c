@@ -23,12 +23,15 @@ static int cmp_double(const void *a, const void *b)
 
 /* ---- the radix sort ----------------------------------------------------- */
 
-static void check_sort(const double *v, int64_t n)
+static void check_sort(const double *v, int64_t n, int32_t threads)
 {
     double *a = malloc((size_t)n * sizeof(double)), *b = malloc((size_t)n * sizeof(double));
     memcpy(a, v, (size_t)n * sizeof(double));
     memcpy(b, v, (size_t)n * sizeof(double));
-    assert_status(mutinf__km_sort_doubles(a, n), MUTINF_OK);
+    if (threads == 0)
+        assert_status(mutinf__km_sort_doubles(a, n), MUTINF_OK);
+    else
+        assert_status(mutinf__km_sort_doubles_threads(a, n, threads), MUTINF_OK);
     qsort(b, (size_t)n, sizeof(double), cmp_double);
     for (int64_t i = 0; i < n; i++) {
         assert_true(a[i] == b[i]); /* -0.0 == +0.0 */
@@ -38,11 +41,13 @@ static void check_sort(const double *v, int64_t n)
     free(b);
 }
 
+/* Every kind of keys, the plain entry point and 1 to 3 threads (the
+ * threads split the keys from 65536 on). */
 static void test_sort_matches_qsort(void **state)
 {
     (void)state;
     uint64_t s = 11;
-    int64_t n = 20000;
+    int64_t n = test_quick() ? 70000 : 200000;
     double *v = malloc((size_t)n * sizeof(double));
     for (int kind = 0; kind < 7; kind++) {
         for (int64_t i = 0; i < n; i++) {
@@ -74,9 +79,11 @@ static void test_sort_matches_qsort(void **state)
                 break; /* every pass skipped */
             }
         }
-        check_sort(v, n);
-        check_sort(v, 1);
-        check_sort(v, 7);
+        for (int32_t threads = 0; threads <= 3; threads++)
+            check_sort(v, n, threads);
+        check_sort(v, 20000, 2);
+        check_sort(v, 1, 2);
+        check_sort(v, 7, 0);
     }
     free(v);
 }
@@ -485,8 +492,8 @@ static void test_lagrange_vs_layers(void **state)
         mutinf__km_exact_1d_force_search(MUTINF__KM_EXACT_AUTO);
         lab[1] = fit_1d(x, n, k, 2, c[1], &in[1]);
         assert_int_equal(mutinf__km_exact_1d_last_search(),
-                         k >= 4 ? MUTINF__KM_EXACT_LAGRANGE : MUTINF__KM_EXACT_LAYERED);
-        if (k < 4) { /* the default keeps the layers: force the search */
+                         k >= 16 ? MUTINF__KM_EXACT_LAGRANGE : MUTINF__KM_EXACT_LAYERED);
+        if (k < 16) { /* the default keeps the layers: force the search */
             free(lab[1]);
             mutinf__km_exact_1d_force_search(MUTINF__KM_EXACT_LAGRANGE);
             lab[1] = fit_1d(x, n, k, 2, c[1], &in[1]);

@@ -9,7 +9,9 @@ and BLAS, as set by bench/run).  Prints one line per shape, precision and
 peer with speedup = peer time / libmutinf time and inertia_ratio =
 libmutinf inertia / peer inertia; for float32 also the ratio to
 scikit-learn's fit rescored in float64 (inertia_ratio_f64) and the relative
-error of scikit-learn's own float32 inertia; then k-means++ seeding alone
+error of scikit-learn's own float32 inertia, and FAISS's float32 fit against
+scikit-learn's (both rescored in float64: how far two float32 fits from the
+same start drift apart); then k-means++ seeding alone
 and the one-dimensional fit to convergence.
 """
 import json
@@ -139,6 +141,11 @@ for sh in res["shapes"]:
             sec, _ = per_iter(run)
             inertia = run_with_inertia(N2)
             line(name, dtype, lib["ms_per_iter"], "faiss", 1e3 * sec, lib["inertia"] / inertia)
+            if KMeans is not None:
+                # how far two float32 fits from the same start can drift apart:
+                # the two peers against each other, both rescored in float64
+                print(f"shape={name} dtype=f32 peer=faiss-vs-sklearn "
+                      f"inertia_ratio_f64={inertia / ref:.9f}", flush=True)
     if "init_ms" in sh and KMeans is not None:
         k = sh["k"]
         t, _ = timed(lambda: kmeans_plusplus(X64, n_clusters=k, random_state=0))

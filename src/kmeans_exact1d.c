@@ -483,6 +483,24 @@ static int64_t best_split(const dp_ctx *c, int64_t i, int64_t jlo, int64_t jhi, 
     return use_avx2() ? split_avx2(c, i, jlo, jhi, value) : split_plain(c, i, jlo, jhi, value);
 }
 
+/* Solves the middle row of [ilo, ihi] (searching [jlo, jhi], raised to the
+ * previous layer's arg-min when there is one) and returns it in *mid; the
+ * return value is its arg-min, which splits the search of the two halves. */
+static int64_t solve_middle(const dp_ctx *c, int64_t ilo, int64_t ihi, int64_t jlo, int64_t jhi,
+                            int64_t *mid)
+{
+    int64_t i = ilo + (ihi - ilo) / 2;
+    int64_t hi = jhi < i - 1 ? jhi : i - 1;
+    int64_t lo = c->Jprev != NULL && c->Jprev[i] > jlo ? c->Jprev[i] : jlo;
+    lo = lo < hi ? lo : hi; /* a bound broken by rounding must not empty the range */
+    double v;
+    int64_t bj = best_split(c, i, lo, hi, &v);
+    c->cur[i] = v;
+    c->J[i] = (int32_t)bj;
+    *mid = i;
+    return bj;
+}
+
 /* Rows at least this many: mutinf__km_dp_solve_rows solves the middle row,
  * then one half as a task. */
 #define MUTINF__DP_SPLIT 1024
@@ -494,14 +512,8 @@ void mutinf__km_dp_solve_rows(const mutinf__km_dp *c, int64_t ilo, int64_t ihi, 
         if (ilo <= ihi) solve_range(c, ilo, ihi, jlo, jhi);
         return;
     }
-    int64_t mid = ilo + (ihi - ilo) / 2;
-    int64_t hi = jhi < mid - 1 ? jhi : mid - 1;
-    int64_t lo = c->Jprev != NULL && c->Jprev[mid] > jlo ? c->Jprev[mid] : jlo;
-    lo = lo < hi ? lo : hi;
-    double v;
-    int64_t bj = best_split(c, mid, lo, hi, &v);
-    c->cur[mid] = v;
-    c->J[mid] = (int32_t)bj;
+    int64_t mid;
+    int64_t bj = solve_middle(c, ilo, ihi, jlo, jhi, &mid);
 #pragma omp task
     solve_range(c, ilo, mid - 1, jlo, bj);
     solve_range(c, mid + 1, ihi, bj, jhi);
@@ -528,14 +540,8 @@ static void solve_tree(const dp_ctx *c, int64_t ilo, int64_t ihi, int64_t jlo, i
         if (ilo <= ihi) solve_range(c, ilo, ihi, jlo, jhi);
         return;
     }
-    int64_t mid = ilo + (ihi - ilo) / 2;
-    int64_t hi = jhi < mid - 1 ? jhi : mid - 1;
-    int64_t lo = c->Jprev != NULL && c->Jprev[mid] > jlo ? c->Jprev[mid] : jlo;
-    lo = lo < hi ? lo : hi; /* a bound broken by rounding must not empty the range */
-    double v;
-    int64_t bj = best_split(c, mid, lo, hi, &v);
-    c->cur[mid] = v;
-    c->J[mid] = (int32_t)bj;
+    int64_t mid;
+    int64_t bj = solve_middle(c, ilo, ihi, jlo, jhi, &mid);
 #pragma omp task
     solve_tree(c, ilo, mid - 1, jlo, bj);
     solve_tree(c, mid + 1, ihi, bj, jhi);

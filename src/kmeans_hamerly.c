@@ -95,6 +95,10 @@ void mutinf__km_bounds_free(mutinf__km_work *w)
     mutinf__free(w->bound_delta);
     mutinf__free(w->bound_total_counts);
     mutinf__free(w->bound_delta_counts);
+    mutinf__free(w->bound_px);
+    mutinf__free(w->bound_pxx);
+    w->bound_px = NULL;
+    w->bound_pxx = NULL;
     w->slack = NULL;
     w->bound_total = w->bound_delta = NULL;
     w->bound_total_counts = w->bound_delta_counts = NULL;
@@ -176,6 +180,16 @@ static mutinf_status alloc_bounds(const mutinf__km_data *X, const mutinf__km_pla
         !w->bound_delta_counts) {
         mutinf__km_bounds_free(w);
         return MUTINF_ERR_OUT_OF_MEMORY;
+    }
+    if (mutinf__cpu_has_avx2_fma()) {
+        w->bound_px =
+            mutinf__alloc(n, MUTINF__KM_DIRECT_MAX_D * sizeof(float), 0, "k-means packed rows");
+        w->bound_pxx = mutinf__alloc(n, sizeof(double), 0, "k-means packed rows");
+        if (w->bound_px == NULL || w->bound_pxx == NULL) {
+            mutinf__km_bounds_free(w);
+            return MUTINF_ERR_OUT_OF_MEMORY;
+        }
+        mutinf__km_lanes_pack_rows(X, w->bound_px, w->bound_pxx);
     }
     w->bounds_valid = 0;
     w->exact_sums = mutinf__km_sums_exact(X);
@@ -379,8 +393,8 @@ static inline void prefetch_row(const mutinf__km_data *X, const int64_t *rows, i
  * (every row without valid bounds) into rows; returns their number.  The
  * picked rows are asked for from memory. */
 static inline __attribute__((always_inline)) int64_t
-pick_rows(const mutinf__km_data *X, const bound_pass *bp, const int32_t *labels, float *slack,
-          int valid, int lanes, int64_t c0, int64_t r1, int64_t chunk, int64_t *rows)
+pick_rows(const mutinf__km_data *X, const float *px, const bound_pass *bp, const int32_t *labels,
+          float *slack, int valid, int lanes, int64_t c0, int64_t r1, int64_t chunk, int64_t *rows)
 {
     int64_t c1 = r1 - c0 < chunk ? r1 : c0 + chunk, m = 0;
     if (!valid) {
@@ -390,8 +404,12 @@ pick_rows(const mutinf__km_data *X, const bound_pass *bp, const int32_t *labels,
     }
     m = lanes ? filter_rows_avx2(bp, labels, slack, c0, c1, rows)
               : filter_rows(bp, labels, slack, c0, c1, rows);
+    /* the kernel reads the packed rows where there are any */
     for (int64_t q = 0; q < m; q++)
-        prefetch_row(X, rows, q, m);
+        if (px != NULL)
+            __builtin_prefetch(px + rows[q] * MUTINF__KM_DIRECT_MAX_D);
+        else
+            prefetch_row(X, rows, q, m);
     return m;
 }
 
@@ -418,18 +436,26 @@ bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf_
      * distances of this chunk's are computed, so that they arrive while
      * the kernel runs: picked out of the data, they defeat the processor's
      * own prefetching. */
-    int64_t next_m = pick_rows(X, bp, labels, slack, valid, lanes, r0, r1, chunk, next_rows);
+    int64_t next_m =
+        pick_rows(X, w->bound_px, bp, labels, slack, valid, lanes, r0, r1, chunk, next_rows);
     for (int64_t c0 = r0; c0 < r1; c0 += chunk) {
         int64_t c1 = r1 - c0 < chunk ? r1 : c0 + chunk, m = next_m;
         int64_t *swap = rows;
         rows = next_rows;
         next_rows = swap;
         if (c1 < r1)
-            next_m = pick_rows(X, bp, labels, slack, valid, lanes, c1, r1, chunk, next_rows);
+            next_m = pick_rows(X, w->bound_px, bp, labels, slack, valid, lanes, c1, r1, chunk,
+                               next_rows);
         if (lanes)
-            mutinf__km_lanes_nearest(X, rows, m, w->cpack, k, kp, bp->tab, lab, d1, d2);
+            mutinf__km_lanes_nearest(X, rows, m, w->cpack, k, kp, bp->tab, w->bound_px,
+                                     w->bound_pxx, lab, d1, d2);
         else
             mutinf__km_direct_nearest(X, rows, m, w->cpack, kp, lab, d1, d2);
+        /* the rows that change cluster are read again for the sums: asked
+         * for together, before the bounds are reset */
+        if (delta != NULL)
+            for (int64_t q = 0; q < m; q++)
+                if (labels[rows[q]] != lab[q]) prefetch_row(X, rows, q, m);
         if (lanes)
             reset_bounds_avx2(rows, m, d1, d2, slack);
         else

@@ -1461,7 +1461,35 @@ static void test_lanes_near_ties(void **state)
                         assert_int_equal(lab[i], ref);
                         assert_int_equal(lab2[i], ref);
                     }
-                    mutinf__km_lanes_nearest(&X, rows, n, w.cpack, k, kp, NULL, lab, d1, d2);
+                    /* the rows packed in float with their norms: the same
+                     * numbers as from the data (and the packing as defined) */
+                    float *px = malloc((size_t)n * MUTINF__KM_DIRECT_MAX_D * sizeof(float));
+                    double *pxx = malloc((size_t)n * sizeof(double));
+                    int32_t *plab = malloc((size_t)n * sizeof(int32_t));
+                    double *pd1 = malloc((size_t)n * sizeof(double));
+                    double *pd2 = malloc((size_t)n * sizeof(double));
+                    mutinf__km_lanes_pack_rows(&X, px, pxx);
+                    for (int64_t i = 0; i < n; i++) {
+                        long double nx = 0.0L;
+                        for (int64_t f = 0; f < MUTINF__KM_DIRECT_MAX_D; f++)
+                            assert_true(px[i * MUTINF__KM_DIRECT_MAX_D + f] ==
+                                        (f < d ? (float)x[i * d + f] : 0.0f));
+                        for (int64_t f = 0; f < d; f++)
+                            nx += (long double)x[i * d + f] * (long double)x[i * d + f];
+                        assert_true(fabsl((long double)pxx[i] - nx) <= 1e-15L * nx);
+                    }
+                    mutinf__km_lanes_nearest(&X, rows, n, w.cpack, k, kp, NULL, px, pxx, plab, pd1,
+                                             pd2);
+                    mutinf__km_lanes_nearest(&X, rows, n, w.cpack, k, kp, NULL, NULL, NULL, lab, d1,
+                                             d2);
+                    assert_memory_equal(plab, lab, (size_t)n * sizeof(int32_t));
+                    assert_memory_equal(pd1, d1, (size_t)n * sizeof(double));
+                    assert_memory_equal(pd2, d2, (size_t)n * sizeof(double));
+                    free(px);
+                    free(pxx);
+                    free(plab);
+                    free(pd1);
+                    free(pd2);
                     for (int64_t q = 0; q < n; q++) {
                         const double *xi = x + rows[q] * d;
                         int32_t ref = naive_nearest(xi, c, d, k);

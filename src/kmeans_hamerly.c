@@ -166,7 +166,7 @@ static mutinf_status alloc_bounds(const mutinf__km_data *X, const mutinf__km_pla
     w->slack = mutinf__alloc(n, sizeof(float), 0, "k-means bounds");
     w->bound_centers =
         mutinf__alloc((size_t)(k * X->d) + 4 * (size_t)k, sizeof(double), 0, "k-means drifts");
-    w->bound_rows = mutinf__alloc(2 * scratch, sizeof(int64_t), 0, "k-means bound scratch");
+    w->bound_rows = mutinf__alloc(3 * scratch, sizeof(int64_t), 0, "k-means bound scratch");
     w->bound_labels = mutinf__alloc(scratch, sizeof(int32_t), 0, "k-means bound scratch");
     w->bound_dist = mutinf__alloc(2 * scratch, sizeof(double), 0, "k-means bound scratch");
     w->bound_dirty = mutinf__alloc((size_t)plan->threads * (size_t)k, 1, 0, "k-means bound flags");
@@ -423,7 +423,8 @@ bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf_
                   int64_t *delta_counts, int64_t *changed, const int64_t D, const int IS64)
 {
     int64_t kp = (k + 3) / 4 * 4, chunk = plan->chunk;
-    int64_t *rows = w->bound_rows + 2 * tid * (size_t)chunk, *next_rows = rows + chunk;
+    int64_t *rows = w->bound_rows + 3 * tid * (size_t)chunk, *next_rows = rows + chunk;
+    int64_t *moved = rows + 2 * chunk;
     int32_t *lab = w->bound_labels + tid * (size_t)chunk;
     double *d1 = w->bound_dist + 2 * tid * (size_t)chunk, *d2 = d1 + chunk;
     float *slack = w->slack;
@@ -451,29 +452,33 @@ bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf_
                                      w->bound_pxx, lab, d1, d2);
         else
             mutinf__km_direct_nearest(X, rows, m, w->cpack, kp, lab, d1, d2);
-        /* the rows that change cluster are read again for the sums: asked
-         * for together, before the bounds are reset */
+        /* The rows that change cluster, picked out without branches, are
+         * read again for the sums: asked for together, before the bounds
+         * are reset. */
+        int64_t n_moved = 0;
+        for (int64_t q = 0; q < m; q++) {
+            moved[n_moved] = q;
+            n_moved += labels[rows[q]] != lab[q];
+        }
         if (delta != NULL)
-            for (int64_t q = 0; q < m; q++)
-                if (labels[rows[q]] != lab[q]) prefetch_row(X, rows, q, m);
+            for (int64_t e = 0; e < n_moved; e++)
+                prefetch_row(X, rows, moved[e], m);
         if (lanes)
             reset_bounds_avx2(rows, m, d1, d2, slack);
         else
             reset_bounds(rows, 0, m, d1, d2, slack);
-        for (int64_t q = 0; q < m; q++) {
-            int64_t i = rows[q];
-            if (labels[i] != lab[q]) {
-                (*changed)++;
-                if (delta != NULL) {
-                    /* exact sums: the point moves from one sum to the other */
-                    sub_row(X, i, labels[i], delta, delta_counts, D, IS64);
-                    add_row(X, i, lab[q], delta, delta_counts, D, IS64);
-                }
-                if (labels[i] >= 0) dirty[labels[i]] = 1;
-                dirty[lab[q]] = 1;
-                any_dirty = 1;
-                labels[i] = lab[q];
+        *changed += n_moved;
+        any_dirty |= n_moved > 0;
+        for (int64_t e = 0; e < n_moved; e++) {
+            int64_t q = moved[e], i = rows[q];
+            if (delta != NULL) {
+                /* exact sums: the point moves from one sum to the other */
+                sub_row(X, i, labels[i], delta, delta_counts, D, IS64);
+                add_row(X, i, lab[q], delta, delta_counts, D, IS64);
             }
+            if (labels[i] >= 0) dirty[labels[i]] = 1;
+            dirty[lab[q]] = 1;
+            labels[i] = lab[q];
         }
     }
     if (sums == NULL || !any_dirty) return;

@@ -78,7 +78,7 @@ typedef struct mutinf__km_work {
      * refer to; and per-thread scratch for the rows whose bounds fail. */
     float *slack;               /* stored rounded down (kmeans_hamerly.c) */
     double *bound_centers;      /* k x d centres, then k drifts, then k margin decreases */
-    int64_t *bound_rows;        /* threads x 2 chunk (this chunk's and the next's) */
+    int64_t *bound_rows;        /* threads x 3 chunk (this chunk's, the next's, the moved) */
     int32_t *bound_labels;      /* threads x chunk */
     double *bound_dist;         /* threads x 2 chunk */
     float *bound_px;            /* n x 8: mutinf__km_lanes_pack_rows (AVX2 only, else NULL) */

@@ -32,6 +32,27 @@ load_tile(const mutinf__km_data *X, int64_t row, int64_t nr, const int64_t d, co
 {
     int64_t q1 = row + (nr > 1 ? 1 : 0), q2 = row + (nr > 2 ? 2 : nr - 1),
             q3 = row + (nr > 3 ? 3 : nr - 1);
+    if (is64 && nr == 4) {
+        /* four features of the four rows at a time, transposed in
+         * registers (masked loads for the last group: never past a row) */
+        for (int64_t fg = 0; fg < d; fg += 4) {
+            const int64_t w = d - fg < 4 ? d - fg : 4;
+            const __m256i mask =
+                _mm256_setr_epi64x(-1, w > 1 ? -1 : 0, w > 2 ? -1 : 0, w > 3 ? -1 : 0);
+            __m256d a[4];
+            for (int q = 0; q < 4; q++)
+                a[q] = w == 4 ? _mm256_loadu_pd(X->x64 + (row + q) * d + fg)
+                              : _mm256_maskload_pd(X->x64 + (row + q) * d + fg, mask);
+            __m256d t0 = _mm256_unpacklo_pd(a[0], a[1]), t1 = _mm256_unpackhi_pd(a[0], a[1]);
+            __m256d t2 = _mm256_unpacklo_pd(a[2], a[3]), t3 = _mm256_unpackhi_pd(a[2], a[3]);
+            __m256d f4[4] = {
+                _mm256_permute2f128_pd(t0, t2, 0x20), _mm256_permute2f128_pd(t1, t3, 0x20),
+                _mm256_permute2f128_pd(t0, t2, 0x31), _mm256_permute2f128_pd(t1, t3, 0x31)};
+            for (int64_t q = 0; q < w; q++)
+                x[fg + q] = f4[q];
+        }
+        return;
+    }
     for (int64_t f = 0; f < d; f++) {
         if (is64)
             x[f] = _mm256_set_pd(X->x64[q3 * d + f], X->x64[q2 * d + f], X->x64[q1 * d + f],

@@ -75,6 +75,14 @@ static float store_down(double v)
     return (float)(v > 0.0 ? v : 0.0);
 }
 
+/* v rounded up to a float (the nearest float, moved up when below v; NaN
+ * and infinities as they are). */
+static float float_up(double v)
+{
+    float f = (float)v;
+    return (double)f < v ? nextafterf(f, INFINITY) : f;
+}
+
 void mutinf__km_bounds_free(mutinf__km_work *w)
 {
     mutinf__free(w->slack);
@@ -87,6 +95,10 @@ void mutinf__km_bounds_free(mutinf__km_work *w)
     mutinf__free(w->bound_delta);
     mutinf__free(w->bound_total_counts);
     mutinf__free(w->bound_delta_counts);
+    mutinf__free(w->bound_px);
+    mutinf__free(w->bound_pxx);
+    w->bound_px = NULL;
+    w->bound_pxx = NULL;
     w->slack = NULL;
     w->bound_total = w->bound_delta = NULL;
     w->bound_total_counts = w->bound_delta_counts = NULL;
@@ -153,8 +165,8 @@ static mutinf_status alloc_bounds(const mutinf__km_data *X, const mutinf__km_pla
     size_t n = (size_t)X->n, scratch = (size_t)plan->threads * (size_t)plan->chunk;
     w->slack = mutinf__alloc(n, sizeof(float), 0, "k-means bounds");
     w->bound_centers =
-        mutinf__alloc((size_t)(k * X->d) + 3 * (size_t)k, sizeof(double), 0, "k-means drifts");
-    w->bound_rows = mutinf__alloc(scratch, sizeof(int64_t), 0, "k-means bound scratch");
+        mutinf__alloc((size_t)(k * X->d) + 4 * (size_t)k, sizeof(double), 0, "k-means drifts");
+    w->bound_rows = mutinf__alloc(3 * scratch, sizeof(int64_t), 0, "k-means bound scratch");
     w->bound_labels = mutinf__alloc(scratch, sizeof(int32_t), 0, "k-means bound scratch");
     w->bound_dist = mutinf__alloc(2 * scratch, sizeof(double), 0, "k-means bound scratch");
     w->bound_dirty = mutinf__alloc((size_t)plan->threads * (size_t)k, 1, 0, "k-means bound flags");
@@ -169,6 +181,16 @@ static mutinf_status alloc_bounds(const mutinf__km_data *X, const mutinf__km_pla
         mutinf__km_bounds_free(w);
         return MUTINF_ERR_OUT_OF_MEMORY;
     }
+    if (mutinf__cpu_has_avx2_fma()) {
+        w->bound_px =
+            mutinf__alloc(n, MUTINF__KM_DIRECT_MAX_D * sizeof(float), 0, "k-means packed rows");
+        w->bound_pxx = mutinf__alloc(n, sizeof(double), 0, "k-means packed rows");
+        if (w->bound_px == NULL || w->bound_pxx == NULL) {
+            mutinf__km_bounds_free(w);
+            return MUTINF_ERR_OUT_OF_MEMORY;
+        }
+        mutinf__km_lanes_pack_rows(X, w->bound_px, w->bound_pxx);
+    }
     w->bounds_valid = 0;
     w->exact_sums = mutinf__km_sums_exact(X);
     return MUTINF_OK;
@@ -176,7 +198,9 @@ static mutinf_status alloc_bounds(const mutinf__km_data *X, const mutinf__km_pla
 
 /* The bounds of one block, passed by value to the kernels. */
 typedef struct bound_pass {
-    const double *dec;                /* k: the decrease of the margin of a point in cluster j */
+    const float *dec; /* k: the decrease of the margin of a point in cluster j,
+                         rounded up to a float */
+    int64_t k;
     const mutinf__km_f32_tables *tab; /* the lane kernel's tables of the centres */
 } bound_pass;
 
@@ -213,6 +237,14 @@ static inline __attribute__((always_inline)) void sub_row(const mutinf__km_data 
     counts[a]--;
 }
 
+/* The bound test in single precision: z = (slack - dec_a) (1 - 2^-21),
+ * each operation rounded to float.  With dec_a rounded up, z is a lower
+ * bound on the true margin in any rounding mode: for a positive
+ * difference the two roundings gain at most a factor (1 + 2^-23)^2 <
+ * 1 / (1 - 2^-21), and a difference in the subnormal range is exact (so
+ * is not rounded up by the product). */
+#define SHRINK_F32 (1.0f - 0x1p-21f)
+
 /* The bound test of rows [c0, c1) (bounds valid): the margins moved by
  * the drifts and stored, and the rows whose margin is gone (or that have
  * no label) appended to `rows`; returns their number.  Branch-free. */
@@ -222,12 +254,69 @@ static int64_t filter_rows(const bound_pass *bp, const int32_t *labels, float *s
     int64_t m = 0;
     for (int64_t i = c0; i < c1; i++) {
         int32_t a = labels[i], a0 = a < 0 ? 0 : a;
-        double z = widen_down((double)slack[i] - bp->dec[a0]);
-        slack[i] = store_down(z);
+        float z = (slack[i] - bp->dec[a0]) * SHRINK_F32;
+        slack[i] = z > 0.0f ? z : 0.0f; /* also 0 for NaN */
         rows[m] = i;
-        m += a < 0 || !(z > 0.0);
+        m += a < 0 || !(z > 0.0f);
     }
     return m;
+}
+
+/* For each 4-bit mask, the positions of its set bits (then zeros): the
+ * failing rows of four, packed by one table look-up. */
+static const int64_t set_bits4[16][4] __attribute__((aligned(32))) = {
+    {0, 0, 0, 0}, {0, 0, 0, 0}, {1, 0, 0, 0}, {0, 1, 0, 0}, {2, 0, 0, 0}, {0, 2, 0, 0},
+    {1, 2, 0, 0}, {0, 1, 2, 0}, {3, 0, 0, 0}, {0, 3, 0, 0}, {1, 3, 0, 0}, {0, 1, 3, 0},
+    {2, 3, 0, 0}, {0, 2, 3, 0}, {1, 2, 3, 0}, {0, 1, 2, 3}};
+
+/* dec[a] of eight labels a in [0, k): two in-register permutations for
+ * k <= 16 (the k-means quantizer's bins), else a gather. */
+__attribute__((target("avx2,fma"))) static inline __m256 lookup8(const bound_pass *bp, __m256i a,
+                                                                 __m256 lo, __m256 hi)
+{
+    if (bp->k > 16) return _mm256_i32gather_ps(bp->dec, a, 4);
+    __m256 vlo = _mm256_permutevar8x32_ps(lo, a), vhi = _mm256_permutevar8x32_ps(hi, a);
+    return _mm256_blendv_ps(vlo, vhi,
+                            _mm256_castsi256_ps(_mm256_cmpgt_epi32(a, _mm256_set1_epi32(7))));
+}
+
+/* filter_rows with AVX2, eight rows at a time: the same numbers.  The
+ * failing rows of each four are written as four indices at once, of which
+ * the first (their number) count: never past the rows tested so far. */
+__attribute__((target("avx2,fma"))) static int64_t filter_rows_avx2(const bound_pass *bp,
+                                                                    const int32_t *labels,
+                                                                    float *slack, int64_t c0,
+                                                                    int64_t c1, int64_t *rows)
+{
+    const __m256 zero = _mm256_setzero_ps(), shrink = _mm256_set1_ps(SHRINK_F32);
+    const __m256i zero32 = _mm256_setzero_si256();
+    __m256 lo = _mm256_setzero_ps(), hi = lo;
+    if (bp->k <= 16) {
+        float t[16] = {0.0f};
+        for (int64_t j = 0; j < bp->k; j++)
+            t[j] = bp->dec[j];
+        lo = _mm256_loadu_ps(t);
+        hi = _mm256_loadu_ps(t + 8);
+    }
+    int64_t m = 0, i = c0;
+    for (; i + 8 <= c1; i += 8) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(labels + i));
+        __m256 dec = lookup8(bp, _mm256_max_epi32(a, zero32), lo, hi);
+        __m256 z = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(slack + i), dec), shrink);
+        _mm256_storeu_ps(slack + i, _mm256_max_ps(z, zero)); /* NaN: 0 */
+        __m256 ok = _mm256_cmp_ps(z, zero, _CMP_GT_OQ);
+        __m256 neg = _mm256_castsi256_ps(_mm256_cmpgt_epi32(zero32, a));
+        int fail = ~_mm256_movemask_ps(_mm256_andnot_ps(neg, ok)) & 255;
+        for (int h = 0; h < 2; h++) {
+            int bits = (fail >> (4 * h)) & 15;
+            __m256i at =
+                _mm256_add_epi64(_mm256_set1_epi64x(i + 4 * h),
+                                 _mm256_load_si256((const __m256i *)(const void *)set_bits4[bits]));
+            _mm256_storeu_si256((__m256i *)(void *)(rows + m), at);
+            m += __builtin_popcount((unsigned)bits);
+        }
+    }
+    return m + filter_rows(bp, labels, slack, i, c1, rows + m);
 }
 
 /* store_down of four values (the same numbers). */
@@ -249,34 +338,6 @@ __attribute__((target("avx2,fma"))) static inline __m256d widen_down4(__m256d v)
 {
     v = _mm256_mul_pd(_mm256_min_pd(v, _mm256_set1_pd(BIG)), _mm256_set1_pd(1.0 - BOUND_EPS));
     return _mm256_max_pd(v, _mm256_setzero_pd());
-}
-
-/* filter_rows with AVX2, four rows at a time: the same numbers. */
-__attribute__((target("avx2,fma"))) static int64_t filter_rows_avx2(const bound_pass *bp,
-                                                                    const int32_t *labels,
-                                                                    float *slack, int64_t c0,
-                                                                    int64_t c1, int64_t *rows)
-{
-    const __m256d zero = _mm256_setzero_pd();
-    const __m128i zero32 = _mm_setzero_si128();
-    int64_t m = 0, i = c0;
-    for (; i + 4 <= c1; i += 4) {
-        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(labels + i));
-        /* table look-ups by scalar loads: measured faster than gathers */
-        int32_t e[4];
-        _mm_storeu_si128((__m128i *)(void *)e, _mm_max_epi32(a, zero32));
-        __m256d dec = _mm256_set_pd(bp->dec[e[3]], bp->dec[e[2]], bp->dec[e[1]], bp->dec[e[0]]);
-        __m256d z = widen_down4(_mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(slack + i)), dec));
-        _mm_storeu_ps(slack + i, store_down4(z));
-        __m256d ok = _mm256_cmp_pd(z, zero, _CMP_GT_OQ);
-        __m256d neg = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm_cmplt_epi32(a, zero32)));
-        int fail = ~_mm256_movemask_pd(_mm256_andnot_pd(neg, ok)) & 15;
-        for (int q = 0; q < 4; q++) {
-            rows[m] = i + q;
-            m += (fail >> q) & 1;
-        }
-    }
-    return m + filter_rows(bp, labels, slack, i, c1, rows + m);
 }
 
 /* The margin of a row from its smallest (d1) and second smallest (d2)
@@ -328,6 +389,30 @@ static inline void prefetch_row(const mutinf__km_data *X, const int64_t *rows, i
         __builtin_prefetch(X->x32 + rows[q] * X->d);
 }
 
+/* The rows of the chunk starting at c0 (block end r1) whose bounds fail
+ * (every row without valid bounds) into rows; returns their number.  The
+ * picked rows are asked for from memory. */
+static inline __attribute__((always_inline)) int64_t
+pick_rows(const mutinf__km_data *X, const float *px, const bound_pass *bp, const int32_t *labels,
+          float *slack, int valid, int lanes, int64_t c0, int64_t r1, int64_t chunk, int64_t *rows)
+{
+    int64_t c1 = r1 - c0 < chunk ? r1 : c0 + chunk, m = 0;
+    if (!valid) {
+        for (int64_t i = c0; i < c1; i++)
+            rows[m++] = i;
+        return m;
+    }
+    m = lanes ? filter_rows_avx2(bp, labels, slack, c0, c1, rows)
+              : filter_rows(bp, labels, slack, c0, c1, rows);
+    /* the kernel reads the packed rows where there are any */
+    for (int64_t q = 0; q < m; q++)
+        if (px != NULL)
+            __builtin_prefetch(px + rows[q] * MUTINF__KM_DIRECT_MAX_D);
+        else
+            prefetch_row(X, rows, q, m);
+    return m;
+}
+
 /* Labels of rows [r0, r1) of one block, and their sums in row order; the
  * body specialised for each d <= 8 and precision (D, IS64) so that the
  * loops over features unroll. */
@@ -338,7 +423,8 @@ bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf_
                   int64_t *delta_counts, int64_t *changed, const int64_t D, const int IS64)
 {
     int64_t kp = (k + 3) / 4 * 4, chunk = plan->chunk;
-    int64_t *rows = w->bound_rows + tid * (size_t)chunk;
+    int64_t *rows = w->bound_rows + 3 * tid * (size_t)chunk, *next_rows = rows + chunk;
+    int64_t *moved = rows + 2 * chunk;
     int32_t *lab = w->bound_labels + tid * (size_t)chunk;
     double *d1 = w->bound_dist + 2 * tid * (size_t)chunk, *d2 = d1 + chunk;
     float *slack = w->slack;
@@ -347,37 +433,52 @@ bounded_rows_body(const mutinf__km_data *X, const mutinf__km_plan *plan, mutinf_
     /* without the block sums of a previous pass: every sum from scratch */
     int full = !valid || !w->bound_sums_valid, any_dirty = full;
     memset(dirty, 0, (size_t)k);
+    /* The rows of the next chunk are picked (and asked for) before the
+     * distances of this chunk's are computed, so that they arrive while
+     * the kernel runs: picked out of the data, they defeat the processor's
+     * own prefetching. */
+    int64_t next_m =
+        pick_rows(X, w->bound_px, bp, labels, slack, valid, lanes, r0, r1, chunk, next_rows);
     for (int64_t c0 = r0; c0 < r1; c0 += chunk) {
-        int64_t c1 = r1 - c0 < chunk ? r1 : c0 + chunk, m = 0;
-        if (!valid) {
-            for (int64_t i = c0; i < c1; i++)
-                rows[m++] = i;
-        } else {
-            m = lanes ? filter_rows_avx2(bp, labels, slack, c0, c1, rows)
-                      : filter_rows(bp, labels, slack, c0, c1, rows);
-        }
+        int64_t c1 = r1 - c0 < chunk ? r1 : c0 + chunk, m = next_m;
+        int64_t *swap = rows;
+        rows = next_rows;
+        next_rows = swap;
+        if (c1 < r1)
+            next_m = pick_rows(X, w->bound_px, bp, labels, slack, valid, lanes, c1, r1, chunk,
+                               next_rows);
         if (lanes)
-            mutinf__km_lanes_nearest(X, rows, m, w->cpack, k, kp, bp->tab, lab, d1, d2);
+            mutinf__km_lanes_nearest(X, rows, m, w->cpack, k, kp, bp->tab, w->bound_px,
+                                     w->bound_pxx, lab, d1, d2);
         else
             mutinf__km_direct_nearest(X, rows, m, w->cpack, kp, lab, d1, d2);
+        /* The rows that change cluster, picked out without branches, are
+         * read again for the sums: asked for together, before the bounds
+         * are reset. */
+        int64_t n_moved = 0;
+        for (int64_t q = 0; q < m; q++) {
+            moved[n_moved] = q;
+            n_moved += labels[rows[q]] != lab[q];
+        }
+        if (delta != NULL)
+            for (int64_t e = 0; e < n_moved; e++)
+                prefetch_row(X, rows, moved[e], m);
         if (lanes)
             reset_bounds_avx2(rows, m, d1, d2, slack);
         else
             reset_bounds(rows, 0, m, d1, d2, slack);
-        for (int64_t q = 0; q < m; q++) {
-            int64_t i = rows[q];
-            if (labels[i] != lab[q]) {
-                (*changed)++;
-                if (delta != NULL) {
-                    /* exact sums: the point moves from one sum to the other */
-                    sub_row(X, i, labels[i], delta, delta_counts, D, IS64);
-                    add_row(X, i, lab[q], delta, delta_counts, D, IS64);
-                }
-                if (labels[i] >= 0) dirty[labels[i]] = 1;
-                dirty[lab[q]] = 1;
-                any_dirty = 1;
-                labels[i] = lab[q];
+        *changed += n_moved;
+        any_dirty |= n_moved > 0;
+        for (int64_t e = 0; e < n_moved; e++) {
+            int64_t q = moved[e], i = rows[q];
+            if (delta != NULL) {
+                /* exact sums: the point moves from one sum to the other */
+                sub_row(X, i, labels[i], delta, delta_counts, D, IS64);
+                add_row(X, i, lab[q], delta, delta_counts, D, IS64);
             }
+            if (labels[i] >= 0) dirty[labels[i]] = 1;
+            dirty[lab[q]] = 1;
+            labels[i] = lab[q];
         }
     }
     if (sums == NULL || !any_dirty) return;
@@ -451,6 +552,7 @@ mutinf_status mutinf__km_assign_bounded(const mutinf__km_data *X, const mutinf__
     mutinf_status st = alloc_bounds(X, plan, w, k);
     if (st != MUTINF_OK) return st;
     double *prev = w->bound_centers, *drift = prev + k * d, *dec = drift + k;
+    float *dec32 = (float *)(void *)(dec + k);
     /* Drift of every centre since the bounds were set (widened up), the
      * largest (of centre `far`) and the largest of the others; a margin of
      * cluster j shrinks by (drift_j + the largest other drift) (1 +
@@ -476,12 +578,14 @@ mutinf_status mutinf__km_assign_bounded(const mutinf__km_data *X, const mutinf__
         for (int64_t j = 0; j < k; j++)
             dec[j] = widen_up(widen_up(drift[j] + (j == far ? drift_next : drift_max)) *
                               (1.0 + SEPARATION));
+        for (int64_t j = 0; j < k; j++)
+            dec32[j] = float_up(dec[j]);
     }
     mutinf__km_pack_centers(X, plan, w, k, centers);
     mutinf__km_f32_tables tab;
     if (mutinf__cpu_has_avx2_fma())
         mutinf__km_lanes_f32_tables(w->cpack, k, (k + 3) / 4 * 4, d, &tab);
-    const bound_pass bp = {dec, &tab};
+    const bound_pass bp = {dec32, k, &tab};
     memset(w->block_changed, 0, (size_t)nb * sizeof(int64_t));
     /* With exact sums and the totals of the last pass, only the points that
      * change cluster are added and taken out (any order gives the same

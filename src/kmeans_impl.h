@@ -78,9 +78,11 @@ typedef struct mutinf__km_work {
      * refer to; and per-thread scratch for the rows whose bounds fail. */
     float *slack;               /* stored rounded down (kmeans_hamerly.c) */
     double *bound_centers;      /* k x d centres, then k drifts, then k margin decreases */
-    int64_t *bound_rows;        /* threads x chunk */
+    int64_t *bound_rows;        /* threads x 3 chunk (this chunk's, the next's, the moved) */
     int32_t *bound_labels;      /* threads x chunk */
     double *bound_dist;         /* threads x 2 chunk */
+    float *bound_px;            /* n x 8: mutinf__km_lanes_pack_rows (AVX2 only, else NULL) */
+    double *bound_pxx;          /* n */
     unsigned char *bound_dirty; /* threads x k: clusters whose block sums change */
     /* With exact sums (see mutinf__km_sums_exact): the sums (k x d) and
      * counts (k) of the last pass's labels, and per-thread changes to them
@@ -181,8 +183,16 @@ void mutinf__km_lanes_f32_tables(const double *cT, int64_t k, int64_t kp, int64_
  * max |c|^2) of them; see kmeans_lanes.c). */
 void mutinf__km_lanes_nearest(const mutinf__km_data *X, const int64_t *rows, int64_t m,
                               const double *cT, int64_t k, int64_t kp,
-                              const mutinf__km_f32_tables *tab, int32_t *lab, double *d1,
-                              double *d2);
+                              const mutinf__km_f32_tables *tab, const float *px, const double *pxx,
+                              int32_t *lab, double *d1, double *d2);
+/* The rows of X as mutinf__km_lanes_nearest's single-precision kernel reads
+ * them (only where mutinf__cpu_has_avx2_fma()): px (n x
+ * MUTINF__KM_DIRECT_MAX_D) each row rounded to float, zero padded, and pxx
+ * (n) its squared norm as the kernel computes it (fused multiply-adds in
+ * feature order).  Passed to mutinf__km_lanes_nearest (else NULL, NULL),
+ * they give the same numbers from half the memory, without the kernel's
+ * transposes in double. */
+void mutinf__km_lanes_pack_rows(const mutinf__km_data *X, float *px, double *pxx);
 void mutinf__km_pp_fold(int avx2, const mutinf__km_data *X, int64_t r0, int64_t r1,
                         const double *cand, int64_t T, const double *closest, double *const *out,
                         double *s);

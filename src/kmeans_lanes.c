@@ -32,6 +32,27 @@ load_tile(const mutinf__km_data *X, int64_t row, int64_t nr, const int64_t d, co
 {
     int64_t q1 = row + (nr > 1 ? 1 : 0), q2 = row + (nr > 2 ? 2 : nr - 1),
             q3 = row + (nr > 3 ? 3 : nr - 1);
+    if (is64 && nr == 4) {
+        /* four features of the four rows at a time, transposed in
+         * registers (masked loads for the last group: never past a row) */
+        for (int64_t fg = 0; fg < d; fg += 4) {
+            const int64_t w = d - fg < 4 ? d - fg : 4;
+            const __m256i mask =
+                _mm256_setr_epi64x(-1, w > 1 ? -1 : 0, w > 2 ? -1 : 0, w > 3 ? -1 : 0);
+            __m256d a[4];
+            for (int q = 0; q < 4; q++)
+                a[q] = w == 4 ? _mm256_loadu_pd(X->x64 + (row + q) * d + fg)
+                              : _mm256_maskload_pd(X->x64 + (row + q) * d + fg, mask);
+            __m256d t0 = _mm256_unpacklo_pd(a[0], a[1]), t1 = _mm256_unpackhi_pd(a[0], a[1]);
+            __m256d t2 = _mm256_unpacklo_pd(a[2], a[3]), t3 = _mm256_unpackhi_pd(a[2], a[3]);
+            __m256d f4[4] = {
+                _mm256_permute2f128_pd(t0, t2, 0x20), _mm256_permute2f128_pd(t1, t3, 0x20),
+                _mm256_permute2f128_pd(t0, t2, 0x31), _mm256_permute2f128_pd(t1, t3, 0x31)};
+            for (int64_t q = 0; q < w; q++)
+                x[fg + q] = f4[q];
+        }
+        return;
+    }
     for (int64_t f = 0; f < d; f++) {
         if (is64)
             x[f] = _mm256_set_pd(X->x64[q3 * d + f], X->x64[q2 * d + f], X->x64[q1 * d + f],
@@ -405,12 +426,64 @@ tile_to_float(const double *xt, const int64_t d, float *xf)
         }
 }
 
+/* Rows r[0..7] of the packed rows (px, MUTINF__KM_DIRECT_MAX_D floats a
+ * row) transposed into xf[f * stride + q] for the d features: an 8 x 8
+ * transpose in registers. */
+MUTINF__LANES static inline __attribute__((always_inline)) void
+transpose8_packed(const float *px, const int64_t *r, const int64_t d, float *xf,
+                  const int64_t stride)
+{
+    __m256 a[8], t[8];
+    for (int q = 0; q < 8; q++)
+        a[q] = _mm256_loadu_ps(px + r[q] * MUTINF__KM_DIRECT_MAX_D);
+    for (int q = 0; q < 8; q += 2) {
+        t[q] = _mm256_unpacklo_ps(a[q], a[q + 1]);
+        t[q + 1] = _mm256_unpackhi_ps(a[q], a[q + 1]);
+    }
+    /* t: rows (0,1), (2,3), (4,5), (6,7), features pairs interleaved */
+    __m256 u[8];
+    for (int h = 0; h < 8; h += 4) {
+        u[h] = _mm256_shuffle_ps(t[h], t[h + 2], 0x44);
+        u[h + 1] = _mm256_shuffle_ps(t[h], t[h + 2], 0xEE);
+        u[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0x44);
+        u[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], 0xEE);
+    }
+    /* u[0..3]: features 0-3 (and 4-7 in the high half) of rows 0-3;
+     * u[4..7]: the same of rows 4-7 */
+    for (int64_t f = 0; f < d; f++) {
+        __m256 lo = u[f & 3], hi = u[4 + (f & 3)];
+        __m256 v =
+            f < 4 ? _mm256_permute2f128_ps(lo, hi, 0x20) : _mm256_permute2f128_ps(lo, hi, 0x31);
+        _mm256_store_ps(xf + f * stride, v);
+    }
+}
+
+MUTINF__LANES void mutinf__km_lanes_pack_rows(const mutinf__km_data *X, float *px, double *pxx)
+{
+    const int64_t d = X->d;
+    for (int64_t i = 0; i < X->n; i++) {
+        double x[MUTINF__KM_DIRECT_MAX_D];
+        mutinf__km_row(X, i, x);
+        /* the fused multiply-adds of the kernel's norm, in feature order */
+        __m128d xx = _mm_setzero_pd();
+        for (int64_t f = 0; f < MUTINF__KM_DIRECT_MAX_D; f++) {
+            if (f < d) {
+                __m128d v = _mm_set_sd(x[f]);
+                xx = _mm_fmadd_sd(v, v, xx);
+            }
+            px[i * MUTINF__KM_DIRECT_MAX_D + f] = f < d ? (float)x[f] : 0.0f;
+        }
+        pxx[i] = _mm_cvtsd_f64(xx);
+    }
+}
+
 /* mutinf__km_lanes_nearest in single precision (see above), k <=
  * MUTINF__LANES_CERT_MAX_K and the call's centroids within range. */
 MUTINF__LANES static inline __attribute__((always_inline)) void
 cert_nearest_f32_body(const mutinf__km_data *X, const int64_t *rows, int64_t m, const double *cT,
                       int64_t k, int64_t kp, const float *m2c, const float *cn, double cmax,
-                      int32_t *lab, double *d1, double *d2, const int64_t d, const int is64)
+                      const float *px, const double *pxx, int32_t *lab, double *d1, double *d2,
+                      const int64_t d, const int is64, const int packed)
 {
     enum { V = MUTINF__LANES_F32_V, TILE = MUTINF__LANES_F32_TILE };
     const __m256 one = _mm256_set1_ps(1.0f), inf = _mm256_set1_ps(INFINITY);
@@ -422,16 +495,26 @@ cert_nearest_f32_body(const mutinf__km_data *X, const int64_t *rows, int64_t m, 
     for (int64_t i = 0; i < m; i += TILE) {
         int64_t nr = m - i < TILE ? m - i : TILE;
         for (int64_t e = i + 2 * TILE; e < i + 3 * TILE && e < m; e++)
-            _mm_prefetch((const char *)(is64 ? (const void *)(X->x64 + rows[e] * d)
-                                             : (const void *)(X->x32 + rows[e] * d)),
+            _mm_prefetch(packed ? (const char *)(px + rows[e] * MUTINF__KM_DIRECT_MAX_D)
+                                : (const char *)(is64 ? (const void *)(X->x64 + rows[e] * d)
+                                                      : (const void *)(X->x32 + rows[e] * d)),
                          _MM_HINT_T0);
-        for (int g = 0; g < TILE / 4; g++) {
-            int64_t r[4];
-            for (int q = 0; q < 4; q++)
-                r[q] = rows[i + (4 * g + q < nr ? 4 * g + q : nr - 1)];
-            transpose4(X, r, d, is64, xt + 4 * g, TILE);
+        if (packed) {
+            for (int g = 0; g < TILE / 8; g++) {
+                int64_t r[8];
+                for (int q = 0; q < 8; q++)
+                    r[q] = rows[i + (8 * g + q < nr ? 8 * g + q : nr - 1)];
+                transpose8_packed(px, r, d, xf + 8 * g, TILE);
+            }
+        } else {
+            for (int g = 0; g < TILE / 4; g++) {
+                int64_t r[4];
+                for (int q = 0; q < 4; q++)
+                    r[q] = rows[i + (4 * g + q < nr ? 4 * g + q : nr - 1)];
+                transpose4(X, r, d, is64, xt + 4 * g, TILE);
+            }
+            tile_to_float(xt, d, xf);
         }
-        tile_to_float(xt, d, xf);
         __m256 best[V], bidx[V], sec[V], jv = _mm256_setzero_ps();
         for (int v = 0; v < V; v++) {
             best[v] = sec[v] = inf;
@@ -467,9 +550,16 @@ cert_nearest_f32_body(const mutinf__km_data *X, const int64_t *rows, int64_t m, 
         uint32_t sure = 0;
         for (int g = 0; g < TILE / 4; g++) {
             __m256d xx = _mm256_setzero_pd();
-            for (int64_t f = 0; f < d; f++) {
-                __m256d x = _mm256_load_pd(xt + f * TILE + 4 * g);
-                xx = _mm256_fmadd_pd(x, x, xx);
+            if (packed) {
+                int64_t r[4];
+                for (int q = 0; q < 4; q++)
+                    r[q] = rows[i + (4 * g + q < nr ? 4 * g + q : nr - 1)];
+                xx = _mm256_set_pd(pxx[r[3]], pxx[r[2]], pxx[r[1]], pxx[r[0]]);
+            } else {
+                for (int64_t f = 0; f < d; f++) {
+                    __m256d x = _mm256_load_pd(xt + f * TILE + 4 * g);
+                    xx = _mm256_fmadd_pd(x, x, xx);
+                }
             }
             __m256d be = _mm256_cvtps_pd(_mm_loadu_ps(bf + 4 * g));
             __m256d se = _mm256_cvtps_pd(_mm_loadu_ps(sf + 4 * g));
@@ -560,8 +650,8 @@ MUTINF__LANES void mutinf__km_lanes_assign(const mutinf__km_data *X, int64_t r0,
 
 MUTINF__LANES void mutinf__km_lanes_nearest(const mutinf__km_data *X, const int64_t *rows,
                                             int64_t m, const double *cT, int64_t k, int64_t kp,
-                                            const mutinf__km_f32_tables *tab, int32_t *lab,
-                                            double *d1, double *d2)
+                                            const mutinf__km_f32_tables *tab, const float *px,
+                                            const double *pxx, int32_t *lab, double *d1, double *d2)
 {
     mutinf__km_f32_tables own;
     if (tab == NULL && m > 0) {
@@ -569,8 +659,17 @@ MUTINF__LANES void mutinf__km_lanes_nearest(const mutinf__km_data *X, const int6
         tab = &own;
     }
     if (m > 0 && tab->ok) {
+        if (px != NULL) {
 #define MUTINF__LANES_CALL(D, IS64)                                                                \
-    cert_nearest_f32_body(X, rows, m, cT, k, kp, tab->m2c, tab->cn, tab->cmax, lab, d1, d2, D, IS64)
+    cert_nearest_f32_body(X, rows, m, cT, k, kp, tab->m2c, tab->cn, tab->cmax, px, pxx, lab, d1,   \
+                          d2, D, IS64, 1)
+            MUTINF__LANES_SWITCH(MUTINF__LANES_CALL)
+#undef MUTINF__LANES_CALL
+            return;
+        }
+#define MUTINF__LANES_CALL(D, IS64)                                                                \
+    cert_nearest_f32_body(X, rows, m, cT, k, kp, tab->m2c, tab->cn, tab->cmax, NULL, NULL, lab,    \
+                          d1, d2, D, IS64, 0)
         MUTINF__LANES_SWITCH(MUTINF__LANES_CALL)
 #undef MUTINF__LANES_CALL
         return;

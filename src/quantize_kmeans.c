@@ -43,7 +43,8 @@ static int grid_exponent(int64_t n)
 
 /* Units [u0, u0 + g) of module k (first unit `first`) standardised into
  * columns u0.. of the row-major n x dk matrix x, in three passes over the
- * rows (copy with sum and maximum, centre with sum of squares, scale).
+ * rows (copy with sum and maximum, sum of squares of the centred values,
+ * centre and scale).
  * Row by row, so that the units of a row, often adjacent in memory, are
  * read together; each unit's sums still take the rows in order.  With AVX2
  * the rounding to the grid is an instruction, not a library call. */
@@ -66,28 +67,27 @@ standardise_group(const mutinf__view *v, const mutinf_partition *p, int64_t firs
         }
     for (int64_t u = 0; u < g; u++)
         mean[u] = s[u] / (double)n;
+    /* the centred values are not stored here but made again by the last
+     * pass (the same numbers): one write of the module fewer */
     for (int64_t i = 0; i < n; i++)
         for (int64_t u = 0; u < g; u++) {
             double c = x[i * dk + u0 + u] - mean[u];
-            x[i * dk + u0 + u] = c;
             ss[u] += c * c;
         }
     /* A constant unit leaves only rounding noise after centring. */
     double sd[STD_GROUP];
-    int scale[STD_GROUP], any = 0;
+    int scale[STD_GROUP];
     for (int64_t u = 0; u < g; u++) {
         sd[u] = sqrt(ss[u] / (double)n);
         scale[u] = sd[u] > 1e-12 * amax[u];
         if (!scale[u]) sd[u] = 1.0; /* x / 1 is x exactly */
-        any |= scale[u];
     }
-    if (!any) return;
-    /* scaled units on the grid; the others (only centred) as they are */
+    /* scaled units on the grid; the others only centred */
     const double up = ldexp(1.0, grid_exponent(n)), down = ldexp(1.0, -grid_exponent(n));
     for (int64_t i = 0; i < n; i++)
         for (int64_t u = 0; u < g; u++) {
-            double *e = &x[i * dk + u0 + u];
-            *e = scale[u] ? nearbyint(*e / sd[u] * up) * down : *e;
+            double *e = &x[i * dk + u0 + u], c = *e - mean[u];
+            *e = scale[u] ? nearbyint(c / sd[u] * up) * down : c;
         }
 }
 

@@ -644,69 +644,99 @@ static void test_hamerly_equals_lloyd(void **state)
     }
 }
 
+/* The true gap of row i: the distance to the second nearest centre minus
+ * that to its own (label a), naive in long double. */
+static long double true_gap(const double *x, const double *c, int64_t d, int64_t k, int64_t i,
+                            int32_t a)
+{
+    long double own = 0.0L, other = INFINITY;
+    for (int64_t j = 0; j < k; j++) {
+        long double s = 0.0L;
+        for (int64_t f = 0; f < d; f++) {
+            long double t = (long double)x[i * d + f] - (long double)c[j * d + f];
+            s += t * t;
+        }
+        if (j == a)
+            own = sqrtl(s);
+        else if (sqrtl(s) < other)
+            other = sqrtl(s);
+    }
+    return other - own;
+}
+
 /* Hamerly's pass on its own, several passes with moving centres: the same
  * labels, sums, counts and change counts as the plain pass every time, on
  * data off any grid (block sums) and on the grid 2^-20 (exact sums,
- * updated point by point); the sums also equal a naive row-order sum. */
+ * updated point by point); the sums also equal a naive row-order sum.
+ * Every stored margin is a lower bound on the row's true gap (long
+ * double), for k <= 8, <= 16 (the bound test's table look-ups) and above
+ * (its gather). */
 static void test_bounded_pass_matches_plain(void **state)
 {
     (void)state;
-    const int64_t n = 1500, d = 3, k = 10;
-    for (int grid = 0; grid < 2; grid++) {
-        double *x = malloc((size_t)(n * d) * sizeof(double));
-        double *c = malloc((size_t)(k * d) * sizeof(double));
-        test_fill_normal(x, (size_t)(n * d), 1400);
-        test_fill_normal(c, (size_t)(k * d), 1401);
-        if (grid)
-            for (int64_t e = 0; e < n * d; e++)
-                x[e] = ldexp(round(ldexp(x[e], 20)), -20);
-        mutinf__km_data X = {x, NULL, n, d};
-        assert_int_equal(mutinf__km_sums_exact(&X), grid);
-        mutinf__km_plan plan;
-        mutinf__km_make_plan(&plan, n, d, k, 2);
-        assert_int_equal(plan.mode, MUTINF__KM_DIRECT);
-        mutinf__km_work w0, w1;
-        assert_status(mutinf__km_work_alloc(&w0, &plan, &X, k), MUTINF_OK);
-        assert_status(mutinf__km_work_alloc(&w1, &plan, &X, k), MUTINF_OK);
-        int32_t *l0 = malloc((size_t)n * sizeof(int32_t));
-        int32_t *l1 = malloc((size_t)n * sizeof(int32_t));
-        double s0[30], s1[30], naive[30];
-        int64_t n0[10], n1[10], ch0, ch1;
-        for (int64_t i = 0; i < n; i++)
-            l0[i] = l1[i] = -1;
-        uint64_t rs = 1402;
-        for (int pass = 0; pass < 12; pass++) {
-            assert_status(mutinf__km_assign(&X, &plan, &w0, k, c, l0, s0, n0, &ch0), MUTINF_OK);
-            /* pass 5 without sums: the next pass must rebuild them */
-            int with_sums = pass != 5;
-            assert_status(mutinf__km_assign_bounded(&X, &plan, &w1, k, c, l1, with_sums ? s1 : NULL,
-                                                    with_sums ? n1 : NULL, &ch1),
-                          MUTINF_OK);
-            assert_int_equal(w1.exact_sums, grid);
-            assert_memory_equal(l1, l0, (size_t)n * sizeof(int32_t));
-            assert_int_equal(ch1, ch0);
-            if (with_sums) {
-                assert_memory_equal(s1, s0, sizeof(s0));
-                assert_memory_equal(n1, n0, sizeof(n0));
-                if (grid) {
-                    memset(naive, 0, sizeof naive);
-                    for (int64_t i = 0; i < n; i++)
-                        for (int64_t f = 0; f < d; f++)
-                            naive[l0[i] * d + f] += x[i * d + f];
-                    assert_memory_equal(s1, naive, sizeof(naive));
+    const int64_t n = 1500, d = 3, ks[] = {5, 10, 16, 24};
+    enum { KMAX = 24 };
+    for (size_t kc = 0; kc < sizeof(ks) / sizeof(ks[0]); kc++)
+        for (int grid = 0; grid < 2; grid++) {
+            int64_t k = ks[kc];
+            double *x = malloc((size_t)(n * d) * sizeof(double));
+            double *c = malloc((size_t)(k * d) * sizeof(double));
+            test_fill_normal(x, (size_t)(n * d), 1400);
+            test_fill_normal(c, (size_t)(k * d), 1401 + 10 * kc);
+            if (grid)
+                for (int64_t e = 0; e < n * d; e++)
+                    x[e] = ldexp(round(ldexp(x[e], 20)), -20);
+            mutinf__km_data X = {x, NULL, n, d};
+            assert_int_equal(mutinf__km_sums_exact(&X), grid);
+            mutinf__km_plan plan;
+            mutinf__km_make_plan(&plan, n, d, k, 2);
+            assert_int_equal(plan.mode, MUTINF__KM_DIRECT);
+            mutinf__km_work w0, w1;
+            assert_status(mutinf__km_work_alloc(&w0, &plan, &X, k), MUTINF_OK);
+            assert_status(mutinf__km_work_alloc(&w1, &plan, &X, k), MUTINF_OK);
+            int32_t *l0 = malloc((size_t)n * sizeof(int32_t));
+            int32_t *l1 = malloc((size_t)n * sizeof(int32_t));
+            double s0[KMAX * 3], s1[KMAX * 3], naive[KMAX * 3];
+            int64_t n0[KMAX], n1[KMAX], ch0, ch1;
+            size_t sb = (size_t)(k * d) * sizeof(double), cb = (size_t)k * sizeof(int64_t);
+            for (int64_t i = 0; i < n; i++)
+                l0[i] = l1[i] = -1;
+            uint64_t rs = 1402;
+            for (int pass = 0; pass < 12; pass++) {
+                assert_status(mutinf__km_assign(&X, &plan, &w0, k, c, l0, s0, n0, &ch0), MUTINF_OK);
+                /* pass 5 without sums: the next pass must rebuild them */
+                int with_sums = pass != 5;
+                assert_status(mutinf__km_assign_bounded(&X, &plan, &w1, k, c, l1,
+                                                        with_sums ? s1 : NULL,
+                                                        with_sums ? n1 : NULL, &ch1),
+                              MUTINF_OK);
+                assert_int_equal(w1.exact_sums, grid);
+                assert_memory_equal(l1, l0, (size_t)n * sizeof(int32_t));
+                assert_int_equal(ch1, ch0);
+                for (int64_t i = 0; i < n; i++)
+                    assert_true((long double)w1.slack[i] <= true_gap(x, c, d, k, i, l1[i]));
+                if (with_sums) {
+                    assert_memory_equal(s1, s0, sb);
+                    assert_memory_equal(n1, n0, cb);
+                    if (grid) {
+                        memset(naive, 0, sizeof naive);
+                        for (int64_t i = 0; i < n; i++)
+                            for (int64_t f = 0; f < d; f++)
+                                naive[l0[i] * d + f] += x[i * d + f];
+                        assert_memory_equal(s1, naive, sb);
+                    }
                 }
+                /* move the centres: small steps, and one big jump now and then */
+                for (int64_t e = 0; e < k * d; e++)
+                    c[e] += (pass % 4 == 3 ? 1.0 : 0.05) * test_rand_normal(&rs);
             }
-            /* move the centres: small steps, and one big jump now and then */
-            for (int64_t e = 0; e < k * d; e++)
-                c[e] += (pass % 4 == 3 ? 1.0 : 0.05) * test_rand_normal(&rs);
+            mutinf__km_work_free(&w0);
+            mutinf__km_work_free(&w1);
+            free(x);
+            free(c);
+            free(l0);
+            free(l1);
         }
-        mutinf__km_work_free(&w0);
-        mutinf__km_work_free(&w1);
-        free(x);
-        free(c);
-        free(l0);
-        free(l1);
-    }
 }
 
 /* Long-double sum of the feature f of the rows in `order` (m rows). */
@@ -1431,7 +1461,35 @@ static void test_lanes_near_ties(void **state)
                         assert_int_equal(lab[i], ref);
                         assert_int_equal(lab2[i], ref);
                     }
-                    mutinf__km_lanes_nearest(&X, rows, n, w.cpack, k, kp, NULL, lab, d1, d2);
+                    /* the rows packed in float with their norms: the same
+                     * numbers as from the data (and the packing as defined) */
+                    float *px = malloc((size_t)n * MUTINF__KM_DIRECT_MAX_D * sizeof(float));
+                    double *pxx = malloc((size_t)n * sizeof(double));
+                    int32_t *plab = malloc((size_t)n * sizeof(int32_t));
+                    double *pd1 = malloc((size_t)n * sizeof(double));
+                    double *pd2 = malloc((size_t)n * sizeof(double));
+                    mutinf__km_lanes_pack_rows(&X, px, pxx);
+                    for (int64_t i = 0; i < n; i++) {
+                        long double nx = 0.0L;
+                        for (int64_t f = 0; f < MUTINF__KM_DIRECT_MAX_D; f++)
+                            assert_true(px[i * MUTINF__KM_DIRECT_MAX_D + f] ==
+                                        (f < d ? (float)x[i * d + f] : 0.0f));
+                        for (int64_t f = 0; f < d; f++)
+                            nx += (long double)x[i * d + f] * (long double)x[i * d + f];
+                        assert_true(fabsl((long double)pxx[i] - nx) <= 1e-15L * nx);
+                    }
+                    mutinf__km_lanes_nearest(&X, rows, n, w.cpack, k, kp, NULL, px, pxx, plab, pd1,
+                                             pd2);
+                    mutinf__km_lanes_nearest(&X, rows, n, w.cpack, k, kp, NULL, NULL, NULL, lab, d1,
+                                             d2);
+                    assert_memory_equal(plab, lab, (size_t)n * sizeof(int32_t));
+                    assert_memory_equal(pd1, d1, (size_t)n * sizeof(double));
+                    assert_memory_equal(pd2, d2, (size_t)n * sizeof(double));
+                    free(px);
+                    free(pxx);
+                    free(plab);
+                    free(pd1);
+                    free(pd2);
                     for (int64_t q = 0; q < n; q++) {
                         const double *xi = x + rows[q] * d;
                         int32_t ref = naive_nearest(xi, c, d, k);

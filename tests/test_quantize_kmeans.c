@@ -36,15 +36,21 @@ static void reference_module(const double *x, int64_t n, int64_t d, int64_t u0, 
         long double sd = sqrtl(ss / n);
         for (int64_t i = 0; i < n; i++)
             out[i * dk + u] =
-                ldexp(nearbyint((double)((x[i * d + u0 + u] - mean) / sd) * ldexp(1.0, g)), -g);
+                sd == 0
+                    ? (double)(x[i * d + u0 + u] - mean) /* constant: only centred */
+                    : ldexp(nearbyint((double)((x[i * d + u0 + u] - mean) / sd) * ldexp(1.0, g)),
+                            -g);
     }
 }
 
 static void test_symbols_match_reference(void **state)
 {
     (void)state;
-    /* n, units, units per module, bins */
-    const int64_t cases[][4] = {{3000, 6, 3, 5}, {2500, 16, 8, 16}, {1200, 4, 2, 7}};
+    /* n, units, units per module, bins, constant units (1: units 2..5
+     * constant, so that module 0 mixes scaled and constant units and module
+     * 1 has only constant ones) */
+    const int64_t cases[][5] = {
+        {3000, 6, 3, 5, 0}, {2500, 16, 8, 16, 0}, {1200, 4, 2, 7, 0}, {2000, 6, 3, 6, 1}};
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
         int64_t n = cases[c][0], d = cases[c][1], dk = cases[c][2], K = d / dk;
         int32_t bins = (int32_t)cases[c][3];
@@ -54,6 +60,10 @@ static void test_symbols_match_reference(void **state)
         for (int64_t i = 0; i < n; i++)
             for (int64_t u = 1; u < d; u++)
                 x[i * d + u] = 3.0 * x[i * d + u] + 0.5 * x[i * d + u - 1] + (double)u;
+        if (cases[c][4])
+            for (int64_t i = 0; i < n; i++)
+                for (int64_t u = 2; u < 6; u++)
+                    x[i * d + u] = 0.75 * (double)u + 1.5;
         double *m = malloc((size_t)(n * dk) * sizeof(double));
         int32_t *ref = malloc((size_t)(n * K) * sizeof(int32_t));
         int32_t *lab = malloc((size_t)n * sizeof(int32_t));

@@ -510,6 +510,116 @@ void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int
      * j + 1.  Every element still subtracts its products in increasing p,
      * the p = j term of column j + 1 last, exactly as one column at a time. */
     int64_t j = 0;
+    /* Columns four at a time: each pass over the rows below reads their
+     * earlier entries once for four columns (L of 64 interleaved rows is
+     * larger than L1).  Every element still subtracts its products in
+     * increasing p, then is scaled, exactly as one column at a time. */
+    for (; j + 4 <= n; j += 4) {
+        const double *c0 = LL(j, 0), *c1 = LL(j + 1, 0), *c2 = LL(j + 2, 0), *c3 = LL(j + 3, 0);
+        v4d s00 = load4(SRC(j, j)), t10 = load4(SRC(j + 1, j)), s11 = load4(SRC(j + 1, j + 1)),
+            t20 = load4(SRC(j + 2, j)), t21 = load4(SRC(j + 2, j + 1)),
+            s22 = load4(SRC(j + 2, j + 2)), t30 = load4(SRC(j + 3, j)),
+            t31 = load4(SRC(j + 3, j + 1)), t32 = load4(SRC(j + 3, j + 2)),
+            s33 = load4(SRC(j + 3, j + 3));
+        for (int64_t p = 0; p < j; p++) {
+            const v4d x0 = load4(c0 + p * LANES), x1 = load4(c1 + p * LANES),
+                      x2 = load4(c2 + p * LANES), x3 = load4(c3 + p * LANES);
+            s00 -= x0 * x0;
+            t10 -= x1 * x0;
+            s11 -= x1 * x1;
+            t20 -= x2 * x0;
+            t21 -= x2 * x1;
+            s22 -= x2 * x2;
+            t30 -= x3 * x0;
+            t31 -= x3 * x1;
+            t32 -= x3 * x2;
+            s33 -= x3 * x3;
+        }
+        store4(d + j * LANES, s00);
+        const v4d piv0 = sqrt4(s00), r0 = one / piv0;
+        const v4d l10 = t10 * r0, l20 = t20 * r0, l30 = t30 * r0;
+        s11 -= l10 * l10;
+        store4(d + (j + 1) * LANES, s11);
+        const v4d piv1 = sqrt4(s11), r1 = one / piv1;
+        const v4d l21 = (t21 - l20 * l10) * r1, l31 = (t31 - l30 * l10) * r1;
+        s22 -= l20 * l20;
+        s22 -= l21 * l21;
+        store4(d + (j + 2) * LANES, s22);
+        const v4d piv2 = sqrt4(s22), r2 = one / piv2;
+        const v4d l32 = ((t32 - l30 * l20) - l31 * l21) * r2;
+        s33 -= l30 * l30;
+        s33 -= l31 * l31;
+        s33 -= l32 * l32;
+        store4(d + (j + 3) * LANES, s33);
+        const v4d piv3 = sqrt4(s33), r3 = one / piv3;
+        store4(LL(j, j), piv0);
+        store4(LL(j + 1, j), l10);
+        store4(LL(j + 1, j + 1), piv1);
+        store4(LL(j + 2, j), l20);
+        store4(LL(j + 2, j + 1), l21);
+        store4(LL(j + 2, j + 2), piv2);
+        store4(LL(j + 3, j), l30);
+        store4(LL(j + 3, j + 1), l31);
+        store4(LL(j + 3, j + 2), l32);
+        store4(LL(j + 3, j + 3), piv3);
+        int64_t i = j + 4;
+        for (; i + 2 <= n; i += 2) { /* two rows: eight chains, six loads per eight */
+            const double *z0 = LL(i, 0), *z1 = LL(i + 1, 0);
+            v4d a0 = load4(SRC(i, j)), b0 = load4(SRC(i, j + 1)), e0 = load4(SRC(i, j + 2)),
+                f0 = load4(SRC(i, j + 3)), a1 = load4(SRC(i + 1, j)), b1 = load4(SRC(i + 1, j + 1)),
+                e1 = load4(SRC(i + 1, j + 2)), f1 = load4(SRC(i + 1, j + 3));
+            for (int64_t p = 0; p < j; p++) {
+                const v4d x0 = load4(c0 + p * LANES), x1 = load4(c1 + p * LANES),
+                          x2 = load4(c2 + p * LANES), x3 = load4(c3 + p * LANES);
+                v4d z = load4(z0 + p * LANES);
+                a0 -= z * x0;
+                b0 -= z * x1;
+                e0 -= z * x2;
+                f0 -= z * x3;
+                z = load4(z1 + p * LANES);
+                a1 -= z * x0;
+                b1 -= z * x1;
+                e1 -= z * x2;
+                f1 -= z * x3;
+            }
+            a0 *= r0;
+            a1 *= r0;
+            b0 = (b0 - a0 * l10) * r1;
+            b1 = (b1 - a1 * l10) * r1;
+            e0 = ((e0 - a0 * l20) - b0 * l21) * r2;
+            e1 = ((e1 - a1 * l20) - b1 * l21) * r2;
+            f0 = (((f0 - a0 * l30) - b0 * l31) - e0 * l32) * r3;
+            f1 = (((f1 - a1 * l30) - b1 * l31) - e1 * l32) * r3;
+            store4(LL(i, j), a0);
+            store4(LL(i, j + 1), b0);
+            store4(LL(i, j + 2), e0);
+            store4(LL(i, j + 3), f0);
+            store4(LL(i + 1, j), a1);
+            store4(LL(i + 1, j + 1), b1);
+            store4(LL(i + 1, j + 2), e1);
+            store4(LL(i + 1, j + 3), f1);
+        }
+        for (; i < n; i++) {
+            const double *z0 = LL(i, 0);
+            v4d a0 = load4(SRC(i, j)), b0 = load4(SRC(i, j + 1)), e0 = load4(SRC(i, j + 2)),
+                f0 = load4(SRC(i, j + 3));
+            for (int64_t p = 0; p < j; p++) {
+                const v4d z = load4(z0 + p * LANES);
+                a0 -= z * load4(c0 + p * LANES);
+                b0 -= z * load4(c1 + p * LANES);
+                e0 -= z * load4(c2 + p * LANES);
+                f0 -= z * load4(c3 + p * LANES);
+            }
+            a0 *= r0;
+            b0 = (b0 - a0 * l10) * r1;
+            e0 = ((e0 - a0 * l20) - b0 * l21) * r2;
+            f0 = (((f0 - a0 * l30) - b0 * l31) - e0 * l32) * r3;
+            store4(LL(i, j), a0);
+            store4(LL(i, j + 1), b0);
+            store4(LL(i, j + 2), e0);
+            store4(LL(i, j + 3), f0);
+        }
+    }
     for (; j + 2 <= n; j += 2) {
         const double *lj = LL(j, 0), *lk = LL(j + 1, 0);
         v4d s0 = load4(SRC(j, j)), t10 = load4(SRC(j + 1, j)), s1 = load4(SRC(j + 1, j + 1));
@@ -708,25 +818,40 @@ void mutinf__jac_inv_norm1_bound_lanes(int64_t n, const double *l, double *work,
     for (int64_t i = 0; i < n; i++)
         store4(rd + i * LANES, one / load4(l + (i * n + i) * LANES));
     for (int64_t i = 0; i < n; i++) { /* M(L) x = e, rows of L contiguous */
+        /* four partial sums over p (p mod 4), so that the multiply-adds
+         * are not one chain of latencies */
         const double *li = l + i * n * LANES;
-        v4d t = one;
-        for (int64_t p = 0; p < i; p++)
-            t += (v4d)((v4di)load4(li + p * LANES) & absmask) * load4(x + p * LANES);
-        const v4d xi = t * load4(rd + i * LANES);
+        v4d t0 = {0, 0, 0, 0}, t1 = t0, t2 = t0, t3 = t0;
+        int64_t p = 0;
+        for (; p + 4 <= i; p += 4) {
+            t0 += (v4d)((v4di)load4(li + p * LANES) & absmask) * load4(x + p * LANES);
+            t1 += (v4d)((v4di)load4(li + (p + 1) * LANES) & absmask) * load4(x + (p + 1) * LANES);
+            t2 += (v4d)((v4di)load4(li + (p + 2) * LANES) & absmask) * load4(x + (p + 2) * LANES);
+            t3 += (v4d)((v4di)load4(li + (p + 3) * LANES) & absmask) * load4(x + (p + 3) * LANES);
+        }
+        for (; p < i; p++)
+            t0 += (v4d)((v4di)load4(li + p * LANES) & absmask) * load4(x + p * LANES);
+        const v4d xi = (one + ((t0 + t1) + (t2 + t3))) * load4(rd + i * LANES);
         store4(x + i * LANES, xi);
         const v4di gt = xi > mx;
         mx = (v4d)(((v4di)xi & gt) | ((v4di)mx & ~gt));
         poison += xi - xi; /* NaN once any entry is NaN or Inf */
     }
-    for (int64_t i = n - 1; i >= 0; i--) { /* M(L)^T y = e, columns of L */
-        v4d t = one;
-        for (int64_t p = i + 1; p < n; p++)
-            t += (v4d)((v4di)load4(l + (p * n + i) * LANES) & absmask) * load4(y + p * LANES);
-        const v4d yi = t * load4(rd + i * LANES);
+    /* M(L)^T y = e by rows of L: once y_i is final, row i adds its terms
+     * to the sums t_p = 1 + sum_{i > p} |L_ip| y_i of the rows above
+     * (y holds t until its entry is final). */
+    for (int64_t i = 0; i < n; i++)
+        store4(y + i * LANES, one);
+    for (int64_t i = n - 1; i >= 0; i--) {
+        const double *li = l + i * n * LANES;
+        const v4d yi = load4(y + i * LANES) * load4(rd + i * LANES);
         store4(y + i * LANES, yi);
         const v4di gt = yi > my;
         my = (v4d)(((v4di)yi & gt) | ((v4di)my & ~gt));
         poison += yi - yi;
+        for (int64_t p = 0; p < i; p++)
+            store4(y + p * LANES,
+                   load4(y + p * LANES) + (v4d)((v4di)load4(li + p * LANES) & absmask) * yi);
     }
     store4(bound, mx * my + poison);
 }

@@ -214,12 +214,16 @@ void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int
  * added (1) or subtracted (2), each column of four by one vector (hsum4
  * gives the same sums as hsum). */
 JAC_INLINE void syrk_tile(int64_t kcp, const double *const *a, const double *const *b,
-                          double out[4][3], double *cm, int64_t ldc, int accumulate)
+                          double out[4][3], double *cm, int64_t ldc, int accumulate,
+                          const double *pf, int64_t pf_lines)
 {
     const double *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *b0 = b[0], *b1 = b[1], *b2 = b[2];
     v4d c00 = {0, 0, 0, 0}, c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00,
         c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
     for (int64_t k = 0; k < kcp; k += 4) {
+        /* pf_lines cache lines at pf, one every four steps: spread out,
+         * the misses overlap the arithmetic instead of queueing */
+        if ((k & 12) == 0 && k < 16 * pf_lines) __builtin_prefetch(pf + k / 2, 0, 3);
         v4d x0 = load4(b0 + k), x1 = load4(b1 + k), x2 = load4(b2 + k);
         v4d y = load4(a0 + k);
         c00 += y * x0;
@@ -249,18 +253,12 @@ JAC_INLINE void syrk_tile(int64_t kcp, const double *const *a, const double *con
         }
         return;
     }
-    out[0][0] = hsum(c00);
-    out[0][1] = hsum(c01);
-    out[0][2] = hsum(c02);
-    out[1][0] = hsum(c10);
-    out[1][1] = hsum(c11);
-    out[1][2] = hsum(c12);
-    out[2][0] = hsum(c20);
-    out[2][1] = hsum(c21);
-    out[2][2] = hsum(c22);
-    out[3][0] = hsum(c30);
-    out[3][1] = hsum(c31);
-    out[3][2] = hsum(c32);
+    /* the twelve sums by three vector reductions (hsum4: hsum()'s order) */
+    const v4d col[3] = {hsum4(c00, c10, c20, c30), hsum4(c01, c11, c21, c31),
+                        hsum4(c02, c12, c22, c32)};
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 3; c++)
+            out[r][c] = col[c][r];
 }
 
 /* Narrower tiles for the columns left of the diagonal block: 4 x nj. */
@@ -323,16 +321,19 @@ JAC_INLINE void syrk_tile_diag(int64_t kcp, const double *const *a, double out[4
         c32 += y3 * y2;
         c33 += y3 * y3;
     }
-    out[0][0] = hsum(c00);
-    out[1][0] = hsum(c10);
-    out[1][1] = hsum(c11);
-    out[2][0] = hsum(c20);
-    out[2][1] = hsum(c21);
-    out[2][2] = hsum(c22);
-    out[3][0] = hsum(c30);
-    out[3][1] = hsum(c31);
-    out[3][2] = hsum(c32);
-    out[3][3] = hsum(c33);
+    /* the ten sums by three vector reductions (hsum4: hsum()'s order) */
+    const v4d s0 = hsum4(c00, c10, c20, c30), s1 = hsum4(c11, c21, c31, c22),
+              s2 = hsum4(c32, c33, c32, c33);
+    out[0][0] = s0[0];
+    out[1][0] = s0[1];
+    out[2][0] = s0[2];
+    out[3][0] = s0[3];
+    out[1][1] = s1[0];
+    out[2][1] = s1[1];
+    out[3][1] = s1[2];
+    out[2][2] = s1[3];
+    out[3][2] = s2[0];
+    out[3][3] = s2[1];
 }
 
 /* Writes the lower-triangle entries of a tile at rows i0.., columns j0...:
@@ -341,10 +342,12 @@ JAC_INLINE void syrk_tile_diag(int64_t kcp, const double *const *a, double out[4
 JAC_INLINE void store_tile(int64_t m, int64_t i0, int64_t j0, int64_t nj, const double *t,
                            int64_t ldt, double *out, int64_t rs, int64_t cs, int accumulate)
 {
+    /* a tile wholly inside the lower triangle stores without tests */
+    const int whole = i0 + 4 <= m && j0 + nj <= i0 + 1;
     for (int64_t r = 0; r < 4; r++)
         for (int64_t c = 0; c < nj; c++) {
             int64_t i = i0 + r, j = j0 + c;
-            if (i >= m || j > i) continue;
+            if (!whole && (i >= m || j > i)) continue;
             double *dst = out + i * rs + j * cs;
             double x = t[r * ldt + c];
             *dst = accumulate == 0 ? x : (accumulate == 1 ? *dst + x : *dst - x);
@@ -382,13 +385,25 @@ JAC_INLINE void syrk_body(int64_t m, int64_t kcp, const double *const *rowp, dou
         for (int64_t i0 = jb0 - jb0 % 4; i0 < mp; i0 += 4) {
             int64_t j0 = jb0;
             for (; j0 + 3 <= i0 && j0 < jb1; j0 += 3) {
-                PREFETCH_SOME();
+                /* one run to prefetch (the lane path): inside the tile */
+                const double *tpf = NULL;
+                int64_t tpf_lines = 0;
+                if (pf_rows == 1 && pf != NULL) {
+                    tpf_lines = lines - next_line < per_tile ? lines - next_line : per_tile;
+                    if (tpf_lines > kcp / 16) tpf_lines = kcp / 16;
+                    tpf = pf[0] + next_line * 8;
+                    next_line += tpf_lines;
+                    pf_off = next_line * 8;
+                } else {
+                    PREFETCH_SOME();
+                }
                 double t[4][3];
                 if (rs == 1 && i0 + 4 <= m) { /* a whole tile of a column-major matrix */
-                    syrk_tile(kcp, rowp + i0, rowp + j0, t, out + i0 + j0 * cs, cs, accumulate);
+                    syrk_tile(kcp, rowp + i0, rowp + j0, t, out + i0 + j0 * cs, cs, accumulate, tpf,
+                              tpf_lines);
                     continue;
                 }
-                syrk_tile(kcp, rowp + i0, rowp + j0, t, NULL, 0, 0);
+                syrk_tile(kcp, rowp + i0, rowp + j0, t, NULL, 0, 0, tpf, tpf_lines);
                 store_tile(m, i0, j0, 3, &t[0][0], 3, out, rs, cs, accumulate);
             }
             if (j0 >= jb1 || j0 > i0) continue;

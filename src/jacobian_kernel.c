@@ -578,6 +578,57 @@ void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int
         store4(LL(j + 3, j + 2), l32);
         store4(LL(j + 3, j + 3), piv3);
         int64_t i = j + 4;
+        for (; i + 3 <= n; i += 3) { /* three rows: twelve chains, seven loads per twelve */
+            const double *z0 = LL(i, 0), *z1 = LL(i + 1, 0), *z2 = LL(i + 2, 0);
+            v4d a0 = load4(SRC(i, j)), b0 = load4(SRC(i, j + 1)), e0 = load4(SRC(i, j + 2)),
+                f0 = load4(SRC(i, j + 3)), a1 = load4(SRC(i + 1, j)), b1 = load4(SRC(i + 1, j + 1)),
+                e1 = load4(SRC(i + 1, j + 2)), f1 = load4(SRC(i + 1, j + 3)),
+                a2 = load4(SRC(i + 2, j)), b2 = load4(SRC(i + 2, j + 1)),
+                e2 = load4(SRC(i + 2, j + 2)), f2 = load4(SRC(i + 2, j + 3));
+            for (int64_t p = 0; p < j; p++) {
+                const v4d x0 = load4(c0 + p * LANES), x1 = load4(c1 + p * LANES),
+                          x2 = load4(c2 + p * LANES), x3 = load4(c3 + p * LANES);
+                v4d z = load4(z0 + p * LANES);
+                a0 -= z * x0;
+                b0 -= z * x1;
+                e0 -= z * x2;
+                f0 -= z * x3;
+                z = load4(z1 + p * LANES);
+                a1 -= z * x0;
+                b1 -= z * x1;
+                e1 -= z * x2;
+                f1 -= z * x3;
+                z = load4(z2 + p * LANES);
+                a2 -= z * x0;
+                b2 -= z * x1;
+                e2 -= z * x2;
+                f2 -= z * x3;
+            }
+            a0 *= r0;
+            a1 *= r0;
+            a2 *= r0;
+            b0 = (b0 - a0 * l10) * r1;
+            b1 = (b1 - a1 * l10) * r1;
+            b2 = (b2 - a2 * l10) * r1;
+            e0 = ((e0 - a0 * l20) - b0 * l21) * r2;
+            e1 = ((e1 - a1 * l20) - b1 * l21) * r2;
+            e2 = ((e2 - a2 * l20) - b2 * l21) * r2;
+            f0 = (((f0 - a0 * l30) - b0 * l31) - e0 * l32) * r3;
+            f1 = (((f1 - a1 * l30) - b1 * l31) - e1 * l32) * r3;
+            f2 = (((f2 - a2 * l30) - b2 * l31) - e2 * l32) * r3;
+            store4(LL(i, j), a0);
+            store4(LL(i, j + 1), b0);
+            store4(LL(i, j + 2), e0);
+            store4(LL(i, j + 3), f0);
+            store4(LL(i + 1, j), a1);
+            store4(LL(i + 1, j + 1), b1);
+            store4(LL(i + 1, j + 2), e1);
+            store4(LL(i + 1, j + 3), f1);
+            store4(LL(i + 2, j), a2);
+            store4(LL(i + 2, j + 1), b2);
+            store4(LL(i + 2, j + 2), e2);
+            store4(LL(i + 2, j + 3), f2);
+        }
         for (; i + 2 <= n; i += 2) { /* two rows: eight chains, six loads per eight */
             const double *z0 = LL(i, 0), *z1 = LL(i + 1, 0);
             v4d a0 = load4(SRC(i, j)), b0 = load4(SRC(i, j + 1)), e0 = load4(SRC(i, j + 2)),

@@ -214,12 +214,16 @@ void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int
  * added (1) or subtracted (2), each column of four by one vector (hsum4
  * gives the same sums as hsum). */
 JAC_INLINE void syrk_tile(int64_t kcp, const double *const *a, const double *const *b,
-                          double out[4][3], double *cm, int64_t ldc, int accumulate)
+                          double out[4][3], double *cm, int64_t ldc, int accumulate,
+                          const double *pf, int64_t pf_lines)
 {
     const double *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *b0 = b[0], *b1 = b[1], *b2 = b[2];
     v4d c00 = {0, 0, 0, 0}, c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00, c20 = c00,
         c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
     for (int64_t k = 0; k < kcp; k += 4) {
+        /* pf_lines cache lines at pf, one every four steps: spread out,
+         * the misses overlap the arithmetic instead of queueing */
+        if ((k & 12) == 0 && k < 16 * pf_lines) __builtin_prefetch(pf + k / 2, 0, 3);
         v4d x0 = load4(b0 + k), x1 = load4(b1 + k), x2 = load4(b2 + k);
         v4d y = load4(a0 + k);
         c00 += y * x0;
@@ -249,18 +253,12 @@ JAC_INLINE void syrk_tile(int64_t kcp, const double *const *a, const double *con
         }
         return;
     }
-    out[0][0] = hsum(c00);
-    out[0][1] = hsum(c01);
-    out[0][2] = hsum(c02);
-    out[1][0] = hsum(c10);
-    out[1][1] = hsum(c11);
-    out[1][2] = hsum(c12);
-    out[2][0] = hsum(c20);
-    out[2][1] = hsum(c21);
-    out[2][2] = hsum(c22);
-    out[3][0] = hsum(c30);
-    out[3][1] = hsum(c31);
-    out[3][2] = hsum(c32);
+    /* the twelve sums by three vector reductions (hsum4: hsum()'s order) */
+    const v4d col[3] = {hsum4(c00, c10, c20, c30), hsum4(c01, c11, c21, c31),
+                        hsum4(c02, c12, c22, c32)};
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 3; c++)
+            out[r][c] = col[c][r];
 }
 
 /* Narrower tiles for the columns left of the diagonal block: 4 x nj. */
@@ -323,16 +321,19 @@ JAC_INLINE void syrk_tile_diag(int64_t kcp, const double *const *a, double out[4
         c32 += y3 * y2;
         c33 += y3 * y3;
     }
-    out[0][0] = hsum(c00);
-    out[1][0] = hsum(c10);
-    out[1][1] = hsum(c11);
-    out[2][0] = hsum(c20);
-    out[2][1] = hsum(c21);
-    out[2][2] = hsum(c22);
-    out[3][0] = hsum(c30);
-    out[3][1] = hsum(c31);
-    out[3][2] = hsum(c32);
-    out[3][3] = hsum(c33);
+    /* the ten sums by three vector reductions (hsum4: hsum()'s order) */
+    const v4d s0 = hsum4(c00, c10, c20, c30), s1 = hsum4(c11, c21, c31, c22),
+              s2 = hsum4(c32, c33, c32, c33);
+    out[0][0] = s0[0];
+    out[1][0] = s0[1];
+    out[2][0] = s0[2];
+    out[3][0] = s0[3];
+    out[1][1] = s1[0];
+    out[2][1] = s1[1];
+    out[3][1] = s1[2];
+    out[2][2] = s1[3];
+    out[3][2] = s2[0];
+    out[3][3] = s2[1];
 }
 
 /* Writes the lower-triangle entries of a tile at rows i0.., columns j0...:
@@ -341,10 +342,12 @@ JAC_INLINE void syrk_tile_diag(int64_t kcp, const double *const *a, double out[4
 JAC_INLINE void store_tile(int64_t m, int64_t i0, int64_t j0, int64_t nj, const double *t,
                            int64_t ldt, double *out, int64_t rs, int64_t cs, int accumulate)
 {
+    /* a tile wholly inside the lower triangle stores without tests */
+    const int whole = i0 + 4 <= m && j0 + nj <= i0 + 1;
     for (int64_t r = 0; r < 4; r++)
         for (int64_t c = 0; c < nj; c++) {
             int64_t i = i0 + r, j = j0 + c;
-            if (i >= m || j > i) continue;
+            if (!whole && (i >= m || j > i)) continue;
             double *dst = out + i * rs + j * cs;
             double x = t[r * ldt + c];
             *dst = accumulate == 0 ? x : (accumulate == 1 ? *dst + x : *dst - x);
@@ -382,13 +385,25 @@ JAC_INLINE void syrk_body(int64_t m, int64_t kcp, const double *const *rowp, dou
         for (int64_t i0 = jb0 - jb0 % 4; i0 < mp; i0 += 4) {
             int64_t j0 = jb0;
             for (; j0 + 3 <= i0 && j0 < jb1; j0 += 3) {
-                PREFETCH_SOME();
+                /* one run to prefetch (the lane path): inside the tile */
+                const double *tpf = NULL;
+                int64_t tpf_lines = 0;
+                if (pf_rows == 1 && pf != NULL) {
+                    tpf_lines = lines - next_line < per_tile ? lines - next_line : per_tile;
+                    if (tpf_lines > kcp / 16) tpf_lines = kcp / 16;
+                    tpf = pf[0] + next_line * 8;
+                    next_line += tpf_lines;
+                    pf_off = next_line * 8;
+                } else {
+                    PREFETCH_SOME();
+                }
                 double t[4][3];
                 if (rs == 1 && i0 + 4 <= m) { /* a whole tile of a column-major matrix */
-                    syrk_tile(kcp, rowp + i0, rowp + j0, t, out + i0 + j0 * cs, cs, accumulate);
+                    syrk_tile(kcp, rowp + i0, rowp + j0, t, out + i0 + j0 * cs, cs, accumulate, tpf,
+                              tpf_lines);
                     continue;
                 }
-                syrk_tile(kcp, rowp + i0, rowp + j0, t, NULL, 0, 0);
+                syrk_tile(kcp, rowp + i0, rowp + j0, t, NULL, 0, 0, tpf, tpf_lines);
                 store_tile(m, i0, j0, 3, &t[0][0], 3, out, rs, cs, accumulate);
             }
             if (j0 >= jb1 || j0 > i0) continue;
@@ -510,6 +525,167 @@ void mutinf__jac_chol_lanes(int64_t n, const double *src, int64_t lds, const int
      * j + 1.  Every element still subtracts its products in increasing p,
      * the p = j term of column j + 1 last, exactly as one column at a time. */
     int64_t j = 0;
+    /* Columns four at a time: each pass over the rows below reads their
+     * earlier entries once for four columns (L of 64 interleaved rows is
+     * larger than L1).  Every element still subtracts its products in
+     * increasing p, then is scaled, exactly as one column at a time. */
+    for (; j + 4 <= n; j += 4) {
+        const double *c0 = LL(j, 0), *c1 = LL(j + 1, 0), *c2 = LL(j + 2, 0), *c3 = LL(j + 3, 0);
+        v4d s00 = load4(SRC(j, j)), t10 = load4(SRC(j + 1, j)), s11 = load4(SRC(j + 1, j + 1)),
+            t20 = load4(SRC(j + 2, j)), t21 = load4(SRC(j + 2, j + 1)),
+            s22 = load4(SRC(j + 2, j + 2)), t30 = load4(SRC(j + 3, j)),
+            t31 = load4(SRC(j + 3, j + 1)), t32 = load4(SRC(j + 3, j + 2)),
+            s33 = load4(SRC(j + 3, j + 3));
+        for (int64_t p = 0; p < j; p++) {
+            const v4d x0 = load4(c0 + p * LANES), x1 = load4(c1 + p * LANES),
+                      x2 = load4(c2 + p * LANES), x3 = load4(c3 + p * LANES);
+            s00 -= x0 * x0;
+            t10 -= x1 * x0;
+            s11 -= x1 * x1;
+            t20 -= x2 * x0;
+            t21 -= x2 * x1;
+            s22 -= x2 * x2;
+            t30 -= x3 * x0;
+            t31 -= x3 * x1;
+            t32 -= x3 * x2;
+            s33 -= x3 * x3;
+        }
+        store4(d + j * LANES, s00);
+        const v4d piv0 = sqrt4(s00), r0 = one / piv0;
+        const v4d l10 = t10 * r0, l20 = t20 * r0, l30 = t30 * r0;
+        s11 -= l10 * l10;
+        store4(d + (j + 1) * LANES, s11);
+        const v4d piv1 = sqrt4(s11), r1 = one / piv1;
+        const v4d l21 = (t21 - l20 * l10) * r1, l31 = (t31 - l30 * l10) * r1;
+        s22 -= l20 * l20;
+        s22 -= l21 * l21;
+        store4(d + (j + 2) * LANES, s22);
+        const v4d piv2 = sqrt4(s22), r2 = one / piv2;
+        const v4d l32 = ((t32 - l30 * l20) - l31 * l21) * r2;
+        s33 -= l30 * l30;
+        s33 -= l31 * l31;
+        s33 -= l32 * l32;
+        store4(d + (j + 3) * LANES, s33);
+        const v4d piv3 = sqrt4(s33), r3 = one / piv3;
+        store4(LL(j, j), piv0);
+        store4(LL(j + 1, j), l10);
+        store4(LL(j + 1, j + 1), piv1);
+        store4(LL(j + 2, j), l20);
+        store4(LL(j + 2, j + 1), l21);
+        store4(LL(j + 2, j + 2), piv2);
+        store4(LL(j + 3, j), l30);
+        store4(LL(j + 3, j + 1), l31);
+        store4(LL(j + 3, j + 2), l32);
+        store4(LL(j + 3, j + 3), piv3);
+        int64_t i = j + 4;
+        for (; i + 3 <= n; i += 3) { /* three rows: twelve chains, seven loads per twelve */
+            const double *z0 = LL(i, 0), *z1 = LL(i + 1, 0), *z2 = LL(i + 2, 0);
+            v4d a0 = load4(SRC(i, j)), b0 = load4(SRC(i, j + 1)), e0 = load4(SRC(i, j + 2)),
+                f0 = load4(SRC(i, j + 3)), a1 = load4(SRC(i + 1, j)), b1 = load4(SRC(i + 1, j + 1)),
+                e1 = load4(SRC(i + 1, j + 2)), f1 = load4(SRC(i + 1, j + 3)),
+                a2 = load4(SRC(i + 2, j)), b2 = load4(SRC(i + 2, j + 1)),
+                e2 = load4(SRC(i + 2, j + 2)), f2 = load4(SRC(i + 2, j + 3));
+            for (int64_t p = 0; p < j; p++) {
+                const v4d x0 = load4(c0 + p * LANES), x1 = load4(c1 + p * LANES),
+                          x2 = load4(c2 + p * LANES), x3 = load4(c3 + p * LANES);
+                v4d z = load4(z0 + p * LANES);
+                a0 -= z * x0;
+                b0 -= z * x1;
+                e0 -= z * x2;
+                f0 -= z * x3;
+                z = load4(z1 + p * LANES);
+                a1 -= z * x0;
+                b1 -= z * x1;
+                e1 -= z * x2;
+                f1 -= z * x3;
+                z = load4(z2 + p * LANES);
+                a2 -= z * x0;
+                b2 -= z * x1;
+                e2 -= z * x2;
+                f2 -= z * x3;
+            }
+            a0 *= r0;
+            a1 *= r0;
+            a2 *= r0;
+            b0 = (b0 - a0 * l10) * r1;
+            b1 = (b1 - a1 * l10) * r1;
+            b2 = (b2 - a2 * l10) * r1;
+            e0 = ((e0 - a0 * l20) - b0 * l21) * r2;
+            e1 = ((e1 - a1 * l20) - b1 * l21) * r2;
+            e2 = ((e2 - a2 * l20) - b2 * l21) * r2;
+            f0 = (((f0 - a0 * l30) - b0 * l31) - e0 * l32) * r3;
+            f1 = (((f1 - a1 * l30) - b1 * l31) - e1 * l32) * r3;
+            f2 = (((f2 - a2 * l30) - b2 * l31) - e2 * l32) * r3;
+            store4(LL(i, j), a0);
+            store4(LL(i, j + 1), b0);
+            store4(LL(i, j + 2), e0);
+            store4(LL(i, j + 3), f0);
+            store4(LL(i + 1, j), a1);
+            store4(LL(i + 1, j + 1), b1);
+            store4(LL(i + 1, j + 2), e1);
+            store4(LL(i + 1, j + 3), f1);
+            store4(LL(i + 2, j), a2);
+            store4(LL(i + 2, j + 1), b2);
+            store4(LL(i + 2, j + 2), e2);
+            store4(LL(i + 2, j + 3), f2);
+        }
+        for (; i + 2 <= n; i += 2) { /* two rows: eight chains, six loads per eight */
+            const double *z0 = LL(i, 0), *z1 = LL(i + 1, 0);
+            v4d a0 = load4(SRC(i, j)), b0 = load4(SRC(i, j + 1)), e0 = load4(SRC(i, j + 2)),
+                f0 = load4(SRC(i, j + 3)), a1 = load4(SRC(i + 1, j)), b1 = load4(SRC(i + 1, j + 1)),
+                e1 = load4(SRC(i + 1, j + 2)), f1 = load4(SRC(i + 1, j + 3));
+            for (int64_t p = 0; p < j; p++) {
+                const v4d x0 = load4(c0 + p * LANES), x1 = load4(c1 + p * LANES),
+                          x2 = load4(c2 + p * LANES), x3 = load4(c3 + p * LANES);
+                v4d z = load4(z0 + p * LANES);
+                a0 -= z * x0;
+                b0 -= z * x1;
+                e0 -= z * x2;
+                f0 -= z * x3;
+                z = load4(z1 + p * LANES);
+                a1 -= z * x0;
+                b1 -= z * x1;
+                e1 -= z * x2;
+                f1 -= z * x3;
+            }
+            a0 *= r0;
+            a1 *= r0;
+            b0 = (b0 - a0 * l10) * r1;
+            b1 = (b1 - a1 * l10) * r1;
+            e0 = ((e0 - a0 * l20) - b0 * l21) * r2;
+            e1 = ((e1 - a1 * l20) - b1 * l21) * r2;
+            f0 = (((f0 - a0 * l30) - b0 * l31) - e0 * l32) * r3;
+            f1 = (((f1 - a1 * l30) - b1 * l31) - e1 * l32) * r3;
+            store4(LL(i, j), a0);
+            store4(LL(i, j + 1), b0);
+            store4(LL(i, j + 2), e0);
+            store4(LL(i, j + 3), f0);
+            store4(LL(i + 1, j), a1);
+            store4(LL(i + 1, j + 1), b1);
+            store4(LL(i + 1, j + 2), e1);
+            store4(LL(i + 1, j + 3), f1);
+        }
+        for (; i < n; i++) {
+            const double *z0 = LL(i, 0);
+            v4d a0 = load4(SRC(i, j)), b0 = load4(SRC(i, j + 1)), e0 = load4(SRC(i, j + 2)),
+                f0 = load4(SRC(i, j + 3));
+            for (int64_t p = 0; p < j; p++) {
+                const v4d z = load4(z0 + p * LANES);
+                a0 -= z * load4(c0 + p * LANES);
+                b0 -= z * load4(c1 + p * LANES);
+                e0 -= z * load4(c2 + p * LANES);
+                f0 -= z * load4(c3 + p * LANES);
+            }
+            a0 *= r0;
+            b0 = (b0 - a0 * l10) * r1;
+            e0 = ((e0 - a0 * l20) - b0 * l21) * r2;
+            f0 = (((f0 - a0 * l30) - b0 * l31) - e0 * l32) * r3;
+            store4(LL(i, j), a0);
+            store4(LL(i, j + 1), b0);
+            store4(LL(i, j + 2), e0);
+            store4(LL(i, j + 3), f0);
+        }
+    }
     for (; j + 2 <= n; j += 2) {
         const double *lj = LL(j, 0), *lk = LL(j + 1, 0);
         v4d s0 = load4(SRC(j, j)), t10 = load4(SRC(j + 1, j)), s1 = load4(SRC(j + 1, j + 1));
@@ -708,25 +884,40 @@ void mutinf__jac_inv_norm1_bound_lanes(int64_t n, const double *l, double *work,
     for (int64_t i = 0; i < n; i++)
         store4(rd + i * LANES, one / load4(l + (i * n + i) * LANES));
     for (int64_t i = 0; i < n; i++) { /* M(L) x = e, rows of L contiguous */
+        /* four partial sums over p (p mod 4), so that the multiply-adds
+         * are not one chain of latencies */
         const double *li = l + i * n * LANES;
-        v4d t = one;
-        for (int64_t p = 0; p < i; p++)
-            t += (v4d)((v4di)load4(li + p * LANES) & absmask) * load4(x + p * LANES);
-        const v4d xi = t * load4(rd + i * LANES);
+        v4d t0 = {0, 0, 0, 0}, t1 = t0, t2 = t0, t3 = t0;
+        int64_t p = 0;
+        for (; p + 4 <= i; p += 4) {
+            t0 += (v4d)((v4di)load4(li + p * LANES) & absmask) * load4(x + p * LANES);
+            t1 += (v4d)((v4di)load4(li + (p + 1) * LANES) & absmask) * load4(x + (p + 1) * LANES);
+            t2 += (v4d)((v4di)load4(li + (p + 2) * LANES) & absmask) * load4(x + (p + 2) * LANES);
+            t3 += (v4d)((v4di)load4(li + (p + 3) * LANES) & absmask) * load4(x + (p + 3) * LANES);
+        }
+        for (; p < i; p++)
+            t0 += (v4d)((v4di)load4(li + p * LANES) & absmask) * load4(x + p * LANES);
+        const v4d xi = (one + ((t0 + t1) + (t2 + t3))) * load4(rd + i * LANES);
         store4(x + i * LANES, xi);
         const v4di gt = xi > mx;
         mx = (v4d)(((v4di)xi & gt) | ((v4di)mx & ~gt));
         poison += xi - xi; /* NaN once any entry is NaN or Inf */
     }
-    for (int64_t i = n - 1; i >= 0; i--) { /* M(L)^T y = e, columns of L */
-        v4d t = one;
-        for (int64_t p = i + 1; p < n; p++)
-            t += (v4d)((v4di)load4(l + (p * n + i) * LANES) & absmask) * load4(y + p * LANES);
-        const v4d yi = t * load4(rd + i * LANES);
+    /* M(L)^T y = e by rows of L: once y_i is final, row i adds its terms
+     * to the sums t_p = 1 + sum_{i > p} |L_ip| y_i of the rows above
+     * (y holds t until its entry is final). */
+    for (int64_t i = 0; i < n; i++)
+        store4(y + i * LANES, one);
+    for (int64_t i = n - 1; i >= 0; i--) {
+        const double *li = l + i * n * LANES;
+        const v4d yi = load4(y + i * LANES) * load4(rd + i * LANES);
         store4(y + i * LANES, yi);
         const v4di gt = yi > my;
         my = (v4d)(((v4di)yi & gt) | ((v4di)my & ~gt));
         poison += yi - yi;
+        for (int64_t p = 0; p < i; p++)
+            store4(y + p * LANES,
+                   load4(y + p * LANES) + (v4d)((v4di)load4(li + p * LANES) & absmask) * yi);
     }
     store4(bound, mx * my + poison);
 }

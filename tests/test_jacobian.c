@@ -986,11 +986,11 @@ static void test_tc_errors(void **state)
 
 /* ------------------------------------------- lane kernels and group path */
 
-/* ||A^-1||_1 of the n x n row-major A (n <= 16) by Gauss-Jordan with
+/* ||A^-1||_1 of the n x n row-major A (n <= 32) by Gauss-Jordan with
  * partial pivoting in long double. */
 static long double inv_norm1_ref(const long double *A, int n)
 {
-    long double a[16][32];
+    long double a[32][64];
     for (int i = 0; i < n; i++)
         for (int j = 0; j < 2 * n; j++)
             a[i][j] = j < n ? A[i * n + j] : (j - n == i ? 1.0L : 0.0L);
@@ -1029,7 +1029,11 @@ static void test_inv_norm_bound(void **state)
     (void)state;
     enum { L4 = 4 };
     int sure_lanes = 0, total_lanes = 0;
-    for (int n = 1; n <= 12; n += (n < 4 ? 1 : 4)) {
+    /* orders around the factorization's blocks of four and two columns
+     * and the bound's four partial sums */
+    static const int orders[] = {1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 19, 30};
+    for (size_t o = 0; o < sizeof orders / sizeof orders[0]; o++) {
+        const int n = orders[o];
         for (int trial = 0; trial < 6; trial++) {
             /* lane q: J J^T of an n x n J with singular values spread over
              * 10^(-trial-q/2) .. 1, rows mixed */
@@ -1083,6 +1087,12 @@ static void test_inv_norm_bound(void **state)
                             t += (long double)l[(i * n + p) * L4 + q] * l[(j * n + p) * L4 + q];
                         A[i * n + j] = t;
                     }
+                /* the factor reproduces the matrix: L L^T = A */
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j <= i; j++)
+                        assert_close(
+                            (double)A[i * n + j], src[(i * n + j) * L4 + q], 1e-13,
+                            1e-13 * sqrt(src[(i * n + i) * L4 + q] * src[(j * n + j) * L4 + q]));
                 long double exact = inv_norm1_ref(A, n);
                 total_lanes++;
                 /* The reference carries a relative error ~ kappa eps_ld (eps_ld

@@ -453,6 +453,62 @@ static inline int32_t argmin32(const float *G, const float *cnorm, int64_t k)
     return best;
 }
 
+/* Float data, dot-product mode: the float value cnorm32[j] - 2 G[j] of a
+ * row decides its label only when no other centroid's float value lies
+ * within 2E of the best one, E bounding how far a float value can be from
+ * the value cnorm[j] - 2 x.c_j of the double kernel (mutinf__km_dots64: one
+ * FMA chain over the features in order).  Otherwise the candidates within
+ * 2E are recomputed with exactly that double arithmetic, and the first
+ * minimum among them is the label -- the label the double fit gives for the
+ * same values, since every centroid outside the candidates is certified
+ * farther.  So a float fit follows the double fit of its data exactly.
+ *
+ * The bound, with u = 2^-24, v = 2^-53, g(d, u) = d u / (1 - d u), and
+ * |c| <= cmax (from the double norms), |x| the row's norm:
+ *   float product:  |G_j - x.c_j| <= (g(d,u)(1+u) + u) |x||c|
+ *                   (the FMA chain, plus c rounded to float);
+ *   float norm:     |cnorm32_j - |c_j|^2| <= 3.01 u |c|^2;
+ *   float value:    one rounding, <= 1.01 u (|c|^2 + 2|x||c|);
+ *   double value:   g(d,v) |x||c| twice (the chain), g(d,v) |c|^2 (the norm
+ *                   sum) and 1.01 v (|c|^2 + 2|x||c|) (the subtraction);
+ * all times 1.01 for the rounding of the bound itself. */
+static int32_t settle32(const float *x, int64_t d, const float *G, const float *cnorm32,
+                        const double *centers, const double *cnorm, int64_t k, double cmax,
+                        int32_t best)
+{
+    const double u = 0x1p-24, v = 0x1p-53;
+    double du = (double)d * u, dv = (double)d * v;
+    double xn = 0.0;
+    for (int64_t f = 0; f < d; f++)
+        xn += (double)x[f] * (double)x[f];
+    xn = sqrt(xn);
+    double xc = xn * cmax, cc = cmax * cmax;
+    double gu = du / (1.0 - du), gv = dv / (1.0 - dv);
+    double e = xc * (2.0 * (gu * (1.0 + u) + u) + 2.02 * u + 2.0 * gv + 2.02 * v) +
+               cc * (3.01 * u + 1.01 * u + gv + 1.01 * v);
+    double t = (double)(cnorm32[best] - 2.0f * G[best]) + 2.0 * 1.01 * e;
+    int all = !(du < 0.01) || !(t < INFINITY); /* no usable bound: recompute every centroid */
+    int64_t near = 0;
+    for (int64_t j = 0; j < k; j++) /* NaN (an overflowed float value) counts as near */
+        near += !((double)(cnorm32[j] - 2.0f * G[j]) > t);
+    if (!all && near <= 1) return best;
+    double bv = INFINITY;
+    int32_t label = best;
+    for (int64_t j = 0; j < k; j++) {
+        if (!all && (double)(cnorm32[j] - 2.0f * G[j]) > t) continue;
+        const double *c = centers + j * d;
+        double g = 0.0;
+        for (int64_t f = 0; f < d; f++)
+            g = fma((double)x[f], c[f], g);
+        double val = cnorm[j] - 2.0 * g;
+        if (val < bv) {
+            bv = val;
+            label = (int32_t)j;
+        }
+    }
+    return label;
+}
+
 void mutinf__km_pack_centers(const mutinf__km_data *X, const mutinf__km_plan *plan,
                              mutinf__km_work *w, int64_t k, const double *centers)
 {
@@ -473,9 +529,10 @@ void mutinf__km_pack_centers(const mutinf__km_data *X, const mutinf__km_plan *pl
             s += centers[j * d + f] * centers[j * d + f];
         w->cnorm[j] = s;
     }
-    if (X->x64 != NULL) {
-        memcpy(w->cpack, centers, (size_t)(k * d) * sizeof(double));
-    } else {
+    /* the double centroids also serve float data: settle32() re-decides
+     * close rows with them */
+    memcpy(w->cpack, centers, (size_t)(k * d) * sizeof(double));
+    if (X->x32 != NULL) {
         for (int64_t j = 0; j < k * d; j++)
             w->cpack32[j] = (float)centers[j];
         for (int64_t j = 0; j < k; j++) {
@@ -501,6 +558,8 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__
 {
     int64_t d = X->d, kp = round_up(k, 4);
     int lanes = plan->mode == MUTINF__KM_DIRECT && mutinf__cpu_has_avx2_fma();
+    /* float data with the library's own kernels: labels of the double kernel */
+    int settle = plan->mode == MUTINF__KM_DOTS && X->x32 != NULL;
     size_t rowpack = (size_t)(mutinf__km_dots_pack_rows(plan->chunk) * d) * tid;
     for (int64_t c0 = r0; c0 < r1; c0 += plan->chunk) {
         int64_t m = r1 - c0 < plan->chunk ? r1 - c0 : plan->chunk;
@@ -531,6 +590,11 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__
             int64_t off = (c0 % plan->super_rows) * k;
             G = X->x64 != NULL ? (const void *)(w->gbuf + off) : (const void *)(w->gbuf32 + off);
         }
+        double cmax = 0.0;
+        if (settle)
+            for (int64_t j = 0; j < k; j++)
+                cmax = w->cnorm[j] > cmax ? w->cnorm[j] : cmax;
+        cmax = sqrt(cmax);
         for (int64_t i = 0; i < m; i++) {
             int32_t lab;
             if (plan->mode == MUTINF__KM_DIRECT)
@@ -539,6 +603,9 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__
                 lab = argmin64((const double *)G + i * k, w->cnorm, k);
             else
                 lab = argmin32((const float *)G + i * k, w->cnorm32, k);
+            if (settle)
+                lab = settle32(X->x32 + (c0 + i) * d, d, (const float *)G + i * k, w->cnorm32,
+                               w->cpack, w->cnorm, k, cmax, lab);
             int64_t row = c0 + i;
             if (labels[row] != lab) {
                 (*changed)++;

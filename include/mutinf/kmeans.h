@@ -46,6 +46,15 @@
  * Precision: double data is processed in double.  Float data is processed
  * with single-precision distance products (as scikit-learn and FAISS do for
  * float32); centroid sums, centroids and the inertia are accumulated in double.
+ * On x86-64 with AVX2/FMA, where the library's own distance kernels run
+ * (d <= 8; and d <= 4096 when BLAS is multi-threaded, as Debian's default
+ * OpenBLAS is), a float row keeps its single-precision label only when no
+ * other centroid comes within that arithmetic's proven rounding bound;
+ * closer rows are re-decided with the double arithmetic.  There a float fit
+ * (and predict) gives exactly the labels, centroids and inertia of
+ * mutinf_kmeans_fit() on the same values converted to double.  Elsewhere
+ * (sgemm distances) the two may part where rows lie within float rounding
+ * of two centroids.
  *
  * Determinism: the same data, settings and seed give bit-identical labels,
  * centroids and inertia for every thread count.

@@ -428,13 +428,20 @@ static inline int32_t argmin64(const double *G, const double *cnorm, int64_t k)
     return best;
 }
 
-static inline int32_t argmin32(const float *G, const float *cnorm, int64_t k)
+/* argmin32 also gives the smallest value (*first) and the second smallest
+ * (*second, counting equal values twice): each lane keeps its two smallest,
+ * and the second overall is the best lane's second or another lane's first.
+ * The label is exactly argmin32's. */
+static inline int32_t argmin32(const float *G, const float *cnorm, int64_t k, float *first,
+                               float *second)
 {
     int64_t j = 0;
     int32_t best = 0;
-    float bd = INFINITY;
+    float bd = INFINITY, sd = INFINITY;
     if (k >= 16) {
-        mutinf__v8f vb, v, c;
+        mutinf__v8f vb,
+            vs = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY},
+            v, c;
         memcpy(&vb, G, sizeof(vb));
         memcpy(&c, cnorm, sizeof(c));
         vb = c - 2.0f * vb;
@@ -445,61 +452,58 @@ static inline int32_t argmin32(const float *G, const float *cnorm, int64_t k)
             memcpy(&c, cnorm + j, sizeof(c));
             v = c - 2.0f * v;
             mutinf__v8i lt = v < vb;
+            /* the lane's second: the larger of v and its old first, if smaller */
+            mutinf__v8i hi = (lt & (mutinf__v8i)vb) | (~lt & (mutinf__v8i)v);
+            mutinf__v8i ls = (mutinf__v8f)hi < vs;
+            vs = (mutinf__v8f)((ls & hi) | (~ls & (mutinf__v8i)vs));
             vb = (mutinf__v8f)(((mutinf__v8i)v & lt) | ((mutinf__v8i)vb & ~lt));
             ib = (iv & lt) | (ib & ~lt);
             iv += eight;
         }
+        int qbest = 0;
         for (int q = 0; q < 8; q++)
             if (vb[q] < bd || (vb[q] == bd && ib[q] < best)) {
                 bd = vb[q];
                 best = ib[q];
+                qbest = q;
             }
+        for (int q = 0; q < 8; q++) {
+            float other = q == qbest ? vs[q] : vb[q];
+            sd = other < sd ? other : sd;
+        }
     }
     for (; j < k; j++) {
         float v = cnorm[j] - 2.0f * G[j];
         if (v < bd) {
+            sd = bd;
             bd = v;
             best = (int32_t)j;
+        } else if (v < sd) {
+            sd = v;
         }
     }
+    *first = bd;
+    *second = sd;
     return best;
 }
 
 /* Float data, dot-product mode: the float value cnorm32[j] - 2 G[j] of a
- * row decides its label only when no other centroid's float value lies
- * within `tol` = 2E of the best one, E bounding how far a float value can be
- * from the value cnorm[j] - 2 x.c_j of the double kernel (mutinf__km_dots64:
- * one FMA chain over the features in order).  Otherwise the candidates
- * within tol are recomputed with exactly that double arithmetic, and the
- * first minimum among them is the label -- the label the double fit gives
- * for the same values, since every other centroid is certified farther.
- * So a float fit follows the double fit of its data exactly.  An infinite
- * or NaN threshold makes every centroid a candidate. */
+ * row decides its label only when every other centroid's float value lies
+ * beyond t = (smallest value) + tol, tol being twice the bound E on how far
+ * a float value can be from the value cnorm[j] - 2 x.c_j of the double
+ * kernel (mutinf__km_dots64: one FMA chain over the features in order)
+ * plus the rounding of t itself (settle_tol()).  Otherwise settle32()
+ * recomputes the candidates below t with exactly that double arithmetic,
+ * and the first minimum among them is the label -- the label the double fit
+ * gives for the same values, since every other centroid is certified
+ * farther.  So a float fit follows the double fit of its data exactly. */
 static int32_t settle32(const float *x, int64_t d, const float *G, const float *cnorm32,
-                        const double *centers, const double *cnorm, int64_t k, double tol,
-                        int32_t best)
+                        const double *centers, const double *cnorm, int64_t k, float t)
 {
-    float t = (float)((double)(cnorm32[best] - 2.0f * G[best]) + tol);
-    if ((double)t < (double)(cnorm32[best] - 2.0f * G[best]) + tol) t = nextafterf(t, INFINITY);
-    int64_t j = 0, near = 0;
-    mutinf__v8i far = {0, 0, 0, 0, 0, 0, 0, 0};
-    const mutinf__v8f tv = {t, t, t, t, t, t, t, t};
-    for (; j + 8 <= k; j += 8) { /* the values as argmin32 forms them */
-        mutinf__v8f g, c;
-        memcpy(&g, G + j, sizeof(g));
-        memcpy(&c, cnorm32 + j, sizeof(c));
-        far += (mutinf__v8i)(c - 2.0f * g > tv); /* -1 where farther */
-    }
-    near = j;
-    for (int q = 0; q < 8; q++)
-        near += far[q];
-    for (; j < k; j++) /* NaN (an overflowed float value) counts as near */
-        near += !(cnorm32[j] - 2.0f * G[j] > t);
-    if (near <= 1) return best;
     double bv = INFINITY;
-    int32_t label = best;
-    for (j = 0; j < k; j++) {
-        if (cnorm32[j] - 2.0f * G[j] > t) continue;
+    int32_t label = 0;
+    for (int64_t j = 0; j < k; j++) {
+        if (cnorm32[j] - 2.0f * G[j] > t) continue; /* certified farther */
         const double *c = centers + j * d;
         double g = 0.0;
         for (int64_t f = 0; f < d; f++)
@@ -532,7 +536,11 @@ static double settle_tol(int64_t d, double xmax, double cmax)
     double xc = xmax * cmax, cc = cmax * cmax;
     double e = xc * (2.0 * (gu * (1.0 + u) + u) + 2.02 * u + 2.0 * gv + 2.02 * v) +
                cc * (3.01 * u + 1.01 * u + gv + 1.01 * v);
-    return 2.0 * 1.01 * e;
+    /* Twice 2E: t = first + tol is summed in float, which loses at most
+     * u (|first| + tol) <= 2E, |first| being at most |c|^2 + 2|x||c|.  Float
+     * values that might overflow give no bound. */
+    if (!(xc < 1e30 && cc < 1e30)) return INFINITY;
+    return 4.0 * 1.01 * e;
 }
 
 void mutinf__km_pack_centers(const mutinf__km_data *X, const mutinf__km_plan *plan,
@@ -616,24 +624,27 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__
             int64_t off = (c0 % plan->super_rows) * k;
             G = X->x64 != NULL ? (const void *)(w->gbuf + off) : (const void *)(w->gbuf32 + off);
         }
-        double tol = 0.0;
+        float tol = 0.0f;
         if (settle) {
             double cmax = 0.0;
             for (int64_t j = 0; j < k; j++)
                 cmax = w->cnorm[j] > cmax ? w->cnorm[j] : cmax;
-            tol = settle_tol(d, w->xmax32, sqrt(cmax));
+            double t = settle_tol(d, w->xmax32, sqrt(cmax));
+            tol = (float)t;
+            if ((double)tol < t) tol = nextafterf(tol, INFINITY); /* rounded up */
         }
         for (int64_t i = 0; i < m; i++) {
             int32_t lab;
+            float first = 0.0f, second = 0.0f;
             if (plan->mode == MUTINF__KM_DIRECT)
                 lab = ((const int32_t *)G)[i];
             else if (X->x64 != NULL)
                 lab = argmin64((const double *)G + i * k, w->cnorm, k);
             else
-                lab = argmin32((const float *)G + i * k, w->cnorm32, k);
-            if (settle)
+                lab = argmin32((const float *)G + i * k, w->cnorm32, k, &first, &second);
+            if (settle && !(second > first + tol)) /* also when tol is infinite */
                 lab = settle32(X->x32 + (c0 + i) * d, d, (const float *)G + i * k, w->cnorm32,
-                               w->cpack, w->cnorm, k, tol, lab);
+                               w->cpack, w->cnorm, k, first + tol);
             int64_t row = c0 + i;
             if (labels[row] != lab) {
                 (*changed)++;

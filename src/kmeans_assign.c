@@ -138,6 +138,18 @@ mutinf_status mutinf__km_work_alloc(mutinf__km_work *w, const mutinf__km_plan *p
             w->rowpack64 = mutinf__alloc(rp, sizeof(double), 0, "k-means packed rows");
         if (w->rowpack32 == NULL && w->rowpack64 == NULL) goto oom;
     }
+    if (f32 && plan->mode == MUTINF__KM_DOTS) { /* for settle32(): the largest row norm */
+        double xmax = 0.0;
+        const float *x = X->x32;
+#pragma omp parallel for num_threads(plan->threads) reduction(max : xmax) schedule(static)
+        for (int64_t i = 0; i < X->n; i++) {
+            double s = 0.0;
+            for (int64_t f = 0; f < d; f++)
+                s += (double)x[i * d + f] * (double)x[i * d + f];
+            xmax = s > xmax ? s : xmax;
+        }
+        w->xmax32 = sqrt(xmax) * (1.0 + 0x1p-40); /* rounded up past the sum's error */
+    }
     if (f32) {
         w->gbuf32 = mutinf__alloc(gsz, sizeof(float), 0, "k-means distances");
         w->cpack32 = mutinf__alloc(kd, sizeof(float), 0, "k-means float centroids");
@@ -416,13 +428,20 @@ static inline int32_t argmin64(const double *G, const double *cnorm, int64_t k)
     return best;
 }
 
-static inline int32_t argmin32(const float *G, const float *cnorm, int64_t k)
+/* argmin32 also gives the smallest value (*first) and the second smallest
+ * (*second, counting equal values twice): each lane keeps its two smallest,
+ * and the second overall is the best lane's second or another lane's first.
+ * The label is exactly argmin32's. */
+static inline int32_t argmin32(const float *G, const float *cnorm, int64_t k, float *first,
+                               float *second)
 {
     int64_t j = 0;
     int32_t best = 0;
-    float bd = INFINITY;
+    float bd = INFINITY, sd = INFINITY;
     if (k >= 16) {
-        mutinf__v8f vb, v, c;
+        mutinf__v8f vb,
+            vs = {INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY, INFINITY},
+            v, c;
         memcpy(&vb, G, sizeof(vb));
         memcpy(&c, cnorm, sizeof(c));
         vb = c - 2.0f * vb;
@@ -433,69 +452,58 @@ static inline int32_t argmin32(const float *G, const float *cnorm, int64_t k)
             memcpy(&c, cnorm + j, sizeof(c));
             v = c - 2.0f * v;
             mutinf__v8i lt = v < vb;
+            /* the lane's second: the larger of v and its old first, if smaller */
+            mutinf__v8i hi = (lt & (mutinf__v8i)vb) | (~lt & (mutinf__v8i)v);
+            mutinf__v8i ls = (mutinf__v8f)hi < vs;
+            vs = (mutinf__v8f)((ls & hi) | (~ls & (mutinf__v8i)vs));
             vb = (mutinf__v8f)(((mutinf__v8i)v & lt) | ((mutinf__v8i)vb & ~lt));
             ib = (iv & lt) | (ib & ~lt);
             iv += eight;
         }
+        int qbest = 0;
         for (int q = 0; q < 8; q++)
             if (vb[q] < bd || (vb[q] == bd && ib[q] < best)) {
                 bd = vb[q];
                 best = ib[q];
+                qbest = q;
             }
+        for (int q = 0; q < 8; q++) {
+            float other = q == qbest ? vs[q] : vb[q];
+            sd = other < sd ? other : sd;
+        }
     }
     for (; j < k; j++) {
         float v = cnorm[j] - 2.0f * G[j];
         if (v < bd) {
+            sd = bd;
             bd = v;
             best = (int32_t)j;
+        } else if (v < sd) {
+            sd = v;
         }
     }
+    *first = bd;
+    *second = sd;
     return best;
 }
 
 /* Float data, dot-product mode: the float value cnorm32[j] - 2 G[j] of a
- * row decides its label only when no other centroid's float value lies
- * within 2E of the best one, E bounding how far a float value can be from
- * the value cnorm[j] - 2 x.c_j of the double kernel (mutinf__km_dots64: one
- * FMA chain over the features in order).  Otherwise the candidates within
- * 2E are recomputed with exactly that double arithmetic, and the first
- * minimum among them is the label -- the label the double fit gives for the
- * same values, since every centroid outside the candidates is certified
- * farther.  So a float fit follows the double fit of its data exactly.
- *
- * The bound, with u = 2^-24, v = 2^-53, g(d, u) = d u / (1 - d u), and
- * |c| <= cmax (from the double norms), |x| the row's norm:
- *   float product:  |G_j - x.c_j| <= (g(d,u)(1+u) + u) |x||c|
- *                   (the FMA chain, plus c rounded to float);
- *   float norm:     |cnorm32_j - |c_j|^2| <= 3.01 u |c|^2;
- *   float value:    one rounding, <= 1.01 u (|c|^2 + 2|x||c|);
- *   double value:   g(d,v) |x||c| twice (the chain), g(d,v) |c|^2 (the norm
- *                   sum) and 1.01 v (|c|^2 + 2|x||c|) (the subtraction);
- * all times 1.01 for the rounding of the bound itself. */
+ * row decides its label only when every other centroid's float value lies
+ * beyond t = (smallest value) + tol, tol being twice the bound E on how far
+ * a float value can be from the value cnorm[j] - 2 x.c_j of the double
+ * kernel (mutinf__km_dots64: one FMA chain over the features in order)
+ * plus the rounding of t itself (settle_tol()).  Otherwise settle32()
+ * recomputes the candidates below t with exactly that double arithmetic,
+ * and the first minimum among them is the label -- the label the double fit
+ * gives for the same values, since every other centroid is certified
+ * farther.  So a float fit follows the double fit of its data exactly. */
 static int32_t settle32(const float *x, int64_t d, const float *G, const float *cnorm32,
-                        const double *centers, const double *cnorm, int64_t k, double cmax,
-                        int32_t best)
+                        const double *centers, const double *cnorm, int64_t k, float t)
 {
-    const double u = 0x1p-24, v = 0x1p-53;
-    double du = (double)d * u, dv = (double)d * v;
-    double xn = 0.0;
-    for (int64_t f = 0; f < d; f++)
-        xn += (double)x[f] * (double)x[f];
-    xn = sqrt(xn);
-    double xc = xn * cmax, cc = cmax * cmax;
-    double gu = du / (1.0 - du), gv = dv / (1.0 - dv);
-    double e = xc * (2.0 * (gu * (1.0 + u) + u) + 2.02 * u + 2.0 * gv + 2.02 * v) +
-               cc * (3.01 * u + 1.01 * u + gv + 1.01 * v);
-    double t = (double)(cnorm32[best] - 2.0f * G[best]) + 2.0 * 1.01 * e;
-    int all = !(du < 0.01) || !(t < INFINITY); /* no usable bound: recompute every centroid */
-    int64_t near = 0;
-    for (int64_t j = 0; j < k; j++) /* NaN (an overflowed float value) counts as near */
-        near += !((double)(cnorm32[j] - 2.0f * G[j]) > t);
-    if (!all && near <= 1) return best;
     double bv = INFINITY;
-    int32_t label = best;
+    int32_t label = 0;
     for (int64_t j = 0; j < k; j++) {
-        if (!all && (double)(cnorm32[j] - 2.0f * G[j]) > t) continue;
+        if (cnorm32[j] - 2.0f * G[j] > t) continue; /* certified farther */
         const double *c = centers + j * d;
         double g = 0.0;
         for (int64_t f = 0; f < d; f++)
@@ -507,6 +515,32 @@ static int32_t settle32(const float *x, int64_t d, const float *G, const float *
         }
     }
     return label;
+}
+
+/* The tolerance of settle32() for rows of norm <= xmax and centroids of
+ * norm <= cmax: twice E, with u = 2^-24, v = 2^-53, g(d, u) = d u / (1 - d u):
+ *   float product:  |G_j - x.c_j| <= (g(d,u)(1+u) + u) |x||c|
+ *                   (the FMA chain, plus c rounded to float);
+ *   float norm:     |cnorm32_j - |c_j|^2| <= 3.01 u |c|^2;
+ *   float value:    one rounding, <= 1.01 u (|c|^2 + 2|x||c|);
+ *   double value:   g(d,v) |x||c| twice (the chain), g(d,v) |c|^2 (the norm
+ *                   sum) and 1.01 v (|c|^2 + 2|x||c|) (the subtraction);
+ * all times 1.01 for the rounding of the bound itself.  Infinite when d u
+ * is too large for the bound. */
+static double settle_tol(int64_t d, double xmax, double cmax)
+{
+    const double u = 0x1p-24, v = 0x1p-53;
+    double du = (double)d * u, dv = (double)d * v;
+    if (!(du < 0.01)) return INFINITY;
+    double gu = du / (1.0 - du), gv = dv / (1.0 - dv);
+    double xc = xmax * cmax, cc = cmax * cmax;
+    double e = xc * (2.0 * (gu * (1.0 + u) + u) + 2.02 * u + 2.0 * gv + 2.02 * v) +
+               cc * (3.01 * u + 1.01 * u + gv + 1.01 * v);
+    /* Twice 2E: t = first + tol is summed in float, which loses at most
+     * u (|first| + tol) <= 2E, |first| being at most |c|^2 + 2|x||c|.  Float
+     * values that might overflow give no bound. */
+    if (!(xc < 1e30 && cc < 1e30)) return INFINITY;
+    return 4.0 * 1.01 * e;
 }
 
 void mutinf__km_pack_centers(const mutinf__km_data *X, const mutinf__km_plan *plan,
@@ -590,22 +624,27 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__
             int64_t off = (c0 % plan->super_rows) * k;
             G = X->x64 != NULL ? (const void *)(w->gbuf + off) : (const void *)(w->gbuf32 + off);
         }
-        double cmax = 0.0;
-        if (settle)
+        float tol = 0.0f;
+        if (settle) {
+            double cmax = 0.0;
             for (int64_t j = 0; j < k; j++)
                 cmax = w->cnorm[j] > cmax ? w->cnorm[j] : cmax;
-        cmax = sqrt(cmax);
+            double t = settle_tol(d, w->xmax32, sqrt(cmax));
+            tol = (float)t;
+            if ((double)tol < t) tol = nextafterf(tol, INFINITY); /* rounded up */
+        }
         for (int64_t i = 0; i < m; i++) {
             int32_t lab;
+            float first = 0.0f, second = 0.0f;
             if (plan->mode == MUTINF__KM_DIRECT)
                 lab = ((const int32_t *)G)[i];
             else if (X->x64 != NULL)
                 lab = argmin64((const double *)G + i * k, w->cnorm, k);
             else
-                lab = argmin32((const float *)G + i * k, w->cnorm32, k);
-            if (settle)
+                lab = argmin32((const float *)G + i * k, w->cnorm32, k, &first, &second);
+            if (settle && !(second > first + tol)) /* also when tol is infinite */
                 lab = settle32(X->x32 + (c0 + i) * d, d, (const float *)G + i * k, w->cnorm32,
-                               w->cpack, w->cnorm, k, cmax, lab);
+                               w->cpack, w->cnorm, k, first + tol);
             int64_t row = c0 + i;
             if (labels[row] != lab) {
                 (*changed)++;

@@ -72,6 +72,7 @@ typedef struct mutinf__km_work {
     double *rowpack64; /* dots mode: threads x the chunk's rows packed for the kernel */
     float *rowpack32;
     double *mindist; /* n: used only by the relocation of empty clusters */
+    double xmax32;   /* float data, dots mode: an upper bound on the row norms */
     /* Hamerly's bounds (allocated on first use): per point the margin by
      * which a lower bound on the distance to every other centroid exceeds
      * an upper bound on the distance to its own; the centroids the bounds

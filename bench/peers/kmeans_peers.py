@@ -8,8 +8,9 @@ fixed per-fit costs cancel for every contestant.  2 threads for all (OpenMP
 and BLAS, as set by bench/run).  Prints one line per shape, precision and
 peer with speedup = peer time / libmutinf time and inertia_ratio =
 libmutinf inertia / peer inertia; for float32 also the ratio to
-scikit-learn's fit rescored in float64 (inertia_ratio_f64) and the relative
-error of scikit-learn's own float32 inertia, and FAISS's float32 fit against
+scikit-learn's fit rescored in float64 (inertia_ratio_f64), the relative
+error of scikit-learn's own float32 inertia, the ratio to scikit-learn's
+float64 fit of the same float32 values, and FAISS's float32 fit against
 scikit-learn's (both rescored in float64: how far two float32 fits from the
 same start drift apart); then k-means++ seeding alone
 and the one-dimensional fit to convergence.
@@ -136,6 +137,10 @@ for sh in res["shapes"]:
                 ref = sklearn_inertia64(X, C0, N2)
                 print(f"shape={name} dtype=f32 peer=sklearn inertia_ratio_f64={lib['inertia'] / ref:.9f} "
                       f"sklearn_f32_inertia_rel_err={inertia / ref - 1.0:.3e}", flush=True)
+                # the same float32 values fitted by scikit-learn in float64
+                exact = sklearn_inertia64(X.astype(np.float64), C0.astype(np.float64), N2)
+                print(f"shape={name} dtype=f32 peer=sklearn-f64-same-values "
+                      f"inertia_ratio={lib['inertia'] / exact:.9f}", flush=True)
         if faiss is not None and dtype == "f32":
             run, run_with_inertia = faiss_run(X, C0)
             sec, _ = per_iter(run)

@@ -137,8 +137,9 @@ for sh in res["shapes"]:
                 ref = sklearn_inertia64(X, C0, N2)
                 print(f"shape={name} dtype=f32 peer=sklearn inertia_ratio_f64={lib['inertia'] / ref:.9f} "
                       f"sklearn_f32_inertia_rel_err={inertia / ref - 1.0:.3e}", flush=True)
-                # the same float32 values fitted by scikit-learn in float64
-                exact = sklearn_inertia64(X.astype(np.float64), C0.astype(np.float64), N2)
+                # the same float32 values fitted by scikit-learn in float64, from
+                # libmutinf's start (the float64 centroids C0, not rounded to float32)
+                exact = sklearn_inertia64(X.astype(np.float64), C064, N2)
                 print(f"shape={name} dtype=f32 peer=sklearn-f64-same-values "
                       f"inertia_ratio={lib['inertia'] / exact:.9f}", flush=True)
         if faiss is not None and dtype == "f32":

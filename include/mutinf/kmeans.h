@@ -15,7 +15,12 @@
  * - ::MUTINF_KMEANS_ALGORITHM_AUTO (default): for d == 1 the exact optimal
  *   clustering by dynamic programming over the sorted values (Wang & Song,
  *   "Ckmeans.1d.dp", The R Journal 3(2), 2011), which needs no
- *   initialisation and no restarts; for d >= 2 plain Lloyd's algorithm.
+ *   initialisation and no restarts; for 16 <= k <= n/4 it first searches a
+ *   cost per cluster for which the penalised programme's optimum has
+ *   exactly k clusters (that optimum is then the exact k-clustering; a few
+ *   passes instead of k layers), and falls back to the k layers when no
+ *   such cost is found within a few passes; for d >= 2 plain Lloyd's
+ *   algorithm.
  * - ::MUTINF_KMEANS_ALGORITHM_LLOYD: plain Lloyd's algorithm for every d
  *   (every distance computed in every iteration).
  * - ::MUTINF_KMEANS_ALGORITHM_HAMERLY: Lloyd's algorithm for every d, with
@@ -65,7 +70,7 @@
  * sums per accumulation block (at most 64 blocks, 256 for d <= 8; about
  * 8 MiB), k-means++ seeding a float copy of the data (4 n d bytes) plus
  * (2 + ln k) n doubles, Hamerly's bounds 2 n floats, and the exact d == 1
- * programme an arg-min table of about k n bytes.
+ * programme an arg-min table of about k n bytes when it runs layer by layer.
  *
  * Fewer distinct points than k: the fit succeeds with inertia 0, every
  * distinct point a centroid, the remaining centroids duplicates of them
@@ -243,8 +248,8 @@ MUTINF_API mutinf_status mutinf_kmeans_set_threads(mutinf_kmeans *km, int32_t th
  * called from the calling thread after each Lloyd iteration with
  * done = iterations finished over all restarts and
  * total = restarts run * max_iter (n_init, or 1 with given centroids; the
- * exact d == 1 programme reports each of its
- * k layers, total = k).  A non-zero return stops the fit, which then
+ * exact d == 1 programme reports each penalised pass or layer, done
+ * increasing, and finally done = total = k).  A non-zero return stops the fit, which then
  * returns ::MUTINF_ERR_CANCELLED and leaves the handle's previous fit and
  * every output untouched.
  *

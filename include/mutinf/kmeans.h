@@ -69,7 +69,8 @@
  * buffer.  Beyond that a fit uses O(n) labels and distances, O(k d) centroid
  * sums per accumulation block (at most 64 blocks, 256 for d <= 8; about
  * 8 MiB), k-means++ seeding a float copy of the data (4 n d bytes) plus
- * (2 + ln k) n doubles, Hamerly's bounds 2 n floats, and the exact d == 1
+ * (2 + ln k) n doubles, Hamerly's bounds 2 n floats (with AVX2/FMA also the
+ * rows packed in float with their norms, 40 bytes a point), and the exact d == 1
  * programme an arg-min table of about k n bytes when it runs layer by layer.
  *
  * Fewer distinct points than k: the fit succeeds with inertia 0, every

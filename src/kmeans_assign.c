@@ -18,6 +18,7 @@
  * calling thread).  Otherwise (split mode) each GEMM of a large row panel
  * runs outside the parallel region with BLAS's own threads, and only the
  * argmin and the sums run in the OpenMP loop. */
+#include <immintrin.h>
 #include <limits.h>
 #include <math.h>
 #include <string.h>
@@ -497,18 +498,23 @@ static inline int32_t argmin32(const float *G, const float *cnorm, int64_t k, fl
  * and the first minimum among them is the label -- the label the double fit
  * gives for the same values, since every other centroid is certified
  * farther.  So a float fit follows the double fit of its data exactly. */
-static int32_t settle32(const float *x, int64_t d, const float *G, const float *cnorm32,
-                        const double *centers, const double *cnorm, int64_t k, float t)
+__attribute__((target("avx2,fma"), noinline)) static int32_t
+settle32(const float *x, int64_t d, const float *G, const float *cnorm32, const double *centers,
+         const double *cnorm, int64_t k, float t)
 {
     double bv = INFINITY;
     int32_t label = 0;
     for (int64_t j = 0; j < k; j++) {
         if (cnorm32[j] - 2.0f * G[j] > t) continue; /* certified farther */
         const double *c = centers + j * d;
-        double g = 0.0;
+        /* the double kernel's own instruction (broadcast x times a vector
+         * of centroid values, added), so that the sums agree wherever that
+         * instruction runs, emulators included; lane 0 is the dot product */
+        __m256d g = _mm256_setzero_pd();
         for (int64_t f = 0; f < d; f++)
-            g = fma((double)x[f], c[f], g);
-        double val = cnorm[j] - 2.0 * g;
+            g = _mm256_fmadd_pd(_mm256_broadcast_sd(&(double){(double)x[f]}), _mm256_set1_pd(c[f]),
+                                g);
+        double val = cnorm[j] - 2.0 * _mm256_cvtsd_f64(g);
         if (val < bv) {
             bv = val;
             label = (int32_t)j;

@@ -13,6 +13,7 @@
 #include "testutil.h"
 
 #include "cpu.h"
+#include "linalg.h"
 
 typedef struct {
     int32_t *labels;
@@ -101,8 +102,10 @@ static void make_data(int kind, int64_t n, int64_t d, int64_t k, uint64_t seed, 
     }
 }
 
-static void check_shape(int64_t n, int64_t d, int64_t k)
+/* Fits float and double data; asserts that they agree when `exact`. */
+static void check_shape(int64_t n, int64_t d, int64_t k, int exact)
 {
+    if (test_quick()) n /= 8; /* memcheck: the same paths on fewer rows */
     float *x32 = malloc((size_t)(n * d) * sizeof(float));
     double *x64 = malloc((size_t)(n * d) * sizeof(double));
     double *c0 = malloc((size_t)(k * d) * sizeof(double));
@@ -111,10 +114,12 @@ static void check_shape(int64_t n, int64_t d, int64_t k)
         fit_out ref = fit(x64, 0, n, d, k, c0, 1, 12);
         for (int32_t threads = 1; threads <= 2; threads++) {
             fit_out got = fit(x32, 1, n, d, k, c0, threads, 12);
-            assert_int_equal(got.n_iter, ref.n_iter);
-            assert_memory_equal(got.labels, ref.labels, (size_t)n * sizeof(int32_t));
-            assert_memory_equal(got.centroids, ref.centroids, (size_t)(k * d) * sizeof(double));
-            assert_true(got.inertia == ref.inertia);
+            if (exact) {
+                assert_int_equal(got.n_iter, ref.n_iter);
+                assert_memory_equal(got.labels, ref.labels, (size_t)n * sizeof(int32_t));
+                assert_memory_equal(got.centroids, ref.centroids, (size_t)(k * d) * sizeof(double));
+                assert_true(got.inertia == ref.inertia);
+            }
             fit_free(&got);
         }
         fit_free(&ref);
@@ -127,15 +132,18 @@ static void check_shape(int64_t n, int64_t d, int64_t k)
 static void test_float_fit_equals_double_fit(void **state)
 {
     (void)state;
-    if (!mutinf__cpu_has_avx2_fma()) {
-        /* without AVX2/FMA float distances go through sgemm (kmeans.h) */
-        skip();
-    }
-    check_shape(3000, 16, 32);
-    check_shape(2000, 64, 64);
-    check_shape(600, 256, 40);
-    check_shape(1500, 9, 7);
-    check_shape(4000, 4, 16); /* the points-in-lanes kernel for small d */
+    /* Where kmeans.h promises it: the own dot-product kernel runs with AVX2/FMA
+     * and a multi-threaded BLAS (else float distances go through sgemm). */
+    int avx2 = mutinf__cpu_has_avx2_fma(), dots = avx2 && !mutinf__blas_is_sequential();
+    check_shape(3000, 16, 32, dots);
+    check_shape(2000, 64, 64, dots);
+    check_shape(600, 256, 40, dots);
+    check_shape(1500, 9, 7, dots);
+    /* The points-in-lanes kernel for small d.  Under valgrind (test_quick)
+     * the emulated fused multiply-adds do not always round as the hardware
+     * does, and there this case parts on the constructed ties; natively it
+     * holds exactly. */
+    check_shape(4000, 4, 16, avx2 && !test_quick());
 }
 
 int main(void)

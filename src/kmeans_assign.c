@@ -512,8 +512,7 @@ settle32(const float *x, int64_t d, const float *G, const float *cnorm32, const 
          * instruction runs, emulators included; lane 0 is the dot product */
         __m256d g = _mm256_setzero_pd();
         for (int64_t f = 0; f < d; f++)
-            g = _mm256_fmadd_pd(_mm256_broadcast_sd(&(double){(double)x[f]}), _mm256_set1_pd(c[f]),
-                                g);
+            g = _mm256_fmadd_pd(_mm256_set1_pd((double)x[f]), _mm256_set1_pd(c[f]), g);
         double val = cnorm[j] - 2.0 * _mm256_cvtsd_f64(g);
         if (val < bv) {
             bv = val;
@@ -572,6 +571,14 @@ void mutinf__km_pack_centers(const mutinf__km_data *X, const mutinf__km_plan *pl
     /* the double centroids also serve float data: settle32() re-decides
      * close rows with them */
     memcpy(w->cpack, centers, (size_t)(k * d) * sizeof(double));
+    if (X->x32 != NULL && plan->mode == MUTINF__KM_DOTS) { /* settle32()'s tolerance, rounded up */
+        double cmax = 0.0;
+        for (int64_t j = 0; j < k; j++)
+            cmax = w->cnorm[j] > cmax ? w->cnorm[j] : cmax;
+        double t = settle_tol(d, w->xmax32, sqrt(cmax));
+        w->tol32 = (float)t;
+        if ((double)w->tol32 < t) w->tol32 = nextafterf(w->tol32, INFINITY);
+    }
     if (X->x32 != NULL) {
         for (int64_t j = 0; j < k * d; j++)
             w->cpack32[j] = (float)centers[j];
@@ -630,15 +637,6 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__
             int64_t off = (c0 % plan->super_rows) * k;
             G = X->x64 != NULL ? (const void *)(w->gbuf + off) : (const void *)(w->gbuf32 + off);
         }
-        float tol = 0.0f;
-        if (settle) {
-            double cmax = 0.0;
-            for (int64_t j = 0; j < k; j++)
-                cmax = w->cnorm[j] > cmax ? w->cnorm[j] : cmax;
-            double t = settle_tol(d, w->xmax32, sqrt(cmax));
-            tol = (float)t;
-            if ((double)tol < t) tol = nextafterf(tol, INFINITY); /* rounded up */
-        }
         for (int64_t i = 0; i < m; i++) {
             int32_t lab;
             float first = 0.0f, second = 0.0f;
@@ -648,9 +646,9 @@ label_rows(const mutinf__km_data *X, const mutinf__km_plan *plan, const mutinf__
                 lab = argmin64((const double *)G + i * k, w->cnorm, k);
             else
                 lab = argmin32((const float *)G + i * k, w->cnorm32, k, &first, &second);
-            if (settle && !(second > first + tol)) /* also when tol is infinite */
+            if (settle && !(second > first + w->tol32)) /* also when it is infinite */
                 lab = settle32(X->x32 + (c0 + i) * d, d, (const float *)G + i * k, w->cnorm32,
-                               w->cpack, w->cnorm, k, first + tol);
+                               w->cpack, w->cnorm, k, first + w->tol32);
             int64_t row = c0 + i;
             if (labels[row] != lab) {
                 (*changed)++;

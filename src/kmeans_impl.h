@@ -73,6 +73,7 @@ typedef struct mutinf__km_work {
     float *rowpack32;
     double *mindist; /* n: used only by the relocation of empty clusters */
     double xmax32;   /* float data, dots mode: an upper bound on the row norms */
+    float tol32;     /* float data, dots mode: settle32()'s tolerance for this pass */
     /* Hamerly's bounds (allocated on first use): per point the margin by
      * which a lower bound on the distance to every other centroid exceeds
      * an upper bound on the distance to its own; the centroids the bounds

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline double bench_now(void)
 {
@@ -54,6 +55,12 @@ static inline int bench_write_npy(const char *path, const double *x, int ndim, c
         bad |= fputc(' ', f) == EOF;
     bad |= fputc('\n', f) == EOF;
     bad |= fwrite(x, sizeof *x, count, f) != count;
+    /* Flushed to disk before any timing starts: the kernel otherwise writes
+     * the file back while the next cases run, and on 2 cores that
+     * writeback took up to a third of a BLAS-bound case's time (lingauss2048
+     * measured 0.53-0.61 s right after the medium file against 0.39 s with
+     * the file in tmpfs). */
+    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
     return (fclose(f) != 0) | bad;
 }
 

@@ -293,22 +293,27 @@ static void test_joint_factor_rejected(void **state)
     mutinf_options_destroy(o);
 }
 
-/* The tiled lower-to-upper copy against the plain double loop, with a
- * leading dimension beyond n and n not a multiple of the tile. */
+/* The tiled lower-to-upper copy (4 x 4 register blocks where AVX2 runs,
+ * element copies for the diagonal blocks and the last n % 4 rows) against
+ * the plain double loop, with a leading dimension beyond n, on orders of
+ * every residue mod 4 and not multiples of the tile. */
 static void test_symmetrize_lower(void **state)
 {
     (void)state;
-    const int64_t n = 150, ld = 153;
-    double *a = malloc((size_t)(ld * n) * sizeof *a), *b = malloc((size_t)(ld * n) * sizeof *b);
-    test_fill_normal(a, (size_t)(ld * n), 5);
-    memcpy(b, a, (size_t)(ld * n) * sizeof *a);
-    mutinf__symmetrize_lower(n, a, ld);
-    for (int64_t j = 0; j < n; j++)
-        for (int64_t i = j + 1; i < n; i++)
-            b[j + i * ld] = b[i + j * ld];
-    assert_memory_equal(a, b, (size_t)(ld * n) * sizeof *a);
-    free(a);
-    free(b);
+    const int64_t orders[] = {1, 2, 3, 4, 5, 7, 8, 33, 64, 150, 151, 153};
+    for (size_t o = 0; o < sizeof orders / sizeof *orders; o++) {
+        const int64_t n = orders[o], ld = n + 3;
+        double *a = malloc((size_t)(ld * n) * sizeof *a), *b = malloc((size_t)(ld * n) * sizeof *b);
+        test_fill_normal(a, (size_t)(ld * n), 5 + o);
+        memcpy(b, a, (size_t)(ld * n) * sizeof *a);
+        mutinf__symmetrize_lower(n, a, ld);
+        for (int64_t j = 0; j < n; j++)
+            for (int64_t i = j + 1; i < n; i++)
+                b[j + i * ld] = b[i + j * ld];
+        assert_memory_equal(a, b, (size_t)(ld * n) * sizeof *a);
+        free(a);
+        free(b);
+    }
 }
 
 /* The halved product against a long double loop, both layouts, on orders

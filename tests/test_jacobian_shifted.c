@@ -176,11 +176,87 @@ static void test_shifted_estimator(void **state)
     free(bs);
 }
 
+typedef struct {
+    int64_t calls, last, total;
+} progress_log;
+
+static int32_t log_progress(int64_t done, int64_t total, void *payload)
+{
+    progress_log *log = payload;
+    assert_true(done > log->last && done <= total);
+    log->calls++;
+    log->last = done;
+    log->total = total;
+    return 0;
+}
+
+static int32_t cancel_second(int64_t done, int64_t total, void *payload)
+{
+    (void)done;
+    (void)total;
+    return ++*(int *)payload >= 2;
+}
+
+/* A batch of more chunks than one parallel round holds, so that the
+ * threads' chunk queue restarts between progress reports: two threads
+ * with progress give the bits of one thread without, the reports count up
+ * to the batch, a cancel stops the call, and samples match the long
+ * double reference. */
+static void test_rounds_and_progress(void **state)
+{
+    (void)state;
+    const int64_t B = 263, d = 64, n = 256, K = 4; /* chunks of 4: 66 chunks */
+    const size_t count = (size_t)(B * d * n);
+    void *block = NULL;
+    double *x = aligned_doubles(count, 2, &block);
+    test_fill_normal(x, count, 7);
+    mutinf_partition *p = NULL;
+    assert_status(mutinf_partition_create_contiguous(d, K, &p), MUTINF_OK);
+    mutinf_jacobians *j = NULL;
+    assert_status(mutinf_jacobians_wrap(x, B, d, n, d * n, n, 1, &j), MUTINF_OK);
+    double *p1 = malloc((size_t)B * sizeof *p1), *p2 = malloc((size_t)B * sizeof *p2);
+    assert_non_null(p1);
+    assert_non_null(p2);
+    mutinf_options *o1 = NULL, *o2 = NULL;
+    assert_status(mutinf_options_create(&o1), MUTINF_OK);
+    assert_status(mutinf_options_set_threads(o1, 1), MUTINF_OK);
+    assert_status(mutinf_options_create(&o2), MUTINF_OK);
+    assert_status(mutinf_options_set_threads(o2, 2), MUTINF_OK);
+    progress_log log = {0, 0, 0};
+    assert_status(mutinf_options_set_progress(o2, log_progress, &log), MUTINF_OK);
+    double tc1 = 0.0, tc2 = 0.0, se1 = 0.0, se2 = 0.0;
+    assert_status(mutinf_jacobians_total_correlation(j, p, o1, &tc1, &se1, NULL, p1, NULL),
+                  MUTINF_OK);
+    assert_status(mutinf_jacobians_total_correlation(j, p, o2, &tc2, &se2, NULL, p2, NULL),
+                  MUTINF_OK);
+    assert_memory_equal(p1, p2, (size_t)B * sizeof *p1);
+    assert_memory_equal(&tc1, &tc2, sizeof tc1);
+    assert_memory_equal(&se1, &se2, sizeof se1);
+    assert_true(log.calls >= 2);
+    assert_int_equal(log.last, B);
+    assert_int_equal(log.total, B);
+    for (int64_t b = 0; b < B; b += test_quick() ? 64 : 8)
+        assert_close(p2[b], tc_long(x + b * d * n, d, n, K), 1e-12, 1e-13);
+    int seen = 0;
+    assert_status(mutinf_options_set_progress(o2, cancel_second, &seen), MUTINF_OK);
+    assert_status(mutinf_jacobians_total_correlation(j, p, o2, &tc2, NULL, NULL, NULL, NULL),
+                  MUTINF_ERR_CANCELLED);
+    assert_int_equal(seen, 2);
+    mutinf_options_destroy(o1);
+    mutinf_options_destroy(o2);
+    mutinf_jacobians_destroy(j);
+    mutinf_partition_destroy(p);
+    free(p1);
+    free(p2);
+    free(block);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shifted_product),
         cmocka_unit_test(test_shifted_estimator),
+        cmocka_unit_test(test_rounds_and_progress),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

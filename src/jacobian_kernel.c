@@ -11,6 +11,7 @@
  * sample of every call goes through the same instructions. */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "jacobian.h"
@@ -261,6 +262,104 @@ JAC_INLINE void syrk_tile(int64_t kcp, const double *const *a, const double *con
             out[r][c] = col[c][r];
 }
 
+/* Row data that start 16 bytes past a 32-byte boundary (as malloc often
+ * returns them) would make every other vector load of syrk_tile() cross a
+ * cache line.  syrk_tile_shifted() reads such rows by aligned vectors that
+ * start at element 2, so lane l of an accumulator sums the elements
+ * k = l + 2 (mod 4): the first two elements enter lanes 2 and 3 first
+ * (head2), the last two lanes 0 and 1 last (tail2).  Each lane then adds
+ * the same products in the same order as the lane of syrk_tile() that
+ * sums its class of k, and hsum()'s (l0 + l1) + (l2 + l3) of the rotated
+ * lanes is the same pair of sums added the other way round: the same bits.
+ * (The zeros the head and tail add to the other lanes change nothing: an
+ * accumulator that starts at +0 is never -0.) */
+JAC_INLINE v4d head2(const double *p)
+{
+    return (v4d){0.0, 0.0, p[0], p[1]};
+}
+JAC_INLINE v4d tail2(const double *p)
+{
+    return (v4d){p[0], p[1], 0.0, 0.0};
+}
+
+/* Whether the rows of a 4 x 3 tile all start 16 bytes past a 32-byte
+ * boundary. */
+JAC_INLINE int tile_shifted(const double *const *a, const double *const *b)
+{
+    uintptr_t x = 0;
+    for (int r = 0; r < 4; r++)
+        x |= (uintptr_t)a[r] ^ 16;
+    for (int r = 0; r < 3; r++)
+        x |= (uintptr_t)b[r] ^ 16;
+    return (x & 31) == 0;
+}
+
+/* syrk_tile() into out[4][3] for rows that tile_shifted() accepts, the
+ * same sums bit for bit by aligned loads (see head2). */
+JAC_INLINE void syrk_tile_shifted(int64_t kcp, const double *const *a, const double *const *b,
+                                  double out[4][3], const double *pf, int64_t pf_lines)
+{
+    const double *a0 = a[0], *a1 = a[1], *a2 = a[2], *a3 = a[3], *b0 = b[0], *b1 = b[1], *b2 = b[2];
+    const v4d z = {0, 0, 0, 0};
+    v4d x0 = head2(b0), x1 = head2(b1), x2 = head2(b2), y = head2(a0);
+    v4d c00 = y * x0 + z, c01 = y * x1 + z, c02 = y * x2 + z;
+    y = head2(a1);
+    v4d c10 = y * x0 + z, c11 = y * x1 + z, c12 = y * x2 + z;
+    y = head2(a2);
+    v4d c20 = y * x0 + z, c21 = y * x1 + z, c22 = y * x2 + z;
+    y = head2(a3);
+    v4d c30 = y * x0 + z, c31 = y * x1 + z, c32 = y * x2 + z;
+    for (int64_t k = 2; k < kcp - 2; k += 4) {
+        /* the next sample's lines as in syrk_tile() */
+        if (((k - 2) & 12) == 0 && k - 2 < 16 * pf_lines)
+            __builtin_prefetch(pf + (k - 2) / 2, 0, 3);
+        x0 = load4(b0 + k);
+        x1 = load4(b1 + k);
+        x2 = load4(b2 + k);
+        y = load4(a0 + k);
+        c00 += y * x0;
+        c01 += y * x1;
+        c02 += y * x2;
+        y = load4(a1 + k);
+        c10 += y * x0;
+        c11 += y * x1;
+        c12 += y * x2;
+        y = load4(a2 + k);
+        c20 += y * x0;
+        c21 += y * x1;
+        c22 += y * x2;
+        y = load4(a3 + k);
+        c30 += y * x0;
+        c31 += y * x1;
+        c32 += y * x2;
+    }
+    const int64_t t = kcp - 2;
+    x0 = tail2(b0 + t);
+    x1 = tail2(b1 + t);
+    x2 = tail2(b2 + t);
+    y = tail2(a0 + t);
+    c00 += y * x0;
+    c01 += y * x1;
+    c02 += y * x2;
+    y = tail2(a1 + t);
+    c10 += y * x0;
+    c11 += y * x1;
+    c12 += y * x2;
+    y = tail2(a2 + t);
+    c20 += y * x0;
+    c21 += y * x1;
+    c22 += y * x2;
+    y = tail2(a3 + t);
+    c30 += y * x0;
+    c31 += y * x1;
+    c32 += y * x2;
+    const v4d col[3] = {hsum4(c00, c10, c20, c30), hsum4(c01, c11, c21, c31),
+                        hsum4(c02, c12, c22, c32)};
+    for (int r = 0; r < 4; r++)
+        for (int c = 0; c < 3; c++)
+            out[r][c] = col[c][r];
+}
+
 /* Narrower tiles for the columns left of the diagonal block: 4 x nj. */
 JAC_INLINE void syrk_tile_narrow(int64_t kcp, const double *const *a, const double *b0,
                                  const double *b1, double out[4][3])
@@ -403,7 +502,10 @@ JAC_INLINE void syrk_body(int64_t m, int64_t kcp, const double *const *rowp, dou
                               tpf_lines);
                     continue;
                 }
-                syrk_tile(kcp, rowp + i0, rowp + j0, t, NULL, 0, 0, tpf, tpf_lines);
+                if (tile_shifted(rowp + i0, rowp + j0))
+                    syrk_tile_shifted(kcp, rowp + i0, rowp + j0, t, tpf, tpf_lines);
+                else
+                    syrk_tile(kcp, rowp + i0, rowp + j0, t, NULL, 0, 0, tpf, tpf_lines);
                 store_tile(m, i0, j0, 3, &t[0][0], 3, out, rs, cs, accumulate);
             }
             if (j0 >= jb1 || j0 > i0) continue;

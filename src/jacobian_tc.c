@@ -201,11 +201,12 @@ static int lane_ws_alloc(lane_ws *w, const jac_ctx *c)
  * rows, divides each by a power of two near its largest entry and starts
  * again.  Power-of-two scalings commute with every rounding of the product
  * and of the Cholesky factorization, so the result does not depend on the
- * memory layout, and TC not on the scales.  Returns 0, or 1 when the
- * sample holds NaN or Inf. */
+ * memory layout, and TC not on the scales.  While the first pass
+ * multiplies, sample `next` (the one this thread takes up after b; -1:
+ * none) is prefetched.  Returns 0, or 1 when the sample holds NaN or Inf. */
 static void finish_cov_lane(const jac_ctx *c, lane_ws *w, int lane);
 
-static int sample_cov_lane(const jac_ctx *c, lane_ws *w, int64_t b, int lane)
+static int sample_cov_lane(const jac_ctx *c, lane_ws *w, int64_t b, int lane, int64_t next)
 {
     const mutinf__view *v = c->v;
     const int64_t m = c->m, n = v->dim[2], rows = MUTINF__JAC_ROWS(m);
@@ -217,8 +218,8 @@ static int sample_cov_lane(const jac_ctx *c, lane_ws *w, int64_t b, int lane)
      * is one contiguous block. */
     const double *pf = NULL;
     int64_t pf_len = 0;
-    if (!v->is_f32 && v->stride[2] == 1 && v->stride[1] == n && b + 1 < v->dim[0]) {
-        pf = (const double *)v->data + (b + 1) * v->stride[0];
+    if (!v->is_f32 && v->stride[2] == 1 && v->stride[1] == n && next >= 0) {
+        pf = (const double *)v->data + next * v->stride[0];
         pf_len = v->dim[1] * n;
     }
     for (int pass = 0; pass < 2; pass++) {
@@ -490,19 +491,43 @@ static void group_cov(const jac_ctx *c, lane_ws *w, int64_t g, const uint8_t *fl
     mutinf__jac_finish_group(m, w->cl, c->o->noise_var, SAFE_LO, SAFE_HI, w->exps, w->fac, done);
 }
 
-/* Processes one chunk of samples [s0, s1) on the in-library path. */
+/* The chunks of a parallel round, handed out in order to whichever thread
+ * asks first. */
+typedef struct {
+    int64_t next, end;
+} chunk_queue;
+
+/* The next chunk of the round, or -1 when none is left. */
+static int64_t claim_chunk(chunk_queue *queue)
+{
+    int64_t ch;
+#pragma omp atomic capture
+    ch = queue->next++;
+    return ch < queue->end ? ch : -1;
+}
+
+/* Processes one chunk of samples [s0, s1) on the in-library path.  As the
+ * chunk's last group starts, the thread claims its next chunk from `queue`
+ * (into *next_chunk, -1 when none is left), so that the last sample's
+ * product prefetches the first sample of that chunk rather than a sample
+ * another thread will take. */
 static void plain_chunk(const jac_ctx *c, lane_ws *w, int64_t s0, int64_t s1, double *tcs,
-                        uint8_t *flags, double *pw_sum)
+                        uint8_t *flags, double *pw_sum, chunk_queue *queue, int64_t *next_chunk)
 {
     const int64_t m = c->m, K = c->K;
+    int64_t after = -1; /* the first sample of the next chunk */
     for (int64_t g = s0; g < s1; g += LANES) {
         int live[LANES], done[LANES] = {0};
+        if (g + LANES >= s1) {
+            *next_chunk = claim_chunk(queue);
+            after = *next_chunk >= 0 ? *next_chunk * c->chunk : -1;
+        }
         if (g + LANES <= s1) group_cov(c, w, g, flags, done);
         for (int q = 0; q < LANES; q++) {
             int64_t b = g + q;
             live[q] = done[q];
             if (!done[q] && b < s1 && flags[b] == SAMPLE_OK) {
-                if (sample_cov_lane(c, w, b, q))
+                if (sample_cov_lane(c, w, b, q, b + 1 < s1 ? b + 1 : after))
                     flags[b] = SAMPLE_NON_FINITE;
                 else
                     live[q] = 1;
@@ -564,7 +589,7 @@ static mutinf_status fallback_sample(const jac_ctx *c, lane_ws *w, double *cm, d
                                      double *pwtmp, int64_t b, double *tc)
 {
     const int64_t m = c->m;
-    if (sample_cov_lane(c, w, b, 0)) return fail_non_finite(c, b);
+    if (sample_cov_lane(c, w, b, 0, -1)) return fail_non_finite(c, b);
     scale_lane(m, w, 0);
     for (int64_t j = 0; j < m; j++)
         for (int64_t i = j; i < m; i++)
@@ -612,15 +637,21 @@ static mutinf_status plain_path(const jac_ctx *c, int nthreads, double *tcs, uin
     const int64_t round = c->o->progress != NULL ? ROUND_CHUNKS : n_chunks;
     for (int64_t r0 = 0; r0 < n_chunks && st == MUTINF_OK && !c->o->strict_rank; r0 += round) {
         int64_t r1 = r0 + round < n_chunks ? r0 + round : n_chunks;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-        for (int64_t ch = r0; ch < r1; ch++) {
+        chunk_queue queue = {r0, r1};
+        /* A dynamic schedule of chunks, each thread claiming its next chunk
+         * one step ahead (see plain_chunk). */
+#pragma omp parallel num_threads(nthreads)
+        {
             int tid = 0;
 #ifdef _OPENMP
             tid = omp_get_thread_num();
 #endif
-            int64_t s1 = (ch + 1) * c->chunk < B ? (ch + 1) * c->chunk : B;
-            plain_chunk(c, &ws[tid], ch * c->chunk, s1, tcs, flags,
-                        pw_chunks ? pw_chunks + ch * K * K : NULL);
+            for (int64_t ch = claim_chunk(&queue); ch >= 0;) {
+                int64_t s1 = (ch + 1) * c->chunk < B ? (ch + 1) * c->chunk : B, next = -1;
+                plain_chunk(c, &ws[tid], ch * c->chunk, s1, tcs, flags,
+                            pw_chunks ? pw_chunks + ch * K * K : NULL, &queue, &next);
+                ch = next;
+            }
         }
         st = report_progress(c->o, r1 * c->chunk < B ? r1 * c->chunk : B, B);
     }

@@ -497,6 +497,25 @@ static int64_t range_start(int64_t np, int64_t Q, int64_t q)
     return J;
 }
 
+/* G (lower triangle, ld m) = the P slab accumulators (mp x mp each) added
+ * in slab order, so every entry has the same bits for every thread count.
+ * Column by column, each slab's part of a column added as one contiguous
+ * (vectorized) run, the columns shared among T threads: the serial loop
+ * over the entries with the slabs innermost, strided by mp^2, kept the
+ * other thread idle for ~0.5% of the time (1e5 x 256, 2 threads). */
+static void add_slabs(const double *acc, int64_t P, int64_t m, int64_t mp, int T, double *G)
+{
+#pragma omp parallel for num_threads(T) schedule(dynamic, 16) if (T > 1)
+    for (int64_t j = 0; j < m; j++) {
+        double *g = G + j + j * m;
+        const double *a = acc + j + j * mp;
+        memcpy(g, a, (size_t)(m - j) * sizeof *g);
+        for (int64_t p = 1; p < P; p++)
+            for (int64_t i = 0; i < m - j; i++)
+                g[i] += a[p * mp * mp + i];
+    }
+}
+
 mutinf_status mutinf__gram(const mutinf__view *v, const int64_t *units, int64_t m,
                            const double *shift, int threads, int64_t kc, double *G, double *sum)
 {
@@ -533,13 +552,8 @@ mutinf_status mutinf__gram(const mutinf__view *v, const int64_t *units, int64_t 
              q == 0 ? sums + p * mp : NULL);
     }
 
+    add_slabs(acc, P, m, mp, T, G);
     for (int64_t j = 0; j < m; j++) {
-        for (int64_t i = j; i < m; i++) {
-            double s = acc[i + j * mp];
-            for (int64_t p = 1; p < P; p++)
-                s += acc[p * mp * mp + i + j * mp];
-            G[i + j * m] = s;
-        }
         double s = sums[j];
         for (int64_t p = 1; p < P; p++)
             s += sums[p * mp + j];

@@ -11,8 +11,9 @@
  * the tiles of a chunk run, the next chunk's rows are prefetched a few
  * lines per tile, so that packing reads them from cache (see row_prefetch).
  *
- * Work items and determinism: the rows form P contiguous slabs and the
- * panel columns Q contiguous ranges, P and Q fixed by the shape alone.  An
+ * Work items and determinism: the rows form P contiguous slabs (the last
+ * four lighter, see slab_weight) and the panel columns Q contiguous
+ * ranges, P, Q and the slab boundaries fixed by the shape alone.  An
  * item (slab, range) owns its tiles of its slab's accumulator, so every
  * entry is one sequential sum over the slab's rows, and the slabs are added
  * in slab order: the same bits for every thread count.  No BLAS call is

@@ -129,12 +129,14 @@ int main(int argc, char **argv)
         /* libmutinf (wrap included, as a caller pays it) and the bare dsyrk
          * alternate, so load changes hit both */
         for (int r = 0; r < reps; r++) {
+            bench_settle();
             double t0 = bench_now();
             mutinf_activations *a = NULL;
             check(mutinf_activations_wrap(x, n, d, d, 1, &a), "wrap");
             check(mutinf_activations_gaussian(a, p, o, &tc, pw, NULL), "gaussian");
             mutinf_activations_destroy(a);
             t[r] = bench_now() - t0;
+            bench_settle();
             t0 = bench_now();
             cblas_dsyrk(CblasColMajor, CblasLower, CblasNoTrans, (int)d, (int)n, 1.0, x, (int)d,
                         0.0, C, (int)d);
@@ -177,6 +179,7 @@ int main(int argc, char **argv)
         int64_t cells = 0;
         int32_t under = 0;
         for (int r = 0; r < reps; r++) {
+            bench_settle();
             double t0 = bench_now();
             mutinf_activations *a = NULL;
             check(mutinf_activations_wrap(x, n, d, d, 1, &a), "wrap");

@@ -16,6 +16,16 @@ static inline double bench_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Waits until the worker threads of the previous timed call are idle.
+ * OpenBLAS's workers spin (calling sched_yield) for 2^28 cycles, about
+ * 0.1 s here, after each call, and on 2 cores they take time from whatever
+ * is timed next; every timed call, ours or a peer's, starts after this. */
+static inline void bench_settle(void)
+{
+    struct timespec pause = {0, 200 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+}
+
 static inline int bench_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

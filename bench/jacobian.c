@@ -150,6 +150,7 @@ int main(int argc, char **argv)
          * drifts; adjacent measurements see the same load). */
         int calls = 1;
         for (int r = -1; r < sh->reps; r++) {
+            bench_settle();
             double t0 = bench_now();
             for (int q = 0; q < calls; q++) {
                 mutinf_jacobians *j = NULL;
@@ -164,6 +165,7 @@ int main(int argc, char **argv)
                 continue;
             }
             t[r] = dt;
+            bench_settle();
             peaks[r] = dgemm_gflops();
             ratio[r] = (double)B * sample_flops(d, n, K) / dt / 1e9 / peaks[r];
         }
@@ -197,12 +199,14 @@ int main(int argc, char **argv)
         enum { LG_REPS = 5 }; /* one create takes ~0.35 s: 5 keep the median steady */
         double t[LG_REPS], ratio[LG_REPS], peaks[LG_REPS], tc = 0.0;
         for (int r = 0; r < LG_REPS; r++) {
+            bench_settle();
             double t0 = bench_now();
             mutinf_lingauss *m = NULL;
             check(mutinf_lingauss_create(W, d, n, n, 1, NULL, 1, 0.0, &m), "lingauss_create");
             check(mutinf_lingauss_total_correlation(m, p, o, &tc), "lingauss_total_correlation");
             t[r] = bench_now() - t0;
             mutinf_lingauss_destroy(m);
+            bench_settle();
             peaks[r] = dgemm_gflops();
             ratio[r] = sample_flops(d, n, K) / t[r] / 1e9 / peaks[r];
         }

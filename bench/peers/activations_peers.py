@@ -25,18 +25,26 @@ def timed(fn, reps):
     return statistics.median(times), out
 
 
+def settle():
+    """Waits until the previous call's worker threads are idle: OpenBLAS's
+    spin for about 0.1 s after each call and would otherwise take time from
+    whatever is timed next (as bench_settle in bench/bench_util.h)."""
+    time.sleep(0.2)
+
+
 def interleaved(ours, peer, reps):
     """Median times of ours() and peer(), run alternately so that changes of
     the machine's load hit both; returns (ours_s, peer_s, ours_out, peer_out)."""
     t_ours, t_peer, o_out, p_out = [], [], None, None
     for _ in range(reps):
+        settle()
         t0 = time.perf_counter()
         o_out = ours()
-        t1 = time.perf_counter()
+        t_ours.append(time.perf_counter() - t0)
+        settle()
+        t0 = time.perf_counter()
         p_out = peer()
-        t2 = time.perf_counter()
-        t_ours.append(t1 - t0)
-        t_peer.append(t2 - t1)
+        t_peer.append(time.perf_counter() - t0)
     return statistics.median(t_ours), statistics.median(t_peer), o_out, p_out
 
 

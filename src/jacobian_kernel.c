@@ -208,6 +208,30 @@ void mutinf__jac_pack(const mutinf__view *v, int64_t b, const int64_t *rows, int
         memset(jp + r * kcp, 0, (size_t)kcp * sizeof *jp);
 }
 
+/* One step of a 4 x 3 tile: the rows a0..a3 at offset `at`, read by LOAD,
+ * times the column vectors x0..x2 into the twelve accumulators c00..c32
+ * (shared by syrk_tile() and syrk_tile_shifted(), whose sums must agree bit
+ * for bit). */
+#define TILE_4X3_STEP(LOAD, at)                                                                    \
+    do {                                                                                           \
+        y = LOAD(a0 + (at));                                                                       \
+        c00 += y * x0;                                                                             \
+        c01 += y * x1;                                                                             \
+        c02 += y * x2;                                                                             \
+        y = LOAD(a1 + (at));                                                                       \
+        c10 += y * x0;                                                                             \
+        c11 += y * x1;                                                                             \
+        c12 += y * x2;                                                                             \
+        y = LOAD(a2 + (at));                                                                       \
+        c20 += y * x0;                                                                             \
+        c21 += y * x1;                                                                             \
+        c22 += y * x2;                                                                             \
+        y = LOAD(a3 + (at));                                                                       \
+        c30 += y * x0;                                                                             \
+        c31 += y * x1;                                                                             \
+        c32 += y * x2;                                                                             \
+    } while (0)
+
 /* One 4 x 3 tile of J J^T: rows a[0..3] against rows b[0..2], twelve
  * independent accumulators (three FMA latencies of two FMA pipes).  The
  * sums go to out[4][3], or, when cm is not NULL, straight into a column-
@@ -226,22 +250,8 @@ JAC_INLINE void syrk_tile(int64_t kcp, const double *const *a, const double *con
          * the misses overlap the arithmetic instead of queueing */
         if ((k & 12) == 0 && k < 16 * pf_lines) __builtin_prefetch(pf + k / 2, 0, 3);
         v4d x0 = load4(b0 + k), x1 = load4(b1 + k), x2 = load4(b2 + k);
-        v4d y = load4(a0 + k);
-        c00 += y * x0;
-        c01 += y * x1;
-        c02 += y * x2;
-        y = load4(a1 + k);
-        c10 += y * x0;
-        c11 += y * x1;
-        c12 += y * x2;
-        y = load4(a2 + k);
-        c20 += y * x0;
-        c21 += y * x1;
-        c22 += y * x2;
-        y = load4(a3 + k);
-        c30 += y * x0;
-        c31 += y * x1;
-        c32 += y * x2;
+        v4d y;
+        TILE_4X3_STEP(load4, k);
     }
     if (cm != NULL) {
         const v4d col[3] = {hsum4(c00, c10, c20, c30), hsum4(c01, c11, c21, c31),
@@ -316,49 +326,21 @@ JAC_INLINE void syrk_tile_shifted(int64_t kcp, const double *const *a, const dou
         x0 = load4(b0 + k);
         x1 = load4(b1 + k);
         x2 = load4(b2 + k);
-        y = load4(a0 + k);
-        c00 += y * x0;
-        c01 += y * x1;
-        c02 += y * x2;
-        y = load4(a1 + k);
-        c10 += y * x0;
-        c11 += y * x1;
-        c12 += y * x2;
-        y = load4(a2 + k);
-        c20 += y * x0;
-        c21 += y * x1;
-        c22 += y * x2;
-        y = load4(a3 + k);
-        c30 += y * x0;
-        c31 += y * x1;
-        c32 += y * x2;
+        TILE_4X3_STEP(load4, k);
     }
     const int64_t t = kcp - 2;
     x0 = tail2(b0 + t);
     x1 = tail2(b1 + t);
     x2 = tail2(b2 + t);
-    y = tail2(a0 + t);
-    c00 += y * x0;
-    c01 += y * x1;
-    c02 += y * x2;
-    y = tail2(a1 + t);
-    c10 += y * x0;
-    c11 += y * x1;
-    c12 += y * x2;
-    y = tail2(a2 + t);
-    c20 += y * x0;
-    c21 += y * x1;
-    c22 += y * x2;
-    y = tail2(a3 + t);
-    c30 += y * x0;
-    c31 += y * x1;
-    c32 += y * x2;
+    TILE_4X3_STEP(tail2, t);
     const v4d col[3] = {hsum4(c00, c10, c20, c30), hsum4(c01, c11, c21, c31),
                         hsum4(c02, c12, c22, c32)};
     for (int r = 0; r < 4; r++)
         for (int c = 0; c < 3; c++)
             out[r][c] = col[c][r];
 }
+
+#undef TILE_4X3_STEP
 
 /* Narrower tiles for the columns left of the diagonal block: 4 x nj. */
 JAC_INLINE void syrk_tile_narrow(int64_t kcp, const double *const *a, const double *b0,

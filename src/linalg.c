@@ -182,8 +182,7 @@ static void copy_lower_up(int64_t n, double *C, int64_t ldc, double *sums)
             copy_entries(C, ldc, d, d + 4, d, d + 4);
     }
 #endif
-    for (int64_t jb = 0; jb < done; jb += SYM_TILE) /* the last n % 4 rows */
-        copy_entries(C, ldc, done, n, jb, jb + SYM_TILE);
+    copy_entries(C, ldc, done, n, 0, done); /* the last n % 4 rows left of them */
     for (int64_t jb = done; jb < n; jb += SYM_TILE)
         for (int64_t ib = jb; ib < n; ib += SYM_TILE)
             copy_entries(C, ldc, ib, ib + SYM_TILE < n ? ib + SYM_TILE : n, jb, jb + SYM_TILE);

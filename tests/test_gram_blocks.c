@@ -105,6 +105,21 @@ static int64_t unit_lists(int64_t lists[5][M_MAX], int64_t sizes[5])
     return 5;
 }
 
+/* Every unit list of unit_lists() through each of the nv views of the
+ * row-major N x D values x, against the long-double reference on x. */
+static void check_views(const mutinf__view *views, int nv, const double *x)
+{
+    int64_t lists[5][M_MAX], sizes[5];
+    int64_t nl = unit_lists(lists, sizes);
+    double *ref = malloc((size_t)(M_MAX * M_MAX) * sizeof *ref), mref[M_MAX];
+    for (int64_t l = test_quick() ? 2 : 0; l < nl; l++) {
+        ref_covariance(x, N, D, lists[l], sizes[l], ref, mref);
+        for (int k = 0; k < nv; k++)
+            check_view(&views[k], lists[l], sizes[l], ref, mref);
+    }
+    free(ref);
+}
+
 /* Row-major double views: plain, rows reversed (negative row stride) and
  * rows padded (row stride D + PAD). */
 static void test_blocks_f64(void **state)
@@ -126,15 +141,7 @@ static void test_blocks_f64(void **state)
     for (int k = 0; k < 3; k++)
         assert_status(mutinf__view_init(&views[k], "t", "x", data[k], 0, 2, dims, strides[k]),
                       MUTINF_OK);
-    int64_t lists[5][M_MAX], sizes[5];
-    int64_t nl = unit_lists(lists, sizes);
-    double *ref = malloc((size_t)(M_MAX * M_MAX) * sizeof *ref), mref[M_MAX];
-    for (int64_t l = test_quick() ? 2 : 0; l < nl; l++) {
-        ref_covariance(x, N, D, lists[l], sizes[l], ref, mref);
-        for (int k = 0; k < 3; k++)
-            check_view(&views[k], lists[l], sizes[l], ref, mref);
-    }
-    free(ref);
+    check_views(views, 3, x);
     free(xpad);
     free(xrev);
     free(x);
@@ -164,15 +171,7 @@ static void test_blocks_f32(void **state)
     for (int k = 0; k < 2; k++)
         assert_status(mutinf__view_init(&views[k], "t", "x", data[k], 1, 2, dims, strides[k]),
                       MUTINF_OK);
-    int64_t lists[5][M_MAX], sizes[5];
-    int64_t nl = unit_lists(lists, sizes);
-    double *ref = malloc((size_t)(M_MAX * M_MAX) * sizeof *ref), mref[M_MAX];
-    for (int64_t l = test_quick() ? 2 : 0; l < nl; l++) {
-        ref_covariance(xr, N, D, lists[l], sizes[l], ref, mref);
-        for (int k = 0; k < 2; k++)
-            check_view(&views[k], lists[l], sizes[l], ref, mref);
-    }
-    free(ref);
+    check_views(views, 2, xr);
     free(xr);
     free(xfrev);
     free(xf);

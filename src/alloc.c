@@ -1,13 +1,14 @@
-/* The allocation entry point with its fault-injection hook. */
+/* The allocation entry point with its fault-injection hook; large buffers
+ * go through the cache of buffer_cache.c. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "alloc.h"
+#include "buffer_cache.h"
 #include "error.h"
 
-#define HUGE_PAGE  ((size_t)2 << 20)
-#define HUGE_ALLOC ((size_t)4 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
 
 static long fail_after =
     -1; /* read and decremented atomically: fits may allocate from several threads */
@@ -33,14 +34,18 @@ void *mutinf__alloc(size_t count, size_t size, int zero, const char *what)
     }
     if (bytes == 0) bytes = 1;
     void *p = NULL;
-    if (bytes >= HUGE_ALLOC) {
-        /* Large covariance and data buffers: 2 MiB-aligned and backed by
-         * transparent huge pages where the kernel allows, which cuts the
-         * first-touch page faults of a 32 MiB matrix from 8192 to 16. */
-        if (posix_memalign(&p, HUGE_PAGE, bytes) != 0) p = NULL;
+    if (bytes >= MUTINF__CACHE_MIN_BYTES) {
+        p = mutinf__cache_take(bytes);
+        /* Otherwise a new buffer, 2 MiB-aligned and backed by transparent
+         * huge pages where the kernel allows, which cuts the first-touch
+         * page faults of a 32 MiB matrix from 8192 to 16. */
+        if (p == NULL) {
+            if (posix_memalign(&p, HUGE_PAGE, bytes) != 0) p = NULL;
 #ifdef MADV_HUGEPAGE
-        if (p != NULL) madvise(p, bytes - bytes % HUGE_PAGE, MADV_HUGEPAGE);
+            if (p != NULL) madvise(p, bytes - bytes % HUGE_PAGE, MADV_HUGEPAGE);
 #endif
+            if (p != NULL) mutinf__cache_track(p, bytes);
+        }
         if (p != NULL && zero) memset(p, 0, bytes);
     } else {
         p = zero ? calloc(1, bytes) : malloc(bytes);
@@ -52,5 +57,5 @@ void *mutinf__alloc(size_t count, size_t size, int zero, const char *what)
 
 void mutinf__free(void *p)
 {
-    free(p);
+    if (p != NULL && !mutinf__cache_keep(p)) free(p);
 }

@@ -15,18 +15,20 @@
 #include "buffer_cache.h"
 #include "mutinf/common.h"
 
-/* Under memcheck a kept buffer is inaccessible and a reused one undefined,
- * as if it had been freed and allocated anew. */
+/* Under memcheck a kept buffer is inaccessible, and a reused one undefined
+ * up to the size asked and inaccessible beyond, as if it had been freed and
+ * allocated anew. */
 #if defined(__has_include)
 #if __has_include(<valgrind/memcheck.h>)
 #include <valgrind/memcheck.h>
-#define MARK_KEPT(p, n)  VALGRIND_MAKE_MEM_NOACCESS(p, n)
-#define MARK_TAKEN(p, n) VALGRIND_MAKE_MEM_UNDEFINED(p, n)
+#define MARK_KEPT(p, n) VALGRIND_MAKE_MEM_NOACCESS(p, n)
+#define MARK_TAKEN(p, n, cap)                                                                      \
+    (VALGRIND_MAKE_MEM_UNDEFINED(p, n), VALGRIND_MAKE_MEM_NOACCESS((char *)(p) + (n), (cap) - (n)))
 #endif
 #endif
 #ifndef MARK_KEPT
-#define MARK_KEPT(p, n)  ((void)(p), (void)(n))
-#define MARK_TAKEN(p, n) ((void)(p), (void)(n))
+#define MARK_KEPT(p, n)       ((void)(p), (void)(n))
+#define MARK_TAKEN(p, n, cap) ((void)(p), (void)(n), (void)(cap))
 #endif
 
 #define TRACKED       64
@@ -103,7 +105,7 @@ void *mutinf__cache_take(size_t bytes)
         cap = table[best].cap;
     }
     unlock_table();
-    if (p != NULL) MARK_TAKEN(p, cap);
+    if (p != NULL) MARK_TAKEN(p, bytes, cap);
     return p;
 }
 

@@ -47,7 +47,6 @@ static uint64_t kept_count;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 
-/* A child forked while another thread held the lock must not inherit it held. */
 static void lock_table(void)
 {
     pthread_mutex_lock(&lock);
@@ -58,6 +57,8 @@ static void unlock_table(void)
     pthread_mutex_unlock(&lock);
 }
 
+/* A child forked while another thread held the lock must not inherit it
+ * held: fork waits for the lock and both sides release it. */
 static void register_fork_handlers(void)
 {
     pthread_atfork(lock_table, unlock_table, unlock_table);

@@ -5,6 +5,8 @@
 #include <omp.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "alloc.h"
 #include "mutinf/mutinf.h"
@@ -154,6 +156,38 @@ static void test_threads(void **state)
     assert_true(mutinf_buffer_cache_size() <= 40 * MIB);
 }
 
+/* A child forked while other threads take and return buffers can use the
+ * cache at once (the fork handlers leave its lock free in the child), and
+ * finds the buffers kept before the fork. */
+static void test_fork(void **state)
+{
+    (void)state;
+    void *a = take(8 * MIB);
+    mutinf__free(a);
+    int statuses = 0;
+#pragma omp parallel num_threads(2) reduction(+ : statuses)
+    {
+        if (omp_get_thread_num() == 0) {
+            for (int r = 0; r < 50; r++)
+                mutinf__free(take(5 * MIB + (size_t)r));
+        } else {
+            pid_t pid = fork();
+            if (pid == 0) {
+                void *b = mutinf__alloc(6 * MIB, 1, 0, "child");
+                int ok = b != NULL && mutinf_buffer_cache_size() <= 8 * MIB;
+                mutinf__free(b);
+                _exit(ok && mutinf_buffer_cache_size() >= 6 * MIB ? 0 : 1);
+            }
+            int st = 1;
+            if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st))
+                statuses += WEXITSTATUS(st);
+            else
+                statuses += 100;
+        }
+    }
+    assert_int_equal(statuses, 0);
+}
+
 /* Kept buffers, all filled with NaN, such that every size from 4 MiB to 48
  * (12 under memcheck) is within the reuse window of one of them. */
 static void poison_cache(void)
@@ -251,6 +285,7 @@ int main(void)
         cmocka_unit_test_setup(test_limit_and_release, reset),
         cmocka_unit_test_setup(test_injected_failure, reset),
         cmocka_unit_test_setup(test_threads, reset),
+        cmocka_unit_test_setup(test_fork, reset),
         cmocka_unit_test_setup(test_model_on_poisoned_buffers, reset),
         cmocka_unit_test_setup(test_gaussian_on_poisoned_buffers, reset),
     };

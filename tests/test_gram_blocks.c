@@ -120,6 +120,20 @@ static void check_views(const mutinf__view *views, int nv, const double *x)
     free(ref);
 }
 
+/* check_views() over N x D views of data[k] with strides[k] (double, or
+ * float when is_f32). */
+static void check_layouts(const void *const *data, int is_f32, const int64_t (*strides)[2],
+                          int count, const double *ref)
+{
+    const int64_t dims[2] = {N, D};
+    mutinf__view views[3];
+    assert_true(count <= 3);
+    for (int k = 0; k < count; k++)
+        assert_status(mutinf__view_init(&views[k], "t", "x", data[k], is_f32, 2, dims, strides[k]),
+                      MUTINF_OK);
+    check_views(views, count, ref);
+}
+
 /* Row-major double views: plain, rows reversed (negative row stride) and
  * rows padded (row stride D + PAD). */
 static void test_blocks_f64(void **state)
@@ -134,14 +148,9 @@ static void test_blocks_f64(void **state)
             xrev[(N - 1 - i) * D + j] = x[i * D + j];
             xpad[i * (D + PAD) + j] = x[i * D + j];
         }
-    mutinf__view views[3];
-    const int64_t dims[2] = {N, D};
     const int64_t strides[3][2] = {{D, 1}, {-D, 1}, {D + PAD, 1}};
-    const double *data[3] = {x, xrev + (N - 1) * D, xpad};
-    for (int k = 0; k < 3; k++)
-        assert_status(mutinf__view_init(&views[k], "t", "x", data[k], 0, 2, dims, strides[k]),
-                      MUTINF_OK);
-    check_views(views, 3, x);
+    const void *data[3] = {x, xrev + (N - 1) * D, xpad};
+    check_layouts(data, 0, strides, 3, x);
     free(xpad);
     free(xrev);
     free(x);
@@ -164,14 +173,9 @@ static void test_blocks_f32(void **state)
         }
     for (int64_t i = 0; i < N * D; i++)
         xr[i] = (double)xf[i];
-    mutinf__view views[2];
-    const int64_t dims[2] = {N, D};
     const int64_t strides[2][2] = {{D, 1}, {-D, 1}};
-    const float *data[2] = {xf, xfrev + (N - 1) * D};
-    for (int k = 0; k < 2; k++)
-        assert_status(mutinf__view_init(&views[k], "t", "x", data[k], 1, 2, dims, strides[k]),
-                      MUTINF_OK);
-    check_views(views, 2, xr);
+    const void *data[2] = {xf, xfrev + (N - 1) * D};
+    check_layouts(data, 1, strides, 2, xr);
     free(xr);
     free(xfrev);
     free(xf);
